@@ -1,0 +1,189 @@
+package dev.grpcpair.common;
+
+import io.grpc.BindableService;
+import io.grpc.Grpc;
+import io.grpc.InsecureServerCredentials;
+import io.grpc.Server;
+import io.grpc.ServerBuilder;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionService;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A started gRPC server with the services every server here carries (health, reflection) and the
+ * lifecycle both servers share: {@link #start} → SERVING; {@link #stop} → NOT_SERVING, drain
+ * in-flight calls for the grace period, then force; then close what the server owned.
+ */
+public final class GrpcServer implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(GrpcServer.class);
+  /** How long to wait for cancelled calls to unwind after the grace period, before giving up. */
+  private static final Duration FORCED_STOP_WAIT = Duration.ofSeconds(5);
+
+  private final String name;
+  private final Server server;
+  private final HealthStatusManager health;
+  private final Duration shutdownGrace;
+  private final List<AutoCloseable> ownedResources;
+  private final AtomicBoolean stopping = new AtomicBoolean();
+  private final CountDownLatch stopped = new CountDownLatch(1);
+
+  private GrpcServer(Builder builder, Server server, HealthStatusManager health) {
+    this.name = builder.name;
+    this.server = server;
+    this.health = health;
+    this.shutdownGrace = builder.shutdownGrace;
+    this.ownedResources = List.copyOf(builder.ownedResources);
+  }
+
+  public static Builder builder(String name, int port) {
+    return new Builder(name, port);
+  }
+
+  /** The port the server listens on: the configured one, or the one the system chose for port 0. */
+  public int port() {
+    return server.getPort();
+  }
+
+  /** The health service's view of this server, for whoever serves it (and for tests). */
+  public HealthStatusManager health() {
+    return health;
+  }
+
+  public boolean isStopping() {
+    return stopping.get();
+  }
+
+  /**
+   * Stops gracefully, once: reports NOT_SERVING, refuses new calls, lets calls in flight finish
+   * within the grace period, cancels those still running, then closes the resources the server
+   * owned. Later calls wait for the first one to finish.
+   */
+  public void stop() throws InterruptedException {
+    if (!stopping.compareAndSet(false, true)) {
+      stopped.await();
+      return;
+    }
+    try {
+      log.info("{} stopping: draining in-flight calls for up to {}", name, Durations.format(shutdownGrace));
+      health.enterTerminalState();
+      server.shutdown();
+      if (!server.awaitTermination(shutdownGrace.toNanos(), TimeUnit.NANOSECONDS)) {
+        log.warn("{} still had calls in flight after {}; cancelling them", name, Durations.format(shutdownGrace));
+        server.shutdownNow();
+        server.awaitTermination(FORCED_STOP_WAIT.toNanos(), TimeUnit.NANOSECONDS);
+      }
+      closeOwnedResources();
+      log.info("{} stopped", name);
+    } finally {
+      stopped.countDown();
+    }
+  }
+
+  /** Blocks until {@link #stop} has finished. */
+  public void awaitStopped() throws InterruptedException {
+    stopped.await();
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    stop();
+  }
+
+  private void closeOwnedResources() {
+    for (AutoCloseable resource : ownedResources) {
+      try {
+        resource.close();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (Exception e) {
+        log.warn("{}: closing {} failed: {}", name, resource, e.toString());
+      }
+    }
+  }
+
+  /** What a server is made of; {@link #start} builds and starts it. */
+  public static final class Builder {
+    private final String name;
+    private final int port;
+    private final List<ServerServiceDefinition> services = new ArrayList<>();
+    private final List<AutoCloseable> ownedResources = new ArrayList<>();
+    private Duration shutdownGrace = Duration.ofSeconds(10);
+    private Executor executor;
+
+    private Builder(String name, int port) {
+      this.name = name;
+      this.port = port;
+    }
+
+    public Builder addService(BindableService service) {
+      services.add(service.bindService());
+      return this;
+    }
+
+    public Builder shutdownGrace(Duration grace) {
+      this.shutdownGrace = grace;
+      return this;
+    }
+
+    /**
+     * Where handlers run. Non-blocking handlers belong on {@code MoreExecutors.directExecutor()}
+     * (the event loop itself); handlers that block need a pool of their own. Unset, grpc's default
+     * cached pool is used.
+     */
+    public Builder executor(Executor executor) {
+      this.executor = executor;
+      return this;
+    }
+
+    /** Closes {@code resource} after the server has stopped, in the order they were added. */
+    public Builder closeOnStop(AutoCloseable resource) {
+      ownedResources.add(resource);
+      return this;
+    }
+
+    public GrpcServer start() throws IOException {
+      HealthStatusManager health = new HealthStatusManager();
+      ServerBuilder<?> builder =
+          Grpc.newServerBuilderForPort(port, InsecureServerCredentials.create())
+              .addService(health.getHealthService())
+              .addService(ProtoReflectionServiceV1.newInstance())
+              // The v1alpha reflection service too: BloomRPC-era GUI clients speak nothing else.
+              .addService(newV1AlphaReflectionService());
+      services.forEach(builder::addService);
+      if (executor != null) {
+        builder.executor(executor);
+      }
+      Server server = builder.build();
+      try {
+        server.start();
+      } catch (IOException e) {
+        throw new IOException("cannot listen on port " + port + ": " + e.getMessage(), e);
+      }
+      GrpcServer started = new GrpcServer(this, server, health);
+      for (ServerServiceDefinition service : services) {
+        health.setStatus(service.getServiceDescriptor().getName(), ServingStatus.SERVING);
+      }
+      health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
+      return started;
+    }
+
+    @SuppressWarnings("deprecation")
+    private static BindableService newV1AlphaReflectionService() {
+      return ProtoReflectionService.newInstance();
+    }
+  }
+}

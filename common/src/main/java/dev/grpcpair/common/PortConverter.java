@@ -1,0 +1,22 @@
+package dev.grpcpair.common;
+
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.TypeConversionException;
+
+/** A TCP port: 1-65535, or 0 for one the system chooses (what tests use). */
+public final class PortConverter implements ITypeConverter<Integer> {
+
+  @Override
+  public Integer convert(String value) {
+    int port;
+    try {
+      port = Integer.parseInt(value.trim());
+    } catch (NumberFormatException e) {
+      throw new TypeConversionException("'" + value + "' is not a port number");
+    }
+    if (port < 0 || port > 65_535) {
+      throw new TypeConversionException("'" + value + "' is not a port number (0-65535)");
+    }
+    return port;
+  }
+}

@@ -1,0 +1,15 @@
+package dev.grpcpair.data;
+
+/** A dataset that cannot be served: unreadable, not valid JSON, or with missing or repeated ids. */
+public final class InvalidDatasetException extends RuntimeException {
+
+  private static final long serialVersionUID = 1L;
+
+  public InvalidDatasetException(String message) {
+    super(message);
+  }
+
+  public InvalidDatasetException(String message, Throwable cause) {
+    super(message, cause);
+  }
+}

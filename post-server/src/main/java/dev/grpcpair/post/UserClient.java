@@ -1,0 +1,146 @@
+package dev.grpcpair.post;
+
+import dev.grpcpair.proto.user.v1.GetUserRequest;
+import dev.grpcpair.proto.user.v1.UserGrpc;
+import dev.grpcpair.proto.user.v1.UserMessage;
+import io.grpc.Channel;
+import io.grpc.Context;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The Post server's way to the User service: one long-lived channel and one blocking stub, made
+ * once at start-up and shared by every call.
+ *
+ * <p>The channel connects lazily and reconnects by itself, so the Post server starts whether or not
+ * the User server is up. Every call carries a deadline: the incoming call's, which grpc propagates
+ * through {@link Context}, or else the configured default.
+ *
+ * <p>Failures come out as {@link StatusRuntimeException}s that the Post server can return as they
+ * are: they name the User service's target and never pass on the User server's own status code
+ * blindly (its UNAUTHENTICATED, say, is the Post server's fault, not its caller's).
+ */
+public final class UserClient implements AutoCloseable {
+
+  private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
+
+  private final String target;
+  private final ManagedChannel ownedChannel;
+  private final UserGrpc.UserBlockingStub stub;
+  private final Duration defaultDeadline;
+
+  /** A client over a channel someone else owns (and closes): tests, or a channel shared wider. */
+  public UserClient(Channel channel, String target, Duration defaultDeadline) {
+    this(channel, null, target, defaultDeadline);
+  }
+
+  private UserClient(Channel channel, ManagedChannel ownedChannel, String target, Duration defaultDeadline) {
+    this.target = target;
+    this.ownedChannel = ownedChannel;
+    this.stub = UserGrpc.newBlockingStub(channel);
+    this.defaultDeadline = defaultDeadline;
+  }
+
+  /**
+   * A client with a channel of its own to {@code target} (any grpc target string, e.g.
+   * {@code localhost:9000} or {@code dns:///users:9000}), closed by {@link #close}.
+   */
+  public static UserClient connect(String target, Duration defaultDeadline) {
+    ManagedChannel channel =
+        Grpc.newChannelBuilder(target, InsecureChannelCredentials.create()).build();
+    return new UserClient(channel, channel, target, defaultDeadline);
+  }
+
+  public String target() {
+    return target;
+  }
+
+  /** The user with {@code userId}, or empty if the User service says there is none. */
+  public Optional<UserMessage> findUser(String userId) {
+    try {
+      return Optional.of(
+          stubForThisCall()
+              .getUser(GetUserRequest.newBuilder().setUserId(userId).build())
+              .getUserMessage());
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
+        return Optional.empty();
+      }
+      throw translate(e);
+    }
+  }
+
+  /**
+   * The users among {@code userIds} that exist, by id. Looks each distinct id up once, one after
+   * another: O(distinct ids) round trips.
+   */
+  public Map<String, UserMessage> findUsers(Collection<String> userIds) {
+    Map<String, UserMessage> found = new LinkedHashMap<>();
+    for (String userId : userIds) {
+      if (!found.containsKey(userId)) {
+        findUser(userId).ifPresent(user -> found.put(userId, user));
+      }
+    }
+    return found;
+  }
+
+  private UserGrpc.UserBlockingStub stubForThisCall() {
+    // With no deadline of the caller's to inherit, a stuck User server would hold this thread
+    // (and the caller) forever.
+    return Context.current().getDeadline() == null
+        ? stub.withDeadlineAfter(defaultDeadline.toNanos(), TimeUnit.NANOSECONDS)
+        : stub;
+  }
+
+  private StatusRuntimeException translate(StatusRuntimeException e) {
+    Status status = e.getStatus();
+    Status translated;
+    switch (status.getCode()) {
+      case UNAVAILABLE:
+        translated =
+            Status.UNAVAILABLE.withDescription(
+                "user service at " + target + " is unavailable: " + status.getDescription());
+        break;
+      case DEADLINE_EXCEEDED:
+        translated =
+            Status.DEADLINE_EXCEEDED.withDescription(
+                "user service at " + target + " did not answer before the deadline");
+        break;
+      case CANCELLED:
+        translated = Status.CANCELLED.withDescription("the call was cancelled");
+        break;
+      default:
+        translated =
+            Status.INTERNAL.withDescription(
+                "user service at " + target + " failed: " + status.getCode() + ": " + status.getDescription());
+        break;
+    }
+    return translated.withCause(e).asRuntimeException();
+  }
+
+  /** Closes the channel if this client made it: lets calls in flight finish for a moment first. */
+  @Override
+  public void close() throws InterruptedException {
+    if (ownedChannel == null) {
+      return;
+    }
+    ownedChannel.shutdown();
+    if (!ownedChannel.awaitTermination(CLOSE_WAIT.toNanos(), TimeUnit.NANOSECONDS)) {
+      ownedChannel.shutdownNow();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "UserClient{" + target + "}";
+  }
+}

@@ -1,0 +1,78 @@
+package dev.grpcpair.user;
+
+import dev.grpcpair.common.DurationConverter;
+import dev.grpcpair.common.Durations;
+import dev.grpcpair.common.GrpcServer;
+import dev.grpcpair.common.PortConverter;
+import dev.grpcpair.common.ServerLauncher;
+import dev.grpcpair.data.InvalidDatasetException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** {@code java -jar user-server.jar}: flags, each falling back to an environment variable. */
+@Command(
+    name = "user-server",
+    mixinStandardHelpOptions = true,
+    version = "user-server 1.0.0",
+    sortOptions = false,
+    description = "Serves v1.user.User over gRPC, with health and reflection.",
+    footer = "Each flag falls back to the environment variable named in its description.")
+public final class UserServerCommand implements Callable<Integer> {
+
+  private static final Logger log = LoggerFactory.getLogger(UserServerCommand.class);
+
+  @Spec private CommandSpec spec;
+
+  @Option(
+      names = "--port",
+      defaultValue = "${env:PORT:-9000}",
+      converter = PortConverter.class,
+      paramLabel = "PORT",
+      description = "Port to listen on; 0 picks a free one. Env: PORT. Default: ${DEFAULT-VALUE}.")
+  private int port;
+
+  @Option(
+      names = "--dataset",
+      defaultValue = "${env:DATASET}",
+      paramLabel = "FILE",
+      description = "Dataset file (protobuf JSON, see README); unset: the embedded sample data. Env: DATASET.")
+  private Path dataset;
+
+  @Option(
+      names = "--shutdown-grace",
+      defaultValue = "${env:SHUTDOWN_GRACE:-10s}",
+      converter = DurationConverter.class,
+      paramLabel = "DURATION",
+      description = "How long calls in flight may finish after SIGTERM before they are cancelled. Env: SHUTDOWN_GRACE. Default: ${DEFAULT-VALUE}.")
+  private Duration shutdownGrace;
+
+  public static void main(String[] args) {
+    System.exit(ServerLauncher.execute(new UserServerCommand(), args));
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    UserServerConfig config = new UserServerConfig(port, dataset, shutdownGrace);
+    GrpcServer server;
+    try {
+      server = UserServer.start(config);
+    } catch (InvalidDatasetException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+    }
+    log.info(
+        "user-server listening on port {} (dataset: {}, shutdown grace: {})",
+        server.port(),
+        dataset == null ? "embedded sample" : dataset,
+        Durations.format(shutdownGrace));
+    ServerLauncher.serveUntilSignalled(server);
+    return 0;
+  }
+}
