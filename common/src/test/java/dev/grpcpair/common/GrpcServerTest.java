@@ -1,0 +1,143 @@
+package dev.grpcpair.common;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.grpcpair.common.testing.Reflection;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class GrpcServerTest {
+
+  private GrpcServer server;
+  private ManagedChannel channel;
+
+  @AfterEach
+  void tearDown() throws InterruptedException {
+    if (channel != null) {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+    if (server != null) {
+      server.stop();
+    }
+  }
+
+  private void startOnEphemeralPort(GrpcServer.Builder builder) throws IOException {
+    server = builder.start();
+    channel =
+        Grpc.newChannelBuilder("localhost:" + server.port(), InsecureChannelCredentials.create())
+            .build();
+  }
+
+  @Test
+  void start_portZero_listensOnARealPort() throws IOException {
+    startOnEphemeralPort(GrpcServer.builder("test", 0));
+
+    assertThat(server.port()).isPositive();
+  }
+
+  @Test
+  void start_reportsOverallHealthServing() throws IOException {
+    startOnEphemeralPort(GrpcServer.builder("test", 0));
+
+    HealthCheckResponse response =
+        HealthGrpc.newBlockingStub(channel).check(HealthCheckRequest.getDefaultInstance());
+
+    assertThat(response.getStatus()).isEqualTo(ServingStatus.SERVING);
+  }
+
+  @Test
+  void start_servesBothReflectionVersionsAndHealth() throws Exception {
+    startOnEphemeralPort(GrpcServer.builder("test", 0));
+
+    assertThat(Reflection.listServices(channel))
+        .contains(
+            "grpc.health.v1.Health",
+            "grpc.reflection.v1.ServerReflection",
+            "grpc.reflection.v1alpha.ServerReflection");
+  }
+
+  @Test
+  void start_portInUse_failsNamingThePort() throws IOException {
+    try (ServerSocket taken = new ServerSocket(0)) {
+      assertThatThrownBy(() -> GrpcServer.builder("test", taken.getLocalPort()).start())
+          .isInstanceOf(IOException.class)
+          .hasMessageContaining("cannot listen on port " + taken.getLocalPort());
+    }
+  }
+
+  @Test
+  void stop_reportsNotServingToWatchersAsSoonAsItBegins() throws Exception {
+    startOnEphemeralPort(GrpcServer.builder("test", 0).shutdownGrace(Duration.ofSeconds(1)));
+    BlockingQueue<ServingStatus> seen = new LinkedBlockingQueue<>();
+    HealthGrpc.newStub(channel)
+        .watch(
+            HealthCheckRequest.getDefaultInstance(),
+            new StreamObserver<>() {
+              @Override
+              public void onNext(HealthCheckResponse response) {
+                seen.add(response.getStatus());
+              }
+
+              @Override
+              public void onError(Throwable t) {}
+
+              @Override
+              public void onCompleted() {}
+            });
+    assertThat(seen.poll(5, TimeUnit.SECONDS)).isEqualTo(ServingStatus.SERVING);
+
+    CompletableFuture<Void> stopping =
+        CompletableFuture.runAsync(
+            () -> {
+              try {
+                server.stop();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            });
+
+    assertThat(seen.poll(5, TimeUnit.SECONDS)).isEqualTo(ServingStatus.NOT_SERVING);
+    stopping.get(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void stop_refusesNewCallsAndClosesOwnedResourcesOnce() throws Exception {
+    AtomicBoolean closed = new AtomicBoolean();
+    startOnEphemeralPort(
+        GrpcServer.builder("test", 0)
+            .closeOnStop(() -> assertThat(closed.getAndSet(true)).as("closed twice").isFalse()));
+
+    server.stop();
+    server.stop();
+
+    assertThat(closed).isTrue();
+    assertThat(server.isStopping()).isTrue();
+    assertThatThrownBy(
+            () ->
+                HealthGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(5, TimeUnit.SECONDS)
+                    .check(HealthCheckRequest.getDefaultInstance()))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+  }
+}

@@ -1,0 +1,30 @@
+package dev.grpcpair.common.testing;
+
+import java.time.Duration;
+import java.util.concurrent.Callable;
+
+/** Polls a condition until it holds or a deadline passes: the tests' only way to wait. */
+public final class Eventually {
+
+  private static final Duration POLL_INTERVAL = Duration.ofMillis(25);
+
+  private Eventually() {}
+
+  /**
+   * Calls {@code attempt} until it returns without throwing, and returns its result; after
+   * {@code timeout}, rethrows the last failure.
+   */
+  public static <T> T within(Duration timeout, Callable<T> attempt) throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      try {
+        return attempt.call();
+      } catch (Exception | AssertionError e) {
+        if (System.nanoTime() - deadline > 0) {
+          throw e;
+        }
+      }
+      Thread.sleep(POLL_INTERVAL.toMillis());
+    }
+  }
+}

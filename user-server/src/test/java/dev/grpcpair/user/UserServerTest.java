@@ -1,0 +1,79 @@
+package dev.grpcpair.user;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.grpcpair.common.GrpcServer;
+import dev.grpcpair.common.testing.Reflection;
+import dev.grpcpair.proto.user.v1.GetUserRequest;
+import dev.grpcpair.proto.user.v1.UserGrpc;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.health.v1.HealthGrpc;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The User server as the jar starts it, over Netty on an ephemeral port. */
+class UserServerTest {
+
+  private GrpcServer server;
+  private ManagedChannel channel;
+
+  @AfterEach
+  void tearDown() throws InterruptedException {
+    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    server.stop();
+  }
+
+  private void start(UserServerConfig config) throws IOException {
+    server = UserServer.start(config);
+    channel =
+        Grpc.newChannelBuilder("localhost:" + server.port(), InsecureChannelCredentials.create())
+            .build();
+  }
+
+  @Test
+  void start_servesUsersHealthAndReflection() throws Exception {
+    start(UserServerConfig.onPort(0));
+
+    assertThat(
+            UserGrpc.newBlockingStub(channel)
+                .getUser(GetUserRequest.newBuilder().setUserId("1").build())
+                .getUserMessage()
+                .getName())
+        .isEqualTo("Henry");
+    assertThat(Reflection.listServices(channel))
+        .contains("v1.user.User", "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection");
+    for (String service : new String[] {"", "v1.user.User"}) {
+      assertThat(
+              HealthGrpc.newBlockingStub(channel)
+                  .check(HealthCheckRequest.newBuilder().setService(service).build())
+                  .getStatus())
+          .as("health of '%s'", service)
+          .isEqualTo(ServingStatus.SERVING);
+    }
+  }
+
+  @Test
+  void start_withDatasetFile_servesIt(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("users.json");
+    Files.writeString(file, "{\"users\":[{\"user_id\":\"42\",\"name\":\"Ada\",\"age\":36}]}");
+
+    start(new UserServerConfig(0, file, Duration.ofSeconds(1)));
+
+    assertThat(
+            UserGrpc.newBlockingStub(channel)
+                .getUser(GetUserRequest.newBuilder().setUserId("42").build())
+                .getUserMessage()
+                .getName())
+        .isEqualTo("Ada");
+  }
+}

@@ -1,0 +1,95 @@
+package dev.grpcpair.user;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.grpcpair.data.Datasets;
+import dev.grpcpair.data.InMemoryUserRepository;
+import dev.grpcpair.proto.user.v1.GetUserRequest;
+import dev.grpcpair.proto.user.v1.ListUsersRequest;
+import dev.grpcpair.proto.user.v1.UserGrpc;
+import dev.grpcpair.proto.user.v1.UserMessage;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import java.io.IOException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class UserServiceImplTest {
+
+  private Server server;
+  private ManagedChannel channel;
+  private UserGrpc.UserBlockingStub stub;
+
+  @BeforeEach
+  void setUp() throws IOException {
+    String name = InProcessServerBuilder.generateName();
+    server =
+        InProcessServerBuilder.forName(name)
+            .directExecutor()
+            .addService(new UserServiceImpl(new InMemoryUserRepository(Datasets.seed())))
+            .build()
+            .start();
+    channel = InProcessChannelBuilder.forName(name).directExecutor().build();
+    stub = UserGrpc.newBlockingStub(channel);
+  }
+
+  @AfterEach
+  void tearDown() throws InterruptedException {
+    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+    "1, Henry, 01012341234, 22",
+    "2, Michael, 01098128734, 55",
+    "3, Jessie, 01056785678, 15",
+    "4, Max, 01099999999, 37",
+    "5, Tony, 01012344321, 25"
+  })
+  void getUser_knownId_returnsTheUser(String id, String name, String phone, int age) {
+    UserMessage user = stub.getUser(GetUserRequest.newBuilder().setUserId(id).build()).getUserMessage();
+
+    assertThat(user)
+        .isEqualTo(
+            UserMessage.newBuilder().setUserId(id).setName(name).setPhoneNumber(phone).setAge(age).build());
+  }
+
+  @Test
+  void getUser_unknownId_isNotFoundNamingTheId() {
+    assertThatThrownBy(() -> stub.getUser(GetUserRequest.newBuilder().setUserId("99").build()))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
+              assertThat(e.getStatus().getDescription()).isEqualTo("user \"99\" does not exist");
+            });
+  }
+
+  @Test
+  void getUser_emptyId_isInvalidArgument() {
+    assertThatThrownBy(() -> stub.getUser(GetUserRequest.getDefaultInstance()))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+              assertThat(e.getStatus().getDescription()).isEqualTo("user_id is required");
+            });
+  }
+
+  @Test
+  void listUsers_returnsEveryUserInOrder() {
+    assertThat(stub.listUsers(ListUsersRequest.getDefaultInstance()).getUserMessagesList())
+        .extracting(UserMessage::getUserId)
+        .containsExactly("1", "2", "3", "4", "5");
+  }
+}
