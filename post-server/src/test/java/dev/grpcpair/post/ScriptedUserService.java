@@ -1,0 +1,87 @@
+package dev.grpcpair.post;
+
+import dev.grpcpair.data.Datasets;
+import dev.grpcpair.data.InMemoryUserRepository;
+import dev.grpcpair.proto.user.v1.GetUserRequest;
+import dev.grpcpair.proto.user.v1.GetUserResponse;
+import dev.grpcpair.proto.user.v1.UserGrpc;
+import dev.grpcpair.user.UserServiceImpl;
+import io.grpc.Context;
+import io.grpc.Deadline;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The real User service over the seed data, which a test can make fail or hold calls, and which
+ * records what it was asked.
+ */
+final class ScriptedUserService extends UserGrpc.UserImplBase {
+
+  private final UserServiceImpl real = new UserServiceImpl(new InMemoryUserRepository(Datasets.seed()));
+  private final AtomicInteger getUserCalls = new AtomicInteger();
+  private final AtomicReference<Deadline> lastDeadline = new AtomicReference<>();
+  private final List<Runnable> held = new ArrayList<>();
+  private volatile Status failure;
+  private volatile boolean holding;
+
+  /** Answers every later call with {@code status}; {@code null} goes back to answering. */
+  void failWith(Status status) {
+    this.failure = status;
+  }
+
+  /** Holds every later call unanswered until {@link #release}. */
+  synchronized void hold() {
+    holding = true;
+  }
+
+  /** Answers the held calls (those still waiting) and stops holding. */
+  void release() {
+    List<Runnable> answers;
+    synchronized (this) {
+      holding = false;
+      answers = new ArrayList<>(held);
+      held.clear();
+    }
+    answers.forEach(Runnable::run);
+  }
+
+  int getUserCalls() {
+    return getUserCalls.get();
+  }
+
+  /** The deadline the last GetUser call arrived with, or null if it had none. */
+  Deadline lastDeadline() {
+    return lastDeadline.get();
+  }
+
+  @Override
+  public void getUser(GetUserRequest request, StreamObserver<GetUserResponse> responseObserver) {
+    lastDeadline.set(Context.current().getDeadline());
+    getUserCalls.incrementAndGet();
+    Status status = failure;
+    if (status != null) {
+      responseObserver.onError(status.asRuntimeException());
+      return;
+    }
+    synchronized (this) {
+      if (holding) {
+        held.add(() -> answerUnlessCancelled(request, responseObserver));
+        return;
+      }
+    }
+    real.getUser(request, responseObserver);
+  }
+
+  private void answerUnlessCancelled(GetUserRequest request, StreamObserver<GetUserResponse> responseObserver) {
+    try {
+      real.getUser(request, responseObserver);
+    } catch (StatusRuntimeException callerGaveUp) {
+      // The call timed out or was cancelled while held: nobody is listening any more.
+    }
+  }
+}

@@ -1,0 +1,131 @@
+package dev.grpcpair.post;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.grpcpair.proto.user.v1.UserMessage;
+import io.grpc.Context;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class UserClientTest {
+
+  private static final String TARGET = "users.test:9000";
+
+  private final ScriptedUserService userService = new ScriptedUserService();
+  private final ScheduledExecutorService deadlineTimer = Executors.newSingleThreadScheduledExecutor();
+  private Server server;
+  private ManagedChannel channel;
+  private UserClient client;
+
+  @BeforeEach
+  void setUp() throws IOException {
+    String name = InProcessServerBuilder.generateName();
+    // Not directExecutor: a held call must not hold the test's thread.
+    server = InProcessServerBuilder.forName(name).addService(userService).build().start();
+    channel = InProcessChannelBuilder.forName(name).build();
+    client = new UserClient(channel, TARGET, Duration.ofSeconds(1));
+  }
+
+  @AfterEach
+  void tearDown() throws InterruptedException {
+    userService.release();
+    deadlineTimer.shutdownNow();
+    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void findUser_knownAndUnknown() {
+    assertThat(client.findUser("3")).map(UserMessage::getName).contains("Jessie");
+    assertThat(client.findUser("99")).isEmpty();
+  }
+
+  @Test
+  void findUsers_asksOncePerDistinctIdAndLeavesOutUnknownOnes() {
+    assertThat(client.findUsers(List.of("1", "4", "1", "99", "4")))
+        .containsOnlyKeys("1", "4");
+    assertThat(userService.getUserCalls()).isEqualTo(3);
+  }
+
+  @Test
+  void callWithoutCallerDeadline_carriesTheDefault() {
+    client.findUser("1");
+
+    assertThat(userService.lastDeadline()).isNotNull();
+    assertThat(userService.lastDeadline().timeRemaining(TimeUnit.MILLISECONDS)).isBetween(1L, 1000L);
+  }
+
+  @Test
+  void callWithCallerDeadline_carriesTheCallers() throws Exception {
+    Context.current()
+        .withDeadlineAfter(30, TimeUnit.SECONDS, deadlineTimer)
+        .call(() -> client.findUser("1"));
+
+    assertThat(userService.lastDeadline().timeRemaining(TimeUnit.SECONDS)).isGreaterThan(20);
+  }
+
+  @Test
+  void unavailable_namesTheTarget() {
+    userService.failWith(Status.UNAVAILABLE.withDescription("connection refused"));
+
+    assertFailsWith(
+        () -> client.findUser("1"),
+        status -> {
+          assertThat(status.getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+          assertThat(status.getDescription())
+              .isEqualTo("user service at " + TARGET + " is unavailable: connection refused");
+        });
+  }
+
+  @Test
+  void slowUserService_isDeadlineExceededNamingTheTarget() {
+    UserClient impatient = new UserClient(channel, TARGET, Duration.ofMillis(100));
+    userService.hold();
+
+    assertFailsWith(
+        () -> impatient.findUser("1"),
+        status -> {
+          assertThat(status.getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+          assertThat(status.getDescription()).contains(TARGET);
+        });
+  }
+
+  @Test
+  void otherFailures_becomeInternal_neverTheUserServersOwnCode() {
+    userService.failWith(Status.UNAUTHENTICATED.withDescription("bad token"));
+
+    assertFailsWith(
+        () -> client.findUser("1"),
+        status -> {
+          assertThat(status.getCode()).isEqualTo(Status.Code.INTERNAL);
+          assertThat(status.getDescription()).contains(TARGET, "UNAUTHENTICATED");
+        });
+  }
+
+  @Test
+  void close_leavesAChannelItDidNotMakeOpen() throws InterruptedException {
+    client.close();
+
+    assertThat(channel.isShutdown()).isFalse();
+  }
+
+  private static void assertFailsWith(Runnable call, Consumer<Status> check) {
+    assertThatThrownBy(call::run)
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> check.accept(e.getStatus()));
+  }
+}
