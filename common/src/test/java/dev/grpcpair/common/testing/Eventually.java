@@ -10,6 +10,22 @@ public final class Eventually {
 
   private Eventually() {}
 
+  /** A check that throws (an {@link AssertionError}, say) while it does not hold yet. */
+  @FunctionalInterface
+  public interface Check {
+    void run() throws Exception;
+  }
+
+  /** Runs {@code check} until it passes; after {@code timeout}, rethrows its last failure. */
+  public static void holds(Duration timeout, Check check) throws Exception {
+    within(
+        timeout,
+        () -> {
+          check.run();
+          return null;
+        });
+  }
+
   /**
    * Calls {@code attempt} until it returns without throwing, and returns its result; after
    * {@code timeout}, rethrows the last failure.

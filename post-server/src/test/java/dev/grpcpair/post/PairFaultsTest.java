@@ -1,0 +1,201 @@
+package dev.grpcpair.post;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.common.util.concurrent.ListenableFuture;
+import dev.grpcpair.common.GrpcServer;
+import dev.grpcpair.common.testing.Eventually;
+import dev.grpcpair.proto.post.v1.ListPostsByUserIdRequest;
+import dev.grpcpair.proto.post.v1.ListPostsByUserIdResponse;
+import dev.grpcpair.proto.post.v1.ListPostsRequest;
+import dev.grpcpair.proto.post.v1.PostGrpc;
+import dev.grpcpair.user.UserServer;
+import dev.grpcpair.user.UserServerConfig;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The pair over Netty when the User server is missing, goes away, or is slow; and stopping. */
+class PairFaultsTest {
+
+  private static final Duration RECOVERY = Duration.ofSeconds(30);
+
+  private final List<GrpcServer> servers = new ArrayList<>();
+  private final List<ManagedChannel> channels = new ArrayList<>();
+  private final ScriptedUserService scriptedUsers = new ScriptedUserService();
+
+  @AfterEach
+  void tearDown() throws InterruptedException {
+    scriptedUsers.release();
+    for (ManagedChannel channel : channels) {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+    for (GrpcServer server : servers) {
+      server.stop();
+    }
+  }
+
+  private GrpcServer track(GrpcServer server) {
+    servers.add(server);
+    return server;
+  }
+
+  private PostGrpc.PostBlockingStub postClient(GrpcServer postServer) {
+    ManagedChannel channel = PairEndToEndTest.channelTo(postServer);
+    channels.add(channel);
+    return PostGrpc.newBlockingStub(channel);
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
+  private static Status.Code codeOf(Runnable call) {
+    try {
+      call.run();
+      return Status.Code.OK;
+    } catch (StatusRuntimeException e) {
+      return e.getStatus().getCode();
+    }
+  }
+
+  private static void assertRefusesNewConnections(GrpcServer server) throws InterruptedException {
+    ManagedChannel fresh = PairEndToEndTest.channelTo(server);
+    try {
+      assertThat(
+              codeOf(
+                  () ->
+                      PostGrpc.newBlockingStub(fresh)
+                          .withDeadlineAfter(5, TimeUnit.SECONDS)
+                          .listPosts(ALL)))
+          .isEqualTo(Status.Code.UNAVAILABLE);
+    } finally {
+      fresh.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  private static final ListPostsRequest ALL = ListPostsRequest.getDefaultInstance();
+
+  @Test
+  void postServerStartedBeforeUserServer_isUnavailableThenWorksOnceItIsUp() throws Exception {
+    int userPort = freePort();
+    GrpcServer postServer = track(PostServer.start(PostServerConfig.of(0, "localhost:" + userPort)));
+    PostGrpc.PostBlockingStub posts = postClient(postServer);
+
+    // A 10s deadline: UNAVAILABLE rather than DEADLINE_EXCEEDED shows the failure came fast.
+    assertThatThrownBy(() -> posts.withDeadlineAfter(10, TimeUnit.SECONDS).listPosts(ALL))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+              assertThat(e.getStatus().getDescription())
+                  .startsWith("user service at localhost:" + userPort + " is unavailable");
+            });
+
+    track(UserServer.start(UserServerConfig.onPort(userPort)));
+
+    assertThat(
+            Eventually.within(
+                RECOVERY, () -> posts.withDeadlineAfter(5, TimeUnit.SECONDS).listPosts(ALL)))
+        .extracting(response -> response.getPostMessagesCount())
+        .isEqualTo(8);
+  }
+
+  @Test
+  void userServerStoppedMidRun_isUnavailableThenRecoversAfterRestart() throws Exception {
+    GrpcServer userServer = UserServer.start(UserServerConfig.onPort(0));
+    int userPort = userServer.port();
+    GrpcServer postServer = track(PostServer.start(PostServerConfig.of(0, "localhost:" + userPort)));
+    PostGrpc.PostBlockingStub posts = postClient(postServer);
+    assertThat(posts.withDeadlineAfter(10, TimeUnit.SECONDS).listPosts(ALL).getPostMessagesCount())
+        .isEqualTo(8);
+
+    userServer.stop();
+
+    assertThat(codeOf(() -> posts.withDeadlineAfter(10, TimeUnit.SECONDS).listPosts(ALL)))
+        .isEqualTo(Status.Code.UNAVAILABLE);
+
+    track(UserServer.start(UserServerConfig.onPort(userPort)));
+
+    assertThat(
+            Eventually.within(
+                    RECOVERY, () -> posts.withDeadlineAfter(5, TimeUnit.SECONDS).listPosts(ALL))
+                .getPostMessagesCount())
+        .isEqualTo(8);
+  }
+
+  @Test
+  void callerDeadlineShorterThanSlowUserServer_isDeadlineExceeded() throws Exception {
+    GrpcServer slowUsers = track(GrpcServer.builder("slow-users", 0).addService(scriptedUsers).start());
+    GrpcServer postServer =
+        track(PostServer.start(PostServerConfig.of(0, "localhost:" + slowUsers.port())));
+    scriptedUsers.hold();
+
+    assertThat(codeOf(() -> postClient(postServer).withDeadlineAfter(300, TimeUnit.MILLISECONDS).listPosts(ALL)))
+        .isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+  }
+
+  @Test
+  void callWithoutDeadline_getsTheConfiguredUserDeadline() throws Exception {
+    GrpcServer slowUsers = track(GrpcServer.builder("slow-users", 0).addService(scriptedUsers).start());
+    String target = "localhost:" + slowUsers.port();
+    GrpcServer postServer =
+        track(PostServer.start(PostServerConfig.of(0, target).withUserDeadline(Duration.ofMillis(300))));
+    scriptedUsers.hold();
+
+    assertThatThrownBy(() -> postClient(postServer).listPosts(ALL))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+              assertThat(e.getStatus().getDescription())
+                  .isEqualTo("user service at " + target + " did not answer before the deadline");
+            });
+  }
+
+  @Test
+  void stop_letsACallInFlightFinish() throws Exception {
+    GrpcServer slowUsers = track(GrpcServer.builder("slow-users", 0).addService(scriptedUsers).start());
+    GrpcServer postServer =
+        PostServer.start(
+            PostServerConfig.of(0, "localhost:" + slowUsers.port())
+                .withShutdownGrace(Duration.ofSeconds(20)));
+    ManagedChannel channel = PairEndToEndTest.channelTo(postServer);
+    channels.add(channel);
+    scriptedUsers.hold();
+    ListenableFuture<ListPostsByUserIdResponse> inFlight =
+        PostGrpc.newFutureStub(channel)
+            .withDeadlineAfter(30, TimeUnit.SECONDS)
+            .listPostsByUserId(ListPostsByUserIdRequest.newBuilder().setUserId("1").build());
+    Eventually.holds(Duration.ofSeconds(10), () -> assertThat(scriptedUsers.getUserCalls()).isEqualTo(1));
+
+    CompletableFuture<Void> stopping =
+        CompletableFuture.runAsync(
+            () -> {
+              try {
+                postServer.stop();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            });
+    // Draining: new connections are refused while the call in flight is still held.
+    Eventually.holds(Duration.ofSeconds(10), () -> assertRefusesNewConnections(postServer));
+    assertThat(inFlight.isDone()).isFalse();
+    scriptedUsers.release();
+
+    assertThat(inFlight.get(30, TimeUnit.SECONDS).getPostMessagesCount()).isEqualTo(4);
+    stopping.get(30, TimeUnit.SECONDS);
+  }
+}
