@@ -52,8 +52,14 @@ public final class ServerLauncher {
     // clean drain exit 0. The hook stays for other ways of ending the JVM (SIGHUP, System.exit).
     Runnable stopInBackground =
         () -> new Thread(() -> stopQuietly(server), "graceful-stop").start();
-    Signal.handle(new Signal("TERM"), signal -> stopInBackground.run());
-    Signal.handle(new Signal("INT"), signal -> stopInBackground.run());
+    for (String name : new String[] {"TERM", "INT"}) {
+      try {
+        Signal.handle(new Signal(name), signal -> stopInBackground.run());
+      } catch (IllegalArgumentException e) {
+        // The JVM reserves it (-Xrs, or a signal ignored at start): the shutdown hook covers it.
+        log.debug("cannot handle SIG{}: {}", name, e.getMessage());
+      }
+    }
     Runtime.getRuntime().addShutdownHook(new Thread(() -> stopQuietly(server), "shutdown-hook"));
     server.awaitStopped();
   }

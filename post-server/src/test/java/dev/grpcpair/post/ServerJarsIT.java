@@ -1,0 +1,158 @@
+package dev.grpcpair.post;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.grpcpair.common.testing.Eventually;
+import dev.grpcpair.proto.post.v1.ListPostsRequest;
+import dev.grpcpair.proto.post.v1.PostGrpc;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The fat jars as users run them: {@code java -jar}, flags, SIGTERM and exit codes. */
+class ServerJarsIT {
+
+  private static final Pattern LISTENING = Pattern.compile("listening on port (\\d+)");
+  private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+
+  private final List<JarProcess> processes = new ArrayList<>();
+
+  @AfterEach
+  void killLeftovers() {
+    processes.forEach(process -> process.process.destroyForcibly());
+  }
+
+  private JarProcess run(String jarProperty, String... args) throws IOException {
+    Path jar = Path.of(System.getProperty(jarProperty));
+    assertThat(jar).as("built by mvn package").exists();
+    List<String> command = new ArrayList<>(List.of(javaBinary(), "-jar", jar.toString()));
+    command.addAll(List.of(args));
+    JarProcess process = new JarProcess(new ProcessBuilder(command).redirectErrorStream(true).start());
+    processes.add(process);
+    return process;
+  }
+
+  private static String javaBinary() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  }
+
+  @Test
+  void bothJars_serveThePairAndStopGracefullyOnSigtermWithExitCodeZero() throws Exception {
+    JarProcess user = run("userServerJar", "--port=0");
+    int userPort = user.awaitPort();
+    JarProcess post = run("postServerJar", "--port=0", "--user-target=localhost:" + userPort);
+    int postPort = post.awaitPort();
+
+    ManagedChannel channel =
+        Grpc.newChannelBuilder("localhost:" + postPort, InsecureChannelCredentials.create()).build();
+    try {
+      assertThat(
+              PostGrpc.newBlockingStub(channel)
+                  .withDeadlineAfter(10, TimeUnit.SECONDS)
+                  .listPosts(ListPostsRequest.getDefaultInstance())
+                  .getPostMessagesCount())
+          .isEqualTo(8);
+    } finally {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+
+    for (JarProcess process : List.of(post, user)) {
+      // SIGTERM, through the handle: Process.destroy() would also close the output we read.
+      process.process.toHandle().destroy();
+      assertThat(process.awaitExit()).as(process.output()).isZero();
+      assertThat(process.output()).contains("stopping: draining in-flight calls", "stopped");
+    }
+  }
+
+  @Test
+  void help_listsFlagsWithTheirEnvironmentVariables() throws Exception {
+    JarProcess post = run("postServerJar", "--help");
+
+    assertThat(post.awaitExit()).isZero();
+    assertThat(post.output())
+        .contains("--port", "PORT", "--user-target", "USER_TARGET", "--user-deadline", "--shutdown-grace");
+  }
+
+  @Test
+  void badFlagValue_isOneLineAndExitCodeTwo() throws Exception {
+    JarProcess user = run("userServerJar", "--shutdown-grace=soon");
+
+    assertThat(user.awaitExit()).isEqualTo(2);
+    assertThat(user.output())
+        .startsWith("user-server: Invalid value for option '--shutdown-grace': 'soon' is not a duration")
+        .doesNotContain("Exception", "\tat ");
+  }
+
+  @Test
+  void missingDatasetFile_isExitCodeTwo(@TempDir Path dir) throws Exception {
+    JarProcess user = run("userServerJar", "--port=0", "--dataset=" + dir.resolve("nope.json"));
+
+    assertThat(user.awaitExit()).isEqualTo(2);
+    assertThat(user.output()).contains("does not exist").doesNotContain("\tat ");
+    assertThat(Files.exists(dir.resolve("nope.json"))).isFalse();
+  }
+
+  /** A started jar and everything it has printed so far. */
+  private static final class JarProcess {
+    final Process process;
+    private final StringBuffer output = new StringBuffer();
+    private final Thread reader;
+
+    JarProcess(Process process) {
+      this.process = process;
+      reader =
+          new Thread(
+              () -> {
+                try (BufferedReader lines =
+                    new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                  String line;
+                  while ((line = lines.readLine()) != null) {
+                    output.append(line).append('\n');
+                  }
+                } catch (IOException e) {
+                  output.append("<output unreadable: ").append(e).append(">\n");
+                }
+              },
+              "jar-output");
+      reader.setDaemon(true);
+      reader.start();
+    }
+
+    /** Waits for the process to exit and for its last output; returns its exit code. */
+    int awaitExit() throws InterruptedException {
+      assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("exited; output: %s", output()).isTrue();
+      reader.join(TimeUnit.SECONDS.toMillis(10));
+      return process.exitValue();
+    }
+
+    String output() {
+      return output.toString();
+    }
+
+    int awaitPort() throws Exception {
+      return Eventually.within(
+          START_TIMEOUT,
+          () -> {
+            Matcher matcher = LISTENING.matcher(output());
+            assertThat(process.isAlive()).as("still running; output: %s", output()).isTrue();
+            assertThat(matcher.find()).as("start-up line in: %s", output()).isTrue();
+            return Integer.parseInt(matcher.group(1));
+          });
+    }
+  }
+}
