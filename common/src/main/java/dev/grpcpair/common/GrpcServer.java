@@ -1,5 +1,6 @@
 package dev.grpcpair.common;
 
+import com.google.common.base.Throwables;
 import io.grpc.BindableService;
 import io.grpc.Grpc;
 import io.grpc.InsecureServerCredentials;
@@ -171,7 +172,9 @@ public final class GrpcServer implements AutoCloseable {
       try {
         server.start();
       } catch (IOException e) {
-        throw new IOException("cannot listen on port " + port + ": " + e.getMessage(), e);
+        // Netty's message names the address; its cause says what is wrong with it.
+        throw new IOException(
+            "cannot listen on port " + port + ": " + Throwables.getRootCause(e).getMessage(), e);
       }
       GrpcServer started = new GrpcServer(this, server, health);
       for (ServerServiceDefinition service : services) {
