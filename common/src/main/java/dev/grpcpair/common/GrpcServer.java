@@ -6,6 +6,8 @@ import io.grpc.Grpc;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
+import io.grpc.ServerCredentials;
+import io.grpc.ServerInterceptor;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
@@ -86,7 +88,7 @@ public final class GrpcServer implements AutoCloseable {
         server.shutdownNow();
         server.awaitTermination(FORCED_STOP_WAIT.toNanos(), TimeUnit.NANOSECONDS);
       }
-      closeOwnedResources();
+      closeAll(ownedResources);
       log.info("{} stopped", name);
     } finally {
       stopped.countDown();
@@ -103,15 +105,15 @@ public final class GrpcServer implements AutoCloseable {
     stop();
   }
 
-  private void closeOwnedResources() {
-    for (AutoCloseable resource : ownedResources) {
+  private static void closeAll(List<AutoCloseable> resources) {
+    for (AutoCloseable resource : resources) {
       try {
         resource.close();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;
       } catch (Exception e) {
-        log.warn("{}: closing {} failed: {}", name, resource, e.toString());
+        log.warn("closing {} failed: {}", resource, e.toString());
       }
     }
   }
@@ -122,8 +124,10 @@ public final class GrpcServer implements AutoCloseable {
     private final int port;
     private final List<ServerServiceDefinition> services = new ArrayList<>();
     private final List<AutoCloseable> ownedResources = new ArrayList<>();
+    private final List<ServerInterceptor> interceptors = new ArrayList<>();
     private Duration shutdownGrace = Duration.ofSeconds(10);
     private Executor executor;
+    private ServerSecurity security = ServerSecurity.NONE;
 
     private Builder(String name, int port) {
       this.name = name;
@@ -150,21 +154,57 @@ public final class GrpcServer implements AutoCloseable {
       return this;
     }
 
+    /** TLS and bearer tokens; plaintext and open to all when unset. */
+    public Builder security(ServerSecurity security) {
+      this.security = security;
+      return this;
+    }
+
+    /** Adds an interceptor to every call; the one added last runs first. */
+    public Builder intercept(ServerInterceptor interceptor) {
+      interceptors.add(interceptor);
+      return this;
+    }
+
     /** Closes {@code resource} after the server has stopped, in the order they were added. */
     public Builder closeOnStop(AutoCloseable resource) {
       ownedResources.add(resource);
       return this;
     }
 
+    /**
+     * Builds and starts the server, then reports it SERVING. If it cannot start, the resources
+     * handed to {@link #closeOnStop} are closed before the exception is thrown.
+     */
     public GrpcServer start() throws IOException {
+      try {
+        return startOrThrow();
+      } catch (IOException | RuntimeException e) {
+        closeAll(ownedResources);
+        throw e;
+      }
+    }
+
+    private GrpcServer startOrThrow() throws IOException {
       HealthStatusManager health = new HealthStatusManager();
+      ServerCredentials credentials = InsecureServerCredentials.create();
+      if (security.tls() != null) {
+        ReloadingTls<ServerCredentials> tls = ReloadingTls.forServer(security.tls());
+        ownedResources.add(tls);
+        credentials = tls.credentials();
+      }
       ServerBuilder<?> builder =
-          Grpc.newServerBuilderForPort(port, InsecureServerCredentials.create())
+          Grpc.newServerBuilderForPort(port, credentials)
               .addService(health.getHealthService())
               .addService(ProtoReflectionServiceV1.newInstance())
               // The v1alpha reflection service too: BloomRPC-era GUI clients speak nothing else.
               .addService(newV1AlphaReflectionService());
       services.forEach(builder::addService);
+      interceptors.forEach(builder::intercept);
+      if (security.tokens() != null) {
+        // Added last, so it runs first: nothing else sees an unauthenticated call.
+        builder.intercept(new BearerAuthInterceptor(security.tokens(), security.exemptServices()));
+      }
       if (executor != null) {
         builder.executor(executor);
       }

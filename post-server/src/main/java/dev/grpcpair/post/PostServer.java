@@ -16,7 +16,7 @@ public final class PostServer {
 
   public static GrpcServer start(PostServerConfig config) throws IOException {
     PostRepository posts = new InMemoryPostRepository(Datasets.load(config.dataset()));
-    UserClient users = UserClient.connect(config.userTarget(), config.userDeadline());
+    UserClient users = UserClient.connect(config.user());
     // Handlers block on the User service, so they get a bounded pool of their own: on the event
     // loop they would stall every connection; on grpc's default unbounded pool a slow User server
     // would cost a thread per waiting call.
@@ -24,27 +24,15 @@ public final class PostServer {
         Executors.newFixedThreadPool(
             config.handlerThreads(),
             new ThreadFactoryBuilder().setNameFormat("post-handler-%d").setDaemon(true).build());
-    try {
-      return GrpcServer.builder("post-server", config.port())
-          .addService(new PostServiceImpl(posts, users))
-          .executor(handlers)
-          .shutdownGrace(config.shutdownGrace())
-          // After the server has drained: nothing calls the User service any more.
-          .closeOnStop(users)
-          .closeOnStop(handlers::shutdown)
-          .start();
-    } catch (IOException | RuntimeException e) {
-      closeQuietly(users);
-      handlers.shutdown();
-      throw e;
-    }
-  }
-
-  private static void closeQuietly(UserClient users) {
-    try {
-      users.close();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    return GrpcServer.builder("post-server", config.port())
+        .addService(new PostServiceImpl(posts, users))
+        .executor(handlers)
+        .security(config.security())
+        .shutdownGrace(config.shutdownGrace())
+        // Closed after the server has drained, when nothing calls the User service any more (and
+        // right away if the server cannot start).
+        .closeOnStop(users)
+        .closeOnStop(handlers::shutdown)
+        .start();
   }
 }

@@ -1,17 +1,18 @@
 package dev.grpcpair.post;
 
-import dev.grpcpair.common.DurationConverter;
 import dev.grpcpair.common.Durations;
 import dev.grpcpair.common.GrpcServer;
 import dev.grpcpair.common.PortConverter;
 import dev.grpcpair.common.ServerLauncher;
+import dev.grpcpair.common.ServerOptions;
+import dev.grpcpair.common.ServerSecurity;
 import dev.grpcpair.data.InvalidDatasetException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -39,20 +40,7 @@ public final class PostServerCommand implements Callable<Integer> {
       description = "Port to listen on; 0 picks a free one. Env: PORT. Default: ${DEFAULT-VALUE}.")
   private int port;
 
-  @Option(
-      names = "--user-target",
-      defaultValue = "${env:USER_TARGET:-localhost:9000}",
-      paramLabel = "TARGET",
-      description = "The User service: any grpc target (host:port, dns:///host:port). Env: USER_TARGET. Default: ${DEFAULT-VALUE}.")
-  private String userTarget;
-
-  @Option(
-      names = "--user-deadline",
-      defaultValue = "${env:USER_DEADLINE:-2s}",
-      converter = DurationConverter.class,
-      paramLabel = "DURATION",
-      description = "Deadline of a call to the User service when the incoming call carries none. Env: USER_DEADLINE. Default: ${DEFAULT-VALUE}.")
-  private Duration userDeadline;
+  @Mixin private UserClientOptions user;
 
   @Option(
       names = "--handler-threads",
@@ -68,13 +56,7 @@ public final class PostServerCommand implements Callable<Integer> {
       description = "Dataset file (protobuf JSON, see README); unset: the embedded sample data. Env: DATASET.")
   private Path dataset;
 
-  @Option(
-      names = "--shutdown-grace",
-      defaultValue = "${env:SHUTDOWN_GRACE:-10s}",
-      converter = DurationConverter.class,
-      paramLabel = "DURATION",
-      description = "How long calls in flight may finish after SIGTERM before they are cancelled. Env: SHUTDOWN_GRACE. Default: ${DEFAULT-VALUE}.")
-  private Duration shutdownGrace;
+  @Mixin private ServerOptions server;
 
   public static void main(String[] args) {
     System.exit(ServerLauncher.execute(new PostServerCommand(), args));
@@ -86,24 +68,27 @@ public final class PostServerCommand implements Callable<Integer> {
       throw new ParameterException(
           spec.commandLine(), "--handler-threads must be at least 1, not " + handlerThreads);
     }
+    UserClientConfig userConfig = user.config(System.getenv(), server.tlsReloadInterval());
+    ServerSecurity security = server.security(System.getenv());
     PostServerConfig config =
-        new PostServerConfig(port, userTarget, userDeadline, handlerThreads, dataset, shutdownGrace);
-    GrpcServer server;
+        new PostServerConfig(port, userConfig, handlerThreads, dataset, server.shutdownGrace(), security);
+    GrpcServer started;
     try {
-      server = PostServer.start(config);
+      started = PostServer.start(config);
     } catch (InvalidDatasetException | IllegalArgumentException e) {
-      // A malformed --user-target is caught by grpc's channel builder as IllegalArgumentException.
+      // A dataset or TLS file that cannot be used, or a malformed --user-target, is a bad flag value.
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
     log.info(
-        "post-server listening on port {} (user service: {}, user deadline: {}, handler threads: {}, dataset: {}, shutdown grace: {})",
-        server.port(),
-        userTarget,
-        Durations.format(userDeadline),
+        "post-server listening on port {} (user service: {}, user deadline: {}, handler threads: {}, dataset: {}, shutdown grace: {}, security: {})",
+        started.port(),
+        userConfig.describe(),
+        Durations.format(userConfig.deadline()),
         handlerThreads,
         dataset == null ? "embedded sample" : dataset,
-        Durations.format(shutdownGrace));
-    ServerLauncher.serveUntilSignalled(server);
+        Durations.format(server.shutdownGrace()),
+        security.describe());
+    ServerLauncher.serveUntilSignalled(started);
     return 0;
   }
 }

@@ -3,11 +3,15 @@ package dev.grpcpair.post;
 import dev.grpcpair.proto.user.v1.GetUserRequest;
 import dev.grpcpair.proto.user.v1.UserGrpc;
 import dev.grpcpair.proto.user.v1.UserMessage;
+import dev.grpcpair.common.BearerTokenCredentials;
+import dev.grpcpair.common.ReloadingTls;
 import io.grpc.Channel;
+import io.grpc.ChannelCredentials;
 import io.grpc.Context;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
@@ -34,30 +38,58 @@ public final class UserClient implements AutoCloseable {
   private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
 
   private final String target;
-  private final ManagedChannel ownedChannel;
   private final UserGrpc.UserBlockingStub stub;
   private final Duration defaultDeadline;
+  private final ManagedChannel ownedChannel;
+  private final ReloadingTls<?> ownedTls;
 
   /** A client over a channel someone else owns (and closes): tests, or a channel shared wider. */
   public UserClient(Channel channel, String target, Duration defaultDeadline) {
-    this(channel, null, target, defaultDeadline);
+    this(UserGrpc.newBlockingStub(channel), target, defaultDeadline, null, null);
   }
 
-  private UserClient(Channel channel, ManagedChannel ownedChannel, String target, Duration defaultDeadline) {
+  private UserClient(
+      UserGrpc.UserBlockingStub stub,
+      String target,
+      Duration defaultDeadline,
+      ManagedChannel ownedChannel,
+      ReloadingTls<?> ownedTls) {
+    this.stub = stub;
     this.target = target;
-    this.ownedChannel = ownedChannel;
-    this.stub = UserGrpc.newBlockingStub(channel);
     this.defaultDeadline = defaultDeadline;
+    this.ownedChannel = ownedChannel;
+    this.ownedTls = ownedTls;
   }
 
   /**
-   * A client with a channel of its own to {@code target} (any grpc target string, e.g.
-   * {@code localhost:9000} or {@code dns:///users:9000}), closed by {@link #close}.
+   * A client with a channel of its own, made as {@code config} says (TLS, token), and closed by
+   * {@link #close}. The channel connects on first use.
    */
-  public static UserClient connect(String target, Duration defaultDeadline) {
-    ManagedChannel channel =
-        Grpc.newChannelBuilder(target, InsecureChannelCredentials.create()).build();
-    return new UserClient(channel, channel, target, defaultDeadline);
+  public static UserClient connect(UserClientConfig config) {
+    ChannelCredentials credentials = InsecureChannelCredentials.create();
+    ReloadingTls<ChannelCredentials> tls = null;
+    if (config.tls() != null) {
+      tls = ReloadingTls.forChannel(config.tls());
+      credentials = tls.credentials();
+    }
+    ManagedChannel channel;
+    try {
+      ManagedChannelBuilder<?> builder = Grpc.newChannelBuilder(config.target(), credentials);
+      if (config.authority() != null) {
+        builder.overrideAuthority(config.authority());
+      }
+      channel = builder.build();
+    } catch (RuntimeException e) {
+      if (tls != null) {
+        tls.close();
+      }
+      throw e;
+    }
+    UserGrpc.UserBlockingStub stub = UserGrpc.newBlockingStub(channel);
+    if (config.token() != null) {
+      stub = stub.withCallCredentials(new BearerTokenCredentials(config.token(), config.allowInsecureToken()));
+    }
+    return new UserClient(stub, config.target(), config.deadline(), channel, tls);
   }
 
   public String target() {
@@ -136,6 +168,9 @@ public final class UserClient implements AutoCloseable {
     ownedChannel.shutdown();
     if (!ownedChannel.awaitTermination(CLOSE_WAIT.toNanos(), TimeUnit.NANOSECONDS)) {
       ownedChannel.shutdownNow();
+    }
+    if (ownedTls != null) {
+      ownedTls.close();
     }
   }
 

@@ -1,17 +1,18 @@
 package dev.grpcpair.user;
 
-import dev.grpcpair.common.DurationConverter;
 import dev.grpcpair.common.Durations;
 import dev.grpcpair.common.GrpcServer;
 import dev.grpcpair.common.PortConverter;
 import dev.grpcpair.common.ServerLauncher;
+import dev.grpcpair.common.ServerOptions;
+import dev.grpcpair.common.ServerSecurity;
 import dev.grpcpair.data.InvalidDatasetException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -46,13 +47,7 @@ public final class UserServerCommand implements Callable<Integer> {
       description = "Dataset file (protobuf JSON, see README); unset: the embedded sample data. Env: DATASET.")
   private Path dataset;
 
-  @Option(
-      names = "--shutdown-grace",
-      defaultValue = "${env:SHUTDOWN_GRACE:-10s}",
-      converter = DurationConverter.class,
-      paramLabel = "DURATION",
-      description = "How long calls in flight may finish after SIGTERM before they are cancelled. Env: SHUTDOWN_GRACE. Default: ${DEFAULT-VALUE}.")
-  private Duration shutdownGrace;
+  @Mixin private ServerOptions server;
 
   public static void main(String[] args) {
     System.exit(ServerLauncher.execute(new UserServerCommand(), args));
@@ -60,19 +55,22 @@ public final class UserServerCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    UserServerConfig config = new UserServerConfig(port, dataset, shutdownGrace);
-    GrpcServer server;
+    ServerSecurity security = server.security(System.getenv());
+    UserServerConfig config = new UserServerConfig(port, dataset, server.shutdownGrace(), security);
+    GrpcServer started;
     try {
-      server = UserServer.start(config);
-    } catch (InvalidDatasetException e) {
+      started = UserServer.start(config);
+    } catch (InvalidDatasetException | IllegalArgumentException e) {
+      // A dataset or TLS file that cannot be used is a bad flag value.
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
     log.info(
-        "user-server listening on port {} (dataset: {}, shutdown grace: {})",
-        server.port(),
+        "user-server listening on port {} (dataset: {}, shutdown grace: {}, security: {})",
+        started.port(),
         dataset == null ? "embedded sample" : dataset,
-        Durations.format(shutdownGrace));
-    ServerLauncher.serveUntilSignalled(server);
+        Durations.format(server.shutdownGrace()),
+        security.describe());
+    ServerLauncher.serveUntilSignalled(started);
     return 0;
   }
 }

@@ -3,6 +3,7 @@ package dev.grpcpair.user;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.grpcpair.common.GrpcServer;
+import dev.grpcpair.common.ServerSecurity;
 import dev.grpcpair.common.testing.Reflection;
 import dev.grpcpair.proto.user.v1.GetUserRequest;
 import dev.grpcpair.proto.user.v1.UserGrpc;
@@ -67,7 +68,7 @@ class UserServerTest {
     Path file = dir.resolve("users.json");
     Files.writeString(file, "{\"users\":[{\"user_id\":\"42\",\"name\":\"Ada\",\"age\":36}]}");
 
-    start(new UserServerConfig(0, file, Duration.ofSeconds(1)));
+    start(new UserServerConfig(0, file, Duration.ofSeconds(1), ServerSecurity.NONE));
 
     assertThat(
             UserGrpc.newBlockingStub(channel)
