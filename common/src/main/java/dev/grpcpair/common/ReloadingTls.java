@@ -4,49 +4,70 @@ import io.grpc.ChannelCredentials;
 import io.grpc.ServerCredentials;
 import io.grpc.TlsChannelCredentials;
 import io.grpc.TlsServerCredentials;
+import io.grpc.util.CertificateUtils;
 import io.grpc.util.AdvancedTlsX509KeyManager;
 import io.grpc.util.AdvancedTlsX509TrustManager;
 import io.grpc.util.AdvancedTlsX509TrustManager.Verification;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
+import java.security.PrivateKey;
+import java.security.Signature;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * TLS credentials from PEM files that are re-read while the process runs, so certificates can be
- * rotated by replacing the files: grpc-java's {@link AdvancedTlsX509KeyManager} and
- * {@link AdvancedTlsX509TrustManager} check them every {@code reloadInterval}; connections made
- * after a change use the new files, connections already open keep the old ones.
+ * rotated by replacing the files. Connections made after a change use the new files; connections
+ * already open keep the old ones.
+ *
+ * <p>The key and trust managers are grpc-java's {@link AdvancedTlsX509KeyManager} and {@link
+ * AdvancedTlsX509TrustManager}, which swap credentials safely under live traffic. Their own file
+ * watching enforces a refresh period of at least one minute, too slow for tests and for a short
+ * rotation window, so the watching is done here: every {@code reloadInterval}, a changed file is
+ * read and handed to them. A new certificate is only taken with a private key that belongs to it,
+ * so a rotation caught half-way (one file replaced, not yet the other) keeps the previous pair
+ * until both are in place; a renewed certificate for the same key needs only the certificate file
+ * replaced.
  */
 public final class ReloadingTls<C> implements AutoCloseable {
 
+  private static final Logger log = LoggerFactory.getLogger(ReloadingTls.class);
+  /** How to prove a key belongs to a certificate, by the key's algorithm; others are not checked. */
+  private static final Map<String, String> SIGNATURE_ALGORITHMS =
+      Map.of("RSA", "SHA256withRSA", "EC", "SHA256withECDSA", "Ed25519", "Ed25519", "EdDSA", "Ed25519");
+
   private final C credentials;
   private final ScheduledExecutorService reloader;
-  private final List<AutoCloseable> reloads;
 
-  private ReloadingTls(C credentials, ScheduledExecutorService reloader, List<AutoCloseable> reloads) {
+  private ReloadingTls(C credentials, ScheduledExecutorService reloader) {
     this.credentials = credentials;
     this.reloader = reloader;
-    this.reloads = reloads;
   }
 
   /** A server's credentials: its own certificate, and with a client CA, mutual TLS. */
   public static ReloadingTls<ServerCredentials> forServer(ServerTlsConfig config) {
     return build(
         config.reloadInterval(),
-        (reloader, reloads) -> {
+        watcher -> {
           TlsServerCredentials.Builder builder =
               TlsServerCredentials.newBuilder()
-                  .keyManager(identity(config.certChain(), config.privateKey(), config.reloadInterval(), reloader, reloads));
+                  .keyManager(watcher.identity(config.certChain(), config.privateKey()));
           if (config.clientCa() != null) {
             // Client certificates name clients, not hosts: check the chain, not a host name.
             builder
-                .trustManager(trust(config.clientCa(), Verification.CERTIFICATE_ONLY_VERIFICATION, config.reloadInterval(), reloader, reloads))
+                .trustManager(watcher.trust(config.clientCa(), Verification.CERTIFICATE_ONLY_VERIFICATION))
                 .clientAuth(TlsServerCredentials.ClientAuth.REQUIRE);
           }
           return builder.build();
@@ -57,14 +78,14 @@ public final class ReloadingTls<C> implements AutoCloseable {
   public static ReloadingTls<ChannelCredentials> forChannel(ChannelTlsConfig config) {
     return build(
         config.reloadInterval(),
-        (reloader, reloads) -> {
+        watcher -> {
           TlsChannelCredentials.Builder builder = TlsChannelCredentials.newBuilder();
           if (config.trustedCa() != null) {
             builder.trustManager(
-                trust(config.trustedCa(), Verification.CERTIFICATE_AND_HOST_NAME_VERIFICATION, config.reloadInterval(), reloader, reloads));
+                watcher.trust(config.trustedCa(), Verification.CERTIFICATE_AND_HOST_NAME_VERIFICATION));
           }
           if (config.certChain() != null) {
-            builder.keyManager(identity(config.certChain(), config.privateKey(), config.reloadInterval(), reloader, reloads));
+            builder.keyManager(watcher.identity(config.certChain(), config.privateKey()));
           }
           return builder.build();
         });
@@ -77,13 +98,6 @@ public final class ReloadingTls<C> implements AutoCloseable {
   /** Stops re-reading the files. */
   @Override
   public void close() {
-    for (AutoCloseable reload : reloads) {
-      try {
-        reload.close();
-      } catch (Exception e) {
-        // Closing a scheduled re-read only cancels it; nothing is left to clean up.
-      }
-    }
     reloader.shutdownNow();
   }
 
@@ -93,8 +107,7 @@ public final class ReloadingTls<C> implements AutoCloseable {
   }
 
   private interface Assembly<C> {
-    C assemble(ScheduledExecutorService reloader, List<AutoCloseable> reloads)
-        throws IOException, GeneralSecurityException;
+    C assemble(Watcher watcher) throws IOException, GeneralSecurityException;
   }
 
   private static <C> ReloadingTls<C> build(Duration reloadInterval, Assembly<C> assembly) {
@@ -105,32 +118,110 @@ public final class ReloadingTls<C> implements AutoCloseable {
               thread.setDaemon(true);
               return thread;
             });
-    List<AutoCloseable> reloads = new ArrayList<>();
     try {
-      return new ReloadingTls<>(assembly.assemble(reloader, reloads), reloader, reloads);
+      return new ReloadingTls<>(assembly.assemble(new Watcher(reloader, reloadInterval)), reloader);
     } catch (IOException | GeneralSecurityException | RuntimeException e) {
       reloader.shutdownNow();
       throw new IllegalArgumentException("cannot load TLS files: " + e.getMessage(), e);
     }
   }
 
-  private static AdvancedTlsX509KeyManager identity(
-      Path certChain, Path privateKey, Duration interval, ScheduledExecutorService reloader, List<AutoCloseable> reloads)
-      throws IOException, GeneralSecurityException {
-    AdvancedTlsX509KeyManager keyManager = new AdvancedTlsX509KeyManager();
-    reloads.add(
-        keyManager.updateIdentityCredentials(
-            certChain.toFile(), privateKey.toFile(), interval.toMillis(), TimeUnit.MILLISECONDS, reloader));
-    return keyManager;
-  }
+  /** Loads files into key and trust managers now, and again whenever they change. */
+  private static final class Watcher {
+    private final ScheduledExecutorService reloader;
+    private final Duration interval;
 
-  private static AdvancedTlsX509TrustManager trust(
-      Path ca, Verification verification, Duration interval, ScheduledExecutorService reloader, List<AutoCloseable> reloads)
-      throws IOException, GeneralSecurityException {
-    AdvancedTlsX509TrustManager trustManager =
-        AdvancedTlsX509TrustManager.newBuilder().setVerification(verification).build();
-    reloads.add(
-        trustManager.updateTrustCredentials(ca.toFile(), interval.toMillis(), TimeUnit.MILLISECONDS, reloader));
-    return trustManager;
+    Watcher(ScheduledExecutorService reloader, Duration interval) {
+      this.reloader = reloader;
+      this.interval = interval;
+    }
+
+    AdvancedTlsX509KeyManager identity(Path certChain, Path privateKey)
+        throws IOException, GeneralSecurityException {
+      AdvancedTlsX509KeyManager keyManager = new AdvancedTlsX509KeyManager();
+      Load load =
+          () -> {
+            CertifiedKey identity = readCertifiedKey(certChain, privateKey);
+            keyManager.updateIdentityCredentials(identity.chain(), identity.key());
+          };
+      load.run();
+      watch(List.of(certChain, privateKey), load);
+      return keyManager;
+    }
+
+    AdvancedTlsX509TrustManager trust(Path ca, Verification verification)
+        throws IOException, GeneralSecurityException {
+      AdvancedTlsX509TrustManager trustManager =
+          AdvancedTlsX509TrustManager.newBuilder().setVerification(verification).build();
+      trustManager.updateTrustCredentials(ca.toFile());
+      watch(List.of(ca), () -> trustManager.updateTrustCredentials(ca.toFile()));
+      return trustManager;
+    }
+
+    private interface Load {
+      void run() throws IOException, GeneralSecurityException;
+    }
+
+    /** Runs {@code load} whenever one of {@code files} has changed since the last good load. */
+    private void watch(List<Path> files, Load load) throws IOException {
+      long[] loadedVersions = versions(files);
+      reloader.scheduleWithFixedDelay(
+          () -> {
+            try {
+              long[] current = versions(files);
+              if (Arrays.equals(current, loadedVersions)) {
+                return;
+              }
+              load.run();
+              System.arraycopy(current, 0, loadedVersions, 0, current.length);
+              log.info("reloaded TLS files {}", files);
+            } catch (IOException | GeneralSecurityException | RuntimeException e) {
+              log.warn("cannot reload TLS files {}, keeping the previous ones: {}", files, e.toString());
+            }
+          },
+          interval.toNanos(),
+          interval.toNanos(),
+          TimeUnit.NANOSECONDS);
+    }
+
+    private record CertifiedKey(X509Certificate[] chain, PrivateKey key) {}
+
+    /** The certificate chain and private key in these files, checked to belong together. */
+    private static CertifiedKey readCertifiedKey(Path certChain, Path privateKey)
+        throws IOException, GeneralSecurityException {
+      X509Certificate[] chain;
+      try (InputStream in = Files.newInputStream(certChain)) {
+        chain = CertificateUtils.getX509Certificates(in);
+      }
+      if (chain.length == 0) {
+        throw new GeneralSecurityException(certChain + " holds no certificate");
+      }
+      PrivateKey key;
+      try (InputStream in = Files.newInputStream(privateKey)) {
+        key = CertificateUtils.getPrivateKey(in);
+      }
+      String algorithm = SIGNATURE_ALGORITHMS.get(key.getAlgorithm());
+      if (algorithm != null) {
+        byte[] probe = "does this key belong to this certificate?".getBytes(StandardCharsets.US_ASCII);
+        Signature signature = Signature.getInstance(algorithm);
+        signature.initSign(key);
+        signature.update(probe);
+        byte[] signed = signature.sign();
+        signature.initVerify(chain[0].getPublicKey());
+        signature.update(probe);
+        if (!signature.verify(signed)) {
+          throw new GeneralSecurityException(privateKey + " is not the key of " + certChain);
+        }
+      }
+      return new CertifiedKey(chain, key);
+    }
+
+    private static long[] versions(List<Path> files) throws IOException {
+      long[] versions = new long[files.size()];
+      for (int i = 0; i < versions.length; i++) {
+        versions[i] = Files.getLastModifiedTime(files.get(i)).toMillis();
+      }
+      return versions;
+    }
   }
 }

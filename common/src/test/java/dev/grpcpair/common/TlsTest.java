@@ -1,0 +1,176 @@
+package dev.grpcpair.common;
+
+import static dev.grpcpair.common.testing.TestCertificates.SERVER_AUTHORITY;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.grpcpair.common.testing.Eventually;
+import dev.grpcpair.common.testing.LogCapture;
+import dev.grpcpair.common.testing.TestCertificates;
+import io.grpc.ChannelCredentials;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.testing.protobuf.SimpleRequest;
+import io.grpc.testing.protobuf.SimpleServiceGrpc;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Servers with TLS and mutual TLS over Netty, with grpc's test certificates. */
+class TlsTest {
+
+  private static final Duration RELOAD = Duration.ofMillis(100);
+
+  @TempDir Path dir;
+  private final List<AutoCloseable> toClose = new ArrayList<>();
+
+  @AfterEach
+  void tearDown() throws Exception {
+    for (AutoCloseable closeable : toClose) {
+      closeable.close();
+    }
+  }
+
+  private GrpcServer startServer(String cert, String key, String clientCa) throws IOException {
+    ServerTlsConfig tls =
+        new ServerTlsConfig(
+            TestCertificates.writeAs(dir, cert, "server.pem"),
+            TestCertificates.writeAs(dir, key, "server.key"),
+            clientCa == null ? null : TestCertificates.writeAs(dir, clientCa, "client-ca.pem"),
+            RELOAD);
+    GrpcServer server =
+        GrpcServer.builder("tls-test", 0)
+            .addService(new IdentityEchoService())
+            .security(new ServerSecurity(tls, null, Set.of()))
+            .start();
+    toClose.add(server);
+    return server;
+  }
+
+  /** A client trusting {@code ca} and presenting {@code clientCert} (if any), as the UserClient does. */
+  private Status.Code call(GrpcServer server, String ca, String clientCert, String authority) throws InterruptedException {
+    Path caFile = ca == null ? null : TestCertificates.write(dir, ca);
+    Path certFile = clientCert == null ? null : TestCertificates.write(dir, clientCert + ".pem");
+    Path keyFile = clientCert == null ? null : TestCertificates.write(dir, clientCert + ".key");
+    try (ReloadingTls<ChannelCredentials> tls =
+        ReloadingTls.forChannel(new ChannelTlsConfig(caFile, certFile, keyFile, RELOAD))) {
+      return call(server, tls.credentials(), authority);
+    }
+  }
+
+  private static Status.Code call(GrpcServer server, ChannelCredentials credentials, String authority)
+      throws InterruptedException {
+    var builder = Grpc.newChannelBuilder("localhost:" + server.port(), credentials);
+    if (authority != null) {
+      builder.overrideAuthority(authority);
+    }
+    ManagedChannel channel = builder.build();
+    try {
+      SimpleServiceGrpc.newBlockingStub(channel)
+          .withDeadlineAfter(10, TimeUnit.SECONDS)
+          .unaryRpc(SimpleRequest.getDefaultInstance());
+      return Status.Code.OK;
+    } catch (StatusRuntimeException e) {
+      return e.getStatus().getCode();
+    } finally {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void tlsServer_plaintextClient_fails() throws Exception {
+    GrpcServer server = startServer("server1.pem", "server1.key", null);
+
+    assertThat(call(server, InsecureChannelCredentials.create(), null)).isEqualTo(Status.Code.UNAVAILABLE);
+  }
+
+  @Test
+  void tlsServer_clientTrustingAnotherCa_fails() throws Exception {
+    GrpcServer server = startServer("server1.pem", "server1.key", null);
+
+    assertThat(call(server, "badserver.pem", null, SERVER_AUTHORITY)).isEqualTo(Status.Code.UNAVAILABLE);
+  }
+
+  @Test
+  void tlsServer_clientTrustingItsCa_succeeds() throws Exception {
+    GrpcServer server = startServer("server1.pem", "server1.key", null);
+
+    assertThat(call(server, "ca.pem", null, SERVER_AUTHORITY)).isEqualTo(Status.Code.OK);
+  }
+
+  @Test
+  void tlsServer_nameNotInCertificate_failsUnlessTheAuthorityIsOverridden() throws Exception {
+    GrpcServer server = startServer("server1.pem", "server1.key", null);
+
+    assertThat(call(server, "ca.pem", null, null)).as("localhost is not in server1.pem").isEqualTo(Status.Code.UNAVAILABLE);
+  }
+
+  @Test
+  void mutualTls_clientWithoutCertificate_isRejected() throws Exception {
+    GrpcServer server = startServer("server1.pem", "server1.key", "ca.pem");
+
+    assertThat(call(server, "ca.pem", null, SERVER_AUTHORITY)).isEqualTo(Status.Code.UNAVAILABLE);
+  }
+
+  @Test
+  void mutualTls_clientCertificateFromAnotherCa_isRejected() throws Exception {
+    GrpcServer server = startServer("server1.pem", "server1.key", "ca.pem");
+
+    assertThat(call(server, "ca.pem", "badclient", SERVER_AUTHORITY)).isEqualTo(Status.Code.UNAVAILABLE);
+  }
+
+  @Test
+  void mutualTls_clientCertificateFromItsCa_succeeds() throws Exception {
+    GrpcServer server = startServer("server1.pem", "server1.key", "ca.pem");
+
+    assertThat(call(server, "ca.pem", "client", SERVER_AUTHORITY)).isEqualTo(Status.Code.OK);
+  }
+
+  @Test
+  void serverCertificateReplacedOnDisk_isServedWithoutRestart() throws Exception {
+    GrpcServer server = startServer("badserver.pem", "badserver.key", null);
+    assertThat(call(server, "ca.pem", null, SERVER_AUTHORITY)).isEqualTo(Status.Code.UNAVAILABLE);
+
+    TestCertificates.writeAs(dir, "server1.pem", "server.pem");
+    TestCertificates.writeAs(dir, "server1.key", "server.key");
+
+    Eventually.holds(
+        Duration.ofSeconds(10),
+        () -> assertThat(call(server, "ca.pem", null, SERVER_AUTHORITY)).isEqualTo(Status.Code.OK));
+  }
+
+  @Test
+  void halfDoneRotation_keepsServingThePreviousPair() throws Exception {
+    GrpcServer server = startServer("server1.pem", "server1.key", null);
+
+    // The new certificate is in place, its key not yet: the old pair must stay in use.
+    TestCertificates.writeAs(dir, "badserver.pem", "server.pem");
+    try (LogCapture log = LogCapture.start()) {
+      Eventually.holds(
+          Duration.ofSeconds(10), () -> assertThat(log.text()).contains("cannot reload TLS files"));
+    }
+
+    assertThat(call(server, "ca.pem", null, SERVER_AUTHORITY)).isEqualTo(Status.Code.OK);
+  }
+
+  @Test
+  void clientCaReplacedOnDisk_isTrustedWithoutRestart() throws Exception {
+    GrpcServer server = startServer("server1.pem", "server1.key", "badclient.pem");
+    assertThat(call(server, "ca.pem", "client", SERVER_AUTHORITY)).isEqualTo(Status.Code.UNAVAILABLE);
+
+    TestCertificates.writeAs(dir, "ca.pem", "client-ca.pem");
+
+    Eventually.holds(
+        Duration.ofSeconds(10),
+        () -> assertThat(call(server, "ca.pem", "client", SERVER_AUTHORITY)).isEqualTo(Status.Code.OK));
+  }
+}
