@@ -2,8 +2,13 @@
 # Builds both servers and runs them side by side: User on 9000, Post on 9001.
 # Ctrl-C (or SIGTERM) stops both gracefully. If either server exits, the other is stopped too.
 #
-#   ./run-pair.sh                          # build, then run
-#   SKIP_BUILD=1 ./run-pair.sh             # run the jars already built
+#   ./run-pair.sh                 build, then run in plaintext (the original pair's setup)
+#   ./run-pair.sh certs [DIR]     make a local CA, certificates and tokens in DIR (default: certs)
+#   ./run-pair.sh secure [DIR]    build, then run secured with the files in DIR (made if missing):
+#                                 callers -> Post over TLS with a token,
+#                                 Post -> User over mutual TLS with a token of its own
+#
+#   SKIP_BUILD=1 ./run-pair.sh    run the jars already built
 #   USER_PORT=9100 POST_PORT=9101 ./run-pair.sh
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -11,14 +16,65 @@ cd "$(dirname "$0")"
 user_port=${USER_PORT:-9000}
 post_port=${POST_PORT:-9001}
 
+# A local CA, a certificate for each server (valid for localhost and 127.0.0.1), a client
+# certificate for the Post server's calls to the User server and one for you (grpcurl), and tokens.
+make_certs() {
+  local dir=$1
+  command -v openssl >/dev/null || { echo "run-pair: openssl is needed to make certificates" >&2; exit 1; }
+  mkdir -p "$dir"
+  (
+    cd "$dir"
+    umask 077
+    openssl req -x509 -newkey rsa:2048 -nodes -days 365 -subj "/CN=grpc-pair local CA" \
+      -keyout ca.key -out ca.pem \
+      -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+    issue() { # name, common name, extensions
+      openssl req -newkey rsa:2048 -nodes -subj "/CN=$2" -keyout "$1.key" -out "$1.csr" 2>/dev/null
+      printf '%b' "$3" > "$1.ext"
+      openssl x509 -req -in "$1.csr" -CA ca.pem -CAkey ca.key -CAcreateserial -days 365 \
+        -extfile "$1.ext" -out "$1.pem" 2>/dev/null
+      rm -f "$1.csr" "$1.ext"
+    }
+    issue user-server localhost "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth"
+    issue post-server localhost "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth"
+    issue post-client post-server "extendedKeyUsage=clientAuth"
+    issue client grpcurl "extendedKeyUsage=clientAuth"
+    rm -f ca.srl
+    openssl rand -hex 32 > post-to-user.token
+    openssl rand -hex 32 > client.token
+    printf 'post-server=%s\nclient=%s\n' "$(cat post-to-user.token)" "$(cat client.token)" > user-server.tokens
+    printf 'client=%s\n' "$(cat client.token)" > post-server.tokens
+  )
+  echo "run-pair: made a CA, certificates and tokens in $dir" >&2
+}
+
+mode=${1:-plain}
+case "$mode" in
+  certs) make_certs "${2:-certs}"; exit 0 ;;
+  secure) certs=${2:-certs}; [[ -f "$certs/ca.pem" ]] || make_certs "$certs" ;;
+  plain) ;;
+  *) echo "usage: $0 [certs [DIR] | secure [DIR]]" >&2; exit 2 ;;
+esac
+
 if [[ -z "${SKIP_BUILD:-}" ]]; then
   echo "run-pair: building the jars (mvn -B -q -DskipTests package)..." >&2
   mvn -B -q -DskipTests package
 fi
 
-PORT=$user_port java -jar user-server/target/user-server.jar &
+user_env=(PORT="$user_port")
+post_env=(PORT="$post_port" USER_TARGET="${USER_TARGET:-localhost:$user_port}")
+if [[ "$mode" == secure ]]; then
+  user_env+=(TLS_CERT="$certs/user-server.pem" TLS_KEY="$certs/user-server.key"
+    TLS_CLIENT_CA="$certs/ca.pem" AUTH_TOKENS_FILE="$certs/user-server.tokens")
+  post_env+=(TLS_CERT="$certs/post-server.pem" TLS_KEY="$certs/post-server.key"
+    AUTH_TOKENS_FILE="$certs/post-server.tokens"
+    USER_CA="$certs/ca.pem" USER_CERT="$certs/post-client.pem" USER_KEY="$certs/post-client.key"
+    USER_TOKEN_FILE="$certs/post-to-user.token")
+fi
+
+env "${user_env[@]}" java -jar user-server/target/user-server.jar &
 user_pid=$!
-PORT=$post_port USER_TARGET=${USER_TARGET:-localhost:$user_port} java -jar post-server/target/post-server.jar &
+env "${post_env[@]}" java -jar post-server/target/post-server.jar &
 post_pid=$!
 
 # Background jobs of a script ignore SIGINT, so the servers get SIGTERM, their graceful stop:

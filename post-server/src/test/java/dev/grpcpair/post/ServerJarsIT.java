@@ -2,9 +2,13 @@ package dev.grpcpair.post;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.grpcpair.common.BearerTokenCredentials;
+import dev.grpcpair.common.ChannelTlsConfig;
+import dev.grpcpair.common.ReloadingTls;
 import dev.grpcpair.common.testing.Eventually;
 import dev.grpcpair.proto.post.v1.ListPostsRequest;
 import dev.grpcpair.proto.post.v1.PostGrpc;
+import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
@@ -17,6 +21,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -38,11 +43,17 @@ class ServerJarsIT {
   }
 
   private JarProcess run(String jarProperty, String... args) throws IOException {
+    return run(jarProperty, Map.of(), args);
+  }
+
+  private JarProcess run(String jarProperty, Map<String, String> env, String... args) throws IOException {
     Path jar = Path.of(System.getProperty(jarProperty));
     assertThat(jar).as("built by mvn package").exists();
     List<String> command = new ArrayList<>(List.of(javaBinary(), "-jar", jar.toString()));
     command.addAll(List.of(args));
-    JarProcess process = new JarProcess(new ProcessBuilder(command).redirectErrorStream(true).start());
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    builder.environment().putAll(env);
+    JarProcess process = new JarProcess(builder.start());
     processes.add(process);
     return process;
   }
@@ -105,6 +116,84 @@ class ServerJarsIT {
     assertThat(user.awaitExit()).isEqualTo(2);
     assertThat(user.output()).contains("does not exist").doesNotContain("\tat ");
     assertThat(Files.exists(dir.resolve("nope.json"))).isFalse();
+  }
+
+  @Test
+  void tokenForTheUserServiceWithoutTls_isRefusedAtStart() throws Exception {
+    JarProcess post = run("postServerJar", Map.of("USER_TOKEN", "s3cret-token-value"), "--port=0");
+
+    assertThat(post.awaitExit()).isEqualTo(2);
+    assertThat(post.output())
+        .contains("refusing to send the user service token without TLS")
+        .doesNotContain("s3cret-token-value");
+  }
+
+  @Test
+  void help_neverShowsTokens() throws Exception {
+    JarProcess user = run("userServerJar", Map.of("AUTH_TOKENS", "ops=s3cret-token-value"), "--help");
+
+    assertThat(user.awaitExit()).isZero();
+    assertThat(user.output()).contains("--auth-tokens-file", "AUTH_TOKENS").doesNotContain("s3cret-token-value");
+  }
+
+  /** The README's secure mode: files from {@code run-pair.sh certs}, the jars configured through the environment. */
+  @Test
+  void secureMode_withRunPairCertificates(@TempDir Path certs) throws Exception {
+    Process makeCerts =
+        new ProcessBuilder("bash", Path.of(System.getProperty("projectRoot"), "run-pair.sh").toString(), "certs", certs.toString())
+            .redirectErrorStream(true)
+            .start();
+    String madeCerts = new String(makeCerts.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(makeCerts.waitFor()).as(madeCerts).isZero();
+    String clientToken = Files.readString(certs.resolve("client.token")).strip();
+    String postToUserToken = Files.readString(certs.resolve("post-to-user.token")).strip();
+
+    JarProcess user =
+        run(
+            "userServerJar",
+            Map.of(
+                "PORT", "0",
+                "TLS_CERT", certs.resolve("user-server.pem").toString(),
+                "TLS_KEY", certs.resolve("user-server.key").toString(),
+                "TLS_CLIENT_CA", certs.resolve("ca.pem").toString(),
+                "AUTH_TOKENS_FILE", certs.resolve("user-server.tokens").toString()));
+    int userPort = user.awaitPort();
+    JarProcess post =
+        run(
+            "postServerJar",
+            Map.of(
+                "PORT", "0",
+                "TLS_CERT", certs.resolve("post-server.pem").toString(),
+                "TLS_KEY", certs.resolve("post-server.key").toString(),
+                "AUTH_TOKENS_FILE", certs.resolve("post-server.tokens").toString(),
+                "USER_TARGET", "localhost:" + userPort,
+                "USER_CA", certs.resolve("ca.pem").toString(),
+                "USER_CERT", certs.resolve("post-client.pem").toString(),
+                "USER_KEY", certs.resolve("post-client.key").toString(),
+                "USER_TOKEN_FILE", certs.resolve("post-to-user.token").toString()));
+    int postPort = post.awaitPort();
+
+    try (ReloadingTls<ChannelCredentials> tls =
+        ReloadingTls.forChannel(new ChannelTlsConfig(certs.resolve("ca.pem"), null, null, Duration.ofMinutes(1)))) {
+      ManagedChannel channel = Grpc.newChannelBuilder("localhost:" + postPort, tls.credentials()).build();
+      try {
+        assertThat(
+                PostGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(10, TimeUnit.SECONDS)
+                    .withCallCredentials(new BearerTokenCredentials(clientToken, false))
+                    .listPosts(ListPostsRequest.getDefaultInstance())
+                    .getPostMessagesCount())
+            .isEqualTo(8);
+      } finally {
+        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      }
+    }
+
+    for (JarProcess process : List.of(post, user)) {
+      process.process.toHandle().destroy();
+      assertThat(process.awaitExit()).as(process.output()).isZero();
+      assertThat(process.output()).contains("TLS").doesNotContain(clientToken, postToUserToken);
+    }
   }
 
   /** A started jar and everything it has printed so far. */
