@@ -21,6 +21,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,15 +38,20 @@ public final class GrpcServer implements AutoCloseable {
 
   private final String name;
   private final Server server;
+  private final HealthWatches healthWatches;
+  private final String replicaName;
   private final HealthStatusManager health;
   private final Duration shutdownGrace;
   private final List<AutoCloseable> ownedResources;
   private final AtomicBoolean stopping = new AtomicBoolean();
   private final CountDownLatch stopped = new CountDownLatch(1);
 
-  private GrpcServer(Builder builder, Server server, HealthStatusManager health) {
+  private GrpcServer(
+      Builder builder, Server server, HealthStatusManager health, HealthWatches healthWatches, String replicaName) {
     this.name = builder.name;
+    this.replicaName = replicaName;
     this.server = server;
+    this.healthWatches = healthWatches;
     this.health = health;
     this.shutdownGrace = builder.shutdownGrace;
     this.ownedResources = List.copyOf(builder.ownedResources);
@@ -58,6 +64,11 @@ public final class GrpcServer implements AutoCloseable {
   /** The port the server listens on: the configured one, or the one the system chose for port 0. */
   public int port() {
     return server.getPort();
+  }
+
+  /** The name this replica answers {@code x-served-by} with. */
+  public String replicaName() {
+    return replicaName;
   }
 
   /** The health service's view of this server, for whoever serves it (and for tests). */
@@ -83,6 +94,7 @@ public final class GrpcServer implements AutoCloseable {
       log.info("{} stopping: draining in-flight calls for up to {}", name, Durations.format(shutdownGrace));
       health.enterTerminalState();
       server.shutdown();
+      healthWatches.closeAll();
       if (!server.awaitTermination(shutdownGrace.toNanos(), TimeUnit.NANOSECONDS)) {
         log.warn("{} still had calls in flight after {}; cancelling them", name, Durations.format(shutdownGrace));
         server.shutdownNow();
@@ -128,6 +140,8 @@ public final class GrpcServer implements AutoCloseable {
     private Duration shutdownGrace = Duration.ofSeconds(10);
     private Executor executor;
     private ServerSecurity security = ServerSecurity.NONE;
+    private ConnectionPolicy connectionPolicy = ConnectionPolicy.DEFAULT;
+    private String replicaName;
 
     private Builder(String name, int port) {
       this.name = name;
@@ -154,9 +168,29 @@ public final class GrpcServer implements AutoCloseable {
       return this;
     }
 
+    /** Grace, security, connection policy and replica name at once, as the flags give them. */
+    public Builder settings(ServerSettings settings) {
+      return shutdownGrace(settings.shutdownGrace())
+          .security(settings.security())
+          .connectionPolicy(settings.connections())
+          .replicaName(settings.replicaName());
+    }
+
     /** TLS and bearer tokens; plaintext and open to all when unset. */
     public Builder security(ServerSecurity security) {
       this.security = security;
+      return this;
+    }
+
+    /** Keepalive and connection lifetimes; {@link ConnectionPolicy#DEFAULT} when unset. */
+    public Builder connectionPolicy(ConnectionPolicy policy) {
+      this.connectionPolicy = policy;
+      return this;
+    }
+
+    /** The name this server answers {@code x-served-by} with; the server's name and port when unset. */
+    public Builder replicaName(String replicaName) {
+      this.replicaName = replicaName;
       return this;
     }
 
@@ -200,6 +234,11 @@ public final class GrpcServer implements AutoCloseable {
               // The v1alpha reflection service too: BloomRPC-era GUI clients speak nothing else.
               .addService(newV1AlphaReflectionService());
       services.forEach(builder::addService);
+      applyConnectionPolicy(builder);
+      HealthWatches healthWatches = new HealthWatches();
+      builder.intercept(healthWatches);
+      AtomicReference<String> servedBy = new AtomicReference<>(replicaName);
+      builder.intercept(new ServedByInterceptor(servedBy::get));
       interceptors.forEach(builder::intercept);
       if (security.tokens() != null) {
         // Added last, so it runs first: nothing else sees an unauthenticated call.
@@ -216,12 +255,32 @@ public final class GrpcServer implements AutoCloseable {
         throw new IOException(
             "cannot listen on port " + port + ": " + Throwables.getRootCause(e).getMessage(), e);
       }
-      GrpcServer started = new GrpcServer(this, server, health);
+      // The default name needs the port the system chose; no call is answered before this.
+      servedBy.compareAndSet(null, name + ":" + server.getPort());
+      GrpcServer started = new GrpcServer(this, server, health, healthWatches, servedBy.get());
       for (ServerServiceDefinition service : services) {
         health.setStatus(service.getServiceDescriptor().getName(), ServingStatus.SERVING);
       }
       health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
       return started;
+    }
+
+    private void applyConnectionPolicy(ServerBuilder<?> builder) {
+      ConnectionPolicy policy = connectionPolicy;
+      builder
+          .keepAliveTime(policy.keepAliveTime().toNanos(), TimeUnit.NANOSECONDS)
+          .keepAliveTimeout(policy.keepAliveTimeout().toNanos(), TimeUnit.NANOSECONDS)
+          .permitKeepAliveTime(policy.permitKeepAliveTime().toNanos(), TimeUnit.NANOSECONDS)
+          .permitKeepAliveWithoutCalls(policy.permitKeepAliveWithoutCalls());
+      if (policy.maxConnectionIdle() != null) {
+        builder.maxConnectionIdle(policy.maxConnectionIdle().toNanos(), TimeUnit.NANOSECONDS);
+      }
+      if (policy.maxConnectionAge() != null) {
+        builder.maxConnectionAge(policy.maxConnectionAge().toNanos(), TimeUnit.NANOSECONDS);
+      }
+      if (policy.maxConnectionAgeGrace() != null) {
+        builder.maxConnectionAgeGrace(policy.maxConnectionAgeGrace().toNanos(), TimeUnit.NANOSECONDS);
+      }
     }
 
     @SuppressWarnings("deprecation")

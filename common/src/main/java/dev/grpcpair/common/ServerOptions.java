@@ -12,7 +12,8 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * The flags both servers take alike: graceful stop, TLS and bearer tokens. Each falls back to an
+ * The flags both servers take alike: graceful stop, TLS, bearer tokens, keepalive, connection
+ * lifetimes and the replica's name. Each falls back to an
  * environment variable. Tokens themselves are never a flag (a flag shows in {@code ps}): they come
  * from a file, or from the {@code AUTH_TOKENS} environment variable.
  */
@@ -76,8 +77,81 @@ public final class ServerOptions {
       description = "Services reachable without a token when tokens are required; empty: none. Env: AUTH_EXEMPT. Default: ${DEFAULT-VALUE}.")
   private String[] authExempt;
 
-  public Duration shutdownGrace() {
-    return shutdownGrace;
+  @Option(
+      names = "--replica-name",
+      defaultValue = "${env:REPLICA_NAME}",
+      paramLabel = "NAME",
+      description = "Name answered in the x-served-by response header and logged at start; unset: <server>:<port>. Env: REPLICA_NAME.")
+  private String replicaName;
+
+  @Option(
+      names = "--keepalive-time",
+      defaultValue = "${env:KEEPALIVE_TIME:-1m}",
+      converter = DurationConverter.class,
+      paramLabel = "DURATION",
+      description = "Ping a client after this long without traffic, to find dead connections. Env: KEEPALIVE_TIME. Default: ${DEFAULT-VALUE}.")
+  private Duration keepAliveTime;
+
+  @Option(
+      names = "--keepalive-timeout",
+      defaultValue = "${env:KEEPALIVE_TIMEOUT:-20s}",
+      converter = DurationConverter.class,
+      paramLabel = "DURATION",
+      description = "Close a connection whose ping is not answered within this. Env: KEEPALIVE_TIMEOUT. Default: ${DEFAULT-VALUE}.")
+  private Duration keepAliveTimeout;
+
+  @Option(
+      names = "--permit-keepalive-time",
+      defaultValue = "${env:PERMIT_KEEPALIVE_TIME:-20s}",
+      converter = DurationConverter.class,
+      paramLabel = "DURATION",
+      description = "Shortest ping interval allowed to clients; faster ones get GOAWAY too_many_pings. Env: PERMIT_KEEPALIVE_TIME. Default: ${DEFAULT-VALUE}.")
+  private Duration permitKeepAliveTime;
+
+  @Option(
+      names = "--permit-keepalive-without-calls",
+      defaultValue = "${env:PERMIT_KEEPALIVE_WITHOUT_CALLS:-false}",
+      description = "Allow client pings on connections without calls. Env: PERMIT_KEEPALIVE_WITHOUT_CALLS.")
+  private boolean permitKeepAliveWithoutCalls;
+
+  @Option(
+      names = "--max-connection-idle",
+      defaultValue = "${env:MAX_CONNECTION_IDLE}",
+      converter = DurationConverter.class,
+      paramLabel = "DURATION",
+      description = "Close connections idle this long; unset: never. Env: MAX_CONNECTION_IDLE.")
+  private Duration maxConnectionIdle;
+
+  @Option(
+      names = "--max-connection-age",
+      defaultValue = "${env:MAX_CONNECTION_AGE}",
+      converter = DurationConverter.class,
+      paramLabel = "DURATION",
+      description = "Send GOAWAY after a connection lived this long, so clients reconnect and re-resolve (DNS, new replicas); unset: never. Env: MAX_CONNECTION_AGE.")
+  private Duration maxConnectionAge;
+
+  @Option(
+      names = "--max-connection-age-grace",
+      defaultValue = "${env:MAX_CONNECTION_AGE_GRACE}",
+      converter = DurationConverter.class,
+      paramLabel = "DURATION",
+      description = "How long calls may run on after that GOAWAY; unset: as long as they need. Env: MAX_CONNECTION_AGE_GRACE.")
+  private Duration maxConnectionAgeGrace;
+
+  /** Everything these flags (and {@code env}) ask for; a bad combination is a flag error. */
+  public ServerSettings settings(Map<String, String> env) {
+    return new ServerSettings(
+        shutdownGrace,
+        security(env),
+        new ConnectionPolicy(
+            keepAliveTime,
+            keepAliveTimeout,
+            permitKeepAliveTime,
+            permitKeepAliveWithoutCalls,
+            maxConnectionIdle,
+            maxConnectionAge,
+            maxConnectionAgeGrace),
+        replicaName == null || replicaName.isBlank() ? null : replicaName.strip());
   }
 
   /** How often TLS files are re-read: the server's own, and those of any client it makes. */
@@ -85,8 +159,7 @@ public final class ServerOptions {
     return tlsReloadInterval;
   }
 
-  /** The security these flags (and {@code env}) ask for; a bad combination is a flag error. */
-  public ServerSecurity security(Map<String, String> env) {
+  private ServerSecurity security(Map<String, String> env) {
     ServerTlsConfig tls = null;
     if (tlsCert != null || tlsKey != null) {
       if (tlsCert == null || tlsKey == null) {

@@ -5,7 +5,10 @@ import dev.grpcpair.common.GrpcServer;
 import dev.grpcpair.data.Datasets;
 import dev.grpcpair.data.InMemoryPostRepository;
 import dev.grpcpair.data.PostRepository;
+import dev.grpcpair.proto.post.v1.PostGrpc;
+import io.grpc.protobuf.services.HealthStatusManager;
 import java.io.IOException;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
@@ -24,15 +27,24 @@ public final class PostServer {
         Executors.newFixedThreadPool(
             config.handlerThreads(),
             new ThreadFactoryBuilder().setNameFormat("post-handler-%d").setDaemon(true).build());
-    return GrpcServer.builder("post-server", config.port())
-        .addService(new PostServiceImpl(posts, users))
-        .executor(handlers)
-        .security(config.security())
-        .shutdownGrace(config.shutdownGrace())
-        // Closed after the server has drained, when nothing calls the User service any more (and
-        // right away if the server cannot start).
-        .closeOnStop(users)
-        .closeOnStop(handlers::shutdown)
-        .start();
+    UserConnectivityHealth userHealth =
+        new UserConnectivityHealth(
+            users,
+            List.of(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, PostGrpc.SERVICE_NAME),
+            config.user().channel().unavailableGrace());
+    GrpcServer server =
+        GrpcServer.builder("post-server", config.port())
+            .addService(new PostServiceImpl(posts, users))
+            .executor(handlers)
+            .settings(config.server())
+            .intercept(UserReplicaTrail.serverInterceptor())
+            // Closed in this order after the server has drained, when nothing calls the User
+            // service any more (and right away if the server cannot start).
+            .closeOnStop(userHealth)
+            .closeOnStop(users)
+            .closeOnStop(handlers::shutdown)
+            .start();
+    userHealth.start(server.health());
+    return server;
   }
 }

@@ -1,11 +1,10 @@
 package dev.grpcpair.post;
 
-import dev.grpcpair.common.Durations;
 import dev.grpcpair.common.GrpcServer;
 import dev.grpcpair.common.PortConverter;
 import dev.grpcpair.common.ServerLauncher;
 import dev.grpcpair.common.ServerOptions;
-import dev.grpcpair.common.ServerSecurity;
+import dev.grpcpair.common.ServerSettings;
 import dev.grpcpair.data.InvalidDatasetException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -69,9 +68,8 @@ public final class PostServerCommand implements Callable<Integer> {
           spec.commandLine(), "--handler-threads must be at least 1, not " + handlerThreads);
     }
     UserClientConfig userConfig = user.config(System.getenv(), server.tlsReloadInterval());
-    ServerSecurity security = server.security(System.getenv());
-    PostServerConfig config =
-        new PostServerConfig(port, userConfig, handlerThreads, dataset, server.shutdownGrace(), security);
+    ServerSettings settings = server.settings(System.getenv());
+    PostServerConfig config = new PostServerConfig(port, userConfig, handlerThreads, dataset, settings);
     GrpcServer started;
     try {
       started = PostServer.start(config);
@@ -80,14 +78,13 @@ public final class PostServerCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
     log.info(
-        "post-server listening on port {} (user service: {}, user deadline: {}, handler threads: {}, dataset: {}, shutdown grace: {}, security: {})",
+        "post-server {} listening on port {} (user service: {}, handler threads: {}, dataset: {}, {})",
+        started.replicaName(),
         started.port(),
         userConfig.describe(),
-        Durations.format(userConfig.deadline()),
         handlerThreads,
         dataset == null ? "embedded sample" : dataset,
-        Durations.format(server.shutdownGrace()),
-        security.describe());
+        settings.describe());
     ServerLauncher.serveUntilSignalled(started);
     return 0;
   }

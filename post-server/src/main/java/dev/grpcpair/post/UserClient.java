@@ -7,6 +7,7 @@ import dev.grpcpair.common.BearerTokenCredentials;
 import dev.grpcpair.common.ReloadingTls;
 import io.grpc.Channel;
 import io.grpc.ChannelCredentials;
+import io.grpc.ConnectivityState;
 import io.grpc.Context;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
@@ -74,7 +75,18 @@ public final class UserClient implements AutoCloseable {
     }
     ManagedChannel channel;
     try {
-      ManagedChannelBuilder<?> builder = Grpc.newChannelBuilder(config.target(), credentials);
+      UserChannelPolicy policy = config.channel();
+      ManagedChannelBuilder<?> builder =
+          Grpc.newChannelBuilder(config.target(), credentials)
+              // Load balancing, client-side health checking and retries, from our file only: a
+              // service config published in DNS must not change them behind our back.
+              .defaultServiceConfig(UserServiceConfig.load(policy))
+              .disableServiceConfigLookUp()
+              .enableRetry()
+              .keepAliveTime(policy.keepAliveTime().toNanos(), TimeUnit.NANOSECONDS)
+              .keepAliveTimeout(policy.keepAliveTimeout().toNanos(), TimeUnit.NANOSECONDS)
+              .keepAliveWithoutCalls(policy.keepAliveWithoutCalls())
+              .intercept(UserReplicaTrail.clientInterceptor());
       if (config.authority() != null) {
         builder.overrideAuthority(config.authority());
       }
@@ -86,6 +98,9 @@ public final class UserClient implements AutoCloseable {
       throw e;
     }
     UserGrpc.UserBlockingStub stub = UserGrpc.newBlockingStub(channel);
+    if (config.channel().waitForReady()) {
+      stub = stub.withWaitForReady();
+    }
     if (config.token() != null) {
       stub = stub.withCallCredentials(new BearerTokenCredentials(config.token(), config.allowInsecureToken()));
     }
@@ -94,6 +109,26 @@ public final class UserClient implements AutoCloseable {
 
   public String target() {
     return target;
+  }
+
+  /**
+   * The state of the channel this client made (READY: at least one User replica is connected),
+   * asking it to connect if it is idle and {@code connect} is set.
+   */
+  public ConnectivityState connectivity(boolean connect) {
+    return ownedChannel().getState(connect);
+  }
+
+  /** Runs {@code callback} once the channel's state is no longer {@code seen}. */
+  public void notifyWhenConnectivityChanges(ConnectivityState seen, Runnable callback) {
+    ownedChannel().notifyWhenStateChanged(seen, callback);
+  }
+
+  private ManagedChannel ownedChannel() {
+    if (ownedChannel == null) {
+      throw new IllegalStateException("this client does not own its channel: ask its owner");
+    }
+    return ownedChannel;
   }
 
   /** The user with {@code userId}, or empty if the User service says there is none. */

@@ -1,6 +1,7 @@
 package dev.grpcpair.post;
 
 import dev.grpcpair.common.ChannelTlsConfig;
+import dev.grpcpair.common.Durations;
 import java.time.Duration;
 
 /**
@@ -13,6 +14,7 @@ import java.time.Duration;
  *     when it differs from the target's host; null: the target's
  * @param token bearer token to send on every call; null: none
  * @param allowInsecureToken whether the token may travel without TLS
+ * @param channel load balancing, retries, keepalive
  */
 public record UserClientConfig(
     String target,
@@ -20,15 +22,20 @@ public record UserClientConfig(
     ChannelTlsConfig tls,
     String authority,
     String token,
-    boolean allowInsecureToken) {
+    boolean allowInsecureToken,
+    UserChannelPolicy channel) {
 
-  /** Plaintext, no token: the original pair's setup. */
+  /** Plaintext, no token, default channel policy: the original pair's setup. */
   public static UserClientConfig plaintext(String target, Duration deadline) {
-    return new UserClientConfig(target, deadline, null, null, null, false);
+    return new UserClientConfig(target, deadline, null, null, null, false, UserChannelPolicy.DEFAULT);
   }
 
   public UserClientConfig withDeadline(Duration newDeadline) {
-    return new UserClientConfig(target, newDeadline, tls, authority, token, allowInsecureToken);
+    return new UserClientConfig(target, newDeadline, tls, authority, token, allowInsecureToken, channel);
+  }
+
+  public UserClientConfig withChannel(UserChannelPolicy policy) {
+    return new UserClientConfig(target, deadline, tls, authority, token, allowInsecureToken, policy);
   }
 
   @Override
@@ -46,6 +53,8 @@ public record UserClientConfig(
         + (token == null ? "none" : "set")
         + ", allowInsecureToken="
         + allowInsecureToken
+        + ", channel="
+        + channel
         + "}";
   }
 
@@ -60,6 +69,15 @@ public record UserClientConfig(
                 + (authority == null ? "" : " as " + authority);
     String auth =
         token == null ? "no token" : "bearer token" + (allowInsecureToken && tls == null ? " (insecure: allowed without TLS)" : "");
-    return target + " (" + transport + "; " + auth + ")";
+    return target
+        + " ("
+        + transport
+        + "; "
+        + auth
+        + "; deadline "
+        + Durations.format(deadline)
+        + "; "
+        + channel.describe()
+        + ")";
   }
 }

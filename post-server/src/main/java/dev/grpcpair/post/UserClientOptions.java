@@ -14,7 +14,8 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * The Post server's flags for reaching the User service, each falling back to an environment
+ * The Post server's flags for reaching the User service (where, how securely, how balanced and
+ * retried, how kept alive), each falling back to an environment
  * variable. The token is never a flag (a flag shows in {@code ps}): it comes from a file, or from
  * the {@code USER_TOKEN} environment variable.
  */
@@ -30,7 +31,7 @@ public final class UserClientOptions {
       names = "--user-target",
       defaultValue = "${env:USER_TARGET:-localhost:9000}",
       paramLabel = "TARGET",
-      description = "The User service: any grpc target (host:port, dns:///host:port). Env: USER_TARGET. Default: ${DEFAULT-VALUE}.")
+      description = "The User service: any grpc target (host:port, dns:///host:port, static:///host:port,host:port). Env: USER_TARGET. Default: ${DEFAULT-VALUE}.")
   private String target;
 
   @Option(
@@ -88,6 +89,56 @@ public final class UserClientOptions {
       description = "Let the token travel without TLS (a trusted network, a demo). Env: USER_ALLOW_INSECURE_TOKEN.")
   private boolean allowInsecureToken;
 
+  @Option(
+      names = "--user-service-config",
+      defaultValue = "${env:USER_SERVICE_CONFIG}",
+      paramLabel = "FILE",
+      description = "grpc service config (JSON) for the User service: load balancing, health checking, retries; unset: the embedded one (see README). Env: USER_SERVICE_CONFIG.")
+  private Path serviceConfig;
+
+  @Option(
+      names = "--user-lb-policy",
+      defaultValue = "${env:USER_LB_POLICY}",
+      paramLabel = "POLICY",
+      description = "pick_first or round_robin, overriding the service config's (round_robin). Env: USER_LB_POLICY.")
+  private String lbPolicy;
+
+  @Option(
+      names = "--user-wait-for-ready",
+      defaultValue = "${env:USER_WAIT_FOR_READY:-false}",
+      description = "Let calls wait, within their deadline, for a User replica instead of failing at once with UNAVAILABLE. Env: USER_WAIT_FOR_READY.")
+  private boolean waitForReady;
+
+  @Option(
+      names = "--user-keepalive-time",
+      defaultValue = "${env:USER_KEEPALIVE_TIME:-30s}",
+      converter = DurationConverter.class,
+      paramLabel = "DURATION",
+      description = "Ping the User server after this long without traffic (at least 10s). Env: USER_KEEPALIVE_TIME. Default: ${DEFAULT-VALUE}.")
+  private Duration keepAliveTime;
+
+  @Option(
+      names = "--user-keepalive-timeout",
+      defaultValue = "${env:USER_KEEPALIVE_TIMEOUT:-10s}",
+      converter = DurationConverter.class,
+      paramLabel = "DURATION",
+      description = "Drop a connection to the User server whose ping is not answered within this. Env: USER_KEEPALIVE_TIMEOUT. Default: ${DEFAULT-VALUE}.")
+  private Duration keepAliveTimeout;
+
+  @Option(
+      names = "--user-keepalive-without-calls",
+      defaultValue = "${env:USER_KEEPALIVE_WITHOUT_CALLS:-false}",
+      description = "Ping the User server even with no call open (the server must permit it). Env: USER_KEEPALIVE_WITHOUT_CALLS.")
+  private boolean keepAliveWithoutCalls;
+
+  @Option(
+      names = "--user-unavailable-grace",
+      defaultValue = "${env:USER_UNAVAILABLE_GRACE:-10s}",
+      converter = DurationConverter.class,
+      paramLabel = "DURATION",
+      description = "Report NOT_SERVING after this long without a READY connection to any User replica. Env: USER_UNAVAILABLE_GRACE. Default: ${DEFAULT-VALUE}.")
+  private Duration unavailableGrace;
+
   /** The client these flags (and {@code env}) ask for; a bad combination is a flag error. */
   public UserClientConfig config(Map<String, String> env, Duration tlsReloadInterval) {
     if ((cert == null) != (key == null)) {
@@ -101,7 +152,10 @@ public final class UserClientOptions {
           spec.commandLine(),
           "refusing to send the user service token without TLS: add --user-tls or --user-ca, or --user-allow-insecure-token");
     }
-    return new UserClientConfig(target, deadline, tlsConfig, authority, token, allowInsecureToken);
+    UserChannelPolicy channel =
+        new UserChannelPolicy(
+            serviceConfig, lbPolicy, waitForReady, keepAliveTime, keepAliveTimeout, keepAliveWithoutCalls, unavailableGrace);
+    return new UserClientConfig(target, deadline, tlsConfig, authority, token, allowInsecureToken, channel);
   }
 
   private String token(Map<String, String> env) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.common.util.concurrent.ListenableFuture;
 import dev.grpcpair.common.GrpcServer;
+import dev.grpcpair.common.ServerSettings;
 import dev.grpcpair.common.testing.Eventually;
 import dev.grpcpair.proto.post.v1.ListPostsByUserIdRequest;
 import dev.grpcpair.proto.post.v1.ListPostsByUserIdResponse;
@@ -171,7 +172,7 @@ class PairFaultsTest {
     GrpcServer postServer =
         PostServer.start(
             PostServerConfig.of(0, "localhost:" + slowUsers.port())
-                .withShutdownGrace(Duration.ofSeconds(20)));
+                .withServer(ServerSettings.DEFAULT.withShutdownGrace(Duration.ofSeconds(20))));
     ManagedChannel channel = PairEndToEndTest.channelTo(postServer);
     channels.add(channel);
     scriptedUsers.hold();

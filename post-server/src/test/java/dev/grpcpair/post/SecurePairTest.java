@@ -9,6 +9,7 @@ import dev.grpcpair.common.AuthTokens;
 import dev.grpcpair.common.BearerTokenCredentials;
 import dev.grpcpair.common.ChannelTlsConfig;
 import dev.grpcpair.common.GrpcServer;
+import dev.grpcpair.common.ServerSettings;
 import dev.grpcpair.common.ReloadingTls;
 import dev.grpcpair.common.ServerSecurity;
 import dev.grpcpair.common.ServerTlsConfig;
@@ -77,11 +78,11 @@ class SecurePairTest {
     GrpcServer userServer =
         UserServer.start(
             UserServerConfig.onPort(0)
-                .withSecurity(
+                .withServer(ServerSettings.DEFAULT.withSecurity(
                     new ServerSecurity(
                         serverTls(ca),
                         AuthTokens.parse("post-server=" + POST_TO_USER_TOKEN, "test"),
-                        ServerSecurity.PROBES_AND_REFLECTION)));
+                        ServerSecurity.PROBES_AND_REFLECTION))));
     UserClientConfig user =
         new UserClientConfig(
             "localhost:" + userServer.port(),
@@ -90,16 +91,17 @@ class SecurePairTest {
                 ca, TestCertificates.write(dir, "client.pem"), TestCertificates.write(dir, "client.key"), RELOAD),
             SERVER_AUTHORITY,
             postToUserToken,
-            false);
+            false,
+            UserChannelPolicy.DEFAULT);
     GrpcServer postServer =
         PostServer.start(
             PostServerConfig.of(0, user.target())
                 .withUser(user)
-                .withSecurity(
+                .withServer(ServerSettings.DEFAULT.withSecurity(
                     new ServerSecurity(
                         serverTls(null),
                         AuthTokens.parse("client=" + CLIENT_TOKEN, "test"),
-                        ServerSecurity.PROBES_AND_REFLECTION)));
+                        ServerSecurity.PROBES_AND_REFLECTION))));
     toClose.add(userServer);
     toClose.add(0, postServer);
     return postServer;

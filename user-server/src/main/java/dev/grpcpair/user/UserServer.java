@@ -19,8 +19,7 @@ public final class UserServer {
         // Handlers only read immutable memory: running them on the event loop saves a thread hop
         // per call (about 2.5x the calls per second of grpc's default executor on 2 cores).
         .executor(MoreExecutors.directExecutor())
-        .security(config.security())
-        .shutdownGrace(config.shutdownGrace())
+        .settings(config.server())
         .start();
   }
 }

@@ -1,11 +1,10 @@
 package dev.grpcpair.user;
 
-import dev.grpcpair.common.Durations;
 import dev.grpcpair.common.GrpcServer;
 import dev.grpcpair.common.PortConverter;
 import dev.grpcpair.common.ServerLauncher;
 import dev.grpcpair.common.ServerOptions;
-import dev.grpcpair.common.ServerSecurity;
+import dev.grpcpair.common.ServerSettings;
 import dev.grpcpair.data.InvalidDatasetException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -55,8 +54,8 @@ public final class UserServerCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    ServerSecurity security = server.security(System.getenv());
-    UserServerConfig config = new UserServerConfig(port, dataset, server.shutdownGrace(), security);
+    ServerSettings settings = server.settings(System.getenv());
+    UserServerConfig config = new UserServerConfig(port, dataset, settings);
     GrpcServer started;
     try {
       started = UserServer.start(config);
@@ -65,11 +64,11 @@ public final class UserServerCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
     log.info(
-        "user-server listening on port {} (dataset: {}, shutdown grace: {}, security: {})",
+        "user-server {} listening on port {} (dataset: {}, {})",
+        started.replicaName(),
         started.port(),
         dataset == null ? "embedded sample" : dataset,
-        Durations.format(server.shutdownGrace()),
-        security.describe());
+        settings.describe());
     ServerLauncher.serveUntilSignalled(started);
     return 0;
   }

@@ -3,7 +3,7 @@ package dev.grpcpair.user;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.grpcpair.common.GrpcServer;
-import dev.grpcpair.common.ServerSecurity;
+import dev.grpcpair.common.ServerSettings;
 import dev.grpcpair.common.testing.Reflection;
 import dev.grpcpair.proto.user.v1.GetUserRequest;
 import dev.grpcpair.proto.user.v1.UserGrpc;
@@ -16,7 +16,6 @@ import io.grpc.health.v1.HealthGrpc;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -68,7 +67,7 @@ class UserServerTest {
     Path file = dir.resolve("users.json");
     Files.writeString(file, "{\"users\":[{\"user_id\":\"42\",\"name\":\"Ada\",\"age\":36}]}");
 
-    start(new UserServerConfig(0, file, Duration.ofSeconds(1), ServerSecurity.NONE));
+    start(new UserServerConfig(0, file, ServerSettings.DEFAULT));
 
     assertThat(
             UserGrpc.newBlockingStub(channel)

@@ -1,0 +1,113 @@
+package dev.grpcpair.post;
+
+import dev.grpcpair.common.Durations;
+import io.grpc.ConnectivityState;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.protobuf.services.HealthStatusManager;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reports the Post server NOT_SERVING (its service and the whole server, {@code ""}) while its
+ * channel to the User service has had no READY connection for longer than a grace period, and
+ * SERVING again as soon as it has one. A Post server that cannot fill in authors is of no use to
+ * a load balancer.
+ *
+ * <p>It asks the channel to connect whenever it is idle, so the connection is made at start-up
+ * rather than on the first call; start-up itself never waits for it.
+ */
+final class UserConnectivityHealth implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(UserConnectivityHealth.class);
+
+  private final UserClient users;
+  private volatile HealthStatusManager health;
+  private final List<String> services;
+  private final Duration grace;
+  private final ScheduledExecutorService timer =
+      Executors.newSingleThreadScheduledExecutor(
+          runnable -> {
+            Thread thread = new Thread(runnable, "user-connectivity-health");
+            thread.setDaemon(true);
+            return thread;
+          });
+  private ScheduledFuture<?> notServingSoon;
+  private ServingStatus reported = ServingStatus.SERVING;
+  private boolean closed;
+
+  UserConnectivityHealth(UserClient users, List<String> services, Duration grace) {
+    this.users = users;
+    this.services = List.copyOf(services);
+    this.grace = grace;
+  }
+
+  /** Starts watching, reporting to {@code health}: the server's, once it has started. */
+  void start(HealthStatusManager health) {
+    this.health = health;
+    timer.execute(this::onStateChange);
+  }
+
+  /** Runs on {@link #timer}, so state and health updates are never concurrent. */
+  private void onStateChange() {
+    if (closed) {
+      return;
+    }
+    ConnectivityState state = users.connectivity(true);
+    if (state == ConnectivityState.READY) {
+      if (notServingSoon != null) {
+        notServingSoon.cancel(false);
+        notServingSoon = null;
+      }
+      report(ServingStatus.SERVING);
+    } else if (notServingSoon == null) {
+      notServingSoon =
+          timer.schedule(
+              () -> {
+                log.warn(
+                    "no READY connection to the user service at {} for {}: reporting NOT_SERVING",
+                    users.target(),
+                    Durations.format(grace));
+                report(ServingStatus.NOT_SERVING);
+              },
+              grace.toNanos(),
+              TimeUnit.NANOSECONDS);
+    }
+    users.notifyWhenConnectivityChanges(state, this::onStateChangeSoon);
+  }
+
+  private void onStateChangeSoon() {
+    try {
+      timer.execute(this::onStateChange);
+    } catch (RejectedExecutionException stopped) {
+      // Closed: the server is stopping and its health no longer changes.
+    }
+  }
+
+  private void report(ServingStatus status) {
+    if (status != reported) {
+      reported = status;
+      if (status == ServingStatus.SERVING) {
+        log.info("user service at {} is reachable again: reporting SERVING", users.target());
+      }
+    }
+    services.forEach(service -> health.setStatus(service, status));
+  }
+
+  @Override
+  public void close() {
+    timer.execute(() -> closed = true);
+    timer.shutdown();
+  }
+
+  @Override
+  public String toString() {
+    return "UserConnectivityHealth{" + users.target() + "}";
+  }
+}
