@@ -7,12 +7,14 @@ import dev.grpcpair.common.testing.Reflection;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
+import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -22,6 +24,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -117,6 +120,83 @@ class GrpcServerTest {
 
     assertThat(seen.poll(5, TimeUnit.SECONDS)).isEqualTo(ServingStatus.NOT_SERVING);
     stopping.get(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void stop_endsHealthWatchesInsteadOfWaitingOutTheGrace() throws Exception {
+    startOnEphemeralPort(GrpcServer.builder("test", 0).shutdownGrace(Duration.ofMinutes(5)));
+    CompletableFuture<Status> watchEnded = watchUntilEnd(channel);
+
+    // A five-minute grace: only ending the watch lets this return in time.
+    CompletableFuture.runAsync(this::stopQuietly).get(30, TimeUnit.SECONDS);
+
+    assertThat(watchEnded.get(10, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+  }
+
+  @Test
+  void maxConnectionAge_closesOldConnections() throws Exception {
+    startOnEphemeralPort(
+        GrpcServer.builder("test", 0)
+            .connectionPolicy(
+                ConnectionPolicy.DEFAULT.withMaxConnectionAge(Duration.ofMillis(300), Duration.ofMillis(200))));
+
+    // A watch never ends by itself: the server ends it once the connection is old enough.
+    assertThat(watchUntilEnd(channel).get(30, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+  }
+
+  @Test
+  void responses_nameTheReplica() throws Exception {
+    startOnEphemeralPort(GrpcServer.builder("test", 0).replicaName("user-a"));
+    AtomicReference<Metadata> headers = new AtomicReference<>();
+    AtomicReference<Metadata> trailers = new AtomicReference<>();
+
+    HealthGrpc.newBlockingStub(channel)
+        .withInterceptors(MetadataUtils.newCaptureMetadataInterceptor(headers, trailers))
+        .check(HealthCheckRequest.getDefaultInstance());
+
+    assertThat(headers.get().get(ServedByInterceptor.SERVED_BY)).isEqualTo("user-a");
+    assertThat(server.replicaName()).isEqualTo("user-a");
+  }
+
+  @Test
+  void replicaName_defaultsToNameAndPort() throws Exception {
+    startOnEphemeralPort(GrpcServer.builder("test", 0));
+
+    assertThat(server.replicaName()).isEqualTo("test:" + server.port());
+  }
+
+  private void stopQuietly() {
+    try {
+      server.stop();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static CompletableFuture<Status> watchUntilEnd(ManagedChannel channel) {
+    CompletableFuture<Status> ended = new CompletableFuture<>();
+    CompletableFuture<Void> first = new CompletableFuture<>();
+    HealthGrpc.newStub(channel)
+        .watch(
+            HealthCheckRequest.getDefaultInstance(),
+            new StreamObserver<>() {
+              @Override
+              public void onNext(HealthCheckResponse response) {
+                first.complete(null);
+              }
+
+              @Override
+              public void onError(Throwable t) {
+                ended.complete(Status.fromThrowable(t));
+              }
+
+              @Override
+              public void onCompleted() {
+                ended.complete(Status.OK);
+              }
+            });
+    first.join();
+    return ended;
   }
 
   @Test

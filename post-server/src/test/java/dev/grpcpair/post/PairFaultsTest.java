@@ -16,6 +16,9 @@ import dev.grpcpair.user.UserServerConfig;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.health.v1.HealthGrpc;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.time.Duration;
@@ -112,6 +115,34 @@ class PairFaultsTest {
                 RECOVERY, () -> posts.withDeadlineAfter(5, TimeUnit.SECONDS).listPosts(ALL)))
         .extracting(response -> response.getPostMessagesCount())
         .isEqualTo(8);
+  }
+
+  @Test
+  void postHealth_isNotServingWithoutAUserReplica_andServingOnceOneIsUp() throws Exception {
+    int userPort = freePort();
+    PostServerConfig config = PostServerConfig.of(0, "localhost:" + userPort);
+    GrpcServer postServer =
+        track(
+            PostServer.start(
+                config.withUser(
+                    config.user().withChannel(UserChannelPolicy.DEFAULT.withUnavailableGrace(Duration.ofMillis(300))))));
+    ManagedChannel channel = PairEndToEndTest.channelTo(postServer);
+    channels.add(channel);
+
+    Eventually.holds(RECOVERY, () -> assertThat(health(channel, "")).isEqualTo(ServingStatus.NOT_SERVING));
+    assertThat(health(channel, "v1.post.Post")).isEqualTo(ServingStatus.NOT_SERVING);
+
+    track(UserServer.start(UserServerConfig.onPort(userPort)));
+
+    Eventually.holds(RECOVERY, () -> assertThat(health(channel, "")).isEqualTo(ServingStatus.SERVING));
+    assertThat(health(channel, "v1.post.Post")).isEqualTo(ServingStatus.SERVING);
+  }
+
+  private static ServingStatus health(ManagedChannel channel, String service) {
+    return HealthGrpc.newBlockingStub(channel)
+        .withDeadlineAfter(5, TimeUnit.SECONDS)
+        .check(HealthCheckRequest.newBuilder().setService(service).build())
+        .getStatus();
   }
 
   @Test

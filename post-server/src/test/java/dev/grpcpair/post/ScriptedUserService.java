@@ -27,11 +27,19 @@ final class ScriptedUserService extends UserGrpc.UserImplBase {
   private final AtomicReference<Deadline> lastDeadline = new AtomicReference<>();
   private final List<Runnable> held = new ArrayList<>();
   private volatile Status failure;
+  private final AtomicInteger failuresLeft = new AtomicInteger();
+  private volatile Status nextFailure;
   private volatile boolean holding;
 
   /** Answers every later call with {@code status}; {@code null} goes back to answering. */
   void failWith(Status status) {
     this.failure = status;
+  }
+
+  /** Answers the next {@code count} calls with {@code status}, then answers normally again. */
+  void failNext(int count, Status status) {
+    nextFailure = status;
+    failuresLeft.set(count);
   }
 
   /** Holds every later call unanswered until {@link #release}. */
@@ -64,6 +72,9 @@ final class ScriptedUserService extends UserGrpc.UserImplBase {
     lastDeadline.set(Context.current().getDeadline());
     getUserCalls.incrementAndGet();
     Status status = failure;
+    if (status == null && failuresLeft.getAndUpdate(left -> Math.max(0, left - 1)) > 0) {
+      status = nextFailure;
+    }
     if (status != null) {
       responseObserver.onError(status.asRuntimeException());
       return;

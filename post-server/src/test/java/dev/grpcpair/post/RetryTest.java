@@ -1,0 +1,113 @@
+package dev.grpcpair.post;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.grpcpair.common.GrpcServer;
+import dev.grpcpair.common.testing.Closer;
+import dev.grpcpair.proto.post.v1.ListPostsByUserIdRequest;
+import dev.grpcpair.proto.post.v1.PostGrpc;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The UserClient's retry policy (from its service config) against a scripted User server, over Netty. */
+class RetryTest {
+
+  private final ScriptedUserService scriptedUsers = new ScriptedUserService();
+  private final Closer toClose = new Closer();
+  private GrpcServer userServer;
+
+  @BeforeEach
+  void startScriptedUsers() throws Exception {
+    userServer = GrpcServer.builder("scripted-users", 0).addService(scriptedUsers).start();
+    toClose.add(userServer);
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    toClose.close();
+  }
+
+  private PostGrpc.PostBlockingStub postsAsking(UserChannelPolicy policy) throws Exception {
+    PostServerConfig config = PostServerConfig.of(0, "localhost:" + userServer.port());
+    GrpcServer postServer = PostServer.start(config.withUser(config.user().withChannel(policy)));
+    toClose.add(postServer);
+    ManagedChannel channel = PairEndToEndTest.channelTo(postServer);
+    toClose.add(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+    return PostGrpc.newBlockingStub(channel);
+  }
+
+  private static ListPostsByUserIdRequest user(String id) {
+    return ListPostsByUserIdRequest.newBuilder().setUserId(id).build();
+  }
+
+  @Test
+  void unavailableOnce_isRetriedAndThePostCallSucceeds() throws Exception {
+    PostGrpc.PostBlockingStub posts = postsAsking(UserChannelPolicy.DEFAULT);
+    scriptedUsers.failNext(1, Status.UNAVAILABLE.withDescription("replica restarting"));
+
+    assertThat(posts.withDeadlineAfter(10, TimeUnit.SECONDS).listPostsByUserId(user("1")).getPostMessagesCount())
+        .isEqualTo(4);
+    assertThat(scriptedUsers.getUserCalls()).as("attempts").isEqualTo(2);
+  }
+
+  @Test
+  void notFound_isNotRetried() throws Exception {
+    PostGrpc.PostBlockingStub posts = postsAsking(UserChannelPolicy.DEFAULT);
+
+    PairEndToEndTest.assertStatus(
+        () -> posts.withDeadlineAfter(10, TimeUnit.SECONDS).listPostsByUserId(user("99")),
+        Status.Code.NOT_FOUND,
+        "user \"99\" does not exist");
+    assertThat(scriptedUsers.getUserCalls()).as("attempts").isEqualTo(1);
+  }
+
+  @Test
+  void unavailableEveryTime_givesUpAfterMaxAttempts() throws Exception {
+    PostGrpc.PostBlockingStub posts = postsAsking(UserChannelPolicy.DEFAULT);
+    scriptedUsers.failWith(Status.UNAVAILABLE.withDescription("replica down"));
+
+    assertThat(codeOf(() -> posts.withDeadlineAfter(10, TimeUnit.SECONDS).listPostsByUserId(user("1"))))
+        .isEqualTo(Status.Code.UNAVAILABLE);
+    assertThat(scriptedUsers.getUserCalls()).as("attempts: maxAttempts of the embedded config").isEqualTo(3);
+  }
+
+  @Test
+  void retriesNeverOutliveTheCallersDeadline(@TempDir Path dir) throws Exception {
+    // Backoff far longer than the deadline: a retry would have to wait past it.
+    Path config =
+        Files.writeString(
+            dir.resolve("slow-retries.json"),
+            "{\"loadBalancingConfig\":[{\"round_robin\":{}}],"
+                + "\"methodConfig\":[{\"name\":[{\"service\":\"v1.user.User\"}],"
+                + "\"retryPolicy\":{\"maxAttempts\":5,\"initialBackoff\":\"20s\",\"maxBackoff\":\"20s\","
+                + "\"backoffMultiplier\":1,\"retryableStatusCodes\":[\"UNAVAILABLE\"]}}]}");
+    PostGrpc.PostBlockingStub posts = postsAsking(UserChannelPolicy.DEFAULT.withServiceConfig(config));
+    scriptedUsers.failWith(Status.UNAVAILABLE.withDescription("replica down"));
+
+    long start = System.nanoTime();
+    Status.Code code = codeOf(() -> posts.withDeadlineAfter(500, TimeUnit.MILLISECONDS).listPostsByUserId(user("1")));
+    long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+
+    assertThat(code).isIn(Status.Code.DEADLINE_EXCEEDED, Status.Code.UNAVAILABLE);
+    // Bound, not a speed goal: a retry after its 20s backoff would take that long.
+    assertThat(tookMillis).isLessThan(10_000);
+  }
+
+  private static Status.Code codeOf(Runnable call) {
+    try {
+      call.run();
+      return Status.Code.OK;
+    } catch (StatusRuntimeException e) {
+      return e.getStatus().getCode();
+    }
+  }
+}
