@@ -77,6 +77,25 @@ class LoadBalancingTest {
   }
 
   @Test
+  void pickFirst_sendsEveryCallToOneReplica() throws Exception {
+    PostServerConfig config = PostServerConfig.of(0, Replicas.staticTarget(Replicas.ports(users)));
+    GrpcServer pickFirst =
+        PostServer.start(config.withUser(config.user().withChannel(UserChannelPolicy.DEFAULT.withLbPolicy("pick_first"))));
+    ManagedChannel pickFirstChannel = PairEndToEndTest.channelTo(pickFirst);
+    try {
+      PostGrpc.PostBlockingStub stub = PostGrpc.newBlockingStub(pickFirstChannel);
+      Map<String, Integer> counts = new ConcurrentHashMap<>();
+      for (int i = 0; i < 60; i++) {
+        counts.merge(Replicas.servedBy(stub, 5000), 1, Integer::sum);
+      }
+      assertThat(counts).hasSize(1);
+    } finally {
+      pickFirstChannel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      pickFirst.stop();
+    }
+  }
+
+  @Test
   void seedCases_throughThreeReplicas() {
     assertThat(posts.withDeadlineAfter(10, TimeUnit.SECONDS).listPosts(ListPostsRequest.getDefaultInstance()).getPostMessagesList())
         .extracting(PostMessage::getPostId, PostMessage::getAuthor)

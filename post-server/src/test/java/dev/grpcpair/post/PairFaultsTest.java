@@ -10,6 +10,7 @@ import dev.grpcpair.common.testing.Eventually;
 import dev.grpcpair.proto.post.v1.ListPostsByUserIdRequest;
 import dev.grpcpair.proto.post.v1.ListPostsByUserIdResponse;
 import dev.grpcpair.proto.post.v1.ListPostsRequest;
+import dev.grpcpair.proto.post.v1.ListPostsResponse;
 import dev.grpcpair.proto.post.v1.PostGrpc;
 import dev.grpcpair.user.UserServer;
 import dev.grpcpair.user.UserServerConfig;
@@ -143,6 +144,37 @@ class PairFaultsTest {
         .withDeadlineAfter(5, TimeUnit.SECONDS)
         .check(HealthCheckRequest.newBuilder().setService(service).build())
         .getStatus();
+  }
+
+  @Test
+  void waitForReady_callWaitsForTheUserServerInsteadOfFailing() throws Exception {
+    int userPort = freePort();
+    PostServerConfig config = PostServerConfig.of(0, "localhost:" + userPort);
+    UserChannelPolicy waiting =
+        new UserChannelPolicy(null, null, true, Duration.ofSeconds(30), Duration.ofSeconds(10), false, Duration.ofMillis(300));
+    GrpcServer postServer = track(PostServer.start(config.withUser(config.user().withChannel(waiting))));
+    ManagedChannel channel = PairEndToEndTest.channelTo(postServer);
+    channels.add(channel);
+    ListenableFuture<ListPostsResponse> call =
+        PostGrpc.newFutureStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS).listPosts(ALL);
+
+    // NOT_SERVING: connecting to the User server has been failing for a while, and the call,
+    // which would have failed with UNAVAILABLE by now without wait-for-ready, is still waiting.
+    Eventually.holds(RECOVERY, () -> assertThat(health(channel, "")).isEqualTo(ServingStatus.NOT_SERVING));
+    assertThat(call.isDone()).as("still waiting for a User server").isFalse();
+
+    track(UserServer.start(UserServerConfig.onPort(userPort)));
+
+    assertThat(call.get(60, TimeUnit.SECONDS).getPostMessagesCount()).isEqualTo(8);
+  }
+
+  @Test
+  void dnsTarget_works() throws Exception {
+    GrpcServer userServer = track(UserServer.start(UserServerConfig.onPort(0)));
+    GrpcServer postServer = track(PostServer.start(PostServerConfig.of(0, "dns:///localhost:" + userServer.port())));
+
+    assertThat(postClient(postServer).withDeadlineAfter(10, TimeUnit.SECONDS).listPosts(ALL).getPostMessagesCount())
+        .isEqualTo(8);
   }
 
   @Test
