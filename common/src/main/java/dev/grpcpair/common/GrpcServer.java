@@ -142,6 +142,7 @@ public final class GrpcServer implements AutoCloseable {
     private ServerSecurity security = ServerSecurity.NONE;
     private ConnectionPolicy connectionPolicy = ConnectionPolicy.DEFAULT;
     private String replicaName;
+    private Metrics metrics = Metrics.NONE;
 
     private Builder(String name, int port) {
       this.name = name;
@@ -168,7 +169,7 @@ public final class GrpcServer implements AutoCloseable {
       return this;
     }
 
-    /** Grace, security, connection policy and replica name at once, as the flags give them. */
+    /** Grace, security, connection policy and replica name at once, as the flags give them (metrics are separate: a process shares them). */
     public Builder settings(ServerSettings settings) {
       return shutdownGrace(settings.shutdownGrace())
           .security(settings.security())
@@ -191,6 +192,12 @@ public final class GrpcServer implements AutoCloseable {
     /** The name this server answers {@code x-served-by} with; the server's name and port when unset. */
     public Builder replicaName(String replicaName) {
       this.replicaName = replicaName;
+      return this;
+    }
+
+    /** grpc's OpenTelemetry metrics for this server's calls; the caller owns (and closes) them. */
+    public Builder metrics(Metrics metrics) {
+      this.metrics = metrics;
       return this;
     }
 
@@ -235,15 +242,23 @@ public final class GrpcServer implements AutoCloseable {
               .addService(newV1AlphaReflectionService());
       services.forEach(builder::addService);
       applyConnectionPolicy(builder);
-      HealthWatches healthWatches = new HealthWatches();
-      builder.intercept(healthWatches);
-      AtomicReference<String> servedBy = new AtomicReference<>(replicaName);
-      builder.intercept(new ServedByInterceptor(servedBy::get));
+      metrics.configure(builder);
+      // grpc runs the interceptor added last first. So, for every call, in this order:
+      //   RequestId (adopt or make x-request-id) -> access log (sees every outcome, rejections
+      //   too) -> health watches (closable at stop) -> x-served-by -> bearer tokens (nothing past
+      //   here sees an unauthenticated call) -> recovery (turns a handler's exception into
+      //   INTERNAL) -> the interceptors given to this builder -> the handler.
       interceptors.forEach(builder::intercept);
+      builder.intercept(new RecoveryInterceptor());
       if (security.tokens() != null) {
-        // Added last, so it runs first: nothing else sees an unauthenticated call.
         builder.intercept(new BearerAuthInterceptor(security.tokens(), security.exemptServices()));
       }
+      AtomicReference<String> servedBy = new AtomicReference<>(replicaName);
+      builder.intercept(new ServedByInterceptor(servedBy::get));
+      HealthWatches healthWatches = new HealthWatches();
+      builder.intercept(healthWatches);
+      builder.intercept(new AccessLogInterceptor());
+      builder.intercept(RequestId.serverInterceptor());
       if (executor != null) {
         builder.executor(executor);
       }

@@ -138,6 +138,14 @@ public final class ServerOptions {
       description = "How long calls may run on after that GOAWAY; unset: as long as they need. Env: MAX_CONNECTION_AGE_GRACE.")
   private Duration maxConnectionAgeGrace;
 
+  @Option(
+      names = "--metrics-port",
+      defaultValue = "${env:METRICS_PORT}",
+      converter = PortConverter.class,
+      paramLabel = "PORT",
+      description = "Serve Prometheus metrics (grpc's OpenTelemetry metrics) at http://0.0.0.0:PORT/metrics; unset: off. Env: METRICS_PORT.")
+  private Integer metricsPort;
+
   /** Everything these flags (and {@code env}) ask for; a bad combination is a flag error. */
   public ServerSettings settings(Map<String, String> env) {
     return new ServerSettings(
@@ -151,7 +159,8 @@ public final class ServerOptions {
             maxConnectionIdle,
             maxConnectionAge,
             maxConnectionAgeGrace),
-        replicaName == null || replicaName.isBlank() ? null : replicaName.strip());
+        replicaName == null || replicaName.isBlank() ? null : replicaName.strip(),
+        metricsPort);
   }
 
   /** How often TLS files are re-read: the server's own, and those of any client it makes. */

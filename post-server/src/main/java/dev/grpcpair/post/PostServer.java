@@ -2,6 +2,7 @@ package dev.grpcpair.post;
 
 import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import dev.grpcpair.common.GrpcServer;
+import dev.grpcpair.common.Metrics;
 import dev.grpcpair.data.Datasets;
 import dev.grpcpair.data.InMemoryPostRepository;
 import dev.grpcpair.data.PostRepository;
@@ -19,7 +20,14 @@ public final class PostServer {
 
   public static GrpcServer start(PostServerConfig config) throws IOException {
     PostRepository posts = new InMemoryPostRepository(Datasets.load(config.dataset()));
-    UserClient users = UserClient.connect(config.user());
+    Metrics metrics = Metrics.onPort(config.server().metricsPort());
+    UserClient users;
+    try {
+      users = UserClient.connect(config.user(), metrics);
+    } catch (RuntimeException e) {
+      metrics.close();
+      throw e;
+    }
     // Handlers block on the User service, so they get a bounded pool of their own: on the event
     // loop they would stall every connection; on grpc's default unbounded pool a slow User server
     // would cost a thread per waiting call.
@@ -35,6 +43,7 @@ public final class PostServer {
     GrpcServer server =
         GrpcServer.builder("post-server", config.port())
             .addService(new PostServiceImpl(posts, users))
+            .metrics(metrics)
             .executor(handlers)
             .settings(config.server())
             .intercept(UserReplicaTrail.serverInterceptor())
@@ -43,6 +52,7 @@ public final class PostServer {
             .closeOnStop(userHealth)
             .closeOnStop(users)
             .closeOnStop(handlers::shutdown)
+            .closeOnStop(metrics)
             .start();
     userHealth.start(server.health());
     return server;

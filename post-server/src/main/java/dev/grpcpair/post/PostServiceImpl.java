@@ -8,10 +8,14 @@ import dev.grpcpair.proto.post.v1.ListPostsRequest;
 import dev.grpcpair.proto.post.v1.ListPostsResponse;
 import dev.grpcpair.proto.post.v1.PostGrpc;
 import dev.grpcpair.proto.post.v1.PostMessage;
+import dev.grpcpair.proto.post.v1.StreamPostsRequest;
 import dev.grpcpair.proto.user.v1.UserMessage;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import java.util.HashMap;
+import java.util.Optional;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +34,9 @@ import org.slf4j.LoggerFactory;
 public final class PostServiceImpl extends PostGrpc.PostImplBase {
 
   private static final Logger log = LoggerFactory.getLogger(PostServiceImpl.class);
+
+  /** The most user ids one CollectPosts call may send. */
+  static final int MAX_COLLECTED_IDS = 1000;
 
   private final PostRepository posts;
   private final UserClient users;
@@ -50,14 +57,7 @@ public final class PostServiceImpl extends PostGrpc.PostImplBase {
     }
     UserMessage owner;
     try {
-      owner =
-          users
-              .findUser(userId)
-              .orElseThrow(
-                  () ->
-                      Status.NOT_FOUND
-                          .withDescription("user \"" + userId + "\" does not exist")
-                          .asRuntimeException());
+      owner = requireUser(userId);
     } catch (StatusRuntimeException e) {
       responseObserver.onError(e);
       return;
@@ -99,6 +99,102 @@ public final class PostServiceImpl extends PostGrpc.PostImplBase {
     }
     responseObserver.onNext(response.build());
     responseObserver.onCompleted();
+  }
+
+  /**
+   * Server streaming: one user's posts, or all, at the pace the client reads (see {@link
+   * PostStream}). Authors are looked up as their first post comes up, once each per call.
+   */
+  @Override
+  public void streamPosts(StreamPostsRequest request, StreamObserver<PostMessage> responseObserver) {
+    String userId = request.getUserId();
+    Map<String, String> authors = new HashMap<>();
+    List<StoredPost> selected;
+    try {
+      if (userId.isEmpty()) {
+        selected = posts.findAll();
+      } else {
+        authors.put(userId, requireUser(userId).getName());
+        selected = posts.findByUserId(userId);
+      }
+    } catch (StatusRuntimeException e) {
+      responseObserver.onError(e);
+      return;
+    }
+    PostStream.start(
+        (ServerCallStreamObserver<PostMessage>) responseObserver,
+        selected.iterator(),
+        ownerId -> authors.computeIfAbsent(ownerId, this::authorOrEmpty),
+        PostServiceImpl::withAuthor);
+  }
+
+  /**
+   * Client streaming: collects user ids (at most {@value #MAX_COLLECTED_IDS}, repeated ones once),
+   * then answers all their posts in the order of the ids. An empty id fails the call at once; an
+   * unknown one when the posts are gathered.
+   */
+  @Override
+  public StreamObserver<ListPostsByUserIdRequest> collectPosts(StreamObserver<ListPostsResponse> responseObserver) {
+    Set<String> userIds = new LinkedHashSet<>();
+    return new StreamObserver<>() {
+      private boolean failed;
+
+      @Override
+      public void onNext(ListPostsByUserIdRequest request) {
+        if (failed) {
+          return;
+        }
+        if (request.getUserId().isEmpty()) {
+          fail(Status.INVALID_ARGUMENT.withDescription("user_id is required (message " + (userIds.size() + 1) + ")"));
+        } else if (userIds.add(request.getUserId()) && userIds.size() > MAX_COLLECTED_IDS) {
+          fail(Status.INVALID_ARGUMENT.withDescription("at most " + MAX_COLLECTED_IDS + " user ids per call"));
+        }
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        failed = true; // the client cancelled: nothing to answer
+      }
+
+      @Override
+      public void onCompleted() {
+        if (failed) {
+          return;
+        }
+        ListPostsResponse.Builder response = ListPostsResponse.newBuilder();
+        try {
+          for (String userId : userIds) {
+            String author = requireUser(userId).getName();
+            posts.findByUserId(userId).forEach(post -> response.addPostMessages(withAuthor(post, author)));
+          }
+        } catch (StatusRuntimeException e) {
+          responseObserver.onError(e);
+          return;
+        }
+        responseObserver.onNext(response.build());
+        responseObserver.onCompleted();
+      }
+
+      private void fail(Status status) {
+        failed = true;
+        responseObserver.onError(status.asRuntimeException());
+      }
+    };
+  }
+
+  private UserMessage requireUser(String userId) {
+    return users
+        .findUser(userId)
+        .orElseThrow(
+            () -> Status.NOT_FOUND.withDescription("user \"" + userId + "\" does not exist").asRuntimeException());
+  }
+
+  private String authorOrEmpty(String ownerId) {
+    Optional<UserMessage> owner = users.findUser(ownerId);
+    if (owner.isEmpty()) {
+      log.warn("user {} owns posts but the user service does not know them; author left empty", ownerId);
+    }
+    return owner.map(UserMessage::getName).orElse("");
   }
 
   private static PostMessage withAuthor(StoredPost post, String author) {

@@ -4,6 +4,8 @@ import dev.grpcpair.proto.user.v1.GetUserRequest;
 import dev.grpcpair.proto.user.v1.UserGrpc;
 import dev.grpcpair.proto.user.v1.UserMessage;
 import dev.grpcpair.common.BearerTokenCredentials;
+import dev.grpcpair.common.Metrics;
+import dev.grpcpair.common.RequestId;
 import dev.grpcpair.common.ReloadingTls;
 import io.grpc.Channel;
 import io.grpc.ChannelCredentials;
@@ -63,10 +65,11 @@ public final class UserClient implements AutoCloseable {
   }
 
   /**
-   * A client with a channel of its own, made as {@code config} says (TLS, token), and closed by
-   * {@link #close}. The channel connects on first use.
+   * A client with a channel of its own, made as {@code config} says (TLS, token, balancing,
+   * retries, keepalive), recording {@code metrics}, passing the request id on, and closed by
+   * {@link #close}.
    */
-  public static UserClient connect(UserClientConfig config) {
+  public static UserClient connect(UserClientConfig config, Metrics metrics) {
     ChannelCredentials credentials = InsecureChannelCredentials.create();
     ReloadingTls<ChannelCredentials> tls = null;
     if (config.tls() != null) {
@@ -86,7 +89,8 @@ public final class UserClient implements AutoCloseable {
               .keepAliveTime(policy.keepAliveTime().toNanos(), TimeUnit.NANOSECONDS)
               .keepAliveTimeout(policy.keepAliveTimeout().toNanos(), TimeUnit.NANOSECONDS)
               .keepAliveWithoutCalls(policy.keepAliveWithoutCalls())
-              .intercept(UserReplicaTrail.clientInterceptor());
+              .intercept(UserReplicaTrail.clientInterceptor(), RequestId.clientInterceptor());
+      metrics.configure(builder);
       if (config.authority() != null) {
         builder.overrideAuthority(config.authority());
       }

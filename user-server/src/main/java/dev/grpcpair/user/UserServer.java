@@ -2,6 +2,7 @@ package dev.grpcpair.user;
 
 import com.google.common.util.concurrent.MoreExecutors;
 import dev.grpcpair.common.GrpcServer;
+import dev.grpcpair.common.Metrics;
 import dev.grpcpair.data.Datasets;
 import dev.grpcpair.data.InMemoryUserRepository;
 import dev.grpcpair.data.UserRepository;
@@ -14,8 +15,11 @@ public final class UserServer {
 
   public static GrpcServer start(UserServerConfig config) throws IOException {
     UserRepository users = new InMemoryUserRepository(Datasets.load(config.dataset()));
+    Metrics metrics = Metrics.onPort(config.server().metricsPort());
     return GrpcServer.builder("user-server", config.port())
         .addService(new UserServiceImpl(users))
+        .metrics(metrics)
+        .closeOnStop(metrics)
         // Handlers only read immutable memory: running them on the event loop saves a thread hop
         // per call (about 2.5x the calls per second of grpc's default executor on 2 cores).
         .executor(MoreExecutors.directExecutor())

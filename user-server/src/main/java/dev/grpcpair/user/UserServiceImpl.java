@@ -8,6 +8,8 @@ import dev.grpcpair.proto.user.v1.ListUsersResponse;
 import dev.grpcpair.proto.user.v1.UserGrpc;
 import dev.grpcpair.proto.user.v1.UserMessage;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.Optional;
 
@@ -22,24 +24,33 @@ public final class UserServiceImpl extends UserGrpc.UserImplBase {
 
   @Override
   public void getUser(GetUserRequest request, StreamObserver<GetUserResponse> responseObserver) {
+    try {
+      responseObserver.onNext(lookUp(request));
+      responseObserver.onCompleted();
+    } catch (StatusRuntimeException e) {
+      responseObserver.onError(e);
+    }
+  }
+
+  /** Answers each id as it arrives, at the pace the client reads: see {@link UserLookupStream}. */
+  @Override
+  public StreamObserver<GetUserRequest> streamUsers(StreamObserver<GetUserResponse> responseObserver) {
+    return UserLookupStream.start((ServerCallStreamObserver<GetUserResponse>) responseObserver, this::lookUp);
+  }
+
+  /** The user {@code request} asks for; INVALID_ARGUMENT or NOT_FOUND as a StatusRuntimeException. */
+  GetUserResponse lookUp(GetUserRequest request) {
     String userId = request.getUserId();
     if (userId.isEmpty()) {
-      responseObserver.onError(
-          Status.INVALID_ARGUMENT.withDescription("user_id is required").asRuntimeException());
-      return;
+      throw Status.INVALID_ARGUMENT.withDescription("user_id is required").asRuntimeException();
     }
     Optional<UserMessage> user = users.findById(userId);
     if (user.isEmpty()) {
       // The original answers OK with an empty user_message; a caller cannot tell that from a user
       // whose fields are all empty.
-      responseObserver.onError(
-          Status.NOT_FOUND
-              .withDescription("user \"" + userId + "\" does not exist")
-              .asRuntimeException());
-      return;
+      throw Status.NOT_FOUND.withDescription("user \"" + userId + "\" does not exist").asRuntimeException();
     }
-    responseObserver.onNext(GetUserResponse.newBuilder().setUserMessage(user.get()).build());
-    responseObserver.onCompleted();
+    return GetUserResponse.newBuilder().setUserMessage(user.get()).build();
   }
 
   @Override
