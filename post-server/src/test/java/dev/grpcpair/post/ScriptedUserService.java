@@ -13,6 +13,8 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -30,6 +32,7 @@ final class ScriptedUserService extends UserGrpc.UserImplBase {
   private final AtomicInteger failuresLeft = new AtomicInteger();
   private volatile Status nextFailure;
   private volatile boolean holding;
+  private final Map<String, Status> failuresById = new ConcurrentHashMap<>();
 
   /** Answers every later call with {@code status}; {@code null} goes back to answering. */
   void failWith(Status status) {
@@ -40,6 +43,11 @@ final class ScriptedUserService extends UserGrpc.UserImplBase {
   void failNext(int count, Status status) {
     nextFailure = status;
     failuresLeft.set(count);
+  }
+
+  /** Answers every later look-up of {@code userId} with {@code status}. */
+  void failFor(String userId, Status status) {
+    failuresById.put(userId, status);
   }
 
   /** Holds every later call unanswered until {@link #release}. */
@@ -71,7 +79,7 @@ final class ScriptedUserService extends UserGrpc.UserImplBase {
   public void getUser(GetUserRequest request, StreamObserver<GetUserResponse> responseObserver) {
     lastDeadline.set(Context.current().getDeadline());
     getUserCalls.incrementAndGet();
-    Status status = failure;
+    Status status = failuresById.getOrDefault(request.getUserId(), failure);
     if (status == null && failuresLeft.getAndUpdate(left -> Math.max(0, left - 1)) > 0) {
       status = nextFailure;
     }

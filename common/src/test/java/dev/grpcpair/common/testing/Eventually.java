@@ -27,6 +27,19 @@ public final class Eventually {
   }
 
   /**
+   * Runs {@code check} repeatedly for {@code period} and fails as soon as it fails: for what must
+   * <em>not</em> happen (a server producing ahead of its client), which no event announces.
+   */
+  public static void staysTrue(Duration period, Check check) throws Exception {
+    long end = System.nanoTime() + period.toNanos();
+    do {
+      check.run();
+      Thread.sleep(POLL_INTERVAL.toMillis());
+    } while (System.nanoTime() - end < 0);
+    check.run();
+  }
+
+  /**
    * Calls {@code attempt} until it returns without throwing, and returns its result; after
    * {@code timeout}, rethrows the last failure.
    */

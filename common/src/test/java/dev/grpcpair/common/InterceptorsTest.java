@@ -1,0 +1,148 @@
+package dev.grpcpair.common;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.grpcpair.common.testing.Closer;
+import dev.grpcpair.common.testing.LogCapture;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.stub.MetadataUtils;
+import io.grpc.testing.protobuf.SimpleRequest;
+import io.grpc.testing.protobuf.SimpleServiceGrpc;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The interceptors every server carries, over Netty. */
+class InterceptorsTest {
+
+  private final Closer closer = new Closer();
+
+  @AfterEach
+  void tearDown() throws Exception {
+    closer.close();
+  }
+
+  private ManagedChannel start(GrpcServer.Builder builder) throws Exception {
+    GrpcServer server = closer.add(builder.start());
+    ManagedChannel channel =
+        Grpc.newChannelBuilder("localhost:" + server.port(), InsecureChannelCredentials.create()).build();
+    closer.add(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+    return channel;
+  }
+
+  @Test
+  void handlerThatThrows_answersInternalWithAGenericDescription_andLogsTheStackOnce() throws Exception {
+    ManagedChannel channel = start(GrpcServer.builder("test", 0).addService(new ThrowingService()));
+
+    try (LogCapture log = LogCapture.start()) {
+      assertThatThrownBy(
+              () -> SimpleServiceGrpc.newBlockingStub(channel).unaryRpc(SimpleRequest.getDefaultInstance()))
+          .isInstanceOfSatisfying(
+              StatusRuntimeException.class,
+              e -> {
+                assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INTERNAL);
+                assertThat(e.getStatus().getDescription()).isEqualTo(RecoveryInterceptor.DESCRIPTION);
+                assertThat(e.getTrailers().toString()).doesNotContain("hunter2");
+              });
+      closer.close();
+
+      String text = log.text();
+      assertThat(text.split("failed with an unexpected exception", -1)).hasSize(2);
+      assertThat(text).contains("java.lang.IllegalStateException: " + ThrowingService.SECRET_DETAIL);
+    }
+  }
+
+  @Test
+  void handlerThatThrowsAStatus_answersThatStatus() throws Exception {
+    ManagedChannel channel = start(GrpcServer.builder("test", 0).addService(new ThrowingService()));
+
+    assertThatThrownBy(
+            () ->
+                SimpleServiceGrpc.newBlockingStub(channel)
+                    .unaryRpc(SimpleRequest.newBuilder().setRequestMessage("status").build()))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+              assertThat(e.getStatus().getDescription()).isEqualTo("thrown on purpose");
+            });
+  }
+
+  @Test
+  void requestId_isEchoedWhenGiven_madeWhenMissing_replacedWhenUnsafe() throws Exception {
+    ManagedChannel channel = start(GrpcServer.builder("test", 0));
+
+    assertThat(responseRequestId(channel, "abc-123")).isEqualTo("abc-123");
+    assertThat(responseRequestId(channel, null)).matches("[0-9a-f-]{36}");
+    assertThat(responseRequestId(channel, "evil id; INFO forged")).matches("[0-9a-f-]{36}");
+  }
+
+  @Test
+  void accessLog_oneLinePerCallWithMethodStatusPeerAndRequestId() throws Exception {
+    ManagedChannel channel = start(GrpcServer.builder("test", 0));
+
+    try (LogCapture log = LogCapture.start()) {
+      responseRequestId(channel, "trace-me-42");
+      closer.close();
+
+      assertThat(log.text())
+          .containsPattern(
+              "access - grpc\\.health\\.v1\\.Health/Check OK [0-9.]+ms peer=/127\\.0\\.0\\.1:\\d+ identity=- request_id=trace-me-42");
+    }
+  }
+
+  @Test
+  void metrics_countEachMethodsCallsForPrometheus() throws Exception {
+    int port;
+    try (ServerSocket free = new ServerSocket(0)) {
+      port = free.getLocalPort();
+    }
+    Metrics metrics = closer.add(Metrics.onPort(port));
+    ManagedChannel channel = start(GrpcServer.builder("test", 0).metrics(metrics));
+    for (int i = 0; i < 7; i++) {
+      HealthGrpc.newBlockingStub(channel).check(HealthCheckRequest.getDefaultInstance());
+    }
+
+    String scrape =
+        HttpClient.newHttpClient()
+            .send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/metrics")).build(), HttpResponse.BodyHandlers.ofString())
+            .body();
+
+    Matcher count =
+        Pattern.compile("grpc_server_call_duration_seconds_count\\{[^}]*grpc_method=\"grpc.health.v1.Health/Check\"[^}]*grpc_status=\"OK\"[^}]*} (\\d+)")
+            .matcher(scrape);
+    assertThat(count.find()).as(scrape).isTrue();
+    assertThat(count.group(1)).isEqualTo("7");
+  }
+
+  private static String responseRequestId(ManagedChannel channel, String sent) {
+    Metadata headers = new Metadata();
+    if (sent != null) {
+      headers.put(RequestId.HEADER, sent);
+    }
+    AtomicReference<Metadata> responseHeaders = new AtomicReference<>();
+    AtomicReference<Metadata> trailers = new AtomicReference<>();
+    HealthGrpc.newBlockingStub(channel)
+        .withInterceptors(
+            MetadataUtils.newAttachHeadersInterceptor(headers),
+            MetadataUtils.newCaptureMetadataInterceptor(responseHeaders, trailers))
+        .check(HealthCheckRequest.getDefaultInstance());
+    return responseHeaders.get().get(RequestId.HEADER);
+  }
+}
