@@ -15,10 +15,10 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.HashMap;
-import java.util.Optional;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,50 +55,48 @@ public final class PostServiceImpl extends PostGrpc.PostImplBase {
           Status.INVALID_ARGUMENT.withDescription("user_id is required").asRuntimeException());
       return;
     }
-    UserMessage owner;
     try {
-      owner = requireUser(userId);
+      Page<StoredPost> page =
+          Page.of(posts.findByUserId(userId), request.getPageSize(), request.getPageToken(), "user:" + userId);
+      String author = requireUser(userId).getName();
+      ListPostsByUserIdResponse.Builder response =
+          ListPostsByUserIdResponse.newBuilder().setNextPageToken(page.nextPageToken());
+      page.items().forEach(post -> response.addPostMessages(withAuthor(post, author)));
+      responseObserver.onNext(response.build());
+      responseObserver.onCompleted();
     } catch (StatusRuntimeException e) {
       responseObserver.onError(e);
-      return;
     }
-    ListPostsByUserIdResponse.Builder response = ListPostsByUserIdResponse.newBuilder();
-    for (StoredPost post : posts.findByUserId(userId)) {
-      response.addPostMessages(withAuthor(post, owner.getName()));
-    }
-    responseObserver.onNext(response.build());
-    responseObserver.onCompleted();
   }
 
   /**
-   * Every post. A post whose owner the User service does not know keeps an empty author and is
-   * still returned (and logged): one orphaned post must not hide all the others.
+   * Every post, a page at a time, with the authors of a page looked up in one round trip. A post
+   * whose owner the User service does not know keeps an empty author and is still returned (and
+   * logged): one orphaned post must not hide all the others.
    */
   @Override
   public void listPosts(ListPostsRequest request, StreamObserver<ListPostsResponse> responseObserver) {
-    List<StoredPost> all = posts.findAll();
-    Set<String> ownerIds = new LinkedHashSet<>();
-    all.forEach(post -> ownerIds.add(post.getUserId()));
-    Map<String, UserMessage> owners;
     try {
-      owners = users.findUsers(ownerIds);
+      Page<StoredPost> page = Page.of(posts.findAll(), request.getPageSize(), request.getPageToken(), "all");
+      Set<String> ownerIds = new LinkedHashSet<>();
+      page.items().forEach(post -> ownerIds.add(post.getUserId()));
+      Map<String, UserMessage> owners = users.findUsers(ownerIds);
+      ListPostsResponse.Builder response = ListPostsResponse.newBuilder().setNextPageToken(page.nextPageToken());
+      for (StoredPost post : page.items()) {
+        UserMessage owner = owners.get(post.getUserId());
+        if (owner == null) {
+          log.warn(
+              "post {} is owned by user {}, whom the user service does not know; author left empty",
+              post.getPostId(),
+              post.getUserId());
+        }
+        response.addPostMessages(withAuthor(post, owner == null ? "" : owner.getName()));
+      }
+      responseObserver.onNext(response.build());
+      responseObserver.onCompleted();
     } catch (StatusRuntimeException e) {
       responseObserver.onError(e);
-      return;
     }
-    ListPostsResponse.Builder response = ListPostsResponse.newBuilder();
-    for (StoredPost post : all) {
-      UserMessage owner = owners.get(post.getUserId());
-      if (owner == null) {
-        log.warn(
-            "post {} is owned by user {}, whom the user service does not know; author left empty",
-            post.getPostId(),
-            post.getUserId());
-      }
-      response.addPostMessages(withAuthor(post, owner == null ? "" : owner.getName()));
-    }
-    responseObserver.onNext(response.build());
-    responseObserver.onCompleted();
   }
 
   /**

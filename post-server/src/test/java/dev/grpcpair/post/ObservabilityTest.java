@@ -93,13 +93,13 @@ class ObservabilityTest {
       posts.listPosts(ListPostsRequest.getDefaultInstance());
     }
 
-    // 5 ListPosts calls, each asking for the 4 distinct authors of the seed data.
+    // 5 ListPosts calls, each asking for its page's authors in one BatchGetUsers call.
     assertThat(count(scrape(postMetrics), "grpc_server_call_duration_seconds_count", "v1.post.Post/ListPosts"))
         .isEqualTo(5);
-    assertThat(count(scrape(postMetrics), "grpc_client_call_duration_seconds_count", "v1.user.User/GetUser"))
-        .isEqualTo(20);
-    assertThat(count(scrape(userMetrics), "grpc_server_call_duration_seconds_count", "v1.user.User/GetUser"))
-        .isEqualTo(20);
+    assertThat(count(scrape(postMetrics), "grpc_client_call_duration_seconds_count", "v1.user.User/BatchGetUsers"))
+        .isEqualTo(5);
+    assertThat(count(scrape(userMetrics), "grpc_server_call_duration_seconds_count", "v1.user.User/BatchGetUsers"))
+        .isEqualTo(5);
   }
 
   private static int freePort() throws Exception {

@@ -129,7 +129,7 @@ class PostServiceImplTest {
             tuple("6", "Max"),
             tuple("7", "Max"),
             tuple("8", "Tony"));
-    assertThat(userService.getUserCalls()).as("one lookup per distinct author").isEqualTo(4);
+    assertThat(userService.getUserCalls()).as("one BatchGetUsers for the page's 4 authors").isEqualTo(1);
   }
 
   @Test

@@ -2,6 +2,8 @@ package dev.grpcpair.post;
 
 import dev.grpcpair.data.Datasets;
 import dev.grpcpair.data.InMemoryUserRepository;
+import dev.grpcpair.proto.user.v1.BatchGetUsersRequest;
+import dev.grpcpair.proto.user.v1.BatchGetUsersResponse;
 import dev.grpcpair.proto.user.v1.GetUserRequest;
 import dev.grpcpair.proto.user.v1.GetUserResponse;
 import dev.grpcpair.proto.user.v1.UserGrpc;
@@ -66,6 +68,7 @@ final class ScriptedUserService extends UserGrpc.UserImplBase {
     answers.forEach(Runnable::run);
   }
 
+  /** Look-ups so far: GetUser and BatchGetUsers calls alike. */
   int getUserCalls() {
     return getUserCalls.get();
   }
@@ -77,9 +80,20 @@ final class ScriptedUserService extends UserGrpc.UserImplBase {
 
   @Override
   public void getUser(GetUserRequest request, StreamObserver<GetUserResponse> responseObserver) {
+    script(request.getUserId(), responseObserver, () -> real.getUser(request, responseObserver));
+  }
+
+  @Override
+  public void batchGetUsers(BatchGetUsersRequest request, StreamObserver<BatchGetUsersResponse> responseObserver) {
+    String firstId = request.getUserIdsCount() == 0 ? "" : request.getUserIds(0);
+    script(firstId, responseObserver, () -> real.batchGetUsers(request, responseObserver));
+  }
+
+  /** Counts the call, then fails it, holds it, or lets {@code answer} answer it, as scripted. */
+  private void script(String userId, StreamObserver<?> responseObserver, Runnable answer) {
     lastDeadline.set(Context.current().getDeadline());
     getUserCalls.incrementAndGet();
-    Status status = failuresById.getOrDefault(request.getUserId(), failure);
+    Status status = failuresById.getOrDefault(userId, failure);
     if (status == null && failuresLeft.getAndUpdate(left -> Math.max(0, left - 1)) > 0) {
       status = nextFailure;
     }
@@ -89,16 +103,16 @@ final class ScriptedUserService extends UserGrpc.UserImplBase {
     }
     synchronized (this) {
       if (holding) {
-        held.add(() -> answerUnlessCancelled(request, responseObserver));
+        held.add(() -> answerUnlessCancelled(answer));
         return;
       }
     }
-    real.getUser(request, responseObserver);
+    answer.run();
   }
 
-  private void answerUnlessCancelled(GetUserRequest request, StreamObserver<GetUserResponse> responseObserver) {
+  private void answerUnlessCancelled(Runnable answer) {
     try {
-      real.getUser(request, responseObserver);
+      answer.run();
     } catch (StatusRuntimeException callerGaveUp) {
       // The call timed out or was cancelled while held: nobody is listening any more.
     }

@@ -13,6 +13,7 @@ import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -56,10 +57,20 @@ class UserClientTest {
   }
 
   @Test
-  void findUsers_asksOncePerDistinctIdAndLeavesOutUnknownOnes() {
+  void findUsers_asksOnceForAllDistinctIdsAndLeavesOutUnknownOnes() {
     assertThat(client.findUsers(List.of("1", "4", "1", "99", "4")))
         .containsOnlyKeys("1", "4");
-    assertThat(userService.getUserCalls()).isEqualTo(3);
+    assertThat(userService.getUserCalls()).as("one BatchGetUsers round trip").isEqualTo(1);
+  }
+
+  @Test
+  void findUsers_moreIdsThanOneBatch_takeOneRoundTripPerBatch() {
+    List<String> ids = new ArrayList<>(List.of("1"));
+    for (int i = 0; i < UserClient.BATCH_SIZE; i++) {
+      ids.add("missing-" + i);
+    }
+    assertThat(client.findUsers(ids)).containsOnlyKeys("1");
+    assertThat(userService.getUserCalls()).isEqualTo(2);
   }
 
   @Test

@@ -1,6 +1,8 @@
 package dev.grpcpair.user;
 
 import dev.grpcpair.data.UserRepository;
+import dev.grpcpair.proto.user.v1.BatchGetUsersRequest;
+import dev.grpcpair.proto.user.v1.BatchGetUsersResponse;
 import dev.grpcpair.proto.user.v1.GetUserRequest;
 import dev.grpcpair.proto.user.v1.GetUserResponse;
 import dev.grpcpair.proto.user.v1.ListUsersRequest;
@@ -30,6 +32,32 @@ public final class UserServiceImpl extends UserGrpc.UserImplBase {
     } catch (StatusRuntimeException e) {
       responseObserver.onError(e);
     }
+  }
+
+  /** The most ids one BatchGetUsers call may ask for. */
+  static final int MAX_BATCH = 1000;
+
+  @Override
+  public void batchGetUsers(BatchGetUsersRequest request, StreamObserver<BatchGetUsersResponse> responseObserver) {
+    if (request.getUserIdsCount() > MAX_BATCH) {
+      responseObserver.onError(
+          Status.INVALID_ARGUMENT
+              .withDescription("at most " + MAX_BATCH + " user_ids per call, not " + request.getUserIdsCount())
+              .asRuntimeException());
+      return;
+    }
+    BatchGetUsersResponse.Builder response = BatchGetUsersResponse.newBuilder();
+    for (int i = 0; i < request.getUserIdsCount(); i++) {
+      String userId = request.getUserIds(i);
+      if (userId.isEmpty()) {
+        responseObserver.onError(
+            Status.INVALID_ARGUMENT.withDescription("user_ids[" + i + "] is empty").asRuntimeException());
+        return;
+      }
+      users.findById(userId).ifPresentOrElse(response::addUsers, () -> response.addMissingUserIds(userId));
+    }
+    responseObserver.onNext(response.build());
+    responseObserver.onCompleted();
   }
 
   /** Answers each id as it arrives, at the pace the client reads: see {@link UserLookupStream}. */

@@ -1,0 +1,70 @@
+package dev.grpcpair.post;
+
+import com.google.protobuf.MessageLite;
+import io.grpc.Status;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+
+/**
+ * One page of a list, in the style of AIP-158: at most {@code page_size} items (the default and
+ * the maximum are {@value #MAX_PAGE_SIZE}) and at most {@value #MAX_PAGE_BYTES} bytes, so no
+ * response nears grpc's 4 MiB message limit. The page token is opaque to callers: the position
+ * after this page and the query it belongs to, so a token cannot be replayed on another query.
+ */
+record Page<T extends MessageLite>(List<T> items, String nextPageToken) {
+
+  static final int MAX_PAGE_SIZE = 1000;
+  /** Leaves room under grpc's 4 MiB default for the authors filled in afterwards. */
+  static final int MAX_PAGE_BYTES = 3 * 1024 * 1024;
+
+  /**
+   * The page of {@code all} that {@code pageSize} and {@code pageToken} ask for; {@code query}
+   * names the list (e.g. "user:1") so a token from another list is refused.
+   *
+   * @throws io.grpc.StatusRuntimeException INVALID_ARGUMENT for a negative size or a foreign token
+   */
+  static <T extends MessageLite> Page<T> of(List<T> all, int pageSize, String pageToken, String query) {
+    if (pageSize < 0) {
+      throw Status.INVALID_ARGUMENT.withDescription("page_size must not be negative").asRuntimeException();
+    }
+    int size = pageSize == 0 ? MAX_PAGE_SIZE : Math.min(pageSize, MAX_PAGE_SIZE);
+    int from = pageToken.isEmpty() ? 0 : offsetIn(pageToken, query, all.size());
+    int to = from;
+    long bytes = 0;
+    while (to < all.size() && to - from < size) {
+      // Tag and length prefix of a repeated field: a few bytes more than the message itself.
+      bytes += all.get(to).getSerializedSize() + 8;
+      if (bytes > MAX_PAGE_BYTES && to > from) {
+        break;
+      }
+      to++;
+    }
+    String next = to < all.size() ? token(query, to) : "";
+    return new Page<>(all.subList(from, to), next);
+  }
+
+  private static String token(String query, int offset) {
+    return Base64.getUrlEncoder()
+        .withoutPadding()
+        .encodeToString((query + "\n" + offset).getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static int offsetIn(String pageToken, String query, int total) {
+    try {
+      String decoded = new String(Base64.getUrlDecoder().decode(pageToken), StandardCharsets.UTF_8);
+      int newline = decoded.lastIndexOf('\n');
+      if (newline >= 0 && decoded.substring(0, newline).equals(query)) {
+        int offset = Integer.parseInt(decoded.substring(newline + 1));
+        if (offset > 0 && offset <= total) {
+          return offset;
+        }
+      }
+    } catch (IllegalArgumentException e) {
+      // Not base64 or not a number: refused below, like any other foreign token.
+    }
+    throw Status.INVALID_ARGUMENT
+        .withDescription("page_token is not a next_page_token of this request; start again without it")
+        .asRuntimeException();
+  }
+}
