@@ -3,6 +3,8 @@ package dev.grpcpair.data;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;
 import dev.grpcpair.proto.data.v1.Dataset;
+import dev.grpcpair.proto.data.v1.StoredPost;
+import dev.grpcpair.proto.user.v1.UserMessage;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -43,9 +45,33 @@ public final class Datasets {
     }
   }
 
-  /** The file at {@code path}, or the embedded seed when {@code path} is null. */
-  public static Dataset load(Path path) {
-    return path == null ? seed() : fromFile(path);
+  /**
+   * A dataset of {@code userCount} users ("1", "2", ...) and {@code postCount} posts spread over
+   * them, for load tests. Deterministic: every server given the same sizes gets the same data.
+   */
+  public static Dataset generate(int userCount, int postCount) {
+    Dataset.Builder dataset = Dataset.newBuilder();
+    for (int i = 1; i <= userCount; i++) {
+      dataset.addUsers(
+          UserMessage.newBuilder()
+              .setUserId(String.valueOf(i))
+              .setName("User " + i)
+              .setPhoneNumber(String.format("010%08d", i))
+              .setAge(18 + i % 60));
+    }
+    for (int i = 1; i <= postCount; i++) {
+      // A fixed stride coprime with most sizes: owners spread over all users, not in runs.
+      long owner = (i * 7919L) % userCount + 1;
+      dataset.addPosts(
+          StoredPost.newBuilder()
+              .setPostId(String.valueOf(i))
+              .setUserId(String.valueOf(owner))
+              .setTitle("Post " + i)
+              .setBody("Generated post " + i + " of user " + owner + ", for load tests.")
+              .addTags("generated")
+              .addTags("tag-" + i % 10));
+    }
+    return dataset.build();
   }
 
   private static Dataset parse(Reader reader, String source) throws IOException {

@@ -3,7 +3,6 @@ package dev.grpcpair.post;
 import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import dev.grpcpair.common.GrpcServer;
 import dev.grpcpair.common.Metrics;
-import dev.grpcpair.data.Datasets;
 import dev.grpcpair.data.InMemoryPostRepository;
 import dev.grpcpair.data.PostRepository;
 import dev.grpcpair.proto.post.v1.PostGrpc;
@@ -19,7 +18,7 @@ public final class PostServer {
   private PostServer() {}
 
   public static GrpcServer start(PostServerConfig config) throws IOException {
-    PostRepository posts = new InMemoryPostRepository(Datasets.load(config.dataset()));
+    PostRepository posts = new InMemoryPostRepository(config.dataset().load());
     Metrics metrics = Metrics.onPort(config.server().metricsPort());
     UserClient users;
     try {

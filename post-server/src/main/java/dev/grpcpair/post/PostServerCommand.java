@@ -5,8 +5,9 @@ import dev.grpcpair.common.PortConverter;
 import dev.grpcpair.common.ServerLauncher;
 import dev.grpcpair.common.ServerOptions;
 import dev.grpcpair.common.ServerSettings;
+import dev.grpcpair.data.DatasetOptions;
+import dev.grpcpair.data.DatasetSource;
 import dev.grpcpair.data.InvalidDatasetException;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,12 +49,7 @@ public final class PostServerCommand implements Callable<Integer> {
       description = "Calls handled at once (each blocks on the User service); more wait in line. Env: HANDLER_THREADS. Default: ${DEFAULT-VALUE}.")
   private int handlerThreads;
 
-  @Option(
-      names = "--dataset",
-      defaultValue = "${env:DATASET}",
-      paramLabel = "FILE",
-      description = "Dataset file (protobuf JSON, see README); unset: the embedded sample data. Env: DATASET.")
-  private Path dataset;
+  @Mixin private DatasetOptions dataset;
 
   @Mixin private ServerOptions server;
 
@@ -69,7 +65,8 @@ public final class PostServerCommand implements Callable<Integer> {
     }
     UserClientConfig userConfig = user.config(System.getenv(), server.tlsReloadInterval());
     ServerSettings settings = server.settings(System.getenv());
-    PostServerConfig config = new PostServerConfig(port, userConfig, handlerThreads, dataset, settings);
+    DatasetSource source = dataset.source();
+    PostServerConfig config = new PostServerConfig(port, userConfig, handlerThreads, source, settings);
     GrpcServer started;
     try {
       started = PostServer.start(config);
@@ -83,7 +80,7 @@ public final class PostServerCommand implements Callable<Integer> {
         started.port(),
         userConfig.describe(),
         handlerThreads,
-        dataset == null ? "embedded sample" : dataset,
+        source.describe(),
         settings.describe());
     ServerLauncher.serveUntilSignalled(started);
     return 0;

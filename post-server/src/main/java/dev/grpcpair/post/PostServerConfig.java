@@ -1,7 +1,7 @@
 package dev.grpcpair.post;
 
 import dev.grpcpair.common.ServerSettings;
-import java.nio.file.Path;
+import dev.grpcpair.data.DatasetSource;
 import java.time.Duration;
 
 /**
@@ -10,18 +10,18 @@ import java.time.Duration;
  * @param port where to listen; 0 lets the system choose
  * @param user how to reach the User service
  * @param handlerThreads how many calls may run (and block on the User service) at once
- * @param dataset a dataset file, or null for the embedded sample data
+ * @param dataset where the posts come from
  * @param server what every server is configured with: grace, security, connections, replica name
  */
 public record PostServerConfig(
-    int port, UserClientConfig user, int handlerThreads, Path dataset, ServerSettings server) {
+    int port, UserClientConfig user, int handlerThreads, DatasetSource dataset, ServerSettings server) {
 
   public static final int DEFAULT_PORT = 9001;
 
   /** The defaults, on port {@code port}, asking the User service at {@code userTarget}: what tests start. */
   public static PostServerConfig of(int port, String userTarget) {
     return new PostServerConfig(
-        port, UserClientConfig.plaintext(userTarget, Duration.ofSeconds(2)), 16, null, ServerSettings.DEFAULT);
+        port, UserClientConfig.plaintext(userTarget, Duration.ofSeconds(2)), 16, DatasetSource.SEED, ServerSettings.DEFAULT);
   }
 
   public PostServerConfig withUser(UserClientConfig newUser) {

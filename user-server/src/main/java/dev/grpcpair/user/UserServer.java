@@ -3,7 +3,6 @@ package dev.grpcpair.user;
 import com.google.common.util.concurrent.MoreExecutors;
 import dev.grpcpair.common.GrpcServer;
 import dev.grpcpair.common.Metrics;
-import dev.grpcpair.data.Datasets;
 import dev.grpcpair.data.InMemoryUserRepository;
 import dev.grpcpair.data.UserRepository;
 import java.io.IOException;
@@ -14,7 +13,7 @@ public final class UserServer {
   private UserServer() {}
 
   public static GrpcServer start(UserServerConfig config) throws IOException {
-    UserRepository users = new InMemoryUserRepository(Datasets.load(config.dataset()));
+    UserRepository users = new InMemoryUserRepository(config.dataset().load());
     Metrics metrics = Metrics.onPort(config.server().metricsPort());
     return GrpcServer.builder("user-server", config.port())
         .addService(new UserServiceImpl(users))

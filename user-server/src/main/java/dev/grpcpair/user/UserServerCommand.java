@@ -5,8 +5,9 @@ import dev.grpcpair.common.PortConverter;
 import dev.grpcpair.common.ServerLauncher;
 import dev.grpcpair.common.ServerOptions;
 import dev.grpcpair.common.ServerSettings;
+import dev.grpcpair.data.DatasetOptions;
+import dev.grpcpair.data.DatasetSource;
 import dev.grpcpair.data.InvalidDatasetException;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,12 +40,7 @@ public final class UserServerCommand implements Callable<Integer> {
       description = "Port to listen on; 0 picks a free one. Env: PORT. Default: ${DEFAULT-VALUE}.")
   private int port;
 
-  @Option(
-      names = "--dataset",
-      defaultValue = "${env:DATASET}",
-      paramLabel = "FILE",
-      description = "Dataset file (protobuf JSON, see README); unset: the embedded sample data. Env: DATASET.")
-  private Path dataset;
+  @Mixin private DatasetOptions dataset;
 
   @Mixin private ServerOptions server;
 
@@ -55,7 +51,8 @@ public final class UserServerCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     ServerSettings settings = server.settings(System.getenv());
-    UserServerConfig config = new UserServerConfig(port, dataset, settings);
+    DatasetSource source = dataset.source();
+    UserServerConfig config = new UserServerConfig(port, source, settings);
     GrpcServer started;
     try {
       started = UserServer.start(config);
@@ -67,7 +64,7 @@ public final class UserServerCommand implements Callable<Integer> {
         "user-server {} listening on port {} (dataset: {}, {})",
         started.replicaName(),
         started.port(),
-        dataset == null ? "embedded sample" : dataset,
+        source.describe(),
         settings.describe());
     ServerLauncher.serveUntilSignalled(started);
     return 0;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.grpcpair.common.GrpcServer;
 import dev.grpcpair.common.ServerSettings;
+import dev.grpcpair.data.DatasetSource;
 import dev.grpcpair.common.testing.Reflection;
 import dev.grpcpair.proto.user.v1.GetUserRequest;
 import dev.grpcpair.proto.user.v1.UserGrpc;
@@ -67,7 +68,7 @@ class UserServerTest {
     Path file = dir.resolve("users.json");
     Files.writeString(file, "{\"users\":[{\"user_id\":\"42\",\"name\":\"Ada\",\"age\":36}]}");
 
-    start(new UserServerConfig(0, file, ServerSettings.DEFAULT));
+    start(new UserServerConfig(0, DatasetSource.file(file), ServerSettings.DEFAULT));
 
     assertThat(
             UserGrpc.newBlockingStub(channel)
