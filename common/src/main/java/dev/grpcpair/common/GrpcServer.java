@@ -6,6 +6,7 @@ import io.grpc.Grpc;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
+import io.grpc.ServerCallExecutorSupplier;
 import io.grpc.ServerCredentials;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerServiceDefinition;
@@ -139,6 +140,7 @@ public final class GrpcServer implements AutoCloseable {
     private final List<ServerInterceptor> interceptors = new ArrayList<>();
     private Duration shutdownGrace = Duration.ofSeconds(10);
     private Executor executor;
+    private ServerCallExecutorSupplier callExecutor;
     private ServerSecurity security = ServerSecurity.NONE;
     private ConnectionPolicy connectionPolicy = ConnectionPolicy.DEFAULT;
     private String replicaName;
@@ -207,6 +209,15 @@ public final class GrpcServer implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Chooses the executor per call (by method, say): a supplier returning null leaves the call on
+     * {@link #executor}. For servers whose methods do not all block alike.
+     */
+    public Builder callExecutor(ServerCallExecutorSupplier supplier) {
+      this.callExecutor = supplier;
+      return this;
+    }
+
     /** Closes {@code resource} after the server has stopped, in the order they were added. */
     public Builder closeOnStop(AutoCloseable resource) {
       ownedResources.add(resource);
@@ -261,6 +272,9 @@ public final class GrpcServer implements AutoCloseable {
       builder.intercept(RequestId.serverInterceptor());
       if (executor != null) {
         builder.executor(executor);
+      }
+      if (callExecutor != null) {
+        builder.callExecutor(callExecutor);
       }
       Server server = builder.build();
       try {

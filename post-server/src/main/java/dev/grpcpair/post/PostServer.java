@@ -7,7 +7,12 @@ import dev.grpcpair.data.InMemoryPostRepository;
 import dev.grpcpair.data.PostRepository;
 import dev.grpcpair.proto.post.v1.PostGrpc;
 import io.grpc.protobuf.services.HealthStatusManager;
+import com.google.common.util.concurrent.MoreExecutors;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerCall;
 import java.io.IOException;
+import java.util.concurrent.Executor;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -16,6 +21,13 @@ import java.util.concurrent.Executors;
 public final class PostServer {
 
   private PostServer() {}
+
+  /** Unary calls on the event loop; null: the server's executor (the handler pool) for the rest. */
+  private static Executor executorFor(ServerCall<?, ?> call, Metadata headers) {
+    return call.getMethodDescriptor().getType() == MethodDescriptor.MethodType.UNARY
+        ? MoreExecutors.directExecutor()
+        : null;
+  }
 
   public static GrpcServer start(PostServerConfig config) throws IOException {
     PostRepository posts = new InMemoryPostRepository(config.dataset().load());
@@ -27,9 +39,10 @@ public final class PostServer {
       metrics.close();
       throw e;
     }
-    // Handlers block on the User service, so they get a bounded pool of their own: on the event
-    // loop they would stall every connection; on grpc's default unbounded pool a slow User server
-    // would cost a thread per waiting call.
+    // The unary methods never block: they run on the event loop (no thread hop, measured in
+    // BENCHMARKS.md). The streaming methods block on author look-ups, so they get a bounded pool of
+    // their own: on the event loop they would stall every connection; on grpc's default unbounded
+    // pool a slow User server would cost a thread per waiting call.
     ExecutorService handlers =
         Executors.newFixedThreadPool(
             config.handlerThreads(),
@@ -44,6 +57,7 @@ public final class PostServer {
             .addService(new PostServiceImpl(posts, users))
             .metrics(metrics)
             .executor(handlers)
+            .callExecutor(PostServer::executorFor)
             .settings(config.server())
             .intercept(UserReplicaTrail.serverInterceptor())
             // Closed in this order after the server has drained, when nothing calls the User

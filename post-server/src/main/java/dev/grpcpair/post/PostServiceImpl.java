@@ -10,6 +10,11 @@ import dev.grpcpair.proto.post.v1.PostGrpc;
 import dev.grpcpair.proto.post.v1.PostMessage;
 import dev.grpcpair.proto.post.v1.StreamPostsRequest;
 import dev.grpcpair.proto.user.v1.UserMessage;
+import com.google.common.util.concurrent.FutureCallback;
+import com.google.common.util.concurrent.Futures;
+import com.google.common.util.concurrent.ListenableFuture;
+import com.google.common.util.concurrent.MoreExecutors;
+import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -20,13 +25,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * {@code v1.post.Post}: posts from the repository, each with its author's name from the User
- * service. Handlers block on the User service, so they must run on a pool of their own, never on
- * the event loop.
+ * service. The unary handlers never block (they answer from the User service's callback) and run
+ * on the event loop; the streaming ones block on author look-ups and run on the handler pool.
  *
  * <p>Each response is built afresh; the stored posts are never written to (the original writes
  * the author into its shared data on every call, a data race).
@@ -46,6 +52,10 @@ public final class PostServiceImpl extends PostGrpc.PostImplBase {
     this.users = users;
   }
 
+  /**
+   * One user's posts, a page at a time. Answers from the User service's callback: no thread waits
+   * for it, so this runs on the event loop (see {@link PostServer}).
+   */
   @Override
   public void listPostsByUserId(
       ListPostsByUserIdRequest request, StreamObserver<ListPostsByUserIdResponse> responseObserver) {
@@ -55,48 +65,100 @@ public final class PostServiceImpl extends PostGrpc.PostImplBase {
           Status.INVALID_ARGUMENT.withDescription("user_id is required").asRuntimeException());
       return;
     }
+    Page<StoredPost> page;
     try {
-      Page<StoredPost> page =
-          Page.of(posts.findByUserId(userId), request.getPageSize(), request.getPageToken(), "user:" + userId);
-      String author = requireUser(userId).getName();
-      ListPostsByUserIdResponse.Builder response =
-          ListPostsByUserIdResponse.newBuilder().setNextPageToken(page.nextPageToken());
-      page.items().forEach(post -> response.addPostMessages(withAuthor(post, author)));
-      responseObserver.onNext(response.build());
-      responseObserver.onCompleted();
+      page = Page.of(posts.findByUserId(userId), request.getPageSize(), request.getPageToken(), "user:" + userId);
     } catch (StatusRuntimeException e) {
       responseObserver.onError(e);
+      return;
     }
+    answerWhenDone(
+        users.findUserAsync(userId),
+        responseObserver,
+        owner -> {
+          String author = owner.orElseThrow(() -> notFound(userId)).getName();
+          ListPostsByUserIdResponse.Builder response =
+              ListPostsByUserIdResponse.newBuilder().setNextPageToken(page.nextPageToken());
+          page.items().forEach(post -> response.addPostMessages(withAuthor(post, author)));
+          return response.build();
+        });
   }
 
   /**
-   * Every post, a page at a time, with the authors of a page looked up in one round trip. A post
-   * whose owner the User service does not know keeps an empty author and is still returned (and
-   * logged): one orphaned post must not hide all the others.
+   * Every post, a page at a time, with the authors of a page looked up in one round trip and
+   * answered from its callback. A post whose owner the User service does not know keeps an empty
+   * author and is still returned (and logged): one orphaned post must not hide all the others.
    */
   @Override
   public void listPosts(ListPostsRequest request, StreamObserver<ListPostsResponse> responseObserver) {
+    Page<StoredPost> page;
     try {
-      Page<StoredPost> page = Page.of(posts.findAll(), request.getPageSize(), request.getPageToken(), "all");
-      Set<String> ownerIds = new LinkedHashSet<>();
-      page.items().forEach(post -> ownerIds.add(post.getUserId()));
-      Map<String, UserMessage> owners = users.findUsers(ownerIds);
-      ListPostsResponse.Builder response = ListPostsResponse.newBuilder().setNextPageToken(page.nextPageToken());
-      for (StoredPost post : page.items()) {
-        UserMessage owner = owners.get(post.getUserId());
-        if (owner == null) {
-          log.warn(
-              "post {} is owned by user {}, whom the user service does not know; author left empty",
-              post.getPostId(),
-              post.getUserId());
-        }
-        response.addPostMessages(withAuthor(post, owner == null ? "" : owner.getName()));
-      }
-      responseObserver.onNext(response.build());
-      responseObserver.onCompleted();
+      page = Page.of(posts.findAll(), request.getPageSize(), request.getPageToken(), "all");
     } catch (StatusRuntimeException e) {
       responseObserver.onError(e);
+      return;
     }
+    Set<String> ownerIds = new LinkedHashSet<>();
+    page.items().forEach(post -> ownerIds.add(post.getUserId()));
+    answerWhenDone(
+        users.findUsersAsync(ownerIds),
+        responseObserver,
+        owners -> {
+          ListPostsResponse.Builder response = ListPostsResponse.newBuilder().setNextPageToken(page.nextPageToken());
+          for (StoredPost post : page.items()) {
+            UserMessage owner = owners.get(post.getUserId());
+            if (owner == null) {
+              log.warn(
+                  "post {} is owned by user {}, whom the user service does not know; author left empty",
+                  post.getPostId(),
+                  post.getUserId());
+            }
+            response.addPostMessages(withAuthor(post, owner == null ? "" : owner.getName()));
+          }
+          return response.build();
+        });
+  }
+
+  /**
+   * Answers {@code responseObserver} with {@code answer} of the future's value once it is done, in
+   * the handler's {@link Context} (the access log reads the caller's identity from it). A status
+   * from the future or from {@code answer} is answered as it is; anything else is a bug, answered
+   * INTERNAL like the recovery interceptor does for handlers that throw.
+   */
+  private static <T, R> void answerWhenDone(
+      ListenableFuture<T> future, StreamObserver<R> responseObserver, Function<T, R> answer) {
+    Futures.addCallback(
+        future,
+        new FutureCallback<>() {
+          @Override
+          public void onSuccess(T value) {
+            R response;
+            try {
+              response = answer.apply(value);
+            } catch (RuntimeException e) {
+              onFailure(e);
+              return;
+            }
+            responseObserver.onNext(response);
+            responseObserver.onCompleted();
+          }
+
+          @Override
+          public void onFailure(Throwable t) {
+            if (t instanceof StatusRuntimeException) {
+              responseObserver.onError(t);
+            } else {
+              log.error("answering failed with an unexpected exception; answered INTERNAL", t);
+              responseObserver.onError(
+                  Status.INTERNAL.withDescription("internal error; the server logged the details").asRuntimeException());
+            }
+          }
+        },
+        Context.current().fixedContextExecutor(MoreExecutors.directExecutor()));
+  }
+
+  private static StatusRuntimeException notFound(String userId) {
+    return Status.NOT_FOUND.withDescription("user \"" + userId + "\" does not exist").asRuntimeException();
   }
 
   /**
@@ -181,10 +243,7 @@ public final class PostServiceImpl extends PostGrpc.PostImplBase {
   }
 
   private UserMessage requireUser(String userId) {
-    return users
-        .findUser(userId)
-        .orElseThrow(
-            () -> Status.NOT_FOUND.withDescription("user \"" + userId + "\" does not exist").asRuntimeException());
+    return users.findUser(userId).orElseThrow(() -> notFound(userId));
   }
 
   private String authorOrEmpty(String ownerId) {

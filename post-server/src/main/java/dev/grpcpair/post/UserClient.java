@@ -1,6 +1,10 @@
 package dev.grpcpair.post;
 
+import com.google.common.util.concurrent.Futures;
+import com.google.common.util.concurrent.ListenableFuture;
+import com.google.common.util.concurrent.MoreExecutors;
 import dev.grpcpair.proto.user.v1.BatchGetUsersRequest;
+import dev.grpcpair.proto.user.v1.BatchGetUsersResponse;
 import dev.grpcpair.proto.user.v1.GetUserRequest;
 import dev.grpcpair.proto.user.v1.UserGrpc;
 import dev.grpcpair.proto.user.v1.UserMessage;
@@ -18,7 +22,9 @@ import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.AbstractStub;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -28,7 +34,8 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The Post server's way to the User service: one long-lived channel and one blocking stub, made
+ * The Post server's way to the User service: one long-lived channel and its stubs (blocking, for
+ * handlers on the handler pool; future, for handlers that must not block), made
  * once at start-up and shared by every call.
  *
  * <p>The channel connects lazily and reconnects by itself, so the Post server starts whether or not
@@ -47,22 +54,25 @@ public final class UserClient implements AutoCloseable {
 
   private final String target;
   private final UserGrpc.UserBlockingStub stub;
+  private final UserGrpc.UserFutureStub futureStub;
   private final Duration defaultDeadline;
   private final ManagedChannel ownedChannel;
   private final ReloadingTls<?> ownedTls;
 
   /** A client over a channel someone else owns (and closes): tests, or a channel shared wider. */
   public UserClient(Channel channel, String target, Duration defaultDeadline) {
-    this(UserGrpc.newBlockingStub(channel), target, defaultDeadline, null, null);
+    this(UserGrpc.newBlockingStub(channel), UserGrpc.newFutureStub(channel), target, defaultDeadline, null, null);
   }
 
   private UserClient(
       UserGrpc.UserBlockingStub stub,
+      UserGrpc.UserFutureStub futureStub,
       String target,
       Duration defaultDeadline,
       ManagedChannel ownedChannel,
       ReloadingTls<?> ownedTls) {
     this.stub = stub;
+    this.futureStub = futureStub;
     this.target = target;
     this.defaultDeadline = defaultDeadline;
     this.ownedChannel = ownedChannel;
@@ -94,7 +104,10 @@ public final class UserClient implements AutoCloseable {
               .keepAliveTime(policy.keepAliveTime().toNanos(), TimeUnit.NANOSECONDS)
               .keepAliveTimeout(policy.keepAliveTimeout().toNanos(), TimeUnit.NANOSECONDS)
               .keepAliveWithoutCalls(policy.keepAliveWithoutCalls())
-              .intercept(UserReplicaTrail.clientInterceptor(), RequestId.clientInterceptor());
+              .intercept(UserReplicaTrail.clientInterceptor(), RequestId.clientInterceptor())
+              // Answers are handled where they arrive: the callbacks are short and never block,
+              // and blocking stubs wait on their own thread whatever this says.
+              .directExecutor();
       metrics.configure(builder);
       if (config.authority() != null) {
         builder.overrideAuthority(config.authority());
@@ -106,14 +119,21 @@ public final class UserClient implements AutoCloseable {
       }
       throw e;
     }
-    UserGrpc.UserBlockingStub stub = UserGrpc.newBlockingStub(channel);
-    if (config.channel().waitForReady()) {
-      stub = stub.withWaitForReady();
-    }
-    if (config.token() != null) {
-      stub = stub.withCallCredentials(new BearerTokenCredentials(config.token(), config.allowInsecureToken()));
-    }
-    return new UserClient(stub, config.target(), config.deadline(), channel, tls);
+    return new UserClient(
+        withCallOptions(UserGrpc.newBlockingStub(channel), config),
+        withCallOptions(UserGrpc.newFutureStub(channel), config),
+        config.target(),
+        config.deadline(),
+        channel,
+        tls);
+  }
+
+  /** Wait-for-ready and the bearer token, alike for both stubs. */
+  private static <S extends AbstractStub<S>> S withCallOptions(S stub, UserClientConfig config) {
+    S configured = config.channel().waitForReady() ? stub.withWaitForReady() : stub;
+    return config.token() == null
+        ? configured
+        : configured.withCallCredentials(new BearerTokenCredentials(config.token(), config.allowInsecureToken()));
   }
 
   public String target() {
@@ -177,12 +197,64 @@ public final class UserClient implements AutoCloseable {
     return found;
   }
 
+  /**
+   * {@link #findUser} without blocking: for handlers that answer from the future's callback, so
+   * no thread waits on the User service.
+   */
+  public ListenableFuture<Optional<UserMessage>> findUserAsync(String userId) {
+    ListenableFuture<Optional<UserMessage>> found =
+        Futures.transform(
+            withDefaultDeadline(futureStub).getUser(GetUserRequest.newBuilder().setUserId(userId).build()),
+            response -> Optional.of(response.getUserMessage()),
+            MoreExecutors.directExecutor());
+    return Futures.catchingAsync(
+        found,
+        StatusRuntimeException.class,
+        e ->
+            e.getStatus().getCode() == Status.Code.NOT_FOUND
+                ? Futures.immediateFuture(Optional.empty())
+                : Futures.immediateFailedFuture(translate(e)),
+        MoreExecutors.directExecutor());
+  }
+
+  /** {@link #findUsers} without blocking; batches of more than one go out in parallel. */
+  public ListenableFuture<Map<String, UserMessage>> findUsersAsync(Collection<String> userIds) {
+    List<String> distinct = List.copyOf(new LinkedHashSet<>(userIds));
+    List<ListenableFuture<BatchGetUsersResponse>> batches = new ArrayList<>();
+    for (int from = 0; from < distinct.size(); from += BATCH_SIZE) {
+      batches.add(
+          withDefaultDeadline(futureStub)
+              .batchGetUsers(
+                  BatchGetUsersRequest.newBuilder()
+                      .addAllUserIds(distinct.subList(from, Math.min(distinct.size(), from + BATCH_SIZE)))
+                      .build()));
+    }
+    ListenableFuture<Map<String, UserMessage>> found =
+        Futures.transform(
+            Futures.allAsList(batches),
+            responses -> {
+              Map<String, UserMessage> users = new LinkedHashMap<>();
+              responses.forEach(response -> response.getUsersList().forEach(user -> users.put(user.getUserId(), user)));
+              return users;
+            },
+            MoreExecutors.directExecutor());
+    return Futures.catchingAsync(
+        found,
+        StatusRuntimeException.class,
+        e -> Futures.immediateFailedFuture(translate(e)),
+        MoreExecutors.directExecutor());
+  }
+
   private UserGrpc.UserBlockingStub stubForThisCall() {
-    // With no deadline of the caller's to inherit, a stuck User server would hold this thread
-    // (and the caller) forever.
+    return withDefaultDeadline(stub);
+  }
+
+  private <S extends AbstractStub<S>> S withDefaultDeadline(S anyStub) {
+    // With no deadline of the caller's to inherit, a stuck User server would hold the caller
+    // (and, for the blocking stub, a thread) forever.
     return Context.current().getDeadline() == null
-        ? stub.withDeadlineAfter(defaultDeadline.toNanos(), TimeUnit.NANOSECONDS)
-        : stub;
+        ? anyStub.withDeadlineAfter(defaultDeadline.toNanos(), TimeUnit.NANOSECONDS)
+        : anyStub;
   }
 
   private StatusRuntimeException translate(StatusRuntimeException e) {
