@@ -7,6 +7,9 @@
 #   ./run-pair.sh secure [DIR]    build, then run secured with the files in DIR (made if missing):
 #                                 callers -> Post over TLS with a token,
 #                                 Post -> User over mutual TLS with a token of its own
+#   ./run-pair.sh bench [SECONDS [REPEATS]]
+#                                 install h2load if missing, build, run the benchmark and write
+#                                 BENCHMARKS.md and benchmarks.png (about 10 minutes by default)
 #
 #   SKIP_BUILD=1 ./run-pair.sh    run the jars already built
 #   USER_PORT=9100 POST_PORT=9101 ./run-pair.sh
@@ -52,8 +55,17 @@ mode=${1:-plain}
 case "$mode" in
   certs) make_certs "${2:-certs}"; exit 0 ;;
   secure) certs=${2:-certs}; [[ -f "$certs/ca.pem" ]] || make_certs "$certs" ;;
+  bench)
+    if ! command -v h2load >/dev/null; then
+      echo "run-pair: installing h2load (Debian's nghttp2-client)..." >&2
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nghttp2-client
+    fi
+    mvn -B -q -DskipTests package
+    # A single-file program on the Post server's classpath (for the generated messages and grpc).
+    exec java -cp post-server/target/post-server.jar \
+      post-server/src/bench/java/dev/grpcpair/bench/Bench.java . "${2:-10}" "${3:-3}" ;;
   plain) ;;
-  *) echo "usage: $0 [certs [DIR] | secure [DIR]]" >&2; exit 2 ;;
+  *) echo "usage: $0 [certs [DIR] | secure [DIR] | bench [SECONDS [REPEATS]]]" >&2; exit 2 ;;
 esac
 
 if [[ -z "${SKIP_BUILD:-}" ]]; then

@@ -47,6 +47,7 @@ public final class Bench {
   static final long CLOCK_TICKS = 100; // getconf CLK_TCK on Linux
   static final int USER_PORT = 19000;
   static final int POST_PORT = 19001;
+  static final int WARM_UP_SECONDS = 20;
 
   final Path root;
   final Path work;
@@ -80,7 +81,7 @@ public final class Bench {
     line("");
     line("Produced by `./run-pair.sh bench` on " + LocalDate.now() + ": " + machine() + ".");
     line("Servers started from their jars with `" + String.join(" ", JVM_FLAGS) + "`; load from h2load "
-        + version() + " on the same machine (1 thread). Each case runs " + seconds + " s after a warm-up, "
+        + version() + " on the same machine (1 thread). Each case runs " + seconds + " s after a " + WARM_UP_SECONDS + " s warm-up, "
         + repeats + " times, interleaved with the others; tables give the median and, in brackets, the range.");
     line("CPU is each server's user+system time per 1,000 calls; RSS is the peak resident set (VmHWM).");
     line("");
@@ -95,9 +96,9 @@ public final class Bench {
       line("");
       line("Time from `java -jar` to the first answered health check: User server " + pair.userStartMillis + " ms, Post server " + pair.postStartMillis + " ms.");
       line("");
+      // The JIT needs tens of seconds under load on 2 cores before the numbers settle.
       for (Case c : List.of(getUser, byUser, listPosts)) {
-        c = withSize(c);
-        h2load(c, 16, 8, seconds, 0, pair); // warm-up
+        h2load(withSize(c), 16, 8, WARM_UP_SECONDS, 0, pair);
       }
       for (int rep = 0; rep < repeats; rep++) {
         for (Case c : List.of(getUser, byUser, listPosts)) {
@@ -124,7 +125,7 @@ public final class Bench {
     // Large data: 10,000 users, 100,000 posts.
     try (Pair pair = Pair.start(this, List.of("--generate-dataset=10000:100000"), 16)) {
       Case large = withSize(new Case("Post.ListPosts (100,000 posts, page of 1,000)", POST_PORT, "/v1.post.Post/ListPosts", frame(ListPostsRequest.getDefaultInstance()), -1));
-      h2load(large, 4, 2, seconds, 0, pair);
+      h2load(large, 4, 2, WARM_UP_SECONDS, 0, pair);
       for (int rep = 0; rep < repeats; rep++) {
         record(large.name, h2load(large, 4, 2, seconds, 0, pair));
       }
@@ -142,7 +143,7 @@ public final class Bench {
     for (int[] shape : new int[][] {{1, 1000}, {1000, 1000}}) {
       try (Pair pair = Pair.start(this, List.of("--generate-dataset=" + shape[0] + ":" + shape[1]), 16)) {
         Case c = withSize(new Case("ListPosts, " + shape[0] + " author(s)", POST_PORT, "/v1.post.Post/ListPosts", frame(ListPostsRequest.getDefaultInstance()), -1));
-        h2load(c, 1, 1, seconds, 0, pair);
+        h2load(c, 1, 1, WARM_UP_SECONDS, 0, pair);
         for (int rep = 0; rep < repeats; rep++) {
           record(c.name, h2load(c, 1, 1, seconds, 0, pair));
         }
@@ -153,22 +154,26 @@ public final class Bench {
     line(String.format("p50 with 1,000 authors / with 1 author: **%.2f** (target: within 3). Each page costs one BatchGetUsers round trip whatever its authors.", authorRatio));
     line("");
 
-    // Executors: the Post server's handler pool.
-    line("## The Post server's handler pool (ListPostsByUserId, 16 connections x 8 streams)");
+    // Executors: where the Post server runs its unary handlers.
+    line("## Where the Post server runs ListPostsByUserId (16 connections x 8 streams)");
     line("");
-    List<String> pools = new ArrayList<>();
-    for (int threads : new int[] {4, 16, 64}) {
-      try (Pair pair = Pair.start(this, List.of(), threads)) {
+    line("`event-loop`: the handler runs on the Netty event loop and answers from the User service's future (the default). "
+        + "`pool N`: the same non-blocking handler, but dispatched to a fixed pool of N threads first, as grpc does by default; "
+        + "the first version of this server also blocked a pool thread per call on the User service.");
+    line("");
+    List<String> executors = new ArrayList<>();
+    for (String[] choice : new String[][] {{"event-loop", "16"}, {"pool", "16"}, {"pool", "64"}}) {
+      String name = choice[0].equals("pool") ? "pool " + choice[1] : "event-loop";
+      try (Pair pair = Pair.start(this, List.of(), Integer.parseInt(choice[1]), List.of("--unary-executor=" + choice[0]))) {
         Case c = withSize(byUser);
-        h2load(c, 16, 8, seconds, 0, pair);
-        String name = "--handler-threads " + threads;
-        pools.add(name);
+        h2load(c, 16, 8, WARM_UP_SECONDS, 0, pair);
+        executors.add(name);
         for (int rep = 0; rep < repeats; rep++) {
           record(name, h2load(c, 16, 8, seconds, 0, pair));
         }
       }
     }
-    table(pools);
+    table(executors);
 
     Path chart = root.resolve("benchmarks.png");
     chart(chart, List.of(getUser.name, byUser.name, listPosts.name, "Post.ListPosts (100,000 posts, page of 1,000)"));
@@ -331,6 +336,10 @@ public final class Bench {
     }
 
     static Pair start(Bench bench, List<String> dataArgs, int handlerThreads) throws Exception {
+      return start(bench, dataArgs, handlerThreads, List.of());
+    }
+
+    static Pair start(Bench bench, List<String> dataArgs, int handlerThreads, List<String> postExtra) throws Exception {
       List<String> userArgs = new ArrayList<>(List.of("--port=" + USER_PORT));
       userArgs.addAll(dataArgs);
       long[] startedAt = new long[1];
@@ -338,6 +347,7 @@ public final class Bench {
       long userStart = waitServing(USER_PORT, startedAt[0]);
       List<String> postArgs = new ArrayList<>(List.of("--port=" + POST_PORT, "--user-target=localhost:" + USER_PORT, "--handler-threads=" + handlerThreads));
       postArgs.addAll(dataArgs);
+      postArgs.addAll(postExtra);
       Server post = bench.launch("post-server", postArgs, startedAt);
       long postStart = waitServing(POST_PORT, startedAt[0]);
       return new Pair(user, post, userStart, postStart);

@@ -49,6 +49,13 @@ public final class PostServerCommand implements Callable<Integer> {
       description = "Calls handled at once (each blocks on the User service); more wait in line. Env: HANDLER_THREADS. Default: ${DEFAULT-VALUE}.")
   private int handlerThreads;
 
+  @Option(
+      names = "--unary-executor",
+      defaultValue = "${env:UNARY_EXECUTOR:-event-loop}",
+      paramLabel = "WHERE",
+      description = "Where the unary methods run: event-loop (they never block) or pool (the handler pool, like the streaming ones). Env: UNARY_EXECUTOR. Default: ${DEFAULT-VALUE}.")
+  private String unaryExecutor;
+
   @Mixin private DatasetOptions dataset;
 
   @Mixin private ServerOptions server;
@@ -65,8 +72,13 @@ public final class PostServerCommand implements Callable<Integer> {
     }
     UserClientConfig userConfig = user.config(System.getenv(), server.tlsReloadInterval());
     ServerSettings settings = server.settings(System.getenv());
+    if (!unaryExecutor.equals("event-loop") && !unaryExecutor.equals("pool")) {
+      throw new ParameterException(
+          spec.commandLine(), "--unary-executor is event-loop or pool, not '" + unaryExecutor + "'");
+    }
     DatasetSource source = dataset.source();
-    PostServerConfig config = new PostServerConfig(port, userConfig, handlerThreads, source, settings);
+    PostServerConfig config =
+        new PostServerConfig(port, userConfig, handlerThreads, source, settings, unaryExecutor.equals("event-loop"));
     GrpcServer started;
     try {
       started = PostServer.start(config);
@@ -75,10 +87,11 @@ public final class PostServerCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
     log.info(
-        "post-server {} listening on port {} (user service: {}, handler threads: {}, dataset: {}, {})",
+        "post-server {} listening on port {} (user service: {}, unary calls on the {}, handler threads: {}, dataset: {}, {})",
         started.replicaName(),
         started.port(),
         userConfig.describe(),
+        unaryExecutor,
         handlerThreads,
         source.describe(),
         settings.describe());

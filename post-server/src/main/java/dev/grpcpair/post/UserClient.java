@@ -176,28 +176,6 @@ public final class UserClient implements AutoCloseable {
   }
 
   /**
-   * The users among {@code userIds} that exist, by id: one BatchGetUsers round trip per
-   * {@value #BATCH_SIZE} distinct ids, so a page of posts costs one round trip whatever the number
-   * of its authors.
-   */
-  public Map<String, UserMessage> findUsers(Collection<String> userIds) {
-    List<String> distinct = List.copyOf(new LinkedHashSet<>(userIds));
-    Map<String, UserMessage> found = new LinkedHashMap<>();
-    for (int from = 0; from < distinct.size(); from += BATCH_SIZE) {
-      BatchGetUsersRequest batch =
-          BatchGetUsersRequest.newBuilder()
-              .addAllUserIds(distinct.subList(from, Math.min(distinct.size(), from + BATCH_SIZE)))
-              .build();
-      try {
-        stubForThisCall().batchGetUsers(batch).getUsersList().forEach(user -> found.put(user.getUserId(), user));
-      } catch (StatusRuntimeException e) {
-        throw translate(e);
-      }
-    }
-    return found;
-  }
-
-  /**
    * {@link #findUser} without blocking: for handlers that answer from the future's callback, so
    * no thread waits on the User service.
    */
@@ -217,7 +195,11 @@ public final class UserClient implements AutoCloseable {
         MoreExecutors.directExecutor());
   }
 
-  /** {@link #findUsers} without blocking; batches of more than one go out in parallel. */
+  /**
+   * The users among {@code userIds} that exist, by id: one BatchGetUsers round trip per {@value
+   * #BATCH_SIZE} distinct ids (batches go out in parallel), so a page of posts costs one round
+   * trip whatever the number of its authors. Never blocks.
+   */
   public ListenableFuture<Map<String, UserMessage>> findUsersAsync(Collection<String> userIds) {
     List<String> distinct = List.copyOf(new LinkedHashSet<>(userIds));
     List<ListenableFuture<BatchGetUsersResponse>> batches = new ArrayList<>();

@@ -43,7 +43,7 @@ class PagingTest {
     GrpcServer users = closer.add(UserServer.start(new UserServerConfig(0, data, ServerSettings.DEFAULT)));
     PostServerConfig config = PostServerConfig.of(0, "localhost:" + users.port());
     GrpcServer posts =
-        closer.add(PostServer.start(new PostServerConfig(0, config.user(), 16, data, config.server())));
+        closer.add(PostServer.start(new PostServerConfig(0, config.user(), 16, data, config.server(), true)));
     ManagedChannel channel = PairEndToEndTest.channelTo(posts);
     closer.add(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
     return PostGrpc.newBlockingStub(channel);

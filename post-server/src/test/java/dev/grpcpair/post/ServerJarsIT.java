@@ -110,6 +110,14 @@ class ServerJarsIT {
   }
 
   @Test
+  void badGeneratedDatasetSize_isExitCodeTwo() throws Exception {
+    JarProcess post = run("postServerJar", "--port=0", "--generate-dataset=lots");
+
+    assertThat(post.awaitExit()).isEqualTo(2);
+    assertThat(post.output()).contains("--generate-dataset takes USERS:POSTS").doesNotContain("\tat ");
+  }
+
+  @Test
   void missingDatasetFile_isExitCodeTwo(@TempDir Path dir) throws Exception {
     JarProcess user = run("userServerJar", "--port=0", "--dataset=" + dir.resolve("nope.json"));
 

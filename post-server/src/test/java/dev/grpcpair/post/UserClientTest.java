@@ -57,19 +57,19 @@ class UserClientTest {
   }
 
   @Test
-  void findUsers_asksOnceForAllDistinctIdsAndLeavesOutUnknownOnes() {
-    assertThat(client.findUsers(List.of("1", "4", "1", "99", "4")))
+  void findUsers_asksOnceForAllDistinctIdsAndLeavesOutUnknownOnes() throws Exception {
+    assertThat(client.findUsersAsync(List.of("1", "4", "1", "99", "4")).get(10, TimeUnit.SECONDS))
         .containsOnlyKeys("1", "4");
     assertThat(userService.getUserCalls()).as("one BatchGetUsers round trip").isEqualTo(1);
   }
 
   @Test
-  void findUsers_moreIdsThanOneBatch_takeOneRoundTripPerBatch() {
+  void findUsers_moreIdsThanOneBatch_takeOneRoundTripPerBatch() throws Exception {
     List<String> ids = new ArrayList<>(List.of("1"));
     for (int i = 0; i < UserClient.BATCH_SIZE; i++) {
       ids.add("missing-" + i);
     }
-    assertThat(client.findUsers(ids)).containsOnlyKeys("1");
+    assertThat(client.findUsersAsync(ids).get(10, TimeUnit.SECONDS)).containsOnlyKeys("1");
     assertThat(userService.getUserCalls()).isEqualTo(2);
   }
 
