@@ -3,15 +3,15 @@ package dev.grpcpair.post;
 import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.ListenableFuture;
 import com.google.common.util.concurrent.MoreExecutors;
+import dev.grpcpair.common.BearerTokenCredentials;
+import dev.grpcpair.common.Metrics;
+import dev.grpcpair.common.RequestId;
+import dev.grpcpair.common.ReloadingTls;
 import dev.grpcpair.proto.user.v1.BatchGetUsersRequest;
 import dev.grpcpair.proto.user.v1.BatchGetUsersResponse;
 import dev.grpcpair.proto.user.v1.GetUserRequest;
 import dev.grpcpair.proto.user.v1.UserGrpc;
 import dev.grpcpair.proto.user.v1.UserMessage;
-import dev.grpcpair.common.BearerTokenCredentials;
-import dev.grpcpair.common.Metrics;
-import dev.grpcpair.common.RequestId;
-import dev.grpcpair.common.ReloadingTls;
 import io.grpc.Channel;
 import io.grpc.ChannelCredentials;
 import io.grpc.ConnectivityState;
@@ -35,11 +35,11 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The Post server's way to the User service: one long-lived channel and its stubs (blocking, for
- * handlers on the handler pool; future, for handlers that must not block), made
- * once at start-up and shared by every call.
+ * handlers on the handler pool; future, for handlers that must not block), made once at start-up
+ * and shared by every call.
  *
- * <p>The channel connects lazily and reconnects by itself, so the Post server starts whether or not
- * the User server is up. Every call carries a deadline: the incoming call's, which grpc propagates
+ * <p>The channel connects in the background and reconnects by itself, so the Post server starts
+ * whether or not the User server is up. Every call carries a deadline: the incoming call's, which grpc propagates
  * through {@link Context}, or else the configured default.
  *
  * <p>Failures come out as {@link StatusRuntimeException}s that the Post server can return as they
