@@ -2,7 +2,6 @@ package dev.grpcpair.post;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.tuple;
 
 import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.ListenableFuture;
@@ -89,17 +88,7 @@ class PairEndToEndTest {
 
   @Test
   void listPosts_allEightInOrderWithAuthors() {
-    assertThat(posts().listPosts(ListPostsRequest.getDefaultInstance()).getPostMessagesList())
-        .extracting(PostMessage::getPostId, PostMessage::getAuthor)
-        .containsExactly(
-            tuple("1", "Henry"),
-            tuple("2", "Henry"),
-            tuple("3", "Henry"),
-            tuple("4", "Henry"),
-            tuple("5", "Jessie"),
-            tuple("6", "Max"),
-            tuple("7", "Max"),
-            tuple("8", "Tony"));
+    SeedPosts.assertAllInOrderWithAuthors(posts().listPosts(ListPostsRequest.getDefaultInstance()).getPostMessagesList());
   }
 
   @ParameterizedTest

@@ -118,17 +118,7 @@ class PostServiceImplTest {
 
   @Test
   void listPosts_returnsEveryPostInOrderWithItsAuthor() throws IOException {
-    assertThat(seedPostService().listPosts(ListPostsRequest.getDefaultInstance()).getPostMessagesList())
-        .extracting(PostMessage::getPostId, PostMessage::getAuthor)
-        .containsExactly(
-            tuple("1", "Henry"),
-            tuple("2", "Henry"),
-            tuple("3", "Henry"),
-            tuple("4", "Henry"),
-            tuple("5", "Jessie"),
-            tuple("6", "Max"),
-            tuple("7", "Max"),
-            tuple("8", "Tony"));
+    SeedPosts.assertAllInOrderWithAuthors(seedPostService().listPosts(ListPostsRequest.getDefaultInstance()).getPostMessagesList());
     assertThat(userService.getUserCalls()).as("one BatchGetUsers for the page's 4 authors").isEqualTo(1);
   }
 

@@ -104,11 +104,7 @@ class StreamingTest {
     List<PostMessage> posts = readAll(PostGrpc.newBlockingStub(seedPair()).withDeadlineAfter(10, TimeUnit.SECONDS)
         .streamPosts(StreamPostsRequest.getDefaultInstance()));
 
-    assertThat(posts)
-        .extracting(PostMessage::getPostId, PostMessage::getAuthor)
-        .containsExactly(
-            tuple("1", "Henry"), tuple("2", "Henry"), tuple("3", "Henry"), tuple("4", "Henry"),
-            tuple("5", "Jessie"), tuple("6", "Max"), tuple("7", "Max"), tuple("8", "Tony"));
+    SeedPosts.assertAllInOrderWithAuthors(posts);
   }
 
   @Test
