@@ -22,6 +22,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "post-server",
     mixinStandardHelpOptions = true,
+    abbreviateSynopsis = true,
     version = "post-server 1.0.0",
     sortOptions = false,
     description = "Serves v1.post.Post over gRPC, with health and reflection, asking the User service for authors.",
@@ -46,7 +47,7 @@ public final class PostServerCommand implements Callable<Integer> {
       names = "--handler-threads",
       defaultValue = "${env:HANDLER_THREADS:-16}",
       paramLabel = "N",
-      description = "Calls handled at once (each blocks on the User service); more wait in line. Env: HANDLER_THREADS. Default: ${DEFAULT-VALUE}.")
+      description = "Streaming calls handled at once (they block on author look-ups); more wait in line. Env: HANDLER_THREADS. Default: ${DEFAULT-VALUE}.")
   private int handlerThreads;
 
   @Option(

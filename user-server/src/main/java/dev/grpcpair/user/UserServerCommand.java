@@ -22,6 +22,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "user-server",
     mixinStandardHelpOptions = true,
+    abbreviateSynopsis = true,
     version = "user-server 1.0.0",
     sortOptions = false,
     description = "Serves v1.user.User over gRPC, with health and reflection.",
