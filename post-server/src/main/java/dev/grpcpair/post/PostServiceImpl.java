@@ -23,8 +23,8 @@ import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -163,7 +163,7 @@ public final class PostServiceImpl extends PostGrpc.PostImplBase {
 
   /**
    * Server streaming: one user's posts, or all, at the pace the client reads (see {@link
-   * PostStream}). Authors are looked up as their first post comes up, once each per call.
+   * PostStream}). Authors are looked up a chunk of posts at a time, each at most once per call.
    */
   @Override
   public void streamPosts(StreamPostsRequest request, StreamObserver<PostMessage> responseObserver) {
@@ -183,9 +183,50 @@ public final class PostServiceImpl extends PostGrpc.PostImplBase {
     }
     PostStream.start(
         (ServerCallStreamObserver<PostMessage>) responseObserver,
-        selected.iterator(),
-        ownerId -> authors.computeIfAbsent(ownerId, this::authorOrEmpty),
+        selected,
+        chunk -> authorsOf(chunk, authors),
         PostServiceImpl::withAuthor);
+  }
+
+  /**
+   * The names of the owners of {@code chunk}, from {@code known} or else from the User service in
+   * one round trip (blocking: streams run on the handler pool); adds what it learns to {@code
+   * known}. An owner the User service does not know gets an empty name, and a log line, once.
+   */
+  private Map<String, String> authorsOf(List<StoredPost> chunk, Map<String, String> known) {
+    Set<String> unknown = new LinkedHashSet<>();
+    chunk.forEach(post -> {
+      if (!known.containsKey(post.getUserId())) {
+        unknown.add(post.getUserId());
+      }
+    });
+    if (!unknown.isEmpty()) {
+      Map<String, UserMessage> found = await(users.findUsersAsync(unknown));
+      for (String ownerId : unknown) {
+        UserMessage owner = found.get(ownerId);
+        if (owner == null) {
+          log.warn("user {} owns posts but the user service does not know them; author left empty", ownerId);
+        }
+        known.put(ownerId, owner == null ? "" : owner.getName());
+      }
+    }
+    return known;
+  }
+
+  /** The future's value, waited for on this (pool) thread; its failure as the status it carries. */
+  private static <T> T await(ListenableFuture<T> future) {
+    try {
+      return future.get();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof StatusRuntimeException) {
+        throw (StatusRuntimeException) e.getCause();
+      }
+      throw new IllegalStateException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      future.cancel(true);
+      throw Status.CANCELLED.withDescription("the server is stopping").asRuntimeException();
+    }
   }
 
   /**
@@ -247,14 +288,6 @@ public final class PostServiceImpl extends PostGrpc.PostImplBase {
 
   private UserMessage requireUser(String userId) {
     return users.findUser(userId).orElseThrow(() -> notFound(userId));
-  }
-
-  private String authorOrEmpty(String ownerId) {
-    Optional<UserMessage> owner = users.findUser(ownerId);
-    if (owner.isEmpty()) {
-      log.warn("user {} owns posts but the user service does not know them; author left empty", ownerId);
-    }
-    return owner.map(UserMessage::getName).orElse("");
   }
 
   private static PostMessage withAuthor(StoredPost post, String author) {

@@ -214,20 +214,41 @@ class StreamingTest {
     ScriptedUserService scripted = new ScriptedUserService();
     scripted.failFor("3", Status.UNAVAILABLE.withDescription("replica down"));
     GrpcServer userServer = closer.add(GrpcServer.builder("scripted-users", 0).addService(scripted).start());
+    // A first chunk of posts whose author is found, then one whose author look-up fails.
     Dataset.Builder dataset = Dataset.newBuilder();
-    for (int i = 1; i <= 10; i++) {
+    for (int i = 1; i <= PostStream.CHUNK; i++) {
       dataset.addPosts(StoredPost.newBuilder().setPostId("a" + i).setUserId("1"));
     }
     dataset.addPosts(StoredPost.newBuilder().setPostId("b1").setUserId("3"));
     ManagedChannel channel = postServer(new InMemoryPostRepository(dataset.build()), userServer.port(), new CallCounter());
-    SlowReader<PostMessage> reader = new SlowReader<>(100);
+    SlowReader<PostMessage> reader = new SlowReader<>(PostStream.CHUNK + 10);
 
     PostGrpc.newStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS).streamPosts(StreamPostsRequest.getDefaultInstance(), reader);
 
     Status status = reader.done().get(10, TimeUnit.SECONDS);
     assertThat(status.getCode()).isEqualTo(Status.Code.UNAVAILABLE);
     assertThat(status.getDescription()).contains("user service at localhost:" + userServer.port());
-    assertThat(reader.received()).isEqualTo(10);
+    assertThat(reader.received()).isEqualTo(PostStream.CHUNK);
+  }
+
+  @Test
+  void streamPosts_looksAuthorsUpAChunkAtATime() throws Exception {
+    ScriptedUserService scripted = new ScriptedUserService();
+    GrpcServer userServer = closer.add(GrpcServer.builder("scripted-users", 0).addService(scripted).start());
+    Dataset.Builder dataset = Dataset.newBuilder();
+    for (int i = 1; i <= 4 * PostStream.CHUNK; i++) {
+      // Every post a different owner; "1" (Henry) now and then, the others unknown to the User service.
+      dataset.addPosts(StoredPost.newBuilder().setPostId(String.valueOf(i)).setUserId(i % 100 == 0 ? "1" : "owner-" + i));
+    }
+    ManagedChannel channel = postServer(new InMemoryPostRepository(dataset.build()), userServer.port(), new CallCounter());
+
+    List<PostMessage> posts =
+        readAll(PostGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS).streamPosts(StreamPostsRequest.getDefaultInstance()));
+
+    assertThat(posts).hasSize(4 * PostStream.CHUNK);
+    assertThat(posts.get(99).getAuthor()).isEqualTo("Henry");
+    assertThat(posts.get(0).getAuthor()).isEmpty();
+    assertThat(scripted.getUserCalls()).as("one BatchGetUsers per chunk").isEqualTo(4);
   }
 
   @Test
