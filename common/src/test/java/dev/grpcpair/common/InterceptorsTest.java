@@ -1,5 +1,6 @@
 package dev.grpcpair.common;
 
+import static dev.grpcpair.common.testing.GrpcAssertions.assertStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -72,16 +73,10 @@ class InterceptorsTest {
   void handlerThatThrowsAStatus_answersThatStatus() throws Exception {
     ManagedChannel channel = start(GrpcServer.builder("test", 0).addService(new ThrowingService()));
 
-    assertThatThrownBy(
-            () ->
-                SimpleServiceGrpc.newBlockingStub(channel)
-                    .unaryRpc(SimpleRequest.newBuilder().setRequestMessage("status").build()))
-        .isInstanceOfSatisfying(
-            StatusRuntimeException.class,
-            e -> {
-              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
-              assertThat(e.getStatus().getDescription()).isEqualTo("thrown on purpose");
-            });
+    assertStatus(
+        () -> SimpleServiceGrpc.newBlockingStub(channel).unaryRpc(SimpleRequest.newBuilder().setRequestMessage("status").build()),
+        Status.Code.FAILED_PRECONDITION,
+        "thrown on purpose");
   }
 
   @Test

@@ -1,5 +1,6 @@
 package dev.grpcpair.post;
 
+import static dev.grpcpair.common.testing.GrpcAssertions.assertStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.grpcpair.common.GrpcServer;
@@ -7,7 +8,6 @@ import dev.grpcpair.common.testing.Eventually;
 import dev.grpcpair.proto.post.v1.ListPostsByUserIdRequest;
 import dev.grpcpair.proto.post.v1.ListPostsRequest;
 import dev.grpcpair.proto.post.v1.PostGrpc;
-import dev.grpcpair.proto.post.v1.PostMessage;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -100,7 +100,7 @@ class LoadBalancingTest {
     for (String id : List.of("1", "2", "3", "4", "5")) {
       posts.withDeadlineAfter(10, TimeUnit.SECONDS).listPostsByUserId(ListPostsByUserIdRequest.newBuilder().setUserId(id).build());
     }
-    PairEndToEndTest.assertStatus(
+    assertStatus(
         () -> posts.withDeadlineAfter(10, TimeUnit.SECONDS).listPostsByUserId(ListPostsByUserIdRequest.newBuilder().setUserId("99").build()),
         Status.Code.NOT_FOUND,
         "user \"99\" does not exist");

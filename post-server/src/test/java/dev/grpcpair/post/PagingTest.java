@@ -1,5 +1,6 @@
 package dev.grpcpair.post;
 
+import static dev.grpcpair.common.testing.GrpcAssertions.assertStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.common.base.Strings;
@@ -100,13 +101,13 @@ class PagingTest {
     String tokenOfUser1 =
         posts.listPostsByUserId(ListPostsByUserIdRequest.newBuilder().setUserId("1").setPageSize(1).build()).getNextPageToken();
 
-    PairEndToEndTest.assertStatus(
+    assertStatus(
         () -> posts.listPosts(page(-1, "")), Status.Code.INVALID_ARGUMENT, "page_size must not be negative");
-    PairEndToEndTest.assertStatus(
+    assertStatus(
         () -> posts.listPosts(page(0, "not-a-token")),
         Status.Code.INVALID_ARGUMENT,
         "page_token is not a next_page_token of this request; start again without it");
-    PairEndToEndTest.assertStatus(
+    assertStatus(
         () -> posts.listPosts(page(0, tokenOfUser1)),
         Status.Code.INVALID_ARGUMENT,
         "page_token is not a next_page_token of this request; start again without it");

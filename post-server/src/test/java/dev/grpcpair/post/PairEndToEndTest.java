@@ -1,7 +1,7 @@
 package dev.grpcpair.post;
 
+import static dev.grpcpair.common.testing.GrpcAssertions.assertStatus;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.ListenableFuture;
@@ -22,7 +22,6 @@ import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
@@ -173,16 +172,6 @@ class PairEndToEndTest {
 
     assertThat(expected.getPostMessagesCount()).isEqualTo(8);
     assertThat(responses).hasSize(200).containsOnly(expected);
-  }
-
-  static void assertStatus(Runnable call, Status.Code code, String description) {
-    assertThatThrownBy(call::run)
-        .isInstanceOfSatisfying(
-            StatusRuntimeException.class,
-            e -> {
-              assertThat(e.getStatus().getCode()).isEqualTo(code);
-              assertThat(e.getStatus().getDescription()).isEqualTo(description);
-            });
   }
 
   private static String[] split(String ids) {

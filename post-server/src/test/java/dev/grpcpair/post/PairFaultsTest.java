@@ -1,5 +1,6 @@
 package dev.grpcpair.post;
 
+import static dev.grpcpair.common.testing.GrpcAssertions.codeOf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -67,14 +68,6 @@ class PairFaultsTest {
     }
   }
 
-  private static Status.Code codeOf(Runnable call) {
-    try {
-      call.run();
-      return Status.Code.OK;
-    } catch (StatusRuntimeException e) {
-      return e.getStatus().getCode();
-    }
-  }
 
   private static void assertRefusesNewConnections(GrpcServer server) throws InterruptedException {
     ManagedChannel fresh = PairEndToEndTest.channelTo(server);

@@ -1,5 +1,6 @@
 package dev.grpcpair.post;
 
+import static dev.grpcpair.common.testing.GrpcAssertions.assertStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
@@ -96,13 +97,7 @@ class PostServiceImplTest {
   void listPostsByUserId_unknownUser_isNotFound() throws IOException {
     PostGrpc.PostBlockingStub stub = seedPostService();
 
-    assertThatThrownBy(() -> stub.listPostsByUserId(byUser("99")))
-        .isInstanceOfSatisfying(
-            StatusRuntimeException.class,
-            e -> {
-              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
-              assertThat(e.getStatus().getDescription()).isEqualTo("user \"99\" does not exist");
-            });
+    assertStatus(() -> stub.listPostsByUserId(byUser("99")), Status.Code.NOT_FOUND, "user \"99\" does not exist");
   }
 
   @Test

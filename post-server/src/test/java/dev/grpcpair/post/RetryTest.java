@@ -1,5 +1,7 @@
 package dev.grpcpair.post;
 
+import static dev.grpcpair.common.testing.GrpcAssertions.assertStatus;
+import static dev.grpcpair.common.testing.GrpcAssertions.codeOf;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.grpcpair.common.GrpcServer;
@@ -8,10 +10,8 @@ import dev.grpcpair.proto.post.v1.ListPostsByUserIdRequest;
 import dev.grpcpair.proto.post.v1.PostGrpc;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -63,7 +63,7 @@ class RetryTest {
   void notFound_isNotRetried() throws Exception {
     PostGrpc.PostBlockingStub posts = postsAsking(UserChannelPolicy.DEFAULT);
 
-    PairEndToEndTest.assertStatus(
+    assertStatus(
         () -> posts.withDeadlineAfter(10, TimeUnit.SECONDS).listPostsByUserId(user("99")),
         Status.Code.NOT_FOUND,
         "user \"99\" does not exist");
@@ -102,12 +102,4 @@ class RetryTest {
     assertThat(tookMillis).isLessThan(10_000);
   }
 
-  private static Status.Code codeOf(Runnable call) {
-    try {
-      call.run();
-      return Status.Code.OK;
-    } catch (StatusRuntimeException e) {
-      return e.getStatus().getCode();
-    }
-  }
 }

@@ -1,5 +1,6 @@
 package dev.grpcpair.post;
 
+import static dev.grpcpair.common.testing.GrpcAssertions.assertStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
@@ -115,7 +116,7 @@ class StreamingTest {
     assertThat(readAll(posts.streamPosts(StreamPostsRequest.newBuilder().setUserId("4").build())))
         .extracting(PostMessage::getPostId, PostMessage::getAuthor)
         .containsExactly(tuple("6", "Max"), tuple("7", "Max"));
-    PairEndToEndTest.assertStatus(
+    assertStatus(
         () -> readAll(posts.streamPosts(StreamPostsRequest.newBuilder().setUserId("99").build())),
         Status.Code.NOT_FOUND,
         "user \"99\" does not exist");

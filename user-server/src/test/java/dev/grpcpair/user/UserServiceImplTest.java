@@ -1,7 +1,7 @@
 package dev.grpcpair.user;
 
+import static dev.grpcpair.common.testing.GrpcAssertions.assertStatus;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.grpcpair.data.Datasets;
 import dev.grpcpair.data.InMemoryUserRepository;
@@ -12,7 +12,6 @@ import dev.grpcpair.proto.user.v1.UserMessage;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import java.io.IOException;
@@ -66,24 +65,12 @@ class UserServiceImplTest {
 
   @Test
   void getUser_unknownId_isNotFoundNamingTheId() {
-    assertThatThrownBy(() -> stub.getUser(GetUserRequest.newBuilder().setUserId("99").build()))
-        .isInstanceOfSatisfying(
-            StatusRuntimeException.class,
-            e -> {
-              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
-              assertThat(e.getStatus().getDescription()).isEqualTo("user \"99\" does not exist");
-            });
+    assertStatus(() -> stub.getUser(GetUserRequest.newBuilder().setUserId("99").build()), Status.Code.NOT_FOUND, "user \"99\" does not exist");
   }
 
   @Test
   void getUser_emptyId_isInvalidArgument() {
-    assertThatThrownBy(() -> stub.getUser(GetUserRequest.getDefaultInstance()))
-        .isInstanceOfSatisfying(
-            StatusRuntimeException.class,
-            e -> {
-              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-              assertThat(e.getStatus().getDescription()).isEqualTo("user_id is required");
-            });
+    assertStatus(() -> stub.getUser(GetUserRequest.getDefaultInstance()), Status.Code.INVALID_ARGUMENT, "user_id is required");
   }
 
   @Test
