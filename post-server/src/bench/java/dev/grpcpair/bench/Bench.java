@@ -517,14 +517,25 @@ public final class Bench {
   }
 
   static void drawWrapped(Graphics2D g, String text, int x, int y, int width) {
-    StringBuilder line = new StringBuilder();
+    // Words, and long dotted names ("Post.ListPostsByUserId") after each dot: a piece that
+    // starts a word carries the space before it.
+    List<String> pieces = new ArrayList<>();
     for (String word : text.split(" ")) {
-      if (g.getFontMetrics().stringWidth(line + " " + word) > width && line.length() > 0) {
+      String[] parts = word.split("(?<=\\.)");
+      for (int i = 0; i < parts.length; i++) {
+        pieces.add((i == 0 ? " " : "") + parts[i]);
+      }
+    }
+    StringBuilder line = new StringBuilder();
+    for (String piece : pieces) {
+      String next = line.length() == 0 ? piece.strip() : piece;
+      if (line.length() > 0 && g.getFontMetrics().stringWidth(line + next) > width) {
         g.drawString(line.toString(), x, y);
         y += 15;
         line.setLength(0);
+        next = piece.strip();
       }
-      line.append(line.length() == 0 ? "" : " ").append(word);
+      line.append(next);
     }
     g.drawString(line.toString(), x, y);
   }
