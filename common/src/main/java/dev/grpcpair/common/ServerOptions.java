@@ -71,7 +71,7 @@ public final class ServerOptions {
 
   @Option(
       names = "--auth-exempt",
-      defaultValue = "${env:AUTH_EXEMPT:-grpc.health.v1.Health,grpc.reflection.v1.ServerReflection,grpc.reflection.v1alpha.ServerReflection}",
+      defaultValue = "${env:AUTH_EXEMPT:-" + ServerSecurity.PROBES_AND_REFLECTION_NAMES + "}",
       split = ",",
       paramLabel = "SERVICE",
       description = "Services reachable without a token when tokens are required; empty: none. Env: AUTH_EXEMPT. Default: ${DEFAULT-VALUE}.")

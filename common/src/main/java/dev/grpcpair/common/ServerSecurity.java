@@ -12,12 +12,15 @@ import java.util.Set;
  */
 public record ServerSecurity(ServerTlsConfig tls, AuthTokens tokens, Set<String> exemptServices) {
 
-  /** Health checking and both reflection versions: what probes and {@code grpcurl list} need. */
-  public static final Set<String> PROBES_AND_REFLECTION =
-      Set.of(
-          "grpc.health.v1.Health",
-          "grpc.reflection.v1.ServerReflection",
-          "grpc.reflection.v1alpha.ServerReflection");
+  /**
+   * Health checking and both reflection versions, comma-separated: what probes and {@code grpcurl
+   * list} need. A constant string, so it can be the flag's default too.
+   */
+  public static final String PROBES_AND_REFLECTION_NAMES =
+      "grpc.health.v1.Health,grpc.reflection.v1.ServerReflection,grpc.reflection.v1alpha.ServerReflection";
+
+  /** {@link #PROBES_AND_REFLECTION_NAMES} as a set. */
+  public static final Set<String> PROBES_AND_REFLECTION = Set.of(PROBES_AND_REFLECTION_NAMES.split(","));
 
   public static final ServerSecurity NONE = new ServerSecurity(null, null, Set.of());
 

@@ -3,6 +3,7 @@ package dev.grpcpair.common;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.grpcpair.common.testing.HealthWatch;
 import dev.grpcpair.common.testing.Reflection;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
@@ -15,13 +16,10 @@ import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.stub.MetadataUtils;
-import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.time.Duration;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -90,35 +88,12 @@ class GrpcServerTest {
   @Test
   void stop_reportsNotServingToWatchersAsSoonAsItBegins() throws Exception {
     startOnEphemeralPort(GrpcServer.builder("test", 0).shutdownGrace(Duration.ofSeconds(1)));
-    BlockingQueue<ServingStatus> seen = new LinkedBlockingQueue<>();
-    HealthGrpc.newStub(channel)
-        .watch(
-            HealthCheckRequest.getDefaultInstance(),
-            new StreamObserver<>() {
-              @Override
-              public void onNext(HealthCheckResponse response) {
-                seen.add(response.getStatus());
-              }
+    HealthWatch watch = HealthWatch.open(channel);
+    assertThat(watch.nextStatus(Duration.ofSeconds(5))).isEqualTo(ServingStatus.SERVING);
 
-              @Override
-              public void onError(Throwable t) {}
+    CompletableFuture<Void> stopping = CompletableFuture.runAsync(this::stopQuietly);
 
-              @Override
-              public void onCompleted() {}
-            });
-    assertThat(seen.poll(5, TimeUnit.SECONDS)).isEqualTo(ServingStatus.SERVING);
-
-    CompletableFuture<Void> stopping =
-        CompletableFuture.runAsync(
-            () -> {
-              try {
-                server.stop();
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-              }
-            });
-
-    assertThat(seen.poll(5, TimeUnit.SECONDS)).isEqualTo(ServingStatus.NOT_SERVING);
+    assertThat(watch.nextStatus(Duration.ofSeconds(5))).isEqualTo(ServingStatus.NOT_SERVING);
     stopping.get(10, TimeUnit.SECONDS);
   }
 
@@ -173,30 +148,11 @@ class GrpcServerTest {
     }
   }
 
-  private static CompletableFuture<Status> watchUntilEnd(ManagedChannel channel) {
-    CompletableFuture<Status> ended = new CompletableFuture<>();
-    CompletableFuture<Void> first = new CompletableFuture<>();
-    HealthGrpc.newStub(channel)
-        .watch(
-            HealthCheckRequest.getDefaultInstance(),
-            new StreamObserver<>() {
-              @Override
-              public void onNext(HealthCheckResponse response) {
-                first.complete(null);
-              }
-
-              @Override
-              public void onError(Throwable t) {
-                ended.complete(Status.fromThrowable(t));
-              }
-
-              @Override
-              public void onCompleted() {
-                ended.complete(Status.OK);
-              }
-            });
-    first.join();
-    return ended;
+  /** A watch of the server's health that has seen its first status, and so is open. */
+  private static CompletableFuture<Status> watchUntilEnd(ManagedChannel channel) throws InterruptedException {
+    HealthWatch watch = HealthWatch.open(channel);
+    assertThat(watch.nextStatus(Duration.ofSeconds(5))).isNotNull();
+    return watch.ended();
   }
 
   @Test

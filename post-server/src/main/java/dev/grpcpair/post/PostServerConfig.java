@@ -23,8 +23,6 @@ public record PostServerConfig(
     ServerSettings server,
     boolean unaryOnEventLoop) {
 
-  public static final int DEFAULT_PORT = 9001;
-
   /** The defaults, on port {@code port}, asking the User service at {@code userTarget}: what tests start. */
   public static PostServerConfig of(int port, String userTarget) {
     return new PostServerConfig(

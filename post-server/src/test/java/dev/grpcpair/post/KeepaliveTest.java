@@ -6,20 +6,16 @@ import dev.grpcpair.common.ConnectionPolicy;
 import dev.grpcpair.common.GrpcServer;
 import dev.grpcpair.common.testing.Closer;
 import dev.grpcpair.common.testing.Eventually;
+import dev.grpcpair.common.testing.HealthWatch;
 import dev.grpcpair.proto.post.v1.PostGrpc;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
-import io.grpc.health.v1.HealthCheckRequest;
-import io.grpc.health.v1.HealthCheckResponse;
-import io.grpc.health.v1.HealthGrpc;
-import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -89,28 +85,10 @@ class KeepaliveTest {
             .keepAliveTimeout(KEEPALIVE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
             .build();
     toClose.add(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
-    CompletableFuture<Status> ended = new CompletableFuture<>();
-
     // A call that stays open, so the client keeps pinging.
-    HealthGrpc.newStub(channel)
-        .watch(
-            HealthCheckRequest.getDefaultInstance(),
-            new StreamObserver<>() {
-              @Override
-              public void onNext(HealthCheckResponse response) {}
+    HealthWatch watch = HealthWatch.open(channel);
 
-              @Override
-              public void onError(Throwable t) {
-                ended.complete(Status.fromThrowable(t));
-              }
-
-              @Override
-              public void onCompleted() {
-                ended.complete(Status.OK);
-              }
-            });
-
-    Status status = ended.get(90, TimeUnit.SECONDS);
+    Status status = watch.ended().get(90, TimeUnit.SECONDS);
     // grpc-java fails the calls of a connection closed this way with RESOURCE_EXHAUSTED.
     assertThat(status.getCode()).as(status.toString()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
     assertThat(status.getDescription()).contains("ENHANCE_YOUR_CALM", "too_many_pings");

@@ -8,6 +8,7 @@ import dev.grpcpair.common.ReloadingTls;
 import dev.grpcpair.common.testing.Eventually;
 import dev.grpcpair.proto.post.v1.ListPostsRequest;
 import dev.grpcpair.proto.post.v1.PostGrpc;
+import io.grpc.CallCredentials;
 import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
@@ -69,24 +70,11 @@ class ServerJarsIT {
     JarProcess post = run("postServerJar", "--port=0", "--user-target=localhost:" + userPort);
     int postPort = post.awaitPort();
 
-    ManagedChannel channel =
-        Grpc.newChannelBuilder("localhost:" + postPort, InsecureChannelCredentials.create()).build();
-    try {
-      assertThat(
-              PostGrpc.newBlockingStub(channel)
-                  .withDeadlineAfter(10, TimeUnit.SECONDS)
-                  .listPosts(ListPostsRequest.getDefaultInstance())
-                  .getPostMessagesCount())
-          .isEqualTo(8);
-    } finally {
-      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    }
+    assertThat(postsListedBy(Grpc.newChannelBuilder("localhost:" + postPort, InsecureChannelCredentials.create()).build(), null))
+        .isEqualTo(8);
 
     for (JarProcess process : List.of(post, user)) {
-      // SIGTERM, through the handle: Process.destroy() would also close the output we read.
-      process.process.toHandle().destroy();
-      assertThat(process.awaitExit()).as(process.output()).isZero();
-      assertThat(process.output()).contains("stopping: draining in-flight calls", "stopped");
+      assertThat(process.stopWithSigterm()).contains("stopping: draining in-flight calls", "stopped");
     }
   }
 
@@ -183,24 +171,27 @@ class ServerJarsIT {
 
     try (ReloadingTls<ChannelCredentials> tls =
         ReloadingTls.forChannel(new ChannelTlsConfig(certs.resolve("ca.pem"), null, null, Duration.ofMinutes(1)))) {
-      ManagedChannel channel = Grpc.newChannelBuilder("localhost:" + postPort, tls.credentials()).build();
-      try {
-        assertThat(
-                PostGrpc.newBlockingStub(channel)
-                    .withDeadlineAfter(10, TimeUnit.SECONDS)
-                    .withCallCredentials(new BearerTokenCredentials(clientToken, false))
-                    .listPosts(ListPostsRequest.getDefaultInstance())
-                    .getPostMessagesCount())
-            .isEqualTo(8);
-      } finally {
-        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-      }
+      assertThat(
+              postsListedBy(
+                  Grpc.newChannelBuilder("localhost:" + postPort, tls.credentials()).build(),
+                  new BearerTokenCredentials(clientToken, false)))
+          .isEqualTo(8);
     }
 
     for (JarProcess process : List.of(post, user)) {
-      process.process.toHandle().destroy();
-      assertThat(process.awaitExit()).as(process.output()).isZero();
-      assertThat(process.output()).contains("TLS").doesNotContain(clientToken, postToUserToken);
+      assertThat(process.stopWithSigterm()).contains("TLS").doesNotContain(clientToken, postToUserToken);
+    }
+  }
+
+  /** How many posts ListPosts answers over {@code channel} (with {@code credentials}, if any); closes the channel. */
+  private static int postsListedBy(ManagedChannel channel, CallCredentials credentials) throws InterruptedException {
+    try {
+      PostGrpc.PostBlockingStub posts = PostGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
+      return (credentials == null ? posts : posts.withCallCredentials(credentials))
+          .listPosts(ListPostsRequest.getDefaultInstance())
+          .getPostMessagesCount();
+    } finally {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
   }
 
@@ -228,6 +219,14 @@ class ServerJarsIT {
               "jar-output");
       reader.setDaemon(true);
       reader.start();
+    }
+
+    /** Sends SIGTERM, checks the process exits 0, and returns everything it printed. */
+    String stopWithSigterm() throws InterruptedException {
+      // Through the handle: Process.destroy() would also close the output being read.
+      process.toHandle().destroy();
+      assertThat(awaitExit()).as(output()).isZero();
+      return output();
     }
 
     /** Waits for the process to exit and for its last output; returns its exit code. */

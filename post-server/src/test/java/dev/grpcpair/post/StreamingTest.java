@@ -290,28 +290,27 @@ class StreamingTest {
   }
 
   private static ListPostsResponse collect(ManagedChannel channel, String... ids) throws Exception {
-    CompletableFuture<Status> done = new CompletableFuture<>();
     List<ListPostsResponse> responses = new CopyOnWriteArrayList<>();
+    Status status = sendToCollectPosts(channel, responses, ids);
+    assertThat(status.isOk()).as(status.toString()).isTrue();
+    return responses.get(0);
+  }
+
+  private static String collectStatus(ManagedChannel channel, String... ids) throws Exception {
+    return sendToCollectPosts(channel, new CopyOnWriteArrayList<>(), ids).toString();
+  }
+
+  /** Streams {@code ids} to CollectPosts; its answer goes into {@code responses}; returns how the call ended. */
+  private static Status sendToCollectPosts(ManagedChannel channel, List<ListPostsResponse> responses, String... ids)
+      throws Exception {
+    CompletableFuture<Status> done = new CompletableFuture<>();
     StreamObserver<ListPostsByUserIdRequest> requests =
         PostGrpc.newStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS).collectPosts(collecting(responses, done));
     for (String id : ids) {
       requests.onNext(ListPostsByUserIdRequest.newBuilder().setUserId(id).build());
     }
     requests.onCompleted();
-    Status status = done.get(10, TimeUnit.SECONDS);
-    assertThat(status.isOk()).as(status.toString()).isTrue();
-    return responses.get(0);
-  }
-
-  private static String collectStatus(ManagedChannel channel, String... ids) throws Exception {
-    CompletableFuture<Status> done = new CompletableFuture<>();
-    StreamObserver<ListPostsByUserIdRequest> requests =
-        PostGrpc.newStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS).collectPosts(collecting(new CopyOnWriteArrayList<>(), done));
-    for (String id : ids) {
-      requests.onNext(ListPostsByUserIdRequest.newBuilder().setUserId(id).build());
-    }
-    requests.onCompleted();
-    return done.get(10, TimeUnit.SECONDS).toString();
+    return done.get(10, TimeUnit.SECONDS);
   }
 
   private static <T> StreamObserver<T> collecting(List<T> into, CompletableFuture<Status> done) {

@@ -12,8 +12,6 @@ import dev.grpcpair.data.DatasetSource;
  */
 public record UserServerConfig(int port, DatasetSource dataset, ServerSettings server) {
 
-  public static final int DEFAULT_PORT = 9000;
-
   /** The defaults on port {@code port}: what tests start. */
   public static UserServerConfig onPort(int port) {
     return new UserServerConfig(port, DatasetSource.SEED, ServerSettings.DEFAULT);
