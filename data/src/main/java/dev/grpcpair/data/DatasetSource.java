@@ -15,12 +15,28 @@ public record DatasetSource(Path file, int generatedUsers, int generatedPosts) {
 
   public static final DatasetSource SEED = new DatasetSource(null, 0, 0);
 
-  public static DatasetSource file(Path file) {
-    return new DatasetSource(file, 0, 0);
-  }
-
-  public static DatasetSource generated(int users, int posts) {
-    return new DatasetSource(null, users, posts);
+  /**
+   * The source a server's flags name: {@code file}, or a generated dataset of {@code
+   * generatedSize} ({@code USERS:POSTS}), or with neither, the sample data.
+   *
+   * @throws InvalidDatasetException for a size that is not two numbers, or no users
+   */
+  public static DatasetSource of(Path file, String generatedSize) {
+    if (generatedSize == null) {
+      return file == null ? SEED : new DatasetSource(file, 0, 0);
+    }
+    String[] sizes = generatedSize.strip().split(":");
+    try {
+      int users = Integer.parseInt(sizes[0]);
+      int posts = Integer.parseInt(sizes[1]);
+      if (sizes.length == 2 && users > 0 && posts >= 0) {
+        return new DatasetSource(null, users, posts);
+      }
+    } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
+      // reported below
+    }
+    throw new InvalidDatasetException(
+        "a generated dataset takes USERS:POSTS (e.g. 10000:100000), not '" + generatedSize + "'");
   }
 
   public Dataset load() {
@@ -31,16 +47,5 @@ public record DatasetSource(Path file, int generatedUsers, int generatedPosts) {
       return Datasets.generate(generatedUsers, generatedPosts);
     }
     return Datasets.seed();
-  }
-
-  /** For the start-up log. */
-  public String describe() {
-    if (file != null) {
-      return file.toString();
-    }
-    if (generatedUsers > 0) {
-      return "generated, " + generatedUsers + " users and " + generatedPosts + " posts";
-    }
-    return "embedded sample";
   }
 }

@@ -1,22 +1,19 @@
 package dev.grpcpair.post;
 
 import com.google.protobuf.MessageLite;
-import io.grpc.Status;
+import dev.grpcpair.proto.ApiErrors;
+import dev.grpcpair.proto.ApiLimits;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
 
 /**
  * One page of a list, in the style of AIP-158: at most {@code page_size} items (the default and
- * the maximum are {@value #MAX_PAGE_SIZE}) and at most {@value #MAX_PAGE_BYTES} bytes, so no
+ * the maximum are {@value ApiLimits#MAX_PAGE_SIZE}) and at most {@value ApiLimits#MAX_PAGE_BYTES} bytes, so no
  * response nears grpc's 4 MiB message limit. The page token is opaque to callers: the position
  * after this page and the query it belongs to, so a token cannot be replayed on another query.
  */
 record Page<T extends MessageLite>(List<T> items, String nextPageToken) {
-
-  static final int MAX_PAGE_SIZE = 1000;
-  /** Leaves room under grpc's 4 MiB default for the authors filled in afterwards. */
-  static final int MAX_PAGE_BYTES = 3 * 1024 * 1024;
 
   /**
    * The page of {@code all} that {@code pageSize} and {@code pageToken} ask for; {@code query}
@@ -26,16 +23,16 @@ record Page<T extends MessageLite>(List<T> items, String nextPageToken) {
    */
   static <T extends MessageLite> Page<T> of(List<T> all, int pageSize, String pageToken, String query) {
     if (pageSize < 0) {
-      throw Status.INVALID_ARGUMENT.withDescription("page_size must not be negative").asRuntimeException();
+      throw ApiErrors.invalid("page_size must not be negative");
     }
-    int size = pageSize == 0 ? MAX_PAGE_SIZE : Math.min(pageSize, MAX_PAGE_SIZE);
+    int size = pageSize == 0 ? ApiLimits.MAX_PAGE_SIZE : Math.min(pageSize, ApiLimits.MAX_PAGE_SIZE);
     int from = pageToken.isEmpty() ? 0 : offsetIn(pageToken, query, all.size());
     int to = from;
     long bytes = 0;
     while (to < all.size() && to - from < size) {
       // Tag and length prefix of a repeated field: a few bytes more than the message itself.
       bytes += all.get(to).getSerializedSize() + 8;
-      if (bytes > MAX_PAGE_BYTES && to > from) {
+      if (bytes > ApiLimits.MAX_PAGE_BYTES && to > from) {
         break;
       }
       to++;
@@ -63,8 +60,7 @@ record Page<T extends MessageLite>(List<T> items, String nextPageToken) {
     } catch (IllegalArgumentException e) {
       // Not base64 or not a number: refused below, like any other foreign token.
     }
-    throw Status.INVALID_ARGUMENT
-        .withDescription("page_token is not a next_page_token of this request; start again without it")
-        .asRuntimeException();
+    throw ApiErrors.invalid(
+        "page_token is not a next_page_token of this request; start again without it");
   }
 }

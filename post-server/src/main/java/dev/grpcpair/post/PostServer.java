@@ -1,78 +1,65 @@
 package dev.grpcpair.post;
 
-import com.google.common.util.concurrent.ThreadFactoryBuilder;
-import dev.grpcpair.common.GrpcServer;
-import dev.grpcpair.common.Metrics;
+import dev.grpcpair.common.observability.Metrics;
+import dev.grpcpair.common.server.GrpcServer;
+import dev.grpcpair.common.server.ServerFlags;
+import dev.grpcpair.common.server.ServerMain;
+import dev.grpcpair.data.DatasetSource;
 import dev.grpcpair.data.InMemoryPostRepository;
-import dev.grpcpair.data.PostRepository;
 import dev.grpcpair.proto.post.v1.PostGrpc;
 import io.grpc.protobuf.services.HealthStatusManager;
-import com.google.common.util.concurrent.MoreExecutors;
-import io.grpc.Metadata;
-import io.grpc.MethodDescriptor;
-import io.grpc.ServerCall;
 import java.io.IOException;
-import java.util.concurrent.Executor;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** Assembles and starts the Post server; the jar's {@code main} and the tests both start it here. */
+/**
+ * The Post server: {@code main} of the jar, and {@link #start}, which the tests call too. It owns
+ * the one channel to the User service, and the one {@link UserClient} every call shares.
+ */
 public final class PostServer {
+
+  private static final Logger log = LoggerFactory.getLogger(PostServer.class);
 
   private PostServer() {}
 
-  /** Unary calls on the event loop; null: the server's executor (the handler pool) for the rest. */
-  private static Executor unaryOnEventLoop(ServerCall<?, ?> call, Metadata headers) {
-    return call.getMethodDescriptor().getType() == MethodDescriptor.MethodType.UNARY
-        ? MoreExecutors.directExecutor()
-        : null;
-  }
-
-  /** Every call on the handler pool: the alternative the benchmark measures. */
-  private static Executor allOnPool(ServerCall<?, ?> call, Metadata headers) {
-    return null;
+  public static void main(String[] args) {
+    System.exit(ServerMain.run(new PostServerConfig(), args, PostServer::start));
   }
 
   public static GrpcServer start(PostServerConfig config) throws IOException {
-    PostRepository posts = new InMemoryPostRepository(config.dataset().load());
-    Metrics metrics = Metrics.onPort(config.server().metricsPort());
-    UserClient users;
+    ServerFlags flags = config.server;
+    InMemoryPostRepository posts =
+        new InMemoryPostRepository(
+            DatasetSource.of(flags.dataset(), flags.generateDataset()).load());
+    Metrics metrics = flags.metricsPort().map(Metrics::serve).orElse(Metrics.NONE);
+    UserChannel channel;
     try {
-      users = UserClient.connect(config.user(), metrics);
+      channel = UserChannel.open(config.user, flags.tlsReloadInterval(), metrics);
     } catch (RuntimeException e) {
       metrics.close();
       throw e;
     }
-    // The unary methods never block: they run on the event loop (no thread hop, measured in
-    // BENCHMARKS.md). The streaming methods block on author look-ups, so they get a bounded pool of
-    // their own: on the event loop they would stall every connection; on grpc's default unbounded
-    // pool a slow User server would cost a thread per waiting call.
-    ExecutorService handlers =
-        Executors.newFixedThreadPool(
-            config.handlerThreads(),
-            new ThreadFactoryBuilder().setNameFormat("post-handler-%d").setDaemon(true).build());
+    String target = config.user.target;
     UserConnectivityHealth userHealth =
         new UserConnectivityHealth(
-            users,
+            channel.managed(),
+            target,
             List.of(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, PostGrpc.SERVICE_NAME),
-            config.user().channel().unavailableGrace());
-    GrpcServer server =
-        GrpcServer.builder("post-server", config.port())
+            config.user.unavailableGrace);
+    UserClient users = new UserClient(channel.managed(), target, config.user.deadline);
+    GrpcServer started =
+        GrpcServer.builder("post-server", config.port, flags)
             .addService(new PostServiceImpl(posts, users))
-            .metrics(metrics)
-            .executor(handlers)
-            .callExecutor(config.unaryOnEventLoop() ? PostServer::unaryOnEventLoop : PostServer::allOnPool)
-            .settings(config.server())
             .intercept(UserReplicaTrail.serverInterceptor())
             // Closed in this order after the server has drained, when nothing calls the User
             // service any more (and right away if the server cannot start).
             .closeOnStop(userHealth)
-            .closeOnStop(users)
-            .closeOnStop(handlers::shutdown)
-            .closeOnStop(metrics)
+            .closeOnStop(channel)
+            .metrics(metrics)
             .start();
-    userHealth.start(server.health());
-    return server;
+    userHealth.start(started.health());
+    log.info("post-server asks the user service at {}", target);
+    return started;
   }
 }

@@ -1,43 +1,48 @@
 package dev.grpcpair.post;
 
-import dev.grpcpair.common.ServerSettings;
-import dev.grpcpair.data.DatasetSource;
-import java.time.Duration;
+import dev.grpcpair.common.config.Flags;
+import dev.grpcpair.common.config.PortConverter;
+import dev.grpcpair.common.server.ServerFlags;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
-/**
- * What the Post server runs with.
- *
- * @param port where to listen; 0 lets the system choose
- * @param user how to reach the User service
- * @param handlerThreads how many calls may run (and block on the User service) at once
- * @param dataset where the posts come from
- * @param server what every server is configured with: grace, security, connections, replica name
- * @param unaryOnEventLoop whether the unary methods (which never block) run on the event loop, or
- *     on the handler pool like the streaming ones (measured in BENCHMARKS.md)
- */
-public record PostServerConfig(
-    int port,
-    UserClientConfig user,
-    int handlerThreads,
-    DatasetSource dataset,
-    ServerSettings server,
-    boolean unaryOnEventLoop) {
+/** What the Post server runs with: {@code java -jar post-server.jar --help} lists it. */
+@Command(
+    name = "post-server",
+    mixinStandardHelpOptions = true,
+    showDefaultValues = true,
+    abbreviateSynopsis = true,
+    version = "post-server 1.0.0",
+    description =
+        "Serves v1.post.Post over gRPC, with health and reflection, asking the User service"
+            + " for authors.",
+    footer = {
+      "Each flag falls back to the environment variable named like it: --port to PORT,",
+      "--user-target to USER_TARGET, and so on. Tokens only come from a file, AUTH_TOKENS or",
+      "USER_TOKEN."
+    })
+public final class PostServerConfig implements Flags.Checked {
 
-  /** The defaults, on port {@code port}, asking the User service at {@code userTarget}: what tests start. */
-  public static PostServerConfig of(int port, String userTarget) {
-    return new PostServerConfig(
-        port, UserClientConfig.plaintext(userTarget, Duration.ofSeconds(2)), 16, DatasetSource.SEED, ServerSettings.DEFAULT, true);
+  @Option(
+      names = "--port",
+      defaultValue = "9001",
+      converter = PortConverter.class,
+      description = "Port to listen on; 0 picks a free one.")
+  int port;
+
+  @Mixin UserChannelFlags user;
+
+  @Mixin ServerFlags server;
+
+  /** Parses flags as {@code main} does; what tests start servers with. */
+  public static PostServerConfig parse(String... args) {
+    return Flags.parse(new PostServerConfig(), args);
   }
 
-  public PostServerConfig withUser(UserClientConfig newUser) {
-    return new PostServerConfig(port, newUser, handlerThreads, dataset, server, unaryOnEventLoop);
-  }
-
-  public PostServerConfig withUserDeadline(Duration deadline) {
-    return withUser(user.withDeadline(deadline));
-  }
-
-  public PostServerConfig withServer(ServerSettings settings) {
-    return new PostServerConfig(port, user, handlerThreads, dataset, settings, unaryOnEventLoop);
+  @Override
+  public void check() {
+    server.check();
+    user.check();
   }
 }

@@ -1,90 +1,170 @@
 package dev.grpcpair.post;
 
+import com.google.common.util.concurrent.FutureCallback;
+import com.google.common.util.concurrent.Futures;
+import com.google.common.util.concurrent.MoreExecutors;
+import dev.grpcpair.proto.ApiErrors;
 import dev.grpcpair.proto.data.v1.StoredPost;
 import dev.grpcpair.proto.post.v1.PostMessage;
-import io.grpc.StatusRuntimeException;
+import dev.grpcpair.proto.user.v1.UserMessage;
+import io.grpc.Context;
 import io.grpc.stub.ServerCallStreamObserver;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BiFunction;
-import java.util.function.Function;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Executor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One {@code StreamPosts} call: sends posts only while the transport is ready for more (so a slow
  * reader holds back the sender instead of filling the server's memory), resumes when grpc says it
  * is ready again, and stops as soon as the call is cancelled or its deadline passes. Authors are
- * looked up a chunk of posts at a time ({@value #CHUNK}), one round trip per chunk.
+ * looked up {@value #CHUNK} posts at a time, one round trip per chunk, each owner once per call.
  *
- * <p>grpc runs the ready handler and the first {@link #sendWhileReady} one at a time, on the
- * Post server's handler pool, so the state needs no lock; author look-ups may block there.
+ * <p>Nothing blocks: a chunk's look-up is a future, and sending resumes from its callback. That
+ * callback and grpc's ready handler run on different threads, so sending is under this object's
+ * lock; grpc needs the stream's calls serialized, not made from one thread.
  */
 final class PostStream {
 
   /** Posts whose authors are looked up together. */
   static final int CHUNK = 500;
 
+  private static final Logger log = LoggerFactory.getLogger(PostStream.class);
+
   private final ServerCallStreamObserver<PostMessage> out;
-  private final List<StoredPost> posts;
-  private final Function<List<StoredPost>, Map<String, String>> authorsOf;
-  private final BiFunction<StoredPost, String, PostMessage> withAuthor;
+  private final UserClient users;
+  /** Runs look-up callbacks in the call's Context, so later look-ups keep its deadline. */
+  private final Executor inCallContext = Context.current().fixedContextExecutor(Runnable::run);
+
+  private final Map<String, String> authors = new HashMap<>();
+  private List<StoredPost> posts;
   private int next;
-  private int chunkEnd;
-  private Map<String, String> chunkAuthors = Map.of();
+  private boolean lookingUp;
   private boolean finished;
 
-  private PostStream(
-      ServerCallStreamObserver<PostMessage> out,
-      List<StoredPost> posts,
-      Function<List<StoredPost>, Map<String, String>> authorsOf,
-      BiFunction<StoredPost, String, PostMessage> withAuthor) {
+  private PostStream(ServerCallStreamObserver<PostMessage> out, UserClient users) {
     this.out = out;
-    this.posts = posts;
-    this.authorsOf = authorsOf;
-    this.withAuthor = withAuthor;
+    this.users = users;
   }
 
   /**
-   * Starts sending {@code posts}, each with its author from {@code authorsOf}, which gets a chunk
-   * of posts and answers their owners' names by id (it may block, and may throw a status).
+   * Takes over {@code out}'s flow control. Must be called while the handler runs (grpc freezes
+   * the handlers after it returns); nothing is sent before {@link #send}.
    */
-  static void start(
-      ServerCallStreamObserver<PostMessage> out,
-      List<StoredPost> posts,
-      Function<List<StoredPost>, Map<String, String>> authorsOf,
-      BiFunction<StoredPost, String, PostMessage> withAuthor) {
-    PostStream stream = new PostStream(out, posts, authorsOf, withAuthor);
+  static PostStream open(ServerCallStreamObserver<PostMessage> out, UserClient users) {
+    PostStream stream = new PostStream(out, users);
     // Without a cancel handler, sending on a cancelled call would throw.
     out.setOnCancelHandler(() -> {});
     out.setOnReadyHandler(stream::sendWhileReady);
-    // The transport may have been ready before the handler was set: start now.
-    stream.sendWhileReady();
+    return stream;
   }
 
-  private void sendWhileReady() {
-    if (finished) {
+  /** Starts sending {@code selected}; {@code knownAuthors} need no look-up. */
+  synchronized void send(List<StoredPost> selected, Map<String, String> knownAuthors) {
+    posts = selected;
+    authors.putAll(knownAuthors);
+    sendWhileReady();
+  }
+
+  /** Sends {@code owned} once the User service confirms {@code userId}; NOT_FOUND if it does not. */
+  synchronized void sendPostsOf(String userId, List<StoredPost> owned) {
+    lookingUp = true;
+    Futures.addCallback(
+        users.findUser(userId),
+        new FutureCallback<Optional<UserMessage>>() {
+          @Override
+          public void onSuccess(Optional<UserMessage> owner) {
+            if (owner.isEmpty()) {
+              fail(ApiErrors.userNotFound(userId));
+            } else {
+              learn(Set.of(), Map.of(userId, owner.get()));
+              send(owned, Map.of());
+            }
+          }
+
+          @Override
+          public void onFailure(Throwable failure) {
+            fail(failure);
+          }
+        },
+        inCallContext);
+  }
+
+  private synchronized void sendWhileReady() {
+    if (posts == null || finished || lookingUp) {
       return;
     }
-    try {
-      while (out.isReady() && !out.isCancelled() && next < posts.size()) {
-        if (next == chunkEnd) {
-          chunkEnd = Math.min(posts.size(), next + CHUNK);
-          chunkAuthors = authorsOf.apply(posts.subList(next, chunkEnd));
-        }
-        StoredPost post = posts.get(next++);
-        out.onNext(withAuthor.apply(post, chunkAuthors.getOrDefault(post.getUserId(), "")));
+    while (out.isReady() && !out.isCancelled() && next < posts.size()) {
+      if (next % CHUNK == 0 && lookUpOwnersOf(posts.subList(next, Math.min(posts.size(), next + CHUNK)))) {
+        return; // resumes when the look-up is done
       }
-    } catch (StatusRuntimeException e) {
-      finished = true;
-      if (!out.isCancelled()) {
-        out.onError(e);
-      }
-      return;
+      StoredPost post = posts.get(next++);
+      out.onNext(PostServiceImpl.withAuthor(post, authors.getOrDefault(post.getUserId(), "")));
     }
     if (out.isCancelled()) {
       finished = true;
     } else if (next == posts.size()) {
       finished = true;
       out.onCompleted();
+    }
+  }
+
+  /** Starts looking up the chunk's unknown owners; false if there are none. */
+  private boolean lookUpOwnersOf(List<StoredPost> chunk) {
+    Set<String> unknown = new LinkedHashSet<>();
+    chunk.forEach(post -> {
+      if (!authors.containsKey(post.getUserId())) {
+        unknown.add(post.getUserId());
+      }
+    });
+    if (unknown.isEmpty()) {
+      return false;
+    }
+    lookingUp = true;
+    Futures.addCallback(
+        users.findUsers(unknown),
+        new FutureCallback<Map<String, UserMessage>>() {
+          @Override
+          public void onSuccess(Map<String, UserMessage> found) {
+            learn(unknown, found);
+          }
+
+          @Override
+          public void onFailure(Throwable failure) {
+            fail(failure);
+          }
+        },
+        inCallContext);
+    return true;
+  }
+
+  /** Records the owners found; an owner {@code asked} for but not found gets an empty name. */
+  private synchronized void learn(Set<String> asked, Map<String, UserMessage> found) {
+    found.forEach((ownerId, owner) -> authors.put(ownerId, owner.getName()));
+    for (String ownerId : asked) {
+      UserMessage owner = found.get(ownerId);
+      if (owner == null) {
+        log.warn("user {} owns posts but the user service does not know them; author left empty", ownerId);
+      }
+      authors.putIfAbsent(ownerId, "");
+    }
+    lookingUp = false;
+    sendWhileReady();
+  }
+
+  /** Ends the call with {@code failure}; RecoveryInterceptor maps it to a status. */
+  synchronized void fail(Throwable failure) {
+    lookingUp = false;
+    if (!finished) {
+      finished = true;
+      if (!out.isCancelled()) {
+        out.onError(failure);
+      }
     }
   }
 }

@@ -1,6 +1,7 @@
 package dev.grpcpair.post;
 
-import dev.grpcpair.common.Durations;
+import dev.grpcpair.common.config.DurationConverter;
+import io.grpc.ManagedChannel;
 import io.grpc.ConnectivityState;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
@@ -27,7 +28,8 @@ final class UserConnectivityHealth implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(UserConnectivityHealth.class);
 
-  private final UserClient users;
+  private final ManagedChannel channel;
+  private final String target;
   private volatile HealthStatusManager health;
   private final List<String> services;
   private final Duration grace;
@@ -42,8 +44,10 @@ final class UserConnectivityHealth implements AutoCloseable {
   private ServingStatus reported = ServingStatus.SERVING;
   private boolean closed;
 
-  UserConnectivityHealth(UserClient users, List<String> services, Duration grace) {
-    this.users = users;
+  UserConnectivityHealth(
+      ManagedChannel channel, String target, List<String> services, Duration grace) {
+    this.channel = channel;
+    this.target = target;
     this.services = List.copyOf(services);
     this.grace = grace;
   }
@@ -59,7 +63,7 @@ final class UserConnectivityHealth implements AutoCloseable {
     if (closed) {
       return;
     }
-    ConnectivityState state = users.connectivity(true);
+    ConnectivityState state = channel.getState(true);
     if (state == ConnectivityState.READY) {
       if (notServingSoon != null) {
         notServingSoon.cancel(false);
@@ -72,14 +76,14 @@ final class UserConnectivityHealth implements AutoCloseable {
               () -> {
                 log.warn(
                     "no READY connection to the user service at {} for {}: reporting NOT_SERVING",
-                    users.target(),
-                    Durations.format(grace));
+                    target,
+                    DurationConverter.format(grace));
                 report(ServingStatus.NOT_SERVING);
               },
               grace.toNanos(),
               TimeUnit.NANOSECONDS);
     }
-    users.notifyWhenConnectivityChanges(state, this::onStateChangeSoon);
+    channel.notifyWhenStateChanged(state, this::onStateChangeSoon);
   }
 
   private void onStateChangeSoon() {
@@ -94,7 +98,7 @@ final class UserConnectivityHealth implements AutoCloseable {
     if (status != reported) {
       reported = status;
       if (status == ServingStatus.SERVING) {
-        log.info("user service at {} is reachable again: reporting SERVING", users.target());
+        log.info("user service at {} is reachable again: reporting SERVING", target);
       }
     }
     services.forEach(service -> health.setStatus(service, status));
@@ -108,6 +112,6 @@ final class UserConnectivityHealth implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "UserConnectivityHealth{" + users.target() + "}";
+    return "UserConnectivityHealth{" + target + "}";
   }
 }

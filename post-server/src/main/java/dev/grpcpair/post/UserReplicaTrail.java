@@ -1,6 +1,6 @@
 package dev.grpcpair.post;
 
-import dev.grpcpair.common.ServedByInterceptor;
+import dev.grpcpair.common.observability.ServedByInterceptor;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;

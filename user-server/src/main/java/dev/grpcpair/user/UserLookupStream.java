@@ -2,7 +2,6 @@ package dev.grpcpair.user;
 
 import dev.grpcpair.proto.user.v1.GetUserRequest;
 import dev.grpcpair.proto.user.v1.GetUserResponse;
-import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.function.Function;
@@ -52,7 +51,8 @@ final class UserLookupStream implements StreamObserver<GetUserRequest> {
     }
     try {
       answers.onNext(lookUp.apply(request));
-    } catch (StatusRuntimeException e) {
+    } catch (RuntimeException e) {
+      // Ends the call with the failure as it is; RecoveryInterceptor maps it to a status.
       finished = true;
       answers.onError(e);
       return;

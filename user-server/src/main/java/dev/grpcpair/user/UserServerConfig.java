@@ -1,23 +1,42 @@
 package dev.grpcpair.user;
 
-import dev.grpcpair.common.ServerSettings;
-import dev.grpcpair.data.DatasetSource;
+import dev.grpcpair.common.config.Flags;
+import dev.grpcpair.common.config.PortConverter;
+import dev.grpcpair.common.server.ServerFlags;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
-/**
- * What the User server runs with.
- *
- * @param port where to listen; 0 lets the system choose
- * @param dataset where the users come from
- * @param server what every server is configured with: grace, security, connections, replica name
- */
-public record UserServerConfig(int port, DatasetSource dataset, ServerSettings server) {
+/** What the User server runs with: {@code java -jar user-server.jar --help} lists it. */
+@Command(
+    name = "user-server",
+    mixinStandardHelpOptions = true,
+    showDefaultValues = true,
+    abbreviateSynopsis = true,
+    version = "user-server 1.0.0",
+    description = "Serves v1.user.User over gRPC, with health and reflection.",
+    footer = {
+      "Each flag falls back to the environment variable named like it: --port to PORT,",
+      "--tls-cert to TLS_CERT, and so on. Tokens only come from a file or AUTH_TOKENS."
+    })
+public final class UserServerConfig implements Flags.Checked {
 
-  /** The defaults on port {@code port}: what tests start. */
-  public static UserServerConfig onPort(int port) {
-    return new UserServerConfig(port, DatasetSource.SEED, ServerSettings.DEFAULT);
+  @Option(
+      names = "--port",
+      defaultValue = "9000",
+      converter = PortConverter.class,
+      description = "Port to listen on; 0 picks a free one.")
+  int port;
+
+  @Mixin ServerFlags server;
+
+  /** Parses flags as {@code main} does; what tests start servers with. */
+  public static UserServerConfig parse(String... args) {
+    return Flags.parse(new UserServerConfig(), args);
   }
 
-  public UserServerConfig withServer(ServerSettings settings) {
-    return new UserServerConfig(port, dataset, settings);
+  @Override
+  public void check() {
+    server.check();
   }
 }

@@ -1,0 +1,72 @@
+package dev.grpcpair.common.observability;
+
+import dev.grpcpair.common.security.Identity;
+import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
+import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
+import io.grpc.Grpc;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.Status;
+import java.net.SocketAddress;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One log line per call: method, status, duration, peer, authenticated identity and request id.
+ * Never a message's content, a header's value other than the request id, or a token.
+ */
+public final class AccessLogInterceptor implements ServerInterceptor {
+
+  private static final Logger log = LoggerFactory.getLogger("access");
+
+  @Override
+  public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
+      ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
+    long start = System.nanoTime();
+    String method = call.getMethodDescriptor().getFullMethodName();
+    SocketAddress peer = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
+    // Set by RequestId's interceptor, which runs before this one.
+    String requestId = RequestId.current().orElse("-");
+    AtomicBoolean logged = new AtomicBoolean();
+    ServerCall<ReqT, RespT> logging =
+        new SimpleForwardingServerCall<>(call) {
+          @Override
+          public void close(Status status, Metadata trailers) {
+            // The identity is set inside the auth interceptor's Context, which close runs in.
+            logOnce(logged, method, status.getCode(), start, peer, Identity.current().orElse("-"), requestId);
+            super.close(status, trailers);
+          }
+        };
+    return new SimpleForwardingServerCallListener<>(next.startCall(logging, headers)) {
+      @Override
+      public void onCancel() {
+        logOnce(logged, method, Status.Code.CANCELLED, start, peer, "-", requestId);
+        super.onCancel();
+      }
+    };
+  }
+
+  private static void logOnce(
+      AtomicBoolean logged,
+      String method,
+      Status.Code code,
+      long start,
+      SocketAddress peer,
+      String identity,
+      String requestId) {
+    if (logged.compareAndSet(false, true)) {
+      log.info(
+          "{} {} {}ms peer={} identity={} request_id={}",
+          method,
+          code,
+          TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - start) / 1000.0,
+          peer,
+          identity,
+          requestId);
+    }
+  }
+}

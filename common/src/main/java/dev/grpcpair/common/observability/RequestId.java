@@ -1,0 +1,82 @@
+package dev.grpcpair.common.observability;
+
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.Context;
+import io.grpc.Contexts;
+import io.grpc.ForwardingClientCall.SimpleForwardingClientCall;
+import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/**
+ * The {@code x-request-id} that follows one request through every server it touches: taken from
+ * the incoming call (or made up), kept in the {@link Context} for handlers and logs, returned in the
+ * response headers, and passed on by clients that carry {@link #clientInterceptor()}.
+ */
+public final class RequestId {
+
+  public static final Metadata.Key<String> HEADER =
+      Metadata.Key.of("x-request-id", Metadata.ASCII_STRING_MARSHALLER);
+
+  /** What a caller may send: short, and safe to write into a log line. */
+  private static final Pattern ACCEPTED = Pattern.compile("[A-Za-z0-9._:/+=-]{1,128}");
+  private static final Context.Key<String> KEY = Context.key("request-id");
+
+  private RequestId() {}
+
+  /** The request id of the call this thread is handling, if any. */
+  public static Optional<String> current() {
+    return Optional.ofNullable(KEY.get());
+  }
+
+  /** Server side: adopts or makes the id, and returns it in the response headers. */
+  public static ServerInterceptor serverInterceptor() {
+    return new ServerInterceptor() {
+      @Override
+      public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
+          ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
+        String offered = headers.get(HEADER);
+        // An id that could forge log lines or bloat them is replaced, not trusted.
+        String id = offered != null && ACCEPTED.matcher(offered).matches() ? offered : UUID.randomUUID().toString();
+        ServerCall<ReqT, RespT> echoing =
+            new SimpleForwardingServerCall<>(call) {
+              @Override
+              public void sendHeaders(Metadata responseHeaders) {
+                responseHeaders.put(HEADER, id);
+                super.sendHeaders(responseHeaders);
+              }
+            };
+        return Contexts.interceptCall(Context.current().withValue(KEY, id), echoing, headers, next);
+      }
+    };
+  }
+
+  /** Client side: sends the current call's id along with every outgoing call made while handling it. */
+  public static ClientInterceptor clientInterceptor() {
+    return new ClientInterceptor() {
+      @Override
+      public <ReqT, RespT> ClientCall<ReqT, RespT> interceptCall(
+          MethodDescriptor<ReqT, RespT> method, CallOptions callOptions, Channel next) {
+        String id = KEY.get();
+        return new SimpleForwardingClientCall<>(next.newCall(method, callOptions)) {
+          @Override
+          public void start(Listener<RespT> responseListener, Metadata headers) {
+            if (id != null) {
+              headers.put(HEADER, id);
+            }
+            super.start(responseListener, headers);
+          }
+        };
+      }
+    };
+  }
+}

@@ -1,0 +1,190 @@
+package dev.grpcpair.common.server;
+
+import dev.grpcpair.common.config.Flags;
+import dev.grpcpair.common.config.PortConverter;
+import dev.grpcpair.common.security.AuthTokens;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * The flags every server takes alike (a picocli mixin; see {@link Flags}): graceful stop, TLS,
+ * bearer tokens, keepalive, connection lifetimes, replica name, metrics and dataset. Only {@link
+ * GrpcServer} reads most of them, so they stay package-private. Tokens are never a flag (a flag
+ * shows in {@code ps}): they come from a file, or from the {@code AUTH_TOKENS} variable.
+ */
+public final class ServerFlags implements Flags.Checked {
+
+  /** Environment variable with {@code identity=token} entries, comma-separated. */
+  public static final String AUTH_TOKENS_ENV = "AUTH_TOKENS";
+
+  /** What probes and {@code grpcurl list} need: reachable without a token by default. */
+  public static final String PROBES_AND_REFLECTION =
+      "grpc.health.v1.Health,grpc.reflection.v1.ServerReflection,"
+          + "grpc.reflection.v1alpha.ServerReflection";
+
+  @Spec(Spec.Target.MIXEE)
+  private CommandSpec spec;
+
+  @Option(
+      names = "--shutdown-grace",
+      defaultValue = "10s",
+      description = "How long calls in flight may finish after SIGTERM before they are cancelled.")
+  Duration shutdownGrace;
+
+  @Option(names = "--tls-cert", description = "PEM certificate chain to serve TLS with.")
+  Path tlsCert;
+
+  @Option(names = "--tls-key", description = "PEM (PKCS#8) private key of --tls-cert.")
+  Path tlsKey;
+
+  @Option(
+      names = "--tls-client-ca",
+      description = "Require client certificates signed by this PEM CA (mutual TLS).")
+  Path tlsClientCa;
+
+  @Option(
+      names = "--tls-reload-interval",
+      defaultValue = "1m",
+      description = "How often TLS files, the server's and its clients', are re-read.")
+  Duration tlsReloadInterval;
+
+  @Option(
+      names = "--auth-tokens-file",
+      description =
+          "Require 'authorization: Bearer <token>' with a token from this file (identity=token"
+              + " per line); or give the entries, comma-separated, in AUTH_TOKENS.")
+  Path authTokensFile;
+
+  @Option(
+      names = "--auth-exempt",
+      defaultValue = PROBES_AND_REFLECTION,
+      split = ",",
+      description = "Services reachable without a token when tokens are required.")
+  List<String> authExempt;
+
+  @Option(
+      names = "--replica-name",
+      description = "Name answered in x-served-by; unset: <server>:<port>.")
+  String replicaName;
+
+  @Option(
+      names = "--keepalive-time",
+      defaultValue = "1m",
+      description = "Ping a client after this long without traffic.")
+  Duration keepAliveTime;
+
+  @Option(
+      names = "--keepalive-timeout",
+      defaultValue = "20s",
+      description = "Close a connection whose ping is not answered within this.")
+  Duration keepAliveTimeout;
+
+  // Below the UserClient's 30s keepalive, so our own client never trips too_many_pings.
+  @Option(
+      names = "--permit-keepalive-time",
+      defaultValue = "20s",
+      description = "Shortest ping interval allowed to clients (faster: GOAWAY too_many_pings).")
+  Duration permitKeepAliveTime;
+
+  @Option(
+      names = "--permit-keepalive-without-calls",
+      description = "Allow client pings on connections without calls.")
+  boolean permitKeepAliveWithoutCalls;
+
+  @Option(names = "--max-connection-idle", description = "Close connections idle this long.")
+  Duration maxConnectionIdle;
+
+  @Option(
+      names = "--max-connection-age",
+      description = "Send GOAWAY after a connection lived this long, so clients re-resolve.")
+  Duration maxConnectionAge;
+
+  @Option(
+      names = "--max-connection-age-grace",
+      description = "How long calls may run on after that GOAWAY.")
+  Duration maxConnectionAgeGrace;
+
+  @Option(
+      names = "--metrics-port",
+      converter = PortConverter.class,
+      description = "Serve Prometheus metrics at http://0.0.0.0:PORT/metrics (0: any free port).")
+  Integer metricsPort;
+
+  @Option(names = "--dataset", description = "Dataset file (protobuf JSON); unset: the sample.")
+  Path dataset;
+
+  @Option(
+      names = "--generate-dataset",
+      paramLabel = "USERS:POSTS",
+      description = "Serve a generated dataset of this size instead (e.g. 10000:100000).")
+  String generateDataset;
+
+  AuthTokens authTokens;
+
+  /** These flags alone, for a server that takes no others (the common parts' tests). */
+  public static ServerFlags parse(String... args) {
+    return Flags.parse(new ServerFlags(), args);
+  }
+
+  @Override
+  public void check() {
+    authExempt = authExempt.stream().map(String::strip).filter(name -> !name.isEmpty()).toList();
+    replicaName = replicaName == null || replicaName.isBlank() ? null : replicaName.strip();
+    if ((tlsCert == null) != (tlsKey == null)) {
+      throw new ParameterException(spec.commandLine(), "--tls-cert and --tls-key go together");
+    }
+    if (tlsClientCa != null && tlsCert == null) {
+      throw new ParameterException(spec.commandLine(), "--tls-client-ca needs --tls-cert");
+    }
+    generateDataset = generateDataset == null || generateDataset.isBlank() ? null : generateDataset;
+    if (generateDataset != null && !generateDataset.strip().matches("\\d+:\\d+")) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "--generate-dataset takes USERS:POSTS (e.g. 10000:100000), not '" + generateDataset + "'");
+    }
+    if (dataset != null && generateDataset != null) {
+      throw new ParameterException(
+          spec.commandLine(), "give either --dataset or --generate-dataset, not both");
+    }
+    String inlineTokens = System.getenv(AUTH_TOKENS_ENV);
+    if (authTokensFile != null && inlineTokens != null) {
+      throw new ParameterException(
+          spec.commandLine(), "give tokens in --auth-tokens-file or " + AUTH_TOKENS_ENV + ", not both");
+    }
+    try {
+      if (authTokensFile != null) {
+        authTokens = AuthTokens.fromFile(authTokensFile);
+      } else if (inlineTokens != null) {
+        authTokens = AuthTokens.parse(inlineTokens, AUTH_TOKENS_ENV);
+      }
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+    }
+  }
+
+  /** How often TLS files are re-read: the server's own, and those of the clients it makes. */
+  public Duration tlsReloadInterval() {
+    return tlsReloadInterval;
+  }
+
+  /** The port to serve metrics on; empty: metrics off. */
+  public Optional<Integer> metricsPort() {
+    return Optional.ofNullable(metricsPort);
+  }
+
+  /** A dataset file; null: generated, or the embedded sample. */
+  public Path dataset() {
+    return dataset;
+  }
+
+  /** {@code USERS:POSTS} of a generated dataset (the data module reads it); null: none. */
+  public String generateDataset() {
+    return generateDataset;
+  }
+}

@@ -1,0 +1,92 @@
+package dev.grpcpair.common.server;
+
+import dev.grpcpair.common.config.Flags;
+import java.io.IOException;
+import java.io.PrintWriter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.bridge.SLF4JBridgeHandler;
+import picocli.CommandLine;
+import picocli.CommandLine.ParameterException;
+
+/**
+ * What both servers' {@code main} do: parse flags (see {@link Flags}), start the server, serve
+ * until SIGTERM or Ctrl-C, and exit with a code that says how it went: 0 after a graceful stop,
+ * 2 for a bad flag or environment value (one line on stderr, no stack trace), 1 when the server
+ * could not start.
+ */
+public final class ServerMain {
+
+  private static final Logger log = LoggerFactory.getLogger(ServerMain.class);
+
+  /** Starts a server from its parsed config. */
+  @FunctionalInterface
+  public interface Starter<C> {
+    GrpcServer start(C config) throws IOException;
+  }
+
+  private ServerMain() {}
+
+  /** Parses {@code args} into {@code config}, starts and serves; returns the exit code. */
+  public static <C extends Flags.Checked> int run(C config, String[] args, Starter<C> starter) {
+    // grpc-java logs through java.util.logging; send it to the same place as ours.
+    SLF4JBridgeHandler.removeHandlersForRootLogger();
+    SLF4JBridgeHandler.install();
+    CommandLine commandLine = Flags.commandLine(config);
+    GrpcServer server;
+    try {
+      CommandLine.ParseResult parsed = Flags.parse(commandLine, args);
+      if (CommandLine.printHelpIfRequested(parsed)) {
+        return 0;
+      }
+      server = starter.start(config);
+    } catch (ParameterException e) {
+      return reportBadFlag(commandLine, e.getMessage());
+    } catch (IllegalArgumentException e) {
+      // A dataset, token or TLS file that cannot be used, or a malformed target: a bad value.
+      return reportBadFlag(commandLine, e.getMessage());
+    } catch (IOException | RuntimeException e) {
+      // One line for the operator; the stack trace only when asked for (debug level).
+      log.error("{} could not start: {}", commandLine.getCommandName(), e.getMessage());
+      log.debug("{} start-up failure", commandLine.getCommandName(), e);
+      return 1;
+    }
+    serveUntilSignalled(server);
+    return 0;
+  }
+
+  /**
+   * Blocks until the server has stopped. SIGTERM and SIGINT run the JVM's shutdown hooks; ours
+   * stops the server gracefully and then halts with 0: left to itself the JVM would exit with
+   * 128+signal (143 for SIGTERM) however cleanly the server drained.
+   */
+  private static void serveUntilSignalled(GrpcServer server) {
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  try {
+                    server.stop();
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                  System.err.flush();
+                  Runtime.getRuntime().halt(0);
+                },
+                "graceful-stop"));
+    try {
+      server.awaitStopped();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static int reportBadFlag(CommandLine commandLine, String message) {
+    PrintWriter err = commandLine.getErr();
+    String name = commandLine.getCommandName();
+    err.println(name + ": " + message);
+    err.println("Try '" + name + " --help' for the flags and their environment variables.");
+    err.flush();
+    return 2;
+  }
+}

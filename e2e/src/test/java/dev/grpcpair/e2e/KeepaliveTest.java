@@ -1,0 +1,96 @@
+package dev.grpcpair.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.grpcpair.common.ConnectionPolicy;
+import dev.grpcpair.common.GrpcServer;
+import dev.grpcpair.common.testing.Closer;
+import dev.grpcpair.common.testing.Eventually;
+import dev.grpcpair.common.testing.HealthWatch;
+import dev.grpcpair.proto.post.v1.PostGrpc;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Keepalive on both sides, over Netty. grpc-java pings at most every 10s, so these take a while. */
+class KeepaliveTest {
+
+  private static final Duration KEEPALIVE = Duration.ofSeconds(10);
+  private static final Duration KEEPALIVE_TIMEOUT = Duration.ofSeconds(1);
+
+  private final Closer toClose = new Closer();
+
+  @AfterEach
+  void tearDown() throws Exception {
+    toClose.close();
+  }
+
+  @Test
+  void userReplicaThatStopsAnswering_isDetectedAndThePostCallFailsOver() throws Exception {
+    // Replicas permit the UserClient's 10s pings.
+    ConnectionPolicy permissive = ConnectionPolicy.DEFAULT.withPermitKeepAlive(Duration.ofSeconds(5), false);
+    GrpcServer silent = Replicas.startUser("user-silent", 0, permissive);
+    GrpcServer healthy = Replicas.startUser("user-healthy", 0, permissive);
+    toClose.add(silent);
+    toClose.add(healthy);
+    FreezableTcpProxy proxy = new FreezableTcpProxy(silent.port());
+    toClose.add(proxy);
+    PostServerConfig config = PostServerConfig.of(0, Replicas.staticTarget(List.of(proxy.port(), healthy.port())));
+    GrpcServer postServer =
+        PostServer.start(
+            config.withUser(
+                config.user().withChannel(UserChannelPolicy.DEFAULT.withKeepAlive(KEEPALIVE, KEEPALIVE_TIMEOUT, false))));
+    toClose.add(postServer);
+    ManagedChannel channel = PairEndToEndTest.channelTo(postServer);
+    toClose.add(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+    PostGrpc.PostBlockingStub posts = PostGrpc.newBlockingStub(channel);
+    Eventually.holds(
+        Duration.ofSeconds(30),
+        () -> {
+          Map<String, Integer> seen = new HashMap<>();
+          for (int i = 0; i < 10; i++) {
+            seen.merge(Replicas.servedBy(posts, 5000), 1, Integer::sum);
+          }
+          assertThat(seen).containsOnlyKeys("user-silent", "user-healthy");
+        });
+
+    proxy.freeze();
+
+    // Each call has keepalive time + timeout, and some slack, to fail over: a call sent to the
+    // silent replica waits for keepalive to declare the connection dead, then is retried on the
+    // healthy one.
+    long deadline = KEEPALIVE.plus(KEEPALIVE_TIMEOUT).plusSeconds(5).toMillis();
+    for (int i = 0; i < 6; i++) {
+      assertThat(Replicas.servedBy(posts, deadline)).isEqualTo("user-healthy");
+    }
+  }
+
+  @Test
+  void clientPingingFasterThanPermitted_getsGoawayTooManyPings() throws Exception {
+    // The server permits a ping every 5 minutes; the client pings every 10s.
+    GrpcServer server =
+        Replicas.startUser("strict", 0, ConnectionPolicy.DEFAULT.withPermitKeepAlive(Duration.ofMinutes(5), false));
+    toClose.add(server);
+    ManagedChannel channel =
+        Grpc.newChannelBuilder("localhost:" + server.port(), InsecureChannelCredentials.create())
+            .keepAliveTime(KEEPALIVE.toMillis(), TimeUnit.MILLISECONDS)
+            .keepAliveTimeout(KEEPALIVE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+            .build();
+    toClose.add(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+    // A call that stays open, so the client keeps pinging.
+    HealthWatch watch = HealthWatch.open(channel);
+
+    Status status = watch.ended().get(90, TimeUnit.SECONDS);
+    // grpc-java fails the calls of a connection closed this way with RESOURCE_EXHAUSTED.
+    assertThat(status.getCode()).as(status.toString()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+    assertThat(status.getDescription()).contains("ENHANCE_YOUR_CALM", "too_many_pings");
+  }
+}

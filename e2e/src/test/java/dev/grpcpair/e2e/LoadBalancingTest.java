@@ -1,0 +1,172 @@
+package dev.grpcpair.e2e;
+
+import static dev.grpcpair.common.testing.GrpcAssertions.assertStatus;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.grpcpair.common.GrpcServer;
+import dev.grpcpair.common.testing.Eventually;
+import dev.grpcpair.proto.post.v1.ListPostsByUserIdRequest;
+import dev.grpcpair.proto.post.v1.ListPostsRequest;
+import dev.grpcpair.proto.post.v1.PostGrpc;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** One Post server balancing over three User replicas (static:/// target, round_robin), over Netty. */
+class LoadBalancingTest {
+
+  private static final Duration SETTLE = Duration.ofSeconds(30);
+
+  private final List<GrpcServer> users = new ArrayList<>();
+  private GrpcServer postServer;
+  private ManagedChannel channel;
+  private PostGrpc.PostBlockingStub posts;
+
+  @BeforeEach
+  void startThreeReplicasAndPost() throws Exception {
+    for (String name : List.of("user-a", "user-b", "user-c")) {
+      users.add(Replicas.startUser(name, 0));
+    }
+    postServer = PostServer.start(PostServerConfig.of(0, Replicas.staticTarget(Replicas.ports(users))));
+    channel = PairEndToEndTest.channelTo(postServer);
+    posts = PostGrpc.newBlockingStub(channel);
+    // Until every replica is connected, round_robin only has the ones that are.
+    Eventually.holds(SETTLE, () -> assertThat(servedByIn(30)).containsOnlyKeys("user-a", "user-b", "user-c"));
+  }
+
+  @AfterEach
+  void stopAll() throws Exception {
+    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    postServer.stop();
+    for (GrpcServer user : users) {
+      user.stop();
+    }
+  }
+
+  private Map<String, Integer> servedByIn(int calls) {
+    Map<String, Integer> counts = new ConcurrentHashMap<>();
+    for (int i = 0; i < calls; i++) {
+      counts.merge(Replicas.servedBy(posts, 5000), 1, Integer::sum);
+    }
+    return counts;
+  }
+
+  @Test
+  void roundRobin_spreads300CallsOverAllThreeReplicas() {
+    Map<String, Integer> counts = servedByIn(300);
+
+    assertThat(counts).containsOnlyKeys("user-a", "user-b", "user-c");
+    assertThat(counts.values()).allSatisfy(count -> assertThat(count).isBetween(75, 126));
+  }
+
+  @Test
+  void pickFirst_sendsEveryCallToOneReplica() throws Exception {
+    PostServerConfig config = PostServerConfig.of(0, Replicas.staticTarget(Replicas.ports(users)));
+    GrpcServer pickFirst =
+        PostServer.start(config.withUser(config.user().withChannel(UserChannelPolicy.DEFAULT.withLbPolicy("pick_first"))));
+    ManagedChannel pickFirstChannel = PairEndToEndTest.channelTo(pickFirst);
+    try {
+      PostGrpc.PostBlockingStub stub = PostGrpc.newBlockingStub(pickFirstChannel);
+      Map<String, Integer> counts = new ConcurrentHashMap<>();
+      for (int i = 0; i < 60; i++) {
+        counts.merge(Replicas.servedBy(stub, 5000), 1, Integer::sum);
+      }
+      assertThat(counts).hasSize(1);
+    } finally {
+      pickFirstChannel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      pickFirst.stop();
+    }
+  }
+
+  @Test
+  void seedCases_throughThreeReplicas() {
+    SeedPosts.assertAllInOrderWithAuthors(posts.withDeadlineAfter(10, TimeUnit.SECONDS).listPosts(ListPostsRequest.getDefaultInstance()).getPostMessagesList());
+    for (String id : List.of("1", "2", "3", "4", "5")) {
+      posts.withDeadlineAfter(10, TimeUnit.SECONDS).listPostsByUserId(ListPostsByUserIdRequest.newBuilder().setUserId(id).build());
+    }
+    assertStatus(
+        () -> posts.withDeadlineAfter(10, TimeUnit.SECONDS).listPostsByUserId(ListPostsByUserIdRequest.newBuilder().setUserId("99").build()),
+        Status.Code.NOT_FOUND,
+        "user \"99\" does not exist");
+  }
+
+  @Test
+  void replicaReportingNotServing_getsNoNewCallsUntilServingAgain() throws Exception {
+    GrpcServer b = users.get(1);
+
+    b.health().setStatus("v1.user.User", ServingStatus.NOT_SERVING);
+    Eventually.holds(Duration.ofSeconds(10), () -> assertThat(servedByIn(30)).doesNotContainKey("user-b"));
+    assertThat(servedByIn(150)).containsOnlyKeys("user-a", "user-c");
+
+    b.health().setStatus("v1.user.User", ServingStatus.SERVING);
+    Eventually.holds(Duration.ofSeconds(10), () -> assertThat(servedByIn(30)).containsKey("user-b"));
+  }
+
+  @Test
+  void replicaStoppedAndRestartedUnderLoad_noPostCallFails_andItGetsTrafficAgain() throws Exception {
+    GrpcServer b = users.get(1);
+    int bPort = b.port();
+    AtomicBoolean running = new AtomicBoolean(true);
+    LongAdder calls = new LongAdder();
+    AtomicLong callsToRestartedB = new AtomicLong();
+    AtomicBoolean restarted = new AtomicBoolean();
+    List<Throwable> failures = new ArrayList<>();
+    ExecutorService load = Executors.newFixedThreadPool(4);
+    List<Future<?>> workers = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      workers.add(
+          load.submit(
+              () -> {
+                while (running.get()) {
+                  try {
+                    String replica = Replicas.servedBy(posts, 10_000);
+                    calls.increment();
+                    if (restarted.get() && replica.equals("user-b")) {
+                      callsToRestartedB.incrementAndGet();
+                    }
+                  } catch (StatusRuntimeException e) {
+                    synchronized (failures) {
+                      failures.add(e);
+                    }
+                  }
+                }
+              }));
+    }
+    try {
+      Eventually.holds(SETTLE, () -> assertThat(calls.sum()).isGreaterThan(200));
+      b.stop();
+      long atStop = calls.sum();
+      Eventually.holds(SETTLE, () -> assertThat(calls.sum()).isGreaterThan(atStop + 300));
+
+      users.set(1, Replicas.startUser("user-b", bPort));
+      restarted.set(true);
+      Eventually.holds(SETTLE, () -> assertThat(callsToRestartedB.get()).isGreaterThan(20));
+    } finally {
+      running.set(false);
+      for (Future<?> worker : workers) {
+        worker.get(30, TimeUnit.SECONDS);
+      }
+      load.shutdown();
+    }
+
+    synchronized (failures) {
+      assertThat(failures).as("failed Post calls").isEmpty();
+    }
+  }
+}

@@ -1,0 +1,200 @@
+package dev.grpcpair.e2e;
+
+import static dev.grpcpair.common.testing.TestCertificates.SERVER_AUTHORITY;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.grpcpair.common.AuthTokens;
+import dev.grpcpair.common.BearerTokenCredentials;
+import dev.grpcpair.common.ChannelTlsConfig;
+import dev.grpcpair.common.GrpcServer;
+import dev.grpcpair.common.ServerSettings;
+import dev.grpcpair.common.ReloadingTls;
+import dev.grpcpair.common.ServerSecurity;
+import dev.grpcpair.common.ServerTlsConfig;
+import dev.grpcpair.common.testing.LogCapture;
+import dev.grpcpair.common.testing.TestCertificates;
+import dev.grpcpair.proto.post.v1.ListPostsByUserIdRequest;
+import dev.grpcpair.proto.post.v1.ListPostsRequest;
+import dev.grpcpair.proto.post.v1.PostGrpc;
+import dev.grpcpair.proto.post.v1.PostMessage;
+import dev.grpcpair.user.UserServer;
+import dev.grpcpair.user.UserServerConfig;
+import io.grpc.ChannelCredentials;
+import io.grpc.Grpc;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.health.v1.HealthGrpc;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole pair secured, over Netty: callers reach the Post server over TLS with a token; the
+ * Post server reaches the User server over mutual TLS with a token of its own.
+ */
+class SecurePairTest {
+
+  private static final String CLIENT_TOKEN = "client-token-4f1d8a7e";
+  private static final String POST_TO_USER_TOKEN = "post-to-user-token-9b2c6e0f";
+  private static final Duration RELOAD = Duration.ofMinutes(1);
+
+  @TempDir Path dir;
+  private final List<AutoCloseable> toClose = new ArrayList<>();
+  private LogCapture log;
+  private Path ca;
+
+  @BeforeEach
+  void captureLogs() {
+    log = LogCapture.start();
+    ca = TestCertificates.write(dir, "ca.pem");
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    for (AutoCloseable closeable : toClose) {
+      closeable.close();
+    }
+    log.close();
+  }
+
+  private ServerTlsConfig serverTls(Path clientCa) {
+    return new ServerTlsConfig(
+        TestCertificates.write(dir, "server1.pem"), TestCertificates.write(dir, "server1.key"), clientCa, RELOAD);
+  }
+
+  /** Starts the secured pair; the Post server presents {@code postToUserToken} to the User server. */
+  private GrpcServer startPair(String postToUserToken) throws Exception {
+    GrpcServer userServer =
+        UserServer.start(
+            UserServerConfig.onPort(0)
+                .withServer(ServerSettings.DEFAULT.withSecurity(
+                    new ServerSecurity(
+                        serverTls(ca),
+                        AuthTokens.parse("post-server=" + POST_TO_USER_TOKEN, "test"),
+                        ServerSecurity.PROBES_AND_REFLECTION))));
+    UserClientConfig user =
+        new UserClientConfig(
+            "localhost:" + userServer.port(),
+            Duration.ofSeconds(5),
+            new ChannelTlsConfig(
+                ca, TestCertificates.write(dir, "client.pem"), TestCertificates.write(dir, "client.key"), RELOAD),
+            SERVER_AUTHORITY,
+            postToUserToken,
+            false,
+            UserChannelPolicy.DEFAULT);
+    GrpcServer postServer =
+        PostServer.start(
+            PostServerConfig.of(0, user.target())
+                .withUser(user)
+                .withServer(ServerSettings.DEFAULT.withSecurity(
+                    new ServerSecurity(
+                        serverTls(null),
+                        AuthTokens.parse("client=" + CLIENT_TOKEN, "test"),
+                        ServerSecurity.PROBES_AND_REFLECTION))));
+    toClose.add(userServer);
+    toClose.add(0, postServer);
+    return postServer;
+  }
+
+  private ManagedChannel tlsChannelTo(GrpcServer server) {
+    ReloadingTls<ChannelCredentials> tls = ReloadingTls.forChannel(new ChannelTlsConfig(ca, null, null, RELOAD));
+    ManagedChannel channel =
+        Grpc.newChannelBuilder("localhost:" + server.port(), tls.credentials())
+            .overrideAuthority(SERVER_AUTHORITY)
+            .build();
+    toClose.add(0, tls);
+    toClose.add(0, () -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+    return channel;
+  }
+
+  private PostGrpc.PostBlockingStub authenticatedPosts(GrpcServer postServer) {
+    return PostGrpc.newBlockingStub(tlsChannelTo(postServer))
+        .withDeadlineAfter(10, TimeUnit.SECONDS)
+        .withCallCredentials(new BearerTokenCredentials(CLIENT_TOKEN, false));
+  }
+
+  @Test
+  void securedPair_answersEverySeedCase() throws Exception {
+    PostGrpc.PostBlockingStub posts = authenticatedPosts(startPair(POST_TO_USER_TOKEN));
+
+    SeedPosts.assertAllInOrderWithAuthors(posts.listPosts(ListPostsRequest.getDefaultInstance()).getPostMessagesList());
+    assertThat(byUser(posts, "1")).extracting(PostMessage::getPostId).containsExactly("1", "2", "3", "4");
+    assertThat(byUser(posts, "2")).isEmpty();
+    assertThat(byUser(posts, "3")).extracting(PostMessage::getAuthor).containsExactly("Jessie");
+    assertThat(byUser(posts, "4")).extracting(PostMessage::getPostId).containsExactly("6", "7");
+    assertThat(byUser(posts, "5")).extracting(PostMessage::getAuthor).containsExactly("Tony");
+    assertCode(() -> byUser(posts, "99"), Status.Code.NOT_FOUND);
+    assertCode(() -> byUser(posts, ""), Status.Code.INVALID_ARGUMENT);
+  }
+
+  @Test
+  void securedPair_callerWithoutToken_isUnauthenticated_butHealthIsOpen() throws Exception {
+    GrpcServer postServer = startPair(POST_TO_USER_TOKEN);
+    ManagedChannel channel = tlsChannelTo(postServer);
+
+    assertCode(
+        () -> PostGrpc.newBlockingStub(channel).listPosts(ListPostsRequest.getDefaultInstance()),
+        Status.Code.UNAUTHENTICATED);
+    assertThat(HealthGrpc.newBlockingStub(channel).check(HealthCheckRequest.getDefaultInstance()).getStatus())
+        .isEqualTo(ServingStatus.SERVING);
+  }
+
+  @Test
+  void postServerWithAWrongTokenForTheUserServer_failsInternal_notUnauthenticated() throws Exception {
+    PostGrpc.PostBlockingStub posts = authenticatedPosts(startPair("not-" + POST_TO_USER_TOKEN));
+
+    assertThatThrownBy(() -> posts.listPosts(ListPostsRequest.getDefaultInstance()))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INTERNAL);
+              assertThat(e.getStatus().getDescription()).contains("UNAUTHENTICATED");
+            });
+  }
+
+  @Test
+  void tokensNeverReachTheLog() throws Exception {
+    GrpcServer postServer = startPair(POST_TO_USER_TOKEN);
+    authenticatedPosts(postServer).listPosts(ListPostsRequest.getDefaultInstance());
+    assertCode(
+        () ->
+            PostGrpc.newBlockingStub(tlsChannelTo(postServer))
+                .withCallCredentials(new BearerTokenCredentials("wrong-" + CLIENT_TOKEN, false))
+                .listPosts(ListPostsRequest.getDefaultInstance()),
+        Status.Code.UNAUTHENTICATED);
+    tearDownServersNow();
+
+    assertThat(log.text())
+        .contains("post-server stopped", "user-server stopped")
+        .doesNotContain(CLIENT_TOKEN, POST_TO_USER_TOKEN);
+  }
+
+  private void tearDownServersNow() throws Exception {
+    for (AutoCloseable closeable : toClose) {
+      closeable.close();
+    }
+    toClose.clear();
+  }
+
+  private static List<PostMessage> byUser(PostGrpc.PostBlockingStub posts, String userId) {
+    return posts
+        .listPostsByUserId(ListPostsByUserIdRequest.newBuilder().setUserId(userId).build())
+        .getPostMessagesList();
+  }
+
+  private static void assertCode(Runnable call, Status.Code code) {
+    assertThatThrownBy(call::run)
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class, e -> assertThat(e.getStatus().getCode()).isEqualTo(code));
+  }
+}

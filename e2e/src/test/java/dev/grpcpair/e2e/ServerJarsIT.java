@@ -1,0 +1,254 @@
+package dev.grpcpair.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.grpcpair.common.BearerTokenCredentials;
+import dev.grpcpair.common.ChannelTlsConfig;
+import dev.grpcpair.common.ReloadingTls;
+import dev.grpcpair.common.testing.Eventually;
+import dev.grpcpair.proto.post.v1.ListPostsRequest;
+import dev.grpcpair.proto.post.v1.PostGrpc;
+import io.grpc.CallCredentials;
+import io.grpc.ChannelCredentials;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The fat jars as users run them: {@code java -jar}, flags, SIGTERM and exit codes. */
+class ServerJarsIT {
+
+  private static final Pattern LISTENING = Pattern.compile("listening on port (\\d+)");
+  private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+
+  private final List<JarProcess> processes = new ArrayList<>();
+
+  @AfterEach
+  void killLeftovers() {
+    processes.forEach(process -> process.process.destroyForcibly());
+  }
+
+  private JarProcess run(String jarProperty, String... args) throws IOException {
+    return run(jarProperty, Map.of(), args);
+  }
+
+  private JarProcess run(String jarProperty, Map<String, String> env, String... args) throws IOException {
+    Path jar = Path.of(System.getProperty(jarProperty));
+    assertThat(jar).as("built by mvn package").exists();
+    List<String> command = new ArrayList<>(List.of(javaBinary(), "-jar", jar.toString()));
+    command.addAll(List.of(args));
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    builder.environment().putAll(env);
+    JarProcess process = new JarProcess(builder.start());
+    processes.add(process);
+    return process;
+  }
+
+  private static String javaBinary() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  }
+
+  @Test
+  void bothJars_serveThePairAndStopGracefullyOnSigtermWithExitCodeZero() throws Exception {
+    JarProcess user = run("userServerJar", "--port=0");
+    int userPort = user.awaitPort();
+    JarProcess post = run("postServerJar", "--port=0", "--user-target=localhost:" + userPort);
+    int postPort = post.awaitPort();
+
+    assertThat(postsListedBy(Grpc.newChannelBuilder("localhost:" + postPort, InsecureChannelCredentials.create()).build(), null))
+        .isEqualTo(8);
+
+    for (JarProcess process : List.of(post, user)) {
+      assertThat(process.stopWithSigterm()).contains("stopping: draining in-flight calls", "stopped");
+    }
+  }
+
+  @Test
+  void help_listsFlagsWithTheirEnvironmentVariables() throws Exception {
+    JarProcess post = run("postServerJar", "--help");
+
+    assertThat(post.awaitExit()).isZero();
+    assertThat(post.output())
+        .contains("--port", "PORT", "--user-target", "USER_TARGET", "--user-deadline", "--shutdown-grace");
+  }
+
+  @Test
+  void badFlagValue_isOneLineAndExitCodeTwo() throws Exception {
+    JarProcess user = run("userServerJar", "--shutdown-grace=soon");
+
+    assertThat(user.awaitExit()).isEqualTo(2);
+    assertThat(user.output())
+        .startsWith("user-server: Invalid value for option '--shutdown-grace': 'soon' is not a duration")
+        .doesNotContain("Exception", "\tat ");
+  }
+
+  @Test
+  void badGeneratedDatasetSize_isExitCodeTwo() throws Exception {
+    JarProcess post = run("postServerJar", "--port=0", "--generate-dataset=lots");
+
+    assertThat(post.awaitExit()).isEqualTo(2);
+    assertThat(post.output()).contains("--generate-dataset takes USERS:POSTS").doesNotContain("\tat ");
+  }
+
+  @Test
+  void missingDatasetFile_isExitCodeTwo(@TempDir Path dir) throws Exception {
+    JarProcess user = run("userServerJar", "--port=0", "--dataset=" + dir.resolve("nope.json"));
+
+    assertThat(user.awaitExit()).isEqualTo(2);
+    assertThat(user.output()).contains("does not exist").doesNotContain("\tat ");
+    assertThat(Files.exists(dir.resolve("nope.json"))).isFalse();
+  }
+
+  @Test
+  void tokenForTheUserServiceWithoutTls_isRefusedAtStart() throws Exception {
+    JarProcess post = run("postServerJar", Map.of("USER_TOKEN", "s3cret-token-value"), "--port=0");
+
+    assertThat(post.awaitExit()).isEqualTo(2);
+    assertThat(post.output())
+        .contains("refusing to send the user service token without TLS")
+        .doesNotContain("s3cret-token-value");
+  }
+
+  @Test
+  void help_neverShowsTokens() throws Exception {
+    JarProcess user = run("userServerJar", Map.of("AUTH_TOKENS", "ops=s3cret-token-value"), "--help");
+
+    assertThat(user.awaitExit()).isZero();
+    assertThat(user.output()).contains("--auth-tokens-file", "AUTH_TOKENS").doesNotContain("s3cret-token-value");
+  }
+
+  /** The README's secure mode: files from {@code run-pair.sh certs}, the jars configured through the environment. */
+  @Test
+  void secureMode_withRunPairCertificates(@TempDir Path certs) throws Exception {
+    Process makeCerts =
+        new ProcessBuilder("bash", Path.of(System.getProperty("projectRoot"), "run-pair.sh").toString(), "certs", certs.toString())
+            .redirectErrorStream(true)
+            .start();
+    String madeCerts = new String(makeCerts.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(makeCerts.waitFor()).as(madeCerts).isZero();
+    String clientToken = Files.readString(certs.resolve("client.token")).strip();
+    String postToUserToken = Files.readString(certs.resolve("post-to-user.token")).strip();
+
+    JarProcess user =
+        run(
+            "userServerJar",
+            Map.of(
+                "PORT", "0",
+                "TLS_CERT", certs.resolve("user-server.pem").toString(),
+                "TLS_KEY", certs.resolve("user-server.key").toString(),
+                "TLS_CLIENT_CA", certs.resolve("ca.pem").toString(),
+                "AUTH_TOKENS_FILE", certs.resolve("user-server.tokens").toString()));
+    int userPort = user.awaitPort();
+    JarProcess post =
+        run(
+            "postServerJar",
+            Map.of(
+                "PORT", "0",
+                "TLS_CERT", certs.resolve("post-server.pem").toString(),
+                "TLS_KEY", certs.resolve("post-server.key").toString(),
+                "AUTH_TOKENS_FILE", certs.resolve("post-server.tokens").toString(),
+                "USER_TARGET", "localhost:" + userPort,
+                "USER_CA", certs.resolve("ca.pem").toString(),
+                "USER_CERT", certs.resolve("post-client.pem").toString(),
+                "USER_KEY", certs.resolve("post-client.key").toString(),
+                "USER_TOKEN_FILE", certs.resolve("post-to-user.token").toString()));
+    int postPort = post.awaitPort();
+
+    try (ReloadingTls<ChannelCredentials> tls =
+        ReloadingTls.forChannel(new ChannelTlsConfig(certs.resolve("ca.pem"), null, null, Duration.ofMinutes(1)))) {
+      assertThat(
+              postsListedBy(
+                  Grpc.newChannelBuilder("localhost:" + postPort, tls.credentials()).build(),
+                  new BearerTokenCredentials(clientToken, false)))
+          .isEqualTo(8);
+    }
+
+    for (JarProcess process : List.of(post, user)) {
+      assertThat(process.stopWithSigterm()).contains("TLS").doesNotContain(clientToken, postToUserToken);
+    }
+  }
+
+  /** How many posts ListPosts answers over {@code channel} (with {@code credentials}, if any); closes the channel. */
+  private static int postsListedBy(ManagedChannel channel, CallCredentials credentials) throws InterruptedException {
+    try {
+      PostGrpc.PostBlockingStub posts = PostGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
+      return (credentials == null ? posts : posts.withCallCredentials(credentials))
+          .listPosts(ListPostsRequest.getDefaultInstance())
+          .getPostMessagesCount();
+    } finally {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  /** A started jar and everything it has printed so far. */
+  private static final class JarProcess {
+    final Process process;
+    private final StringBuffer output = new StringBuffer();
+    private final Thread reader;
+
+    JarProcess(Process process) {
+      this.process = process;
+      reader =
+          new Thread(
+              () -> {
+                try (BufferedReader lines =
+                    new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                  String line;
+                  while ((line = lines.readLine()) != null) {
+                    output.append(line).append('\n');
+                  }
+                } catch (IOException e) {
+                  output.append("<output unreadable: ").append(e).append(">\n");
+                }
+              },
+              "jar-output");
+      reader.setDaemon(true);
+      reader.start();
+    }
+
+    /** Sends SIGTERM, checks the process exits 0, and returns everything it printed. */
+    String stopWithSigterm() throws InterruptedException {
+      // Through the handle: Process.destroy() would also close the output being read.
+      process.toHandle().destroy();
+      assertThat(awaitExit()).as(output()).isZero();
+      return output();
+    }
+
+    /** Waits for the process to exit and for its last output; returns its exit code. */
+    int awaitExit() throws InterruptedException {
+      assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("exited; output: %s", output()).isTrue();
+      reader.join(TimeUnit.SECONDS.toMillis(10));
+      return process.exitValue();
+    }
+
+    String output() {
+      return output.toString();
+    }
+
+    int awaitPort() throws Exception {
+      return Eventually.within(
+          START_TIMEOUT,
+          () -> {
+            Matcher matcher = LISTENING.matcher(output());
+            assertThat(process.isAlive()).as("still running; output: %s", output()).isTrue();
+            assertThat(matcher.find()).as("start-up line in: %s", output()).isTrue();
+            return Integer.parseInt(matcher.group(1));
+          });
+    }
+  }
+}

@@ -1,0 +1,188 @@
+package dev.grpcpair.post;
+
+import com.google.gson.Gson;
+import com.google.gson.JsonParseException;
+import dev.grpcpair.common.observability.Metrics;
+import dev.grpcpair.common.observability.RequestId;
+import dev.grpcpair.common.security.BearerTokenCredentials;
+import dev.grpcpair.common.security.ReloadingTls;
+import io.grpc.ChannelCredentials;
+import io.grpc.CompositeChannelCredentials;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The Post server's one long-lived channel to the User service, made from {@link
+ * UserChannelFlags}: TLS, the bearer token (on every call, through the channel's credentials),
+ * the service config (load balancing, client-side health checking, retries, wait-for-ready),
+ * keepalive, the request-id and replica-trail interceptors, and metrics. {@link PostServer} owns
+ * it and closes it after the server has drained.
+ */
+final class UserChannel implements AutoCloseable {
+
+  static final String EMBEDDED_SERVICE_CONFIG = "/user-service-config.json";
+  private static final List<String> LB_POLICIES = List.of("pick_first", "round_robin");
+  private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
+
+  private final ManagedChannel channel;
+  private final ReloadingTls<ChannelCredentials> tls;
+
+  private UserChannel(ManagedChannel channel, ReloadingTls<ChannelCredentials> tls) {
+    this.channel = channel;
+    this.tls = tls;
+  }
+
+  /**
+   * Opens the channel; it connects in the background and reconnects by itself, so the Post server
+   * starts whether or not the User server is up.
+   */
+  static UserChannel open(UserChannelFlags flags, Duration tlsReloadInterval, Metrics metrics) {
+    Map<String, ?> serviceConfig = serviceConfig(flags);
+    ReloadingTls<ChannelCredentials> tls =
+        flags.tls
+            ? ReloadingTls.forChannel(flags.ca, flags.cert, flags.key, tlsReloadInterval)
+            : null;
+    ChannelCredentials credentials =
+        tls == null ? InsecureChannelCredentials.create() : tls.credentials();
+    if (flags.token != null) {
+      credentials =
+          CompositeChannelCredentials.create(
+              credentials, new BearerTokenCredentials(flags.token, flags.allowInsecureToken));
+    }
+    ManagedChannelBuilder<?> builder =
+        Grpc.newChannelBuilder(flags.target, credentials)
+            // Balancing, health checking and retries from our file only: a service config
+            // published in DNS must not change them behind our back.
+            .defaultServiceConfig(serviceConfig)
+            .disableServiceConfigLookUp()
+            .enableRetry()
+            .keepAliveTime(flags.keepAliveTime.toNanos(), TimeUnit.NANOSECONDS)
+            .keepAliveTimeout(flags.keepAliveTimeout.toNanos(), TimeUnit.NANOSECONDS)
+            .keepAliveWithoutCalls(flags.keepAliveWithoutCalls)
+            .intercept(UserReplicaTrail.clientInterceptor(), RequestId.clientInterceptor())
+            // Answers are handled where they arrive: the callbacks are short and never block.
+            .directExecutor();
+    metrics.configure(builder);
+    if (flags.authority != null) {
+      builder.overrideAuthority(flags.authority);
+    }
+    try {
+      return new UserChannel(builder.build(), tls);
+    } catch (RuntimeException e) {
+      if (tls != null) {
+        tls.close();
+      }
+      throw e;
+    }
+  }
+
+  ManagedChannel managed() {
+    return channel;
+  }
+
+  /** Lets calls in flight finish for a moment, then closes the channel. */
+  @Override
+  public void close() {
+    channel.shutdown();
+    try {
+      if (!channel.awaitTermination(CLOSE_WAIT.toNanos(), TimeUnit.NANOSECONDS)) {
+        channel.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      channel.shutdownNow();
+      Thread.currentThread().interrupt();
+    } finally {
+      if (tls != null) {
+        tls.close();
+      }
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "UserChannel{" + channel.authority() + "}";
+  }
+
+  /**
+   * The service config as grpc's {@code defaultServiceConfig} takes it: the file users give (the
+   * embedded {@code user-service-config.json} by default), with the load-balancing policy and
+   * wait-for-ready overridden by their flags.
+   */
+  static Map<String, ?> serviceConfig(UserChannelFlags flags) {
+    String source =
+        flags.serviceConfig == null ? EMBEDDED_SERVICE_CONFIG : flags.serviceConfig.toString();
+    Map<String, Object> config;
+    try {
+      @SuppressWarnings("unchecked")
+      Map<String, Object> parsed = new Gson().fromJson(read(flags.serviceConfig), Map.class);
+      config = parsed;
+    } catch (JsonParseException e) {
+      throw new IllegalArgumentException(
+          "service config " + source + " is not valid JSON: " + e.getMessage(), e);
+    }
+    if (config == null) {
+      throw new IllegalArgumentException("service config " + source + " is empty");
+    }
+    config = new LinkedHashMap<>(config);
+    if (flags.lbPolicy != null) {
+      if (!LB_POLICIES.contains(flags.lbPolicy)) {
+        throw new IllegalArgumentException(
+            "unknown load-balancing policy '" + flags.lbPolicy + "' (use one of " + LB_POLICIES + ")");
+      }
+      config.put("loadBalancingConfig", List.of(Map.of(flags.lbPolicy, Map.of())));
+    }
+    if (flags.waitForReady) {
+      config.put("methodConfig", withWaitForReady(config.get("methodConfig")));
+    }
+    return config;
+  }
+
+  /** Every method config waits for ready; with none, one for the whole User service. */
+  private static List<Object> withWaitForReady(Object methodConfigs) {
+    List<Object> configs = new ArrayList<>();
+    if (methodConfigs instanceof List<?> list) {
+      for (Object each : list) {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> method = new LinkedHashMap<>((Map<String, Object>) each);
+        method.put("waitForReady", true);
+        configs.add(method);
+      }
+    }
+    if (configs.isEmpty()) {
+      configs.add(
+          Map.of("name", List.of(Map.of("service", "v1.user.User")), "waitForReady", true));
+    }
+    return configs;
+  }
+
+  private static String read(Path file) {
+    try {
+      if (file != null) {
+        return Files.readString(file, StandardCharsets.UTF_8);
+      }
+      try (InputStream in = UserChannel.class.getResourceAsStream(EMBEDDED_SERVICE_CONFIG)) {
+        if (in == null) {
+          throw new IllegalStateException(EMBEDDED_SERVICE_CONFIG + " is missing from the jar");
+        }
+        return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      }
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new IllegalArgumentException("service config file " + file + " does not exist", e);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read service config " + file + ": " + e, e);
+    }
+  }
+}

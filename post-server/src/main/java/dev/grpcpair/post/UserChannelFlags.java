@@ -1,0 +1,144 @@
+package dev.grpcpair.post;
+
+import dev.grpcpair.common.config.Flags;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * The Post server's flags for its channel to the User service (a picocli mixin; see {@link
+ * Flags}): where, how securely, how balanced and retried, how kept alive. {@link UserChannel}
+ * reads them. The token is never a flag (a flag shows in {@code ps}): it comes from a file, or
+ * from the {@code USER_TOKEN} environment variable.
+ */
+final class UserChannelFlags implements Flags.Checked {
+
+  /** Environment variable holding the token itself. */
+  static final String USER_TOKEN_ENV = "USER_TOKEN";
+
+  @Spec(Spec.Target.MIXEE)
+  private CommandSpec spec;
+
+  @Option(
+      names = "--user-target",
+      defaultValue = "localhost:9000",
+      description = "The User service: host:port, dns:///host:port or static:///host:port,...")
+  String target;
+
+  @Option(
+      names = "--user-deadline",
+      defaultValue = "2s",
+      description = "Deadline of a User call when the incoming call carries none.")
+  Duration deadline;
+
+  @Option(names = "--user-tls", description = "Speak TLS to the User service.")
+  boolean tls;
+
+  @Option(names = "--user-ca", description = "Trust this PEM CA for the User server (TLS).")
+  Path ca;
+
+  @Option(names = "--user-cert", description = "PEM client certificate (mutual TLS; TLS).")
+  Path cert;
+
+  @Option(names = "--user-key", description = "PEM (PKCS#8) private key of --user-cert.")
+  Path key;
+
+  @Option(
+      names = "--user-authority",
+      description = "Name expected in the User server's certificate, if not the target's host.")
+  String authority;
+
+  @Option(
+      names = "--user-token-file",
+      description = "Send 'authorization: Bearer <token>' with the token in this file.")
+  Path tokenFile;
+
+  @Option(
+      names = "--user-allow-insecure-token",
+      description = "Let the token travel without TLS (a trusted network, a demo).")
+  boolean allowInsecureToken;
+
+  @Option(
+      names = "--user-service-config",
+      description = "grpc service config (JSON) for the User channel; unset: the embedded one.")
+  Path serviceConfig;
+
+  @Option(
+      names = "--user-lb-policy",
+      description = "pick_first or round_robin, overriding the service config's.")
+  String lbPolicy;
+
+  @Option(
+      names = "--user-wait-for-ready",
+      description = "Let User calls wait, within their deadline, for a replica to be reachable.")
+  boolean waitForReady;
+
+  @Option(
+      names = "--user-keepalive-time",
+      defaultValue = "30s",
+      description = "Ping the User server after this long without traffic (at least 10s).")
+  Duration keepAliveTime;
+
+  @Option(
+      names = "--user-keepalive-timeout",
+      defaultValue = "10s",
+      description = "Drop a User connection whose ping is not answered within this.")
+  Duration keepAliveTimeout;
+
+  @Option(
+      names = "--user-keepalive-without-calls",
+      description = "Ping the User server even with no call open (the server must permit it).")
+  boolean keepAliveWithoutCalls;
+
+  @Option(
+      names = "--user-unavailable-grace",
+      defaultValue = "10s",
+      description = "Report NOT_SERVING after this long without a READY User connection.")
+  Duration unavailableGrace;
+
+  /** The token read from {@link #tokenFile} or {@value #USER_TOKEN_ENV}; null: none. */
+  String token;
+
+  @Override
+  public void check() {
+    if ((cert == null) != (key == null)) {
+      throw new ParameterException(spec.commandLine(), "--user-cert and --user-key go together");
+    }
+    tls = tls || ca != null || cert != null;
+    token = readToken();
+    if (token != null && !tls && !allowInsecureToken) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "refusing to send the user service token without TLS: add --user-tls or --user-ca,"
+              + " or --user-allow-insecure-token");
+    }
+  }
+
+  private String readToken() {
+    String inline = System.getenv(USER_TOKEN_ENV);
+    if (tokenFile != null && inline != null) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "give the user service token in --user-token-file or " + USER_TOKEN_ENV + ", not both");
+    }
+    String read = inline;
+    if (tokenFile != null) {
+      try {
+        read = Files.readString(tokenFile, StandardCharsets.UTF_8);
+      } catch (IOException e) {
+        throw new ParameterException(
+            spec.commandLine(), "cannot read token file " + tokenFile + ": " + e);
+      }
+    }
+    if (read != null && read.isBlank()) {
+      throw new ParameterException(spec.commandLine(), "the user service token is empty");
+    }
+    return read == null ? null : read.strip();
+  }
+}
