@@ -1,4 +1,4 @@
-package dev.grpcpair.common;
+package dev.grpcpair.common.server;
 
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;

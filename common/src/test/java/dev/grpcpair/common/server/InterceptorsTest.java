@@ -1,11 +1,13 @@
-package dev.grpcpair.common;
+package dev.grpcpair.common.server;
 
-import static dev.grpcpair.common.testing.GrpcAssertions.assertStatus;
+import static dev.grpcpair.testing.GrpcAssertions.assertStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.grpcpair.common.testing.Closer;
-import dev.grpcpair.common.testing.LogCapture;
+import dev.grpcpair.testing.Closer;
+import dev.grpcpair.testing.LogCapture;
+import dev.grpcpair.common.observability.Metrics;
+import dev.grpcpair.common.observability.RequestId;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
@@ -17,7 +19,6 @@ import io.grpc.health.v1.HealthGrpc;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.testing.protobuf.SimpleRequest;
 import io.grpc.testing.protobuf.SimpleServiceGrpc;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -26,30 +27,27 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The interceptors every server carries, over Netty. */
 class InterceptorsTest {
 
-  private final Closer closer = new Closer();
-
-  @AfterEach
-  void tearDown() throws Exception {
-    closer.close();
-  }
+  @RegisterExtension final Closer closer = new Closer();
+  private GrpcServer server;
 
   private ManagedChannel start(GrpcServer.Builder builder) throws Exception {
-    GrpcServer server = closer.add(builder.start());
+    server = closer.add(builder.start());
     ManagedChannel channel =
-        Grpc.newChannelBuilder("localhost:" + server.port(), InsecureChannelCredentials.create()).build();
+        Grpc.newChannelBuilder("localhost:" + server.port(), InsecureChannelCredentials.create())
+            .build();
     closer.add(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
     return channel;
   }
 
   @Test
   void handlerThatThrows_answersInternalWithAGenericDescription_andLogsTheStackOnce() throws Exception {
-    ManagedChannel channel = start(GrpcServer.builder("test", 0).addService(new ThrowingService()));
+    ManagedChannel channel = start(GrpcServer.builder("test", 0, ServerFlags.parse()).addService(new ThrowingService()));
 
     try (LogCapture log = LogCapture.start()) {
       assertThatThrownBy(
@@ -58,10 +56,10 @@ class InterceptorsTest {
               StatusRuntimeException.class,
               e -> {
                 assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INTERNAL);
-                assertThat(e.getStatus().getDescription()).isEqualTo(RecoveryInterceptor.DESCRIPTION);
+                assertThat(e.getStatus().getDescription()).isEqualTo(RecoveryInterceptor.INTERNAL_DESCRIPTION);
                 assertThat(e.getTrailers().toString()).doesNotContain("hunter2");
               });
-      closer.close();
+      closer.closeAll();
 
       String text = log.text();
       assertThat(text.split("failed with an unexpected exception", -1)).hasSize(2);
@@ -71,7 +69,7 @@ class InterceptorsTest {
 
   @Test
   void handlerThatThrowsAStatus_answersThatStatus() throws Exception {
-    ManagedChannel channel = start(GrpcServer.builder("test", 0).addService(new ThrowingService()));
+    ManagedChannel channel = start(GrpcServer.builder("test", 0, ServerFlags.parse()).addService(new ThrowingService()));
 
     assertStatus(
         () -> SimpleServiceGrpc.newBlockingStub(channel).unaryRpc(SimpleRequest.newBuilder().setRequestMessage("status").build()),
@@ -81,7 +79,7 @@ class InterceptorsTest {
 
   @Test
   void requestId_isEchoedWhenGiven_madeWhenMissing_replacedWhenUnsafe() throws Exception {
-    ManagedChannel channel = start(GrpcServer.builder("test", 0));
+    ManagedChannel channel = start(GrpcServer.builder("test", 0, ServerFlags.parse()));
 
     assertThat(responseRequestId(channel, "abc-123")).isEqualTo("abc-123");
     assertThat(responseRequestId(channel, null)).matches("[0-9a-f-]{36}");
@@ -90,11 +88,11 @@ class InterceptorsTest {
 
   @Test
   void accessLog_oneLinePerCallWithMethodStatusPeerAndRequestId() throws Exception {
-    ManagedChannel channel = start(GrpcServer.builder("test", 0));
+    ManagedChannel channel = start(GrpcServer.builder("test", 0, ServerFlags.parse()));
 
     try (LogCapture log = LogCapture.start()) {
       responseRequestId(channel, "trace-me-42");
-      closer.close();
+      closer.closeAll();
 
       assertThat(log.text())
           .containsPattern(
@@ -104,12 +102,9 @@ class InterceptorsTest {
 
   @Test
   void metrics_countEachMethodsCallsForPrometheus() throws Exception {
-    int port;
-    try (ServerSocket free = new ServerSocket(0)) {
-      port = free.getLocalPort();
-    }
-    Metrics metrics = closer.add(Metrics.onPort(port));
-    ManagedChannel channel = start(GrpcServer.builder("test", 0).metrics(metrics));
+    ManagedChannel channel =
+        start(GrpcServer.builder("test", 0, ServerFlags.parse()).metrics(Metrics.serve(0)));
+    int port = server.metricsPort();
     for (int i = 0; i < 7; i++) {
       HealthGrpc.newBlockingStub(channel).check(HealthCheckRequest.getDefaultInstance());
     }

@@ -1,13 +1,16 @@
-package dev.grpcpair.common;
+package dev.grpcpair.common.security;
 
-import static dev.grpcpair.common.testing.TestCertificates.SERVER_AUTHORITY;
+import static dev.grpcpair.testing.TestCertificates.SERVER_AUTHORITY;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.grpcpair.common.testing.LogCapture;
-import dev.grpcpair.common.testing.TestCertificates;
+import dev.grpcpair.testing.LogCapture;
+import dev.grpcpair.testing.TestCertificates;
 import io.grpc.CallCredentials;
+import dev.grpcpair.common.server.GrpcServer;
+import dev.grpcpair.common.server.ServerFlags;
 import io.grpc.ChannelCredentials;
+import java.nio.file.Files;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
@@ -35,7 +38,6 @@ import org.junit.jupiter.api.io.TempDir;
 class BearerAuthTest {
 
   private static final String TOKEN = "9f3c1d0b-correct-horse-battery-staple";
-  private static final AuthTokens TOKENS = AuthTokens.parse("post-server=" + TOKEN, "test");
 
   @TempDir Path dir;
   private final IdentityEchoService service = new IdentityEchoService();
@@ -48,11 +50,15 @@ class BearerAuthTest {
     }
   }
 
-  private GrpcServer start(ServerTlsConfig tls, Set<String> exempt) throws IOException {
+  /** A server requiring {@link #TOKEN}, with {@code flags} for TLS and exempt services. */
+  private GrpcServer start(String... flags) throws IOException {
+    Path tokens = dir.resolve("tokens");
+    Files.writeString(tokens, "post-server=" + TOKEN + "\n");
+    List<String> args = new ArrayList<>(List.of(flags));
+    args.add("--auth-tokens-file=" + tokens);
     GrpcServer server =
-        GrpcServer.builder("auth-test", 0)
+        GrpcServer.builder("auth-test", 0, ServerFlags.parse(args.toArray(String[]::new)))
             .addService(service)
-            .security(new ServerSecurity(tls, TOKENS, exempt))
             .start();
     toClose.add(server);
     return server;
@@ -92,7 +98,7 @@ class BearerAuthTest {
 
   @Test
   void noToken_isUnauthenticated() throws IOException {
-    ManagedChannel channel = plaintext(start(null, Set.of()));
+    ManagedChannel channel = plaintext(start("--auth-exempt="));
 
     assertUnauthenticated(
         () -> SimpleServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS).unaryRpc(SimpleRequest.getDefaultInstance()));
@@ -101,7 +107,7 @@ class BearerAuthTest {
 
   @Test
   void wrongTokenOrScheme_isUnauthenticatedWithTheSameDescription() throws IOException {
-    ManagedChannel channel = plaintext(start(null, Set.of()));
+    ManagedChannel channel = plaintext(start("--auth-exempt="));
 
     assertUnauthenticated(() -> withHeader(channel, "Bearer " + TOKEN + "x").unaryRpc(SimpleRequest.getDefaultInstance()));
     assertUnauthenticated(() -> withHeader(channel, "Basic " + TOKEN).unaryRpc(SimpleRequest.getDefaultInstance()));
@@ -111,7 +117,7 @@ class BearerAuthTest {
 
   @Test
   void rightToken_reachesTheHandlerWithItsIdentity() throws IOException {
-    ManagedChannel channel = plaintext(start(null, Set.of()));
+    ManagedChannel channel = plaintext(start("--auth-exempt="));
 
     assertThat(withHeader(channel, "Bearer " + TOKEN).unaryRpc(SimpleRequest.getDefaultInstance()).getResponseMessage())
         .isEqualTo("post-server");
@@ -122,8 +128,8 @@ class BearerAuthTest {
 
   @Test
   void exemptHealth_isReachableWithoutToken_andOnlyWhenExempt() throws IOException {
-    ManagedChannel open = plaintext(start(null, ServerSecurity.PROBES_AND_REFLECTION));
-    ManagedChannel closed = plaintext(start(null, Set.of()));
+    ManagedChannel open = plaintext(start());
+    ManagedChannel closed = plaintext(start("--auth-exempt="));
 
     assertThat(HealthGrpc.newBlockingStub(open).check(HealthCheckRequest.getDefaultInstance()).getStatus())
         .isEqualTo(ServingStatus.SERVING);
@@ -134,7 +140,7 @@ class BearerAuthTest {
 
   @Test
   void callCredentials_refuseToSendTheTokenWithoutTls() throws IOException {
-    ManagedChannel channel = plaintext(start(null, Set.of()));
+    ManagedChannel channel = plaintext(start("--auth-exempt="));
     CallCredentials credentials = new BearerTokenCredentials(TOKEN, false);
 
     assertThatThrownBy(
@@ -155,7 +161,7 @@ class BearerAuthTest {
 
   @Test
   void callCredentials_sendTheTokenWithoutTlsWhenAllowed() throws IOException {
-    ManagedChannel channel = plaintext(start(null, Set.of()));
+    ManagedChannel channel = plaintext(start("--auth-exempt="));
 
     assertThat(
             SimpleServiceGrpc.newBlockingStub(channel)
@@ -167,14 +173,15 @@ class BearerAuthTest {
 
   @Test
   void callCredentials_sendTheTokenOverTls_andNothingLogsIt() throws Exception {
-    ServerTlsConfig tls =
-        new ServerTlsConfig(
-            TestCertificates.write(dir, "server1.pem"), TestCertificates.write(dir, "server1.key"), null, Duration.ofMinutes(1));
     try (LogCapture log = LogCapture.start();
         ReloadingTls<ChannelCredentials> clientTls =
             ReloadingTls.forChannel(
-                new ChannelTlsConfig(TestCertificates.write(dir, "ca.pem"), null, null, Duration.ofMinutes(1)))) {
-      GrpcServer server = start(tls, Set.of());
+                TestCertificates.write(dir, "ca.pem"), null, null, Duration.ofMinutes(1))) {
+      GrpcServer server =
+          start(
+              "--tls-cert=" + TestCertificates.write(dir, "server1.pem"),
+              "--tls-key=" + TestCertificates.write(dir, "server1.key"),
+              "--auth-exempt=");
       ManagedChannel channel = channel(server, clientTls.credentials(), SERVER_AUTHORITY);
 
       assertThat(

@@ -1,10 +1,11 @@
-package dev.grpcpair.common;
+package dev.grpcpair.common.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.grpcpair.common.testing.HealthWatch;
-import dev.grpcpair.common.testing.Reflection;
+import dev.grpcpair.testing.HealthWatch;
+import dev.grpcpair.testing.Reflection;
+import dev.grpcpair.common.observability.ServedByInterceptor;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
@@ -50,14 +51,14 @@ class GrpcServerTest {
 
   @Test
   void start_portZero_listensOnARealPort() throws IOException {
-    startOnEphemeralPort(GrpcServer.builder("test", 0));
+    startOnEphemeralPort(GrpcServer.builder("test", 0, ServerFlags.parse()));
 
     assertThat(server.port()).isPositive();
   }
 
   @Test
   void start_reportsOverallHealthServing() throws IOException {
-    startOnEphemeralPort(GrpcServer.builder("test", 0));
+    startOnEphemeralPort(GrpcServer.builder("test", 0, ServerFlags.parse()));
 
     HealthCheckResponse response =
         HealthGrpc.newBlockingStub(channel).check(HealthCheckRequest.getDefaultInstance());
@@ -67,7 +68,7 @@ class GrpcServerTest {
 
   @Test
   void start_servesBothReflectionVersionsAndHealth() throws Exception {
-    startOnEphemeralPort(GrpcServer.builder("test", 0));
+    startOnEphemeralPort(GrpcServer.builder("test", 0, ServerFlags.parse()));
 
     assertThat(Reflection.listServices(channel))
         .contains(
@@ -79,7 +80,7 @@ class GrpcServerTest {
   @Test
   void start_portInUse_failsNamingThePort() throws IOException {
     try (ServerSocket taken = new ServerSocket(0)) {
-      assertThatThrownBy(() -> GrpcServer.builder("test", taken.getLocalPort()).start())
+      assertThatThrownBy(() -> GrpcServer.builder("test", taken.getLocalPort(), ServerFlags.parse()).start())
           .isInstanceOf(IOException.class)
           .hasMessageContaining("cannot listen on port " + taken.getLocalPort());
     }
@@ -87,7 +88,7 @@ class GrpcServerTest {
 
   @Test
   void stop_reportsNotServingToWatchersAsSoonAsItBegins() throws Exception {
-    startOnEphemeralPort(GrpcServer.builder("test", 0).shutdownGrace(Duration.ofSeconds(1)));
+    startOnEphemeralPort(GrpcServer.builder("test", 0, ServerFlags.parse("--shutdown-grace=1s")));
     HealthWatch watch = HealthWatch.open(channel);
     assertThat(watch.nextStatus(Duration.ofSeconds(5))).isEqualTo(ServingStatus.SERVING);
 
@@ -99,7 +100,7 @@ class GrpcServerTest {
 
   @Test
   void stop_endsHealthWatchesInsteadOfWaitingOutTheGrace() throws Exception {
-    startOnEphemeralPort(GrpcServer.builder("test", 0).shutdownGrace(Duration.ofMinutes(5)));
+    startOnEphemeralPort(GrpcServer.builder("test", 0, ServerFlags.parse("--shutdown-grace=5m")));
     CompletableFuture<Status> watchEnded = watchUntilEnd(channel);
 
     // A five-minute grace: only ending the watch lets this return in time.
@@ -111,9 +112,10 @@ class GrpcServerTest {
   @Test
   void maxConnectionAge_closesOldConnections() throws Exception {
     startOnEphemeralPort(
-        GrpcServer.builder("test", 0)
-            .connectionPolicy(
-                ConnectionPolicy.DEFAULT.withMaxConnectionAge(Duration.ofMillis(300), Duration.ofMillis(200))));
+        GrpcServer.builder(
+            "test",
+            0,
+            ServerFlags.parse("--max-connection-age=300ms", "--max-connection-age-grace=200ms")));
 
     // A watch never ends by itself: the server ends it once the connection is old enough.
     assertThat(watchUntilEnd(channel).get(30, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.UNAVAILABLE);
@@ -121,7 +123,7 @@ class GrpcServerTest {
 
   @Test
   void responses_nameTheReplica() throws Exception {
-    startOnEphemeralPort(GrpcServer.builder("test", 0).replicaName("user-a"));
+    startOnEphemeralPort(GrpcServer.builder("test", 0, ServerFlags.parse("--replica-name=user-a")));
     AtomicReference<Metadata> headers = new AtomicReference<>();
     AtomicReference<Metadata> trailers = new AtomicReference<>();
 
@@ -135,7 +137,7 @@ class GrpcServerTest {
 
   @Test
   void replicaName_defaultsToNameAndPort() throws Exception {
-    startOnEphemeralPort(GrpcServer.builder("test", 0));
+    startOnEphemeralPort(GrpcServer.builder("test", 0, ServerFlags.parse()));
 
     assertThat(server.replicaName()).isEqualTo("test:" + server.port());
   }
@@ -159,7 +161,7 @@ class GrpcServerTest {
   void stop_refusesNewCallsAndClosesOwnedResourcesOnce() throws Exception {
     AtomicBoolean closed = new AtomicBoolean();
     startOnEphemeralPort(
-        GrpcServer.builder("test", 0)
+        GrpcServer.builder("test", 0, ServerFlags.parse())
             .closeOnStop(() -> assertThat(closed.getAndSet(true)).as("closed twice").isFalse()));
 
     server.stop();

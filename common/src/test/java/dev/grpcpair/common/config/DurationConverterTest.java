@@ -1,4 +1,4 @@
-package dev.grpcpair.common;
+package dev.grpcpair.common.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -7,30 +7,30 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine.TypeConversionException;
 
-class DurationsTest {
+class DurationConverterTest {
 
   @Test
   void parse_acceptsShortFormsAndIso() {
-    assertThat(Durations.parse("250ms")).isEqualTo(Duration.ofMillis(250));
-    assertThat(Durations.parse("10s")).isEqualTo(Duration.ofSeconds(10));
-    assertThat(Durations.parse("2m")).isEqualTo(Duration.ofMinutes(2));
-    assertThat(Durations.parse("1h")).isEqualTo(Duration.ofHours(1));
-    assertThat(Durations.parse("PT1.5S")).isEqualTo(Duration.ofMillis(1500));
+    assertThat(new DurationConverter().convert("250ms")).isEqualTo(Duration.ofMillis(250));
+    assertThat(new DurationConverter().convert("10s")).isEqualTo(Duration.ofSeconds(10));
+    assertThat(new DurationConverter().convert("2m")).isEqualTo(Duration.ofMinutes(2));
+    assertThat(new DurationConverter().convert("1h")).isEqualTo(Duration.ofHours(1));
+    assertThat(new DurationConverter().convert("PT1.5S")).isEqualTo(Duration.ofMillis(1500));
   }
 
   @Test
   void parse_rejectsNonsenseNamingTheAcceptedForms() {
-    assertThatThrownBy(() -> Durations.parse("soon"))
-        .isInstanceOf(IllegalArgumentException.class)
+    assertThatThrownBy(() -> new DurationConverter().convert("soon"))
+        .isInstanceOf(TypeConversionException.class)
         .hasMessageContaining("'soon' is not a duration")
         .hasMessageContaining("500ms");
   }
 
   @Test
   void format_isTheShortestExactForm() {
-    assertThat(Durations.format(Duration.ofMillis(250))).isEqualTo("250ms");
-    assertThat(Durations.format(Duration.ofSeconds(10))).isEqualTo("10s");
-    assertThat(Durations.format(Duration.ofMinutes(2))).isEqualTo("2m");
+    assertThat(DurationConverter.format(Duration.ofMillis(250))).isEqualTo("250ms");
+    assertThat(DurationConverter.format(Duration.ofSeconds(10))).isEqualTo("10s");
+    assertThat(DurationConverter.format(Duration.ofMinutes(2))).isEqualTo("2m");
   }
 
   @Test

@@ -1,4 +1,4 @@
-package dev.grpcpair.common;
+package dev.grpcpair.common.security;
 
 import io.grpc.stub.StreamObserver;
 import io.grpc.testing.protobuf.SimpleRequest;

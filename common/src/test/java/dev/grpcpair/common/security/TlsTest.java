@@ -1,11 +1,13 @@
-package dev.grpcpair.common;
+package dev.grpcpair.common.security;
 
-import static dev.grpcpair.common.testing.TestCertificates.SERVER_AUTHORITY;
+import static dev.grpcpair.testing.TestCertificates.SERVER_AUTHORITY;
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.grpcpair.common.testing.Eventually;
-import dev.grpcpair.common.testing.LogCapture;
-import dev.grpcpair.common.testing.TestCertificates;
+import dev.grpcpair.testing.LogCapture;
+import dev.grpcpair.testing.TestCertificates;
+import dev.grpcpair.common.server.GrpcServer;
+import dev.grpcpair.common.server.ServerFlags;
 import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
@@ -41,16 +43,16 @@ class TlsTest {
   }
 
   private GrpcServer startServer(String cert, String key, String clientCa) throws IOException {
-    ServerTlsConfig tls =
-        new ServerTlsConfig(
-            TestCertificates.writeAs(dir, cert, "server.pem"),
-            TestCertificates.writeAs(dir, key, "server.key"),
-            clientCa == null ? null : TestCertificates.writeAs(dir, clientCa, "client-ca.pem"),
-            RELOAD);
+    List<String> flags = new ArrayList<>();
+    flags.add("--tls-cert=" + TestCertificates.writeAs(dir, cert, "server.pem"));
+    flags.add("--tls-key=" + TestCertificates.writeAs(dir, key, "server.key"));
+    flags.add("--tls-reload-interval=" + RELOAD.toMillis() + "ms");
+    if (clientCa != null) {
+      flags.add("--tls-client-ca=" + TestCertificates.writeAs(dir, clientCa, "client-ca.pem"));
+    }
     GrpcServer server =
-        GrpcServer.builder("tls-test", 0)
+        GrpcServer.builder("tls-test", 0, ServerFlags.parse(flags.toArray(String[]::new)))
             .addService(new IdentityEchoService())
-            .security(new ServerSecurity(tls, null, Set.of()))
             .start();
     toClose.add(server);
     return server;
@@ -62,7 +64,7 @@ class TlsTest {
     Path certFile = clientCert == null ? null : TestCertificates.write(dir, clientCert + ".pem");
     Path keyFile = clientCert == null ? null : TestCertificates.write(dir, clientCert + ".key");
     try (ReloadingTls<ChannelCredentials> tls =
-        ReloadingTls.forChannel(new ChannelTlsConfig(caFile, certFile, keyFile, RELOAD))) {
+        ReloadingTls.forChannel(caFile, certFile, keyFile, RELOAD)) {
       return call(server, tls.credentials(), authority);
     }
   }
@@ -143,9 +145,7 @@ class TlsTest {
     TestCertificates.writeAs(dir, "server1.pem", "server.pem");
     TestCertificates.writeAs(dir, "server1.key", "server.key");
 
-    Eventually.holds(
-        Duration.ofSeconds(10),
-        () -> assertThat(call(server, "ca.pem", null, SERVER_AUTHORITY)).isEqualTo(Status.Code.OK));
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(call(server, "ca.pem", null, SERVER_AUTHORITY)).isEqualTo(Status.Code.OK));
   }
 
   @Test
@@ -155,8 +155,7 @@ class TlsTest {
     // The new certificate is in place, its key not yet: the old pair must stay in use.
     TestCertificates.writeAs(dir, "badserver.pem", "server.pem");
     try (LogCapture log = LogCapture.start()) {
-      Eventually.holds(
-          Duration.ofSeconds(10), () -> assertThat(log.text()).contains("cannot reload TLS files"));
+      await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(log.text()).contains("cannot reload TLS files"));
     }
 
     assertThat(call(server, "ca.pem", null, SERVER_AUTHORITY)).isEqualTo(Status.Code.OK);
@@ -169,8 +168,6 @@ class TlsTest {
 
     TestCertificates.writeAs(dir, "ca.pem", "client-ca.pem");
 
-    Eventually.holds(
-        Duration.ofSeconds(10),
-        () -> assertThat(call(server, "ca.pem", "client", SERVER_AUTHORITY)).isEqualTo(Status.Code.OK));
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(call(server, "ca.pem", "client", SERVER_AUTHORITY)).isEqualTo(Status.Code.OK));
   }
 }

@@ -1,4 +1,4 @@
-package dev.grpcpair.common;
+package dev.grpcpair.common.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
