@@ -1,12 +1,12 @@
 package dev.grpcpair.e2e;
 
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.grpcpair.common.ConnectionPolicy;
-import dev.grpcpair.common.GrpcServer;
-import dev.grpcpair.common.testing.Closer;
-import dev.grpcpair.common.testing.Eventually;
-import dev.grpcpair.common.testing.HealthWatch;
+
+import dev.grpcpair.common.server.GrpcServer;
+import dev.grpcpair.testing.Closer;
+import dev.grpcpair.testing.HealthWatch;
 import dev.grpcpair.proto.post.v1.PostGrpc;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
@@ -43,7 +43,7 @@ class KeepaliveTest {
     toClose.add(healthy);
     FreezableTcpProxy proxy = new FreezableTcpProxy(silent.port());
     toClose.add(proxy);
-    PostServerConfig config = PostServerConfig.of(0, Replicas.staticTarget(List.of(proxy.port(), healthy.port())));
+    PostServerConfig config = PostServerConfig.parse("--port=0", "--user-target=" + Replicas.staticTarget(List.of(proxy.port(), healthy.port())));
     GrpcServer postServer =
         PostServer.start(
             config.withUser(
@@ -52,9 +52,7 @@ class KeepaliveTest {
     ManagedChannel channel = PairEndToEndTest.channelTo(postServer);
     toClose.add(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
     PostGrpc.PostBlockingStub posts = PostGrpc.newBlockingStub(channel);
-    Eventually.holds(
-        Duration.ofSeconds(30),
-        () -> {
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
           Map<String, Integer> seen = new HashMap<>();
           for (int i = 0; i < 10; i++) {
             seen.merge(Replicas.servedBy(posts, 5000), 1, Integer::sum);

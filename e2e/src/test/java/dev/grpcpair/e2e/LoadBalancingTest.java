@@ -1,10 +1,10 @@
 package dev.grpcpair.e2e;
 
-import static dev.grpcpair.common.testing.GrpcAssertions.assertStatus;
+import static org.awaitility.Awaitility.await;
+import static dev.grpcpair.testing.GrpcAssertions.assertStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.grpcpair.common.GrpcServer;
-import dev.grpcpair.common.testing.Eventually;
+import dev.grpcpair.common.server.GrpcServer;
 import dev.grpcpair.proto.post.v1.ListPostsByUserIdRequest;
 import dev.grpcpair.proto.post.v1.ListPostsRequest;
 import dev.grpcpair.proto.post.v1.PostGrpc;
@@ -43,11 +43,11 @@ class LoadBalancingTest {
     for (String name : List.of("user-a", "user-b", "user-c")) {
       users.add(Replicas.startUser(name, 0));
     }
-    postServer = PostServer.start(PostServerConfig.of(0, Replicas.staticTarget(Replicas.ports(users))));
+    postServer = PostServer.start(PostServerConfig.parse("--port=0", "--user-target=" + Replicas.staticTarget(Replicas.ports(users))));
     channel = PairEndToEndTest.channelTo(postServer);
     posts = PostGrpc.newBlockingStub(channel);
     // Until every replica is connected, round_robin only has the ones that are.
-    Eventually.holds(SETTLE, () -> assertThat(servedByIn(30)).containsOnlyKeys("user-a", "user-b", "user-c"));
+    await().atMost(SETTLE).untilAsserted(() -> assertThat(servedByIn(30)).containsOnlyKeys("user-a", "user-b", "user-c"));
   }
 
   @AfterEach
@@ -77,7 +77,7 @@ class LoadBalancingTest {
 
   @Test
   void pickFirst_sendsEveryCallToOneReplica() throws Exception {
-    PostServerConfig config = PostServerConfig.of(0, Replicas.staticTarget(Replicas.ports(users)));
+    PostServerConfig config = PostServerConfig.parse("--port=0", "--user-target=" + Replicas.staticTarget(Replicas.ports(users)));
     GrpcServer pickFirst =
         PostServer.start(config.withUser(config.user().withChannel(UserChannelPolicy.DEFAULT.withLbPolicy("pick_first"))));
     ManagedChannel pickFirstChannel = PairEndToEndTest.channelTo(pickFirst);
@@ -111,11 +111,11 @@ class LoadBalancingTest {
     GrpcServer b = users.get(1);
 
     b.health().setStatus("v1.user.User", ServingStatus.NOT_SERVING);
-    Eventually.holds(Duration.ofSeconds(10), () -> assertThat(servedByIn(30)).doesNotContainKey("user-b"));
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(servedByIn(30)).doesNotContainKey("user-b"));
     assertThat(servedByIn(150)).containsOnlyKeys("user-a", "user-c");
 
     b.health().setStatus("v1.user.User", ServingStatus.SERVING);
-    Eventually.holds(Duration.ofSeconds(10), () -> assertThat(servedByIn(30)).containsKey("user-b"));
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(servedByIn(30)).containsKey("user-b"));
   }
 
   @Test
@@ -149,14 +149,14 @@ class LoadBalancingTest {
               }));
     }
     try {
-      Eventually.holds(SETTLE, () -> assertThat(calls.sum()).isGreaterThan(200));
+      await().atMost(SETTLE).untilAsserted(() -> assertThat(calls.sum()).isGreaterThan(200));
       b.stop();
       long atStop = calls.sum();
-      Eventually.holds(SETTLE, () -> assertThat(calls.sum()).isGreaterThan(atStop + 300));
+      await().atMost(SETTLE).untilAsserted(() -> assertThat(calls.sum()).isGreaterThan(atStop + 300));
 
       users.set(1, Replicas.startUser("user-b", bPort));
       restarted.set(true);
-      Eventually.holds(SETTLE, () -> assertThat(callsToRestartedB.get()).isGreaterThan(20));
+      await().atMost(SETTLE).untilAsserted(() -> assertThat(callsToRestartedB.get()).isGreaterThan(20));
     } finally {
       running.set(false);
       for (Future<?> worker : workers) {

@@ -3,11 +3,11 @@ package dev.grpcpair.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.grpcpair.common.GrpcServer;
-import dev.grpcpair.common.RequestId;
-import dev.grpcpair.common.ServerSettings;
-import dev.grpcpair.common.testing.Closer;
-import dev.grpcpair.common.testing.LogCapture;
+import dev.grpcpair.common.server.GrpcServer;
+import dev.grpcpair.common.observability.RequestId;
+
+import dev.grpcpair.testing.Closer;
+import dev.grpcpair.testing.LogCapture;
 import dev.grpcpair.proto.post.v1.ListPostsByUserIdRequest;
 import dev.grpcpair.proto.post.v1.ListPostsRequest;
 import dev.grpcpair.proto.post.v1.PostGrpc;
@@ -28,21 +28,18 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Access logs, request ids across both servers, and metrics, with the pair over Netty. */
 class ObservabilityTest {
 
-  private final Closer closer = new Closer();
+  @RegisterExtension final Closer closer = new Closer();
 
-  @AfterEach
-  void tearDown() throws Exception {
-    closer.close();
-  }
 
   private PostGrpc.PostBlockingStub startPair(ServerSettings userSettings, ServerSettings postSettings) throws Exception {
-    GrpcServer userServer = closer.add(UserServer.start(UserServerConfig.onPort(0).withServer(userSettings)));
+    GrpcServer userServer = closer.add(UserServer.start(UserServerConfig.parse("--port=0").withServer(userSettings)));
     GrpcServer postServer =
-        closer.add(PostServer.start(PostServerConfig.of(0, "localhost:" + userServer.port()).withServer(postSettings)));
+        closer.add(PostServer.start(PostServerConfig.parse("--port=0", "--user-target=" + "localhost:" + userServer.port()).withServer(postSettings)));
     ManagedChannel channel = PairEndToEndTest.channelTo(postServer);
     closer.add(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
     return PostGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
@@ -70,7 +67,7 @@ class ObservabilityTest {
                   withRequestId(posts, "trace-404", new AtomicReference<>())
                       .listPostsByUserId(ListPostsByUserIdRequest.newBuilder().setUserId("99").build()))
           .isInstanceOf(StatusRuntimeException.class);
-      closer.close();
+      closer.closeAll();
 
       assertThat(responseHeaders.get().get(RequestId.HEADER)).isEqualTo("trace-7f3a");
       assertThat(log.text())

@@ -1,13 +1,13 @@
 package dev.grpcpair.e2e;
 
-import static dev.grpcpair.common.testing.GrpcAssertions.assertStatus;
+import static dev.grpcpair.testing.GrpcAssertions.assertStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.common.base.Strings;
-import dev.grpcpair.common.GrpcServer;
-import dev.grpcpair.common.Metrics;
-import dev.grpcpair.common.ServerSettings;
-import dev.grpcpair.common.testing.Closer;
+import dev.grpcpair.common.server.GrpcServer;
+import dev.grpcpair.common.observability.Metrics;
+
+import dev.grpcpair.testing.Closer;
 import dev.grpcpair.data.DatasetSource;
 import dev.grpcpair.data.InMemoryPostRepository;
 import dev.grpcpair.proto.data.v1.Dataset;
@@ -27,22 +27,19 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Paging over a generated dataset of 10,000 users and 100,000 posts, through the pair over Netty. */
 class PagingTest {
 
   private static final DatasetSource LARGE = DatasetSource.generated(10_000, 100_000);
 
-  private final Closer closer = new Closer();
+  @RegisterExtension final Closer closer = new Closer();
 
-  @AfterEach
-  void tearDown() throws Exception {
-    closer.close();
-  }
 
   private PostGrpc.PostBlockingStub pair(DatasetSource data) throws Exception {
     GrpcServer users = closer.add(UserServer.start(new UserServerConfig(0, data, ServerSettings.DEFAULT)));
-    PostServerConfig config = PostServerConfig.of(0, "localhost:" + users.port());
+    PostServerConfig config = PostServerConfig.parse("--port=0", "--user-target=" + "localhost:" + users.port());
     GrpcServer posts =
         closer.add(PostServer.start(new PostServerConfig(0, config.user(), 16, data, config.server(), true)));
     ManagedChannel channel = PairEndToEndTest.channelTo(posts);
@@ -115,13 +112,13 @@ class PagingTest {
 
   @Test
   void bigPosts_pageStopsShortOfTheMessageLimit() throws Exception {
-    GrpcServer users = closer.add(UserServer.start(UserServerConfig.onPort(0)));
+    GrpcServer users = closer.add(UserServer.start(UserServerConfig.parse("--port=0")));
     Dataset.Builder dataset = Dataset.newBuilder();
     String body = Strings.repeat("b", 10 * 1024);
     for (int i = 1; i <= 1000; i++) {
       dataset.addPosts(StoredPost.newBuilder().setPostId(String.valueOf(i)).setUserId("1").setBody(body));
     }
-    UserClient client = closer.add(UserClient.connect(PostServerConfig.of(0, "localhost:" + users.port()).user(), Metrics.NONE));
+    UserClient client = closer.add(UserClient.connect(PostServerConfig.parse("--port=0", "--user-target=" + "localhost:" + users.port()).user(), Metrics.NONE));
     GrpcServer postServer =
         closer.add(
             GrpcServer.builder("post-under-test", 0)

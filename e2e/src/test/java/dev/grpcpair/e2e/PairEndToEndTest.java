@@ -1,12 +1,12 @@
 package dev.grpcpair.e2e;
 
-import static dev.grpcpair.common.testing.GrpcAssertions.assertStatus;
+import static dev.grpcpair.testing.GrpcAssertions.assertStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.ListenableFuture;
-import dev.grpcpair.common.GrpcServer;
-import dev.grpcpair.common.testing.Reflection;
+import dev.grpcpair.common.server.GrpcServer;
+import dev.grpcpair.testing.Reflection;
 import dev.grpcpair.proto.post.v1.ListPostsByUserIdRequest;
 import dev.grpcpair.proto.post.v1.ListPostsRequest;
 import dev.grpcpair.proto.post.v1.ListPostsResponse;
@@ -44,8 +44,8 @@ class PairEndToEndTest {
 
   @BeforeAll
   static void startPair() throws Exception {
-    userServer = UserServer.start(UserServerConfig.onPort(0));
-    postServer = PostServer.start(PostServerConfig.of(0, "localhost:" + userServer.port()));
+    userServer = UserServer.start(UserServerConfig.parse("--port=0"));
+    postServer = PostServer.start(PostServerConfig.parse("--port=0", "--user-target=" + "localhost:" + userServer.port()));
     userChannel = channelTo(userServer);
     postChannel = channelTo(postServer);
   }

@@ -1,8 +1,8 @@
 package dev.grpcpair.e2e;
 
-import dev.grpcpair.common.ConnectionPolicy;
-import dev.grpcpair.common.GrpcServer;
-import dev.grpcpair.common.ServerSettings;
+
+import dev.grpcpair.common.server.GrpcServer;
+
 import dev.grpcpair.proto.post.v1.ListPostsByUserIdRequest;
 import dev.grpcpair.proto.post.v1.PostGrpc;
 import dev.grpcpair.user.UserServer;
@@ -23,7 +23,7 @@ final class Replicas {
 
   static GrpcServer startUser(String name, int port, ConnectionPolicy connections) throws IOException {
     return UserServer.start(
-        UserServerConfig.onPort(port)
+        UserServerConfig.parse("--port=" + port)
             .withServer(ServerSettings.DEFAULT.withReplicaName(name).withConnections(connections)));
   }
 

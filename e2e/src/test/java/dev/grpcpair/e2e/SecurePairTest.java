@@ -1,19 +1,19 @@
 package dev.grpcpair.e2e;
 
-import static dev.grpcpair.common.testing.TestCertificates.SERVER_AUTHORITY;
+import static dev.grpcpair.testing.TestCertificates.SERVER_AUTHORITY;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.grpcpair.common.AuthTokens;
-import dev.grpcpair.common.BearerTokenCredentials;
-import dev.grpcpair.common.ChannelTlsConfig;
-import dev.grpcpair.common.GrpcServer;
-import dev.grpcpair.common.ServerSettings;
-import dev.grpcpair.common.ReloadingTls;
-import dev.grpcpair.common.ServerSecurity;
-import dev.grpcpair.common.ServerTlsConfig;
-import dev.grpcpair.common.testing.LogCapture;
-import dev.grpcpair.common.testing.TestCertificates;
+
+import dev.grpcpair.common.security.BearerTokenCredentials;
+
+import dev.grpcpair.common.server.GrpcServer;
+
+import dev.grpcpair.common.security.ReloadingTls;
+
+
+import dev.grpcpair.testing.LogCapture;
+import dev.grpcpair.testing.TestCertificates;
 import dev.grpcpair.proto.post.v1.ListPostsByUserIdRequest;
 import dev.grpcpair.proto.post.v1.ListPostsRequest;
 import dev.grpcpair.proto.post.v1.PostGrpc;
@@ -76,7 +76,7 @@ class SecurePairTest {
   private GrpcServer startPair(String postToUserToken) throws Exception {
     GrpcServer userServer =
         UserServer.start(
-            UserServerConfig.onPort(0)
+            UserServerConfig.parse("--port=0")
                 .withServer(ServerSettings.DEFAULT.withSecurity(
                     new ServerSecurity(
                         serverTls(ca),
@@ -94,7 +94,7 @@ class SecurePairTest {
             UserChannelPolicy.DEFAULT);
     GrpcServer postServer =
         PostServer.start(
-            PostServerConfig.of(0, user.target())
+            PostServerConfig.parse("--port=0", "--user-target=" + user.target())
                 .withUser(user)
                 .withServer(ServerSettings.DEFAULT.withSecurity(
                     new ServerSecurity(

@@ -2,10 +2,9 @@ package dev.grpcpair.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.grpcpair.common.BearerTokenCredentials;
-import dev.grpcpair.common.ChannelTlsConfig;
-import dev.grpcpair.common.ReloadingTls;
-import dev.grpcpair.common.testing.Eventually;
+import dev.grpcpair.common.security.BearerTokenCredentials;
+
+import dev.grpcpair.common.security.ReloadingTls;
 import dev.grpcpair.proto.post.v1.ListPostsRequest;
 import dev.grpcpair.proto.post.v1.PostGrpc;
 import io.grpc.CallCredentials;

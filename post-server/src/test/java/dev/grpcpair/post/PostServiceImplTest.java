@@ -1,6 +1,6 @@
 package dev.grpcpair.post;
 
-import static dev.grpcpair.common.testing.GrpcAssertions.assertStatus;
+import static dev.grpcpair.testing.GrpcAssertions.assertStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;

@@ -1,11 +1,11 @@
 package dev.grpcpair.post;
 
-import static dev.grpcpair.common.testing.GrpcAssertions.assertStatus;
-import static dev.grpcpair.common.testing.GrpcAssertions.codeOf;
+import static dev.grpcpair.testing.GrpcAssertions.assertStatus;
+import static dev.grpcpair.testing.GrpcAssertions.codeOf;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.grpcpair.common.GrpcServer;
-import dev.grpcpair.common.testing.Closer;
+import dev.grpcpair.common.server.GrpcServer;
+import dev.grpcpair.testing.Closer;
 import dev.grpcpair.proto.post.v1.ListPostsByUserIdRequest;
 import dev.grpcpair.proto.post.v1.PostGrpc;
 import io.grpc.ManagedChannel;
@@ -37,7 +37,7 @@ class RetryTest {
   }
 
   private PostGrpc.PostBlockingStub postsAsking(UserChannelPolicy policy) throws Exception {
-    PostServerConfig config = PostServerConfig.of(0, "localhost:" + userServer.port());
+    PostServerConfig config = PostServerConfig.parse("--port=0", "--user-target=" + "localhost:" + userServer.port());
     GrpcServer postServer = PostServer.start(config.withUser(config.user().withChannel(policy)));
     toClose.add(postServer);
     ManagedChannel channel = PairEndToEndTest.channelTo(postServer);

@@ -1,15 +1,19 @@
 package dev.grpcpair.post;
 
-import static dev.grpcpair.common.testing.GrpcAssertions.assertStatus;
+import static org.awaitility.Awaitility.await;
+import static dev.grpcpair.testing.GrpcAssertions.assertStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
 import com.google.common.base.Strings;
-import dev.grpcpair.common.GrpcServer;
-import dev.grpcpair.common.Metrics;
-import dev.grpcpair.common.testing.CallCounter;
-import dev.grpcpair.common.testing.Closer;
-import dev.grpcpair.common.testing.Eventually;
+import dev.grpcpair.common.server.GrpcServer;
+import dev.grpcpair.common.server.ServerFlags;
+import dev.grpcpair.proto.ApiLimits;
+import dev.grpcpair.testing.Channels;
+import dev.grpcpair.testing.SeedPosts;
+import dev.grpcpair.testing.Streams;
+import dev.grpcpair.testing.CallCounter;
+import dev.grpcpair.testing.Closer;
 import dev.grpcpair.data.InMemoryPostRepository;
 import dev.grpcpair.data.InMemoryUserRepository;
 import dev.grpcpair.data.PostRepository;
@@ -44,6 +48,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The streaming methods over Netty: results, flow control, cancellation, deadlines and errors. */
 class StreamingTest {
@@ -53,39 +58,35 @@ class StreamingTest {
   /** Far above what the flow-control window holds, far below the whole stream. */
   private static final int MAX_AHEAD = 5_000;
 
-  private final Closer closer = new Closer();
+  @RegisterExtension final Closer closer = new Closer();
 
-  @AfterEach
-  void tearDown() throws Exception {
-    closer.close();
-  }
 
   private ManagedChannel channelTo(GrpcServer server) {
-    ManagedChannel channel = PairEndToEndTest.channelTo(server);
+    ManagedChannel channel = Channels.localhost(server.port());
     closer.add(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
     return channel;
   }
 
   private GrpcServer seedUserServer() throws Exception {
-    return closer.add(UserServer.start(UserServerConfig.onPort(0)));
+    return closer.add(UserServer.start(UserServerConfig.parse("--port=0")));
   }
 
   /** The seed pair, as the jars start it. */
   private ManagedChannel seedPair() throws Exception {
     GrpcServer users = seedUserServer();
-    return channelTo(closer.add(PostServer.start(PostServerConfig.of(0, "localhost:" + users.port()))));
+    return channelTo(closer.add(PostServer.start(PostServerConfig.parse("--port=0", "--user-target=" + "localhost:" + users.port()))));
   }
 
   /** A Post service over {@code posts}, asking the User service at {@code userPort}, counting what it sends. */
   private ManagedChannel postServer(PostRepository posts, int userPort, CallCounter counter) throws Exception {
-    UserClient users =
-        closer.add(UserClient.connect(PostServerConfig.of(0, "localhost:" + userPort).user(), Metrics.NONE));
+    ManagedChannel userChannel = Channels.localhost(userPort);
+    closer.add(() -> userChannel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+    UserClient users = new UserClient(userChannel, "localhost:" + userPort, Duration.ofSeconds(2));
     return channelTo(
         closer.add(
-            GrpcServer.builder("post-under-test", 0)
+            GrpcServer.builder("post-under-test", 0, ServerFlags.parse())
                 .addService(new PostServiceImpl(posts, users))
                 .intercept(counter)
-                .executor(closer.add(new ExecutorCloser()).executor)
                 .start()));
   }
 
@@ -138,30 +139,12 @@ class StreamingTest {
     assertThat(collectStatus(channel, "1", "99")).isEqualTo(Status.NOT_FOUND.withDescription("user \"99\" does not exist").toString());
     assertThat(collectStatus(channel, "1", "")).isEqualTo(
         Status.INVALID_ARGUMENT.withDescription("user_id is required (message 2)").toString());
-    String[] tooMany = new String[PostServiceImpl.MAX_COLLECTED_IDS + 1];
+    String[] tooMany = new String[ApiLimits.MAX_IDS_PER_CALL + 1];
     for (int i = 0; i < tooMany.length; i++) {
       tooMany[i] = "id-" + i;
     }
     assertThat(collectStatus(channel, tooMany)).isEqualTo(
         Status.INVALID_ARGUMENT.withDescription("at most 1000 user ids per call").toString());
-  }
-
-  @Test
-  void streamUsers_answersEachIdInOrder_thenEndsAtTheFirstUnknownOne() throws Exception {
-    ManagedChannel channel = channelTo(seedUserServer());
-    List<GetUserResponse> answers = new CopyOnWriteArrayList<>();
-    CompletableFuture<Status> done = new CompletableFuture<>();
-    StreamObserver<GetUserRequest> ids =
-        UserGrpc.newStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS).streamUsers(collecting(answers, done));
-    for (String id : List.of("1", "2", "3", "99", "4")) {
-      ids.onNext(GetUserRequest.newBuilder().setUserId(id).build());
-    }
-    ids.onCompleted();
-
-    Status status = done.get(10, TimeUnit.SECONDS);
-    assertThat(answers).extracting(answer -> answer.getUserMessage().getName()).containsExactly("Henry", "Michael", "Jessie");
-    assertThat(status.getCode()).isEqualTo(Status.Code.NOT_FOUND);
-    assertThat(status.getDescription()).isEqualTo("user \"99\" does not exist");
   }
 
   // --- flow control, cancellation, deadlines, errors --------------------------------------------
@@ -170,11 +153,11 @@ class StreamingTest {
   void streamPosts_slowReader_serverProducesOnlyAWindowAhead() throws Exception {
     CallCounter counter = new CallCounter();
     ManagedChannel channel = postServer(bigPosts(BIG_STREAM, "1"), seedUserServer().port(), counter);
-    SlowReader<PostMessage> reader = new SlowReader<>(10);
+    Streams.SlowReader<PostMessage> reader = new Streams.SlowReader<>(10);
     PostGrpc.newStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS).streamPosts(StreamPostsRequest.getDefaultInstance(), reader);
 
-    Eventually.holds(Duration.ofSeconds(10), () -> assertThat(reader.received()).isEqualTo(10));
-    Eventually.staysTrue(Duration.ofSeconds(1), () -> assertThat(counter.messagesSent()).isLessThan(MAX_AHEAD));
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(reader.received()).isEqualTo(10));
+    await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(1).plusSeconds(5)).untilAsserted(() -> assertThat(counter.messagesSent()).isLessThan(MAX_AHEAD));
 
     reader.readMore(BIG_STREAM);
     assertThat(reader.done().get(60, TimeUnit.SECONDS).isOk()).isTrue();
@@ -185,15 +168,15 @@ class StreamingTest {
   void streamPosts_cancelledMidStream_serverStops() throws Exception {
     CallCounter counter = new CallCounter();
     ManagedChannel channel = postServer(bigPosts(BIG_STREAM, "1"), seedUserServer().port(), counter);
-    SlowReader<PostMessage> reader = new SlowReader<>(10);
+    Streams.SlowReader<PostMessage> reader = new Streams.SlowReader<>(10);
     PostGrpc.newStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS).streamPosts(StreamPostsRequest.getDefaultInstance(), reader);
-    Eventually.holds(Duration.ofSeconds(10), () -> assertThat(reader.received()).isEqualTo(10));
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(reader.received()).isEqualTo(10));
 
     reader.cancel();
 
-    Eventually.holds(Duration.ofSeconds(10), () -> assertThat(counter.cancellations()).isEqualTo(1));
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(counter.cancellations()).isEqualTo(1));
     int sentAtCancel = counter.messagesSent();
-    Eventually.staysTrue(Duration.ofMillis(500), () -> assertThat(counter.messagesSent()).isEqualTo(sentAtCancel));
+    await().during(Duration.ofMillis(500)).atMost(Duration.ofMillis(500).plusSeconds(5)).untilAsserted(() -> assertThat(counter.messagesSent()).isEqualTo(sentAtCancel));
     assertThat(sentAtCancel).isLessThan(MAX_AHEAD);
   }
 
@@ -201,12 +184,12 @@ class StreamingTest {
   void streamPosts_deadlinePassesMidStream_clientGetsDeadlineExceeded_serverStops() throws Exception {
     CallCounter counter = new CallCounter();
     ManagedChannel channel = postServer(bigPosts(BIG_STREAM, "1"), seedUserServer().port(), counter);
-    SlowReader<PostMessage> reader = new SlowReader<>(10);
+    Streams.SlowReader<PostMessage> reader = new Streams.SlowReader<>(10);
 
     PostGrpc.newStub(channel).withDeadlineAfter(500, TimeUnit.MILLISECONDS).streamPosts(StreamPostsRequest.getDefaultInstance(), reader);
 
     assertThat(reader.done().get(10, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
-    Eventually.holds(Duration.ofSeconds(10), () -> assertThat(counter.cancellations()).isEqualTo(1));
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(counter.cancellations()).isEqualTo(1));
     assertThat(counter.messagesSent()).isLessThan(MAX_AHEAD);
   }
 
@@ -222,7 +205,7 @@ class StreamingTest {
     }
     dataset.addPosts(StoredPost.newBuilder().setPostId("b1").setUserId("3"));
     ManagedChannel channel = postServer(new InMemoryPostRepository(dataset.build()), userServer.port(), new CallCounter());
-    SlowReader<PostMessage> reader = new SlowReader<>(PostStream.CHUNK + 10);
+    Streams.SlowReader<PostMessage> reader = new Streams.SlowReader<>(PostStream.CHUNK + 10);
 
     PostGrpc.newStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS).streamPosts(StreamPostsRequest.getDefaultInstance(), reader);
 
@@ -252,35 +235,6 @@ class StreamingTest {
     assertThat(scripted.getUserCalls()).as("one BatchGetUsers per chunk").isEqualTo(4);
   }
 
-  @Test
-  void streamUsers_clientThatSendsButDoesNotRead_serverStopsAnsweringAhead() throws Exception {
-    // Users with 2 KiB names: the flow-control window holds a few hundred answers.
-    Dataset users = Dataset.newBuilder()
-        .addUsers(UserMessage.newBuilder().setUserId("big").setName(Strings.repeat("n", 2048)))
-        .build();
-    CallCounter counter = new CallCounter();
-    GrpcServer userServer =
-        closer.add(
-            GrpcServer.builder("users-under-test", 0)
-                .addService(new UserServiceImpl(new InMemoryUserRepository(users)))
-                .intercept(counter)
-                .start());
-    SlowReader<GetUserResponse> reader = new SlowReader<>(0);
-    StreamObserver<GetUserRequest> ids =
-        UserGrpc.newStub(channelTo(userServer)).withDeadlineAfter(60, TimeUnit.SECONDS).streamUsers(reader);
-    for (int i = 0; i < BIG_STREAM; i++) {
-      ids.onNext(GetUserRequest.newBuilder().setUserId("big").build());
-    }
-    ids.onCompleted();
-
-    Eventually.holds(Duration.ofSeconds(10), () -> assertThat(counter.messagesSent()).isPositive());
-    Eventually.staysTrue(Duration.ofSeconds(1), () -> assertThat(counter.messagesSent()).isLessThan(MAX_AHEAD));
-
-    reader.readMore(BIG_STREAM);
-    assertThat(reader.done().get(60, TimeUnit.SECONDS).isOk()).isTrue();
-    assertThat(reader.received()).isEqualTo(BIG_STREAM);
-  }
-
   // --- helpers -----------------------------------------------------------------------------------
 
   private static <T> List<T> readAll(Iterator<T> stream) {
@@ -305,89 +259,11 @@ class StreamingTest {
       throws Exception {
     CompletableFuture<Status> done = new CompletableFuture<>();
     StreamObserver<ListPostsByUserIdRequest> requests =
-        PostGrpc.newStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS).collectPosts(collecting(responses, done));
+        PostGrpc.newStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS).collectPosts(Streams.collecting(responses, done));
     for (String id : ids) {
       requests.onNext(ListPostsByUserIdRequest.newBuilder().setUserId(id).build());
     }
     requests.onCompleted();
     return done.get(10, TimeUnit.SECONDS);
-  }
-
-  private static <T> StreamObserver<T> collecting(List<T> into, CompletableFuture<Status> done) {
-    return new StreamObserver<>() {
-      @Override
-      public void onNext(T value) {
-        into.add(value);
-      }
-
-      @Override
-      public void onError(Throwable t) {
-        done.complete(Status.fromThrowable(t));
-      }
-
-      @Override
-      public void onCompleted() {
-        done.complete(Status.OK);
-      }
-    };
-  }
-
-  /** A client that reads only as many messages as it asks for (manual flow control). */
-  private static final class SlowReader<T> implements ClientResponseObserver<Object, T> {
-    private final int initial;
-    private final AtomicInteger received = new AtomicInteger();
-    private final CompletableFuture<Status> done = new CompletableFuture<>();
-    private volatile ClientCallStreamObserver<Object> call;
-
-    SlowReader(int initial) {
-      this.initial = initial;
-    }
-
-    @Override
-    public void beforeStart(ClientCallStreamObserver<Object> requestStream) {
-      call = requestStream;
-      requestStream.disableAutoRequestWithInitial(initial);
-    }
-
-    @Override
-    public void onNext(T value) {
-      received.incrementAndGet();
-    }
-
-    @Override
-    public void onError(Throwable t) {
-      done.complete(Status.fromThrowable(t));
-    }
-
-    @Override
-    public void onCompleted() {
-      done.complete(Status.OK);
-    }
-
-    int received() {
-      return received.get();
-    }
-
-    void readMore(int count) {
-      call.request(count);
-    }
-
-    void cancel() {
-      call.cancel("the test has read enough", null);
-    }
-
-    CompletableFuture<Status> done() {
-      return done;
-    }
-  }
-
-  /** A handler pool for a Post service assembled here, shut down with the test. */
-  private static final class ExecutorCloser implements AutoCloseable {
-    final ExecutorService executor = Executors.newFixedThreadPool(4);
-
-    @Override
-    public void close() {
-      executor.shutdownNow();
-    }
   }
 }

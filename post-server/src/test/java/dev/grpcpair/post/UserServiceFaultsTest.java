@@ -1,13 +1,13 @@
 package dev.grpcpair.post;
 
-import static dev.grpcpair.common.testing.GrpcAssertions.codeOf;
+import static org.awaitility.Awaitility.await;
+import static dev.grpcpair.testing.GrpcAssertions.codeOf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.common.util.concurrent.ListenableFuture;
-import dev.grpcpair.common.GrpcServer;
-import dev.grpcpair.common.ServerSettings;
-import dev.grpcpair.common.testing.Eventually;
+import dev.grpcpair.common.server.GrpcServer;
+
 import dev.grpcpair.proto.post.v1.ListPostsByUserIdRequest;
 import dev.grpcpair.proto.post.v1.ListPostsByUserIdResponse;
 import dev.grpcpair.proto.post.v1.ListPostsRequest;
@@ -89,7 +89,7 @@ class PairFaultsTest {
   @Test
   void postServerStartedBeforeUserServer_isUnavailableThenWorksOnceItIsUp() throws Exception {
     int userPort = freePort();
-    GrpcServer postServer = track(PostServer.start(PostServerConfig.of(0, "localhost:" + userPort)));
+    GrpcServer postServer = track(PostServer.start(PostServerConfig.parse("--port=0", "--user-target=" + "localhost:" + userPort)));
     PostGrpc.PostBlockingStub posts = postClient(postServer);
 
     // A 10s deadline: UNAVAILABLE rather than DEADLINE_EXCEEDED shows the failure came fast.
@@ -102,7 +102,7 @@ class PairFaultsTest {
                   .startsWith("user service at localhost:" + userPort + " is unavailable");
             });
 
-    track(UserServer.start(UserServerConfig.onPort(userPort)));
+    track(UserServer.start(UserServerConfig.parse("--port=" + userPort)));
 
     assertThat(
             Eventually.within(
@@ -123,12 +123,12 @@ class PairFaultsTest {
     ManagedChannel channel = PairEndToEndTest.channelTo(postServer);
     channels.add(channel);
 
-    Eventually.holds(RECOVERY, () -> assertThat(health(channel, "")).isEqualTo(ServingStatus.NOT_SERVING));
+    await().atMost(RECOVERY).untilAsserted(() -> assertThat(health(channel, "")).isEqualTo(ServingStatus.NOT_SERVING));
     assertThat(health(channel, "v1.post.Post")).isEqualTo(ServingStatus.NOT_SERVING);
 
-    track(UserServer.start(UserServerConfig.onPort(userPort)));
+    track(UserServer.start(UserServerConfig.parse("--port=" + userPort)));
 
-    Eventually.holds(RECOVERY, () -> assertThat(health(channel, "")).isEqualTo(ServingStatus.SERVING));
+    await().atMost(RECOVERY).untilAsserted(() -> assertThat(health(channel, "")).isEqualTo(ServingStatus.SERVING));
     assertThat(health(channel, "v1.post.Post")).isEqualTo(ServingStatus.SERVING);
   }
 
@@ -153,18 +153,18 @@ class PairFaultsTest {
 
     // NOT_SERVING: connecting to the User server has been failing for a while, and the call,
     // which would have failed with UNAVAILABLE by now without wait-for-ready, is still waiting.
-    Eventually.holds(RECOVERY, () -> assertThat(health(channel, "")).isEqualTo(ServingStatus.NOT_SERVING));
+    await().atMost(RECOVERY).untilAsserted(() -> assertThat(health(channel, "")).isEqualTo(ServingStatus.NOT_SERVING));
     assertThat(call.isDone()).as("still waiting for a User server").isFalse();
 
-    track(UserServer.start(UserServerConfig.onPort(userPort)));
+    track(UserServer.start(UserServerConfig.parse("--port=" + userPort)));
 
     assertThat(call.get(60, TimeUnit.SECONDS).getPostMessagesCount()).isEqualTo(8);
   }
 
   @Test
   void dnsTarget_works() throws Exception {
-    GrpcServer userServer = track(UserServer.start(UserServerConfig.onPort(0)));
-    GrpcServer postServer = track(PostServer.start(PostServerConfig.of(0, "dns:///localhost:" + userServer.port())));
+    GrpcServer userServer = track(UserServer.start(UserServerConfig.parse("--port=0")));
+    GrpcServer postServer = track(PostServer.start(PostServerConfig.parse("--port=0", "--user-target=" + "dns:///localhost:" + userServer.port())));
 
     assertThat(postClient(postServer).withDeadlineAfter(10, TimeUnit.SECONDS).listPosts(ALL).getPostMessagesCount())
         .isEqualTo(8);
@@ -172,9 +172,9 @@ class PairFaultsTest {
 
   @Test
   void userServerStoppedMidRun_isUnavailableThenRecoversAfterRestart() throws Exception {
-    GrpcServer userServer = UserServer.start(UserServerConfig.onPort(0));
+    GrpcServer userServer = UserServer.start(UserServerConfig.parse("--port=0"));
     int userPort = userServer.port();
-    GrpcServer postServer = track(PostServer.start(PostServerConfig.of(0, "localhost:" + userPort)));
+    GrpcServer postServer = track(PostServer.start(PostServerConfig.parse("--port=0", "--user-target=" + "localhost:" + userPort)));
     PostGrpc.PostBlockingStub posts = postClient(postServer);
     assertThat(posts.withDeadlineAfter(10, TimeUnit.SECONDS).listPosts(ALL).getPostMessagesCount())
         .isEqualTo(8);
@@ -184,7 +184,7 @@ class PairFaultsTest {
     assertThat(codeOf(() -> posts.withDeadlineAfter(10, TimeUnit.SECONDS).listPosts(ALL)))
         .isEqualTo(Status.Code.UNAVAILABLE);
 
-    track(UserServer.start(UserServerConfig.onPort(userPort)));
+    track(UserServer.start(UserServerConfig.parse("--port=" + userPort)));
 
     assertThat(
             Eventually.within(
@@ -197,7 +197,7 @@ class PairFaultsTest {
   void callerDeadlineShorterThanSlowUserServer_isDeadlineExceeded() throws Exception {
     GrpcServer slowUsers = track(GrpcServer.builder("slow-users", 0).addService(scriptedUsers).start());
     GrpcServer postServer =
-        track(PostServer.start(PostServerConfig.of(0, "localhost:" + slowUsers.port())));
+        track(PostServer.start(PostServerConfig.parse("--port=0", "--user-target=" + "localhost:" + slowUsers.port())));
     scriptedUsers.hold();
 
     assertThat(codeOf(() -> postClient(postServer).withDeadlineAfter(300, TimeUnit.MILLISECONDS).listPosts(ALL)))
@@ -209,7 +209,7 @@ class PairFaultsTest {
     GrpcServer slowUsers = track(GrpcServer.builder("slow-users", 0).addService(scriptedUsers).start());
     String target = "localhost:" + slowUsers.port();
     GrpcServer postServer =
-        track(PostServer.start(PostServerConfig.of(0, target).withUserDeadline(Duration.ofMillis(300))));
+        track(PostServer.start(PostServerConfig.parse("--port=0", "--user-target=" + target).withUserDeadline(Duration.ofMillis(300))));
     scriptedUsers.hold();
 
     assertThatThrownBy(() -> postClient(postServer).listPosts(ALL))
@@ -227,7 +227,7 @@ class PairFaultsTest {
     GrpcServer slowUsers = track(GrpcServer.builder("slow-users", 0).addService(scriptedUsers).start());
     GrpcServer postServer =
         PostServer.start(
-            PostServerConfig.of(0, "localhost:" + slowUsers.port())
+            PostServerConfig.parse("--port=0", "--user-target=" + "localhost:" + slowUsers.port())
                 .withServer(ServerSettings.DEFAULT.withShutdownGrace(Duration.ofSeconds(20))));
     ManagedChannel channel = PairEndToEndTest.channelTo(postServer);
     channels.add(channel);
@@ -236,7 +236,7 @@ class PairFaultsTest {
         PostGrpc.newFutureStub(channel)
             .withDeadlineAfter(30, TimeUnit.SECONDS)
             .listPostsByUserId(ListPostsByUserIdRequest.newBuilder().setUserId("1").build());
-    Eventually.holds(Duration.ofSeconds(10), () -> assertThat(scriptedUsers.getUserCalls()).isEqualTo(1));
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(scriptedUsers.getUserCalls()).isEqualTo(1));
 
     CompletableFuture<Void> stopping =
         CompletableFuture.runAsync(
@@ -248,7 +248,7 @@ class PairFaultsTest {
               }
             });
     // Draining: new connections are refused while the call in flight is still held.
-    Eventually.holds(Duration.ofSeconds(10), () -> assertRefusesNewConnections(postServer));
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertRefusesNewConnections(postServer));
     assertThat(inFlight.isDone()).isFalse();
     scriptedUsers.release();
 

@@ -2,14 +2,13 @@ package dev.grpcpair.user;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.grpcpair.common.GrpcServer;
-import dev.grpcpair.common.ServerSettings;
-import dev.grpcpair.data.DatasetSource;
-import dev.grpcpair.common.testing.Reflection;
+import dev.grpcpair.common.server.GrpcServer;
+
+import dev.grpcpair.testing.Channels;
+import dev.grpcpair.testing.Closer;
+import dev.grpcpair.testing.Reflection;
 import dev.grpcpair.proto.user.v1.GetUserRequest;
 import dev.grpcpair.proto.user.v1.UserGrpc;
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
@@ -18,8 +17,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The User server as the jar starts it, over Netty on an ephemeral port. */
@@ -28,22 +27,17 @@ class UserServerTest {
   private GrpcServer server;
   private ManagedChannel channel;
 
-  @AfterEach
-  void tearDown() throws InterruptedException {
-    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    server.stop();
-  }
+  @RegisterExtension final Closer closer = new Closer();
 
   private void start(UserServerConfig config) throws IOException {
-    server = UserServer.start(config);
-    channel =
-        Grpc.newChannelBuilder("localhost:" + server.port(), InsecureChannelCredentials.create())
-            .build();
+    server = closer.add(UserServer.start(config));
+    channel = Channels.localhost(server.port());
+    closer.add(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
   }
 
   @Test
   void start_servesUsersHealthAndReflection() throws Exception {
-    start(UserServerConfig.onPort(0));
+    start(UserServerConfig.parse("--port=0"));
 
     assertThat(
             UserGrpc.newBlockingStub(channel)
@@ -68,7 +62,7 @@ class UserServerTest {
     Path file = dir.resolve("users.json");
     Files.writeString(file, "{\"users\":[{\"user_id\":\"42\",\"name\":\"Ada\",\"age\":36}]}");
 
-    start(new UserServerConfig(0, DatasetSource.file(file), ServerSettings.DEFAULT));
+    start(UserServerConfig.parse("--port=0", "--dataset=" + file));
 
     assertThat(
             UserGrpc.newBlockingStub(channel)

@@ -1,6 +1,6 @@
 package dev.grpcpair.user;
 
-import static dev.grpcpair.common.testing.GrpcAssertions.assertStatus;
+import static dev.grpcpair.testing.GrpcAssertions.assertStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.grpcpair.data.Datasets;
@@ -12,6 +12,8 @@ import dev.grpcpair.proto.user.v1.UserMessage;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.Status;
+import dev.grpcpair.common.server.RecoveryInterceptor;
+import io.grpc.ServerInterceptors;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import java.io.IOException;
@@ -34,7 +36,11 @@ class UserServiceImplTest {
     server =
         InProcessServerBuilder.forName(name)
             .directExecutor()
-            .addService(new UserServiceImpl(new InMemoryUserRepository(Datasets.seed())))
+            // As GrpcServer serves it: handlers throw statuses, RecoveryInterceptor answers them.
+            .addService(
+                ServerInterceptors.intercept(
+                    new UserServiceImpl(new InMemoryUserRepository(Datasets.seed())),
+                    new RecoveryInterceptor()))
             .build()
             .start();
     channel = InProcessChannelBuilder.forName(name).directExecutor().build();
