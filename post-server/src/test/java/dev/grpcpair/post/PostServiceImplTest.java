@@ -18,6 +18,9 @@ import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import dev.grpcpair.common.server.RecoveryInterceptor;
+import io.grpc.ServerInterceptors;
+import dev.grpcpair.testing.SeedPosts;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import java.io.IOException;
@@ -50,7 +53,10 @@ class PostServiceImplTest {
     String postName = InProcessServerBuilder.generateName();
     Server postServer =
         InProcessServerBuilder.forName(postName)
-            .addService(new PostServiceImpl(posts, users))
+            // As GrpcServer serves it: handlers throw statuses, RecoveryInterceptor answers them.
+            .addService(
+                ServerInterceptors.intercept(
+                    new PostServiceImpl(posts, users), new RecoveryInterceptor()))
             .build()
             .start();
     ManagedChannel postChannel = InProcessChannelBuilder.forName(postName).build();

@@ -5,6 +5,10 @@ import static dev.grpcpair.testing.GrpcAssertions.codeOf;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.grpcpair.common.server.GrpcServer;
+import dev.grpcpair.common.server.ServerFlags;
+import dev.grpcpair.testing.Channels;
+import java.util.ArrayList;
+import java.util.List;
 import dev.grpcpair.testing.Closer;
 import dev.grpcpair.proto.post.v1.ListPostsByUserIdRequest;
 import dev.grpcpair.proto.post.v1.PostGrpc;
@@ -13,34 +17,31 @@ import io.grpc.Status;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The UserClient's retry policy (from its service config) against a scripted User server, over Netty. */
 class RetryTest {
 
   private final ScriptedUserService scriptedUsers = new ScriptedUserService();
-  private final Closer toClose = new Closer();
+  @RegisterExtension final Closer toClose = new Closer();
   private GrpcServer userServer;
 
   @BeforeEach
   void startScriptedUsers() throws Exception {
-    userServer = GrpcServer.builder("scripted-users", 0).addService(scriptedUsers).start();
+    userServer = GrpcServer.builder("scripted-users", 0, ServerFlags.parse()).addService(scriptedUsers).start();
     toClose.add(userServer);
   }
 
-  @AfterEach
-  void tearDown() throws Exception {
-    toClose.close();
-  }
 
-  private PostGrpc.PostBlockingStub postsAsking(UserChannelPolicy policy) throws Exception {
-    PostServerConfig config = PostServerConfig.parse("--port=0", "--user-target=" + "localhost:" + userServer.port());
-    GrpcServer postServer = PostServer.start(config.withUser(config.user().withChannel(policy)));
+  private PostGrpc.PostBlockingStub postsAsking(String... flags) throws Exception {
+    List<String> args = new ArrayList<>(List.of(flags));
+    args.addAll(List.of("--port=0", "--user-target=localhost:" + userServer.port()));
+    GrpcServer postServer = PostServer.start(PostServerConfig.parse(args.toArray(String[]::new)));
     toClose.add(postServer);
-    ManagedChannel channel = PairEndToEndTest.channelTo(postServer);
+    ManagedChannel channel = Channels.localhost(postServer.port());
     toClose.add(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
     return PostGrpc.newBlockingStub(channel);
   }
@@ -51,7 +52,7 @@ class RetryTest {
 
   @Test
   void unavailableOnce_isRetriedAndThePostCallSucceeds() throws Exception {
-    PostGrpc.PostBlockingStub posts = postsAsking(UserChannelPolicy.DEFAULT);
+    PostGrpc.PostBlockingStub posts = postsAsking();
     scriptedUsers.failNext(1, Status.UNAVAILABLE.withDescription("replica restarting"));
 
     assertThat(posts.withDeadlineAfter(10, TimeUnit.SECONDS).listPostsByUserId(user("1")).getPostMessagesCount())
@@ -61,7 +62,7 @@ class RetryTest {
 
   @Test
   void notFound_isNotRetried() throws Exception {
-    PostGrpc.PostBlockingStub posts = postsAsking(UserChannelPolicy.DEFAULT);
+    PostGrpc.PostBlockingStub posts = postsAsking();
 
     assertStatus(
         () -> posts.withDeadlineAfter(10, TimeUnit.SECONDS).listPostsByUserId(user("99")),
@@ -72,7 +73,7 @@ class RetryTest {
 
   @Test
   void unavailableEveryTime_givesUpAfterMaxAttempts() throws Exception {
-    PostGrpc.PostBlockingStub posts = postsAsking(UserChannelPolicy.DEFAULT);
+    PostGrpc.PostBlockingStub posts = postsAsking();
     scriptedUsers.failWith(Status.UNAVAILABLE.withDescription("replica down"));
 
     assertThat(codeOf(() -> posts.withDeadlineAfter(10, TimeUnit.SECONDS).listPostsByUserId(user("1"))))
@@ -90,7 +91,7 @@ class RetryTest {
                 + "\"methodConfig\":[{\"name\":[{\"service\":\"v1.user.User\"}],"
                 + "\"retryPolicy\":{\"maxAttempts\":5,\"initialBackoff\":\"20s\",\"maxBackoff\":\"20s\","
                 + "\"backoffMultiplier\":1,\"retryableStatusCodes\":[\"UNAVAILABLE\"]}}]}");
-    PostGrpc.PostBlockingStub posts = postsAsking(UserChannelPolicy.DEFAULT.withServiceConfig(config));
+    PostGrpc.PostBlockingStub posts = postsAsking("--user-service-config=" + config);
     scriptedUsers.failWith(Status.UNAVAILABLE.withDescription("replica down"));
 
     long start = System.nanoTime();

@@ -107,7 +107,16 @@ final class ScriptedUserService extends UserGrpc.UserImplBase {
         return;
       }
     }
-    answer.run();
+    answerOrFail(answer, responseObserver);
+  }
+
+  /** The real service throws a bad request's status; a server's RecoveryInterceptor would send it. */
+  private static void answerOrFail(Runnable answer, StreamObserver<?> responseObserver) {
+    try {
+      answer.run();
+    } catch (StatusRuntimeException e) {
+      responseObserver.onError(e);
+    }
   }
 
   private void answerUnlessCancelled(Runnable answer) {

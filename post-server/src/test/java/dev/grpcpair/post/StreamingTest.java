@@ -46,7 +46,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -197,7 +196,7 @@ class StreamingTest {
   void streamPosts_userServiceFailsMidStream_endsWithItsStatusAfterThePostsBefore() throws Exception {
     ScriptedUserService scripted = new ScriptedUserService();
     scripted.failFor("3", Status.UNAVAILABLE.withDescription("replica down"));
-    GrpcServer userServer = closer.add(GrpcServer.builder("scripted-users", 0).addService(scripted).start());
+    GrpcServer userServer = closer.add(GrpcServer.builder("scripted-users", 0, ServerFlags.parse()).addService(scripted).start());
     // A first chunk of posts whose author is found, then one whose author look-up fails.
     Dataset.Builder dataset = Dataset.newBuilder();
     for (int i = 1; i <= PostStream.CHUNK; i++) {
@@ -218,7 +217,7 @@ class StreamingTest {
   @Test
   void streamPosts_looksAuthorsUpAChunkAtATime() throws Exception {
     ScriptedUserService scripted = new ScriptedUserService();
-    GrpcServer userServer = closer.add(GrpcServer.builder("scripted-users", 0).addService(scripted).start());
+    GrpcServer userServer = closer.add(GrpcServer.builder("scripted-users", 0, ServerFlags.parse()).addService(scripted).start());
     Dataset.Builder dataset = Dataset.newBuilder();
     for (int i = 1; i <= 4 * PostStream.CHUNK; i++) {
       // Every post a different owner; "1" (Henry) now and then, the others unknown to the User service.

@@ -11,11 +11,15 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class UserServiceConfigTest {
+class UserChannelTest {
+
+  private static UserChannelFlags flags(String... args) {
+    return PostServerConfig.parse(args).user;
+  }
 
   @Test
   void embedded_roundRobinWithHealthCheckingAndRetries() {
-    Map<String, ?> config = UserServiceConfig.load(UserChannelPolicy.DEFAULT);
+    Map<String, ?> config = UserChannel.serviceConfig(flags());
 
     assertThat(config.get("loadBalancingConfig")).isEqualTo(List.of(Map.of("round_robin", Map.of())));
     assertThat(config.get("healthCheckConfig")).isEqualTo(Map.of("serviceName", "v1.user.User"));
@@ -24,13 +28,13 @@ class UserServiceConfigTest {
 
   @Test
   void lbPolicyFlag_overridesTheFile() {
-    assertThat(UserServiceConfig.load(UserChannelPolicy.DEFAULT.withLbPolicy("pick_first")).get("loadBalancingConfig"))
+    assertThat(UserChannel.serviceConfig(flags("--user-lb-policy=pick_first")).get("loadBalancingConfig"))
         .isEqualTo(List.of(Map.of("pick_first", Map.of())));
   }
 
   @Test
   void unknownLbPolicy_namesTheKnownOnes() {
-    assertThatThrownBy(() -> UserServiceConfig.load(UserChannelPolicy.DEFAULT.withLbPolicy("random")))
+    assertThatThrownBy(() -> UserChannel.serviceConfig(flags("--user-lb-policy=random")))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("'random'")
         .hasMessageContaining("pick_first, round_robin");
@@ -40,9 +44,9 @@ class UserServiceConfigTest {
   void badOrMissingFile_saysWhich(@TempDir Path dir) throws IOException {
     Path broken = Files.writeString(dir.resolve("broken.json"), "{\"loadBalancingConfig\": [");
 
-    assertThatThrownBy(() -> UserServiceConfig.load(UserChannelPolicy.DEFAULT.withServiceConfig(broken)))
+    assertThatThrownBy(() -> UserChannel.serviceConfig(flags("--user-service-config=" + broken)))
         .hasMessageContaining("broken.json is not valid JSON");
-    assertThatThrownBy(() -> UserServiceConfig.load(UserChannelPolicy.DEFAULT.withServiceConfig(dir.resolve("none.json"))))
+    assertThatThrownBy(() -> UserChannel.serviceConfig(flags("--user-service-config=" + dir.resolve("none.json"))))
         .hasMessageContaining("does not exist");
   }
 }

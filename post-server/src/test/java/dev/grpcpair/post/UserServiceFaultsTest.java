@@ -7,6 +7,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.common.util.concurrent.ListenableFuture;
 import dev.grpcpair.common.server.GrpcServer;
+import dev.grpcpair.common.server.ServerFlags;
+import dev.grpcpair.testing.Channels;
+import dev.grpcpair.testing.FreezableTcpProxy;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
 
 import dev.grpcpair.proto.post.v1.ListPostsByUserIdRequest;
 import dev.grpcpair.proto.post.v1.ListPostsByUserIdResponse;
@@ -22,7 +27,6 @@ import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,22 +36,26 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** The pair over Netty when the User server is missing, goes away, or is slow; and stopping. */
-class PairFaultsTest {
+class UserServiceFaultsTest {
 
   private static final Duration RECOVERY = Duration.ofSeconds(30);
 
   private final List<GrpcServer> servers = new ArrayList<>();
   private final List<ManagedChannel> channels = new ArrayList<>();
+  private final List<FreezableTcpProxy> proxies = new ArrayList<>();
   private final ScriptedUserService scriptedUsers = new ScriptedUserService();
 
   @AfterEach
-  void tearDown() throws InterruptedException {
+  void tearDown() throws Exception {
     scriptedUsers.release();
     for (ManagedChannel channel : channels) {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
     for (GrpcServer server : servers) {
       server.stop();
+    }
+    for (FreezableTcpProxy proxy : proxies) {
+      proxy.close();
     }
   }
 
@@ -57,20 +65,28 @@ class PairFaultsTest {
   }
 
   private PostGrpc.PostBlockingStub postClient(GrpcServer postServer) {
-    ManagedChannel channel = PairEndToEndTest.channelTo(postServer);
+    ManagedChannel channel = Channels.localhost(postServer.port());
     channels.add(channel);
     return PostGrpc.newBlockingStub(channel);
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
+  /** A port for a User server that is not up yet: a proxy the test holds, forwarding nowhere. */
+  private FreezableTcpProxy userServerNotYetUp() throws IOException {
+    FreezableTcpProxy proxy = new FreezableTcpProxy(0);
+    proxies.add(proxy);
+    return proxy;
+  }
+
+  /** Calls {@code call} until it succeeds (within {@code timeout}), and returns what it returned. */
+  private static <T> T eventually(Duration timeout, Callable<T> call) {
+    AtomicReference<T> result = new AtomicReference<>();
+    await().atMost(timeout).ignoreExceptions().untilAsserted(() -> result.set(call.call()));
+    return result.get();
   }
 
 
   private static void assertRefusesNewConnections(GrpcServer server) throws InterruptedException {
-    ManagedChannel fresh = PairEndToEndTest.channelTo(server);
+    ManagedChannel fresh = Channels.localhost(server.port());
     try {
       assertThat(
               codeOf(
@@ -88,8 +104,10 @@ class PairFaultsTest {
 
   @Test
   void postServerStartedBeforeUserServer_isUnavailableThenWorksOnceItIsUp() throws Exception {
-    int userPort = freePort();
-    GrpcServer postServer = track(PostServer.start(PostServerConfig.parse("--port=0", "--user-target=" + "localhost:" + userPort)));
+    FreezableTcpProxy users = userServerNotYetUp();
+    int userPort = users.port();
+    GrpcServer postServer =
+        track(PostServer.start(PostServerConfig.parse("--port=0", "--user-target=localhost:" + userPort)));
     PostGrpc.PostBlockingStub posts = postClient(postServer);
 
     // A 10s deadline: UNAVAILABLE rather than DEADLINE_EXCEEDED shows the failure came fast.
@@ -102,31 +120,30 @@ class PairFaultsTest {
                   .startsWith("user service at localhost:" + userPort + " is unavailable");
             });
 
-    track(UserServer.start(UserServerConfig.parse("--port=" + userPort)));
+    users.forwardTo(track(UserServer.start(UserServerConfig.parse("--port=0"))).port());
 
-    assertThat(
-            Eventually.within(
-                RECOVERY, () -> posts.withDeadlineAfter(5, TimeUnit.SECONDS).listPosts(ALL)))
+    assertThat(eventually(RECOVERY, () -> posts.withDeadlineAfter(5, TimeUnit.SECONDS).listPosts(ALL)))
         .extracting(response -> response.getPostMessagesCount())
         .isEqualTo(8);
   }
 
   @Test
   void postHealth_isNotServingWithoutAUserReplica_andServingOnceOneIsUp() throws Exception {
-    int userPort = freePort();
-    PostServerConfig config = PostServerConfig.of(0, "localhost:" + userPort);
+    FreezableTcpProxy users = userServerNotYetUp();
     GrpcServer postServer =
         track(
             PostServer.start(
-                config.withUser(
-                    config.user().withChannel(UserChannelPolicy.DEFAULT.withUnavailableGrace(Duration.ofMillis(300))))));
-    ManagedChannel channel = PairEndToEndTest.channelTo(postServer);
+                PostServerConfig.parse(
+                    "--port=0",
+                    "--user-target=localhost:" + users.port(),
+                    "--user-unavailable-grace=300ms")));
+    ManagedChannel channel = Channels.localhost(postServer.port());
     channels.add(channel);
 
     await().atMost(RECOVERY).untilAsserted(() -> assertThat(health(channel, "")).isEqualTo(ServingStatus.NOT_SERVING));
     assertThat(health(channel, "v1.post.Post")).isEqualTo(ServingStatus.NOT_SERVING);
 
-    track(UserServer.start(UserServerConfig.parse("--port=" + userPort)));
+    users.forwardTo(track(UserServer.start(UserServerConfig.parse("--port=0"))).port());
 
     await().atMost(RECOVERY).untilAsserted(() -> assertThat(health(channel, "")).isEqualTo(ServingStatus.SERVING));
     assertThat(health(channel, "v1.post.Post")).isEqualTo(ServingStatus.SERVING);
@@ -141,12 +158,16 @@ class PairFaultsTest {
 
   @Test
   void waitForReady_callWaitsForTheUserServerInsteadOfFailing() throws Exception {
-    int userPort = freePort();
-    PostServerConfig config = PostServerConfig.of(0, "localhost:" + userPort);
-    UserChannelPolicy waiting =
-        new UserChannelPolicy(null, null, true, Duration.ofSeconds(30), Duration.ofSeconds(10), false, Duration.ofMillis(300));
-    GrpcServer postServer = track(PostServer.start(config.withUser(config.user().withChannel(waiting))));
-    ManagedChannel channel = PairEndToEndTest.channelTo(postServer);
+    FreezableTcpProxy users = userServerNotYetUp();
+    GrpcServer postServer =
+        track(
+            PostServer.start(
+                PostServerConfig.parse(
+                    "--port=0",
+                    "--user-target=localhost:" + users.port(),
+                    "--user-wait-for-ready",
+                    "--user-unavailable-grace=300ms")));
+    ManagedChannel channel = Channels.localhost(postServer.port());
     channels.add(channel);
     ListenableFuture<ListPostsResponse> call =
         PostGrpc.newFutureStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS).listPosts(ALL);
@@ -156,7 +177,7 @@ class PairFaultsTest {
     await().atMost(RECOVERY).untilAsserted(() -> assertThat(health(channel, "")).isEqualTo(ServingStatus.NOT_SERVING));
     assertThat(call.isDone()).as("still waiting for a User server").isFalse();
 
-    track(UserServer.start(UserServerConfig.parse("--port=" + userPort)));
+    users.forwardTo(track(UserServer.start(UserServerConfig.parse("--port=0"))).port());
 
     assertThat(call.get(60, TimeUnit.SECONDS).getPostMessagesCount()).isEqualTo(8);
   }
@@ -187,15 +208,14 @@ class PairFaultsTest {
     track(UserServer.start(UserServerConfig.parse("--port=" + userPort)));
 
     assertThat(
-            Eventually.within(
-                    RECOVERY, () -> posts.withDeadlineAfter(5, TimeUnit.SECONDS).listPosts(ALL))
+            eventually(RECOVERY, () -> posts.withDeadlineAfter(5, TimeUnit.SECONDS).listPosts(ALL))
                 .getPostMessagesCount())
         .isEqualTo(8);
   }
 
   @Test
   void callerDeadlineShorterThanSlowUserServer_isDeadlineExceeded() throws Exception {
-    GrpcServer slowUsers = track(GrpcServer.builder("slow-users", 0).addService(scriptedUsers).start());
+    GrpcServer slowUsers = track(GrpcServer.builder("slow-users", 0, ServerFlags.parse()).addService(scriptedUsers).start());
     GrpcServer postServer =
         track(PostServer.start(PostServerConfig.parse("--port=0", "--user-target=" + "localhost:" + slowUsers.port())));
     scriptedUsers.hold();
@@ -206,10 +226,10 @@ class PairFaultsTest {
 
   @Test
   void callWithoutDeadline_getsTheConfiguredUserDeadline() throws Exception {
-    GrpcServer slowUsers = track(GrpcServer.builder("slow-users", 0).addService(scriptedUsers).start());
+    GrpcServer slowUsers = track(GrpcServer.builder("slow-users", 0, ServerFlags.parse()).addService(scriptedUsers).start());
     String target = "localhost:" + slowUsers.port();
     GrpcServer postServer =
-        track(PostServer.start(PostServerConfig.parse("--port=0", "--user-target=" + target).withUserDeadline(Duration.ofMillis(300))));
+        track(PostServer.start(PostServerConfig.parse("--port=0", "--user-target=" + target, "--user-deadline=300ms")));
     scriptedUsers.hold();
 
     assertThatThrownBy(() -> postClient(postServer).listPosts(ALL))
@@ -224,12 +244,14 @@ class PairFaultsTest {
 
   @Test
   void stop_letsACallInFlightFinish() throws Exception {
-    GrpcServer slowUsers = track(GrpcServer.builder("slow-users", 0).addService(scriptedUsers).start());
+    GrpcServer slowUsers = track(GrpcServer.builder("slow-users", 0, ServerFlags.parse()).addService(scriptedUsers).start());
     GrpcServer postServer =
         PostServer.start(
-            PostServerConfig.parse("--port=0", "--user-target=" + "localhost:" + slowUsers.port())
-                .withServer(ServerSettings.DEFAULT.withShutdownGrace(Duration.ofSeconds(20))));
-    ManagedChannel channel = PairEndToEndTest.channelTo(postServer);
+            PostServerConfig.parse(
+                "--port=0",
+                "--user-target=localhost:" + slowUsers.port(),
+                "--shutdown-grace=20s"));
+    ManagedChannel channel = Channels.localhost(postServer.port());
     channels.add(channel);
     scriptedUsers.hold();
     ListenableFuture<ListPostsByUserIdResponse> inFlight =
