@@ -1,5 +1,7 @@
 package dev.grpcpair.e2e;
 
+import dev.grpcpair.post.PostServerConfig;
+import dev.grpcpair.post.PostServer;
 import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -8,6 +10,8 @@ import dev.grpcpair.common.server.GrpcServer;
 import dev.grpcpair.testing.Closer;
 import dev.grpcpair.testing.HealthWatch;
 import dev.grpcpair.proto.post.v1.PostGrpc;
+import dev.grpcpair.testing.Channels;
+import dev.grpcpair.testing.FreezableTcpProxy;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
@@ -17,8 +21,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Keepalive on both sides, over Netty. grpc-java pings at most every 10s, so these take a while. */
 class KeepaliveTest {
@@ -26,30 +30,27 @@ class KeepaliveTest {
   private static final Duration KEEPALIVE = Duration.ofSeconds(10);
   private static final Duration KEEPALIVE_TIMEOUT = Duration.ofSeconds(1);
 
-  private final Closer toClose = new Closer();
+  @RegisterExtension final Closer toClose = new Closer();
 
-  @AfterEach
-  void tearDown() throws Exception {
-    toClose.close();
-  }
 
   @Test
   void userReplicaThatStopsAnswering_isDetectedAndThePostCallFailsOver() throws Exception {
     // Replicas permit the UserClient's 10s pings.
-    ConnectionPolicy permissive = ConnectionPolicy.DEFAULT.withPermitKeepAlive(Duration.ofSeconds(5), false);
-    GrpcServer silent = Replicas.startUser("user-silent", 0, permissive);
-    GrpcServer healthy = Replicas.startUser("user-healthy", 0, permissive);
+    GrpcServer silent = Replicas.startUser("user-silent", 0, "--permit-keepalive-time=5s");
+    GrpcServer healthy = Replicas.startUser("user-healthy", 0, "--permit-keepalive-time=5s");
     toClose.add(silent);
     toClose.add(healthy);
     FreezableTcpProxy proxy = new FreezableTcpProxy(silent.port());
     toClose.add(proxy);
-    PostServerConfig config = PostServerConfig.parse("--port=0", "--user-target=" + Replicas.staticTarget(List.of(proxy.port(), healthy.port())));
     GrpcServer postServer =
         PostServer.start(
-            config.withUser(
-                config.user().withChannel(UserChannelPolicy.DEFAULT.withKeepAlive(KEEPALIVE, KEEPALIVE_TIMEOUT, false))));
+            PostServerConfig.parse(
+                "--port=0",
+                "--user-target=" + Replicas.staticTarget(List.of(proxy.port(), healthy.port())),
+                "--user-keepalive-time=" + KEEPALIVE.toMillis() + "ms",
+                "--user-keepalive-timeout=" + KEEPALIVE_TIMEOUT.toMillis() + "ms"));
     toClose.add(postServer);
-    ManagedChannel channel = PairEndToEndTest.channelTo(postServer);
+    ManagedChannel channel = Channels.localhost(postServer.port());
     toClose.add(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
     PostGrpc.PostBlockingStub posts = PostGrpc.newBlockingStub(channel);
     await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
@@ -75,7 +76,7 @@ class KeepaliveTest {
   void clientPingingFasterThanPermitted_getsGoawayTooManyPings() throws Exception {
     // The server permits a ping every 5 minutes; the client pings every 10s.
     GrpcServer server =
-        Replicas.startUser("strict", 0, ConnectionPolicy.DEFAULT.withPermitKeepAlive(Duration.ofMinutes(5), false));
+        Replicas.startUser("strict", 0, "--permit-keepalive-time=5m");
     toClose.add(server);
     ManagedChannel channel =
         Grpc.newChannelBuilder("localhost:" + server.port(), InsecureChannelCredentials.create())

@@ -1,5 +1,7 @@
 package dev.grpcpair.e2e;
 
+import dev.grpcpair.post.PostServerConfig;
+import dev.grpcpair.post.PostServer;
 import static org.awaitility.Awaitility.await;
 import static dev.grpcpair.testing.GrpcAssertions.assertStatus;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -8,6 +10,8 @@ import dev.grpcpair.common.server.GrpcServer;
 import dev.grpcpair.proto.post.v1.ListPostsByUserIdRequest;
 import dev.grpcpair.proto.post.v1.ListPostsRequest;
 import dev.grpcpair.proto.post.v1.PostGrpc;
+import dev.grpcpair.testing.Channels;
+import dev.grpcpair.testing.SeedPosts;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -44,7 +48,7 @@ class LoadBalancingTest {
       users.add(Replicas.startUser(name, 0));
     }
     postServer = PostServer.start(PostServerConfig.parse("--port=0", "--user-target=" + Replicas.staticTarget(Replicas.ports(users))));
-    channel = PairEndToEndTest.channelTo(postServer);
+    channel = Channels.localhost(postServer.port());
     posts = PostGrpc.newBlockingStub(channel);
     // Until every replica is connected, round_robin only has the ones that are.
     await().atMost(SETTLE).untilAsserted(() -> assertThat(servedByIn(30)).containsOnlyKeys("user-a", "user-b", "user-c"));
@@ -77,10 +81,14 @@ class LoadBalancingTest {
 
   @Test
   void pickFirst_sendsEveryCallToOneReplica() throws Exception {
-    PostServerConfig config = PostServerConfig.parse("--port=0", "--user-target=" + Replicas.staticTarget(Replicas.ports(users)));
+
     GrpcServer pickFirst =
-        PostServer.start(config.withUser(config.user().withChannel(UserChannelPolicy.DEFAULT.withLbPolicy("pick_first"))));
-    ManagedChannel pickFirstChannel = PairEndToEndTest.channelTo(pickFirst);
+        PostServer.start(
+            PostServerConfig.parse(
+                "--port=0",
+                "--user-target=" + Replicas.staticTarget(Replicas.ports(users)),
+                "--user-lb-policy=pick_first"));
+    ManagedChannel pickFirstChannel = Channels.localhost(pickFirst.port());
     try {
       PostGrpc.PostBlockingStub stub = PostGrpc.newBlockingStub(pickFirstChannel);
       Map<String, Integer> counts = new ConcurrentHashMap<>();

@@ -1,5 +1,7 @@
 package dev.grpcpair.e2e;
 
+import dev.grpcpair.post.PostServerConfig;
+import dev.grpcpair.post.PostServer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -13,11 +15,13 @@ import dev.grpcpair.proto.post.v1.ListPostsRequest;
 import dev.grpcpair.proto.post.v1.PostGrpc;
 import dev.grpcpair.user.UserServer;
 import dev.grpcpair.user.UserServerConfig;
+import dev.grpcpair.testing.Channels;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.MetadataUtils;
-import java.net.ServerSocket;
+import java.util.ArrayList;
+import java.util.List;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -26,7 +30,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -36,11 +39,18 @@ class ObservabilityTest {
   @RegisterExtension final Closer closer = new Closer();
 
 
-  private PostGrpc.PostBlockingStub startPair(ServerSettings userSettings, ServerSettings postSettings) throws Exception {
-    GrpcServer userServer = closer.add(UserServer.start(UserServerConfig.parse("--port=0").withServer(userSettings)));
-    GrpcServer postServer =
-        closer.add(PostServer.start(PostServerConfig.parse("--port=0", "--user-target=" + "localhost:" + userServer.port()).withServer(postSettings)));
-    ManagedChannel channel = PairEndToEndTest.channelTo(postServer);
+  private GrpcServer userServer;
+  private GrpcServer postServer;
+
+  /** The pair; both servers get {@code flags} too. */
+  private PostGrpc.PostBlockingStub startPair(String... flags) throws Exception {
+    List<String> userArgs = new ArrayList<>(List.of(flags));
+    userArgs.add("--port=0");
+    userServer = closer.add(UserServer.start(UserServerConfig.parse(userArgs.toArray(String[]::new))));
+    List<String> postArgs = new ArrayList<>(userArgs);
+    postArgs.add("--user-target=localhost:" + userServer.port());
+    postServer = closer.add(PostServer.start(PostServerConfig.parse(postArgs.toArray(String[]::new))));
+    ManagedChannel channel = Channels.localhost(postServer.port());
     closer.add(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
     return PostGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
   }
@@ -57,7 +67,7 @@ class ObservabilityTest {
   @Test
   void oneRequestId_isTraceableThroughBothServersLogs() throws Exception {
     try (LogCapture log = LogCapture.start()) {
-      PostGrpc.PostBlockingStub posts = startPair(ServerSettings.DEFAULT, ServerSettings.DEFAULT);
+      PostGrpc.PostBlockingStub posts = startPair();
       AtomicReference<Metadata> responseHeaders = new AtomicReference<>();
 
       withRequestId(posts, "trace-7f3a", responseHeaders)
@@ -80,11 +90,9 @@ class ObservabilityTest {
 
   @Test
   void metrics_showPerMethodCountsOnBothServersAndTheUserClient() throws Exception {
-    int userMetrics = freePort();
-    int postMetrics = freePort();
-    PostGrpc.PostBlockingStub posts =
-        startPair(
-            ServerSettings.DEFAULT.withMetricsPort(userMetrics), ServerSettings.DEFAULT.withMetricsPort(postMetrics));
+    PostGrpc.PostBlockingStub posts = startPair("--metrics-port=0");
+    int userMetrics = userServer.metricsPort();
+    int postMetrics = postServer.metricsPort();
 
     for (int i = 0; i < 5; i++) {
       posts.listPosts(ListPostsRequest.getDefaultInstance());
@@ -97,12 +105,6 @@ class ObservabilityTest {
         .isEqualTo(5);
     assertThat(count(scrape(userMetrics), "grpc_server_call_duration_seconds_count", "v1.user.User/BatchGetUsers"))
         .isEqualTo(5);
-  }
-
-  private static int freePort() throws Exception {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
   }
 
   private static String scrape(int port) throws Exception {

@@ -1,14 +1,18 @@
 package dev.grpcpair.e2e;
 
+import java.time.Duration;
+import dev.grpcpair.post.PostServiceImpl;
+import dev.grpcpair.post.UserClient;
+import dev.grpcpair.post.PostServerConfig;
+import dev.grpcpair.post.PostServer;
 import static dev.grpcpair.testing.GrpcAssertions.assertStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.common.base.Strings;
 import dev.grpcpair.common.server.GrpcServer;
-import dev.grpcpair.common.observability.Metrics;
+import dev.grpcpair.common.server.ServerFlags;
 
 import dev.grpcpair.testing.Closer;
-import dev.grpcpair.data.DatasetSource;
 import dev.grpcpair.data.InMemoryPostRepository;
 import dev.grpcpair.proto.data.v1.Dataset;
 import dev.grpcpair.proto.data.v1.StoredPost;
@@ -20,29 +24,32 @@ import dev.grpcpair.proto.post.v1.PostGrpc;
 import dev.grpcpair.proto.post.v1.PostMessage;
 import dev.grpcpair.user.UserServer;
 import dev.grpcpair.user.UserServerConfig;
+import dev.grpcpair.testing.Channels;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Paging over a generated dataset of 10,000 users and 100,000 posts, through the pair over Netty. */
 class PagingTest {
 
-  private static final DatasetSource LARGE = DatasetSource.generated(10_000, 100_000);
+  private static final String LARGE = "--generate-dataset=10000:100000";
+  private static final String SEED = "--generate-dataset=";
 
   @RegisterExtension final Closer closer = new Closer();
 
 
-  private PostGrpc.PostBlockingStub pair(DatasetSource data) throws Exception {
-    GrpcServer users = closer.add(UserServer.start(new UserServerConfig(0, data, ServerSettings.DEFAULT)));
-    PostServerConfig config = PostServerConfig.parse("--port=0", "--user-target=" + "localhost:" + users.port());
+  private PostGrpc.PostBlockingStub pair(String dataset) throws Exception {
+    GrpcServer users = closer.add(UserServer.start(UserServerConfig.parse("--port=0", dataset)));
     GrpcServer posts =
-        closer.add(PostServer.start(new PostServerConfig(0, config.user(), 16, data, config.server(), true)));
-    ManagedChannel channel = PairEndToEndTest.channelTo(posts);
+        closer.add(
+            PostServer.start(
+                PostServerConfig.parse(
+                    "--port=0", "--user-target=localhost:" + users.port(), dataset)));
+    ManagedChannel channel = Channels.localhost(posts.port());
     closer.add(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
     return PostGrpc.newBlockingStub(channel);
   }
@@ -86,7 +93,7 @@ class PagingTest {
 
   @Test
   void seedData_withoutPageSize_comesWholeInOnePage() throws Exception {
-    ListPostsResponse response = pair(DatasetSource.SEED).listPosts(ListPostsRequest.getDefaultInstance());
+    ListPostsResponse response = pair(SEED).listPosts(ListPostsRequest.getDefaultInstance());
 
     assertThat(response.getPostMessagesCount()).isEqualTo(8);
     assertThat(response.getNextPageToken()).isEmpty();
@@ -94,7 +101,7 @@ class PagingTest {
 
   @Test
   void badPagingArguments_areInvalidArgument() throws Exception {
-    PostGrpc.PostBlockingStub posts = pair(DatasetSource.SEED);
+    PostGrpc.PostBlockingStub posts = pair(SEED);
     String tokenOfUser1 =
         posts.listPostsByUserId(ListPostsByUserIdRequest.newBuilder().setUserId("1").setPageSize(1).build()).getNextPageToken();
 
@@ -118,13 +125,15 @@ class PagingTest {
     for (int i = 1; i <= 1000; i++) {
       dataset.addPosts(StoredPost.newBuilder().setPostId(String.valueOf(i)).setUserId("1").setBody(body));
     }
-    UserClient client = closer.add(UserClient.connect(PostServerConfig.parse("--port=0", "--user-target=" + "localhost:" + users.port()).user(), Metrics.NONE));
+    ManagedChannel userChannel = Channels.localhost(users.port());
+    closer.add(() -> userChannel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+    UserClient client = new UserClient(userChannel, "localhost:" + users.port(), Duration.ofSeconds(2));
     GrpcServer postServer =
         closer.add(
-            GrpcServer.builder("post-under-test", 0)
+            GrpcServer.builder("post-under-test", 0, ServerFlags.parse())
                 .addService(new PostServiceImpl(new InMemoryPostRepository(dataset.build()), client))
                 .start());
-    ManagedChannel channel = PairEndToEndTest.channelTo(postServer);
+    ManagedChannel channel = Channels.localhost(postServer.port());
     closer.add(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
 
     // 1000 posts of 10 KiB would be 10 MiB, over grpc's 4 MiB limit: the page stops at 3 MiB.

@@ -1,5 +1,7 @@
 package dev.grpcpair.e2e;
 
+import dev.grpcpair.post.PostServerConfig;
+import dev.grpcpair.post.PostServer;
 import static dev.grpcpair.testing.GrpcAssertions.assertStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -18,6 +20,8 @@ import dev.grpcpair.proto.user.v1.UserGrpc;
 import dev.grpcpair.proto.user.v1.UserMessage;
 import dev.grpcpair.user.UserServer;
 import dev.grpcpair.user.UserServerConfig;
+import dev.grpcpair.testing.Channels;
+import dev.grpcpair.testing.SeedPosts;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
@@ -46,8 +50,8 @@ class PairEndToEndTest {
   static void startPair() throws Exception {
     userServer = UserServer.start(UserServerConfig.parse("--port=0"));
     postServer = PostServer.start(PostServerConfig.parse("--port=0", "--user-target=" + "localhost:" + userServer.port()));
-    userChannel = channelTo(userServer);
-    postChannel = channelTo(postServer);
+    userChannel = Channels.localhost(userServer.port());
+    postChannel = Channels.localhost(postServer.port());
   }
 
   @AfterAll

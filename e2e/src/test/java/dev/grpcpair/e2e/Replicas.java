@@ -19,16 +19,17 @@ import java.util.stream.Collectors;
 /** User replicas started as the jar starts them, each with a name, and a Post call that says which one answered. */
 final class Replicas {
 
+  /** The trailer in which the Post server names the User replicas that answered. */
+  static final Metadata.Key<String> USER_SERVED_BY =
+      Metadata.Key.of("x-user-served-by", Metadata.ASCII_STRING_MARSHALLER);
+
   private Replicas() {}
 
-  static GrpcServer startUser(String name, int port, ConnectionPolicy connections) throws IOException {
-    return UserServer.start(
-        UserServerConfig.parse("--port=" + port)
-            .withServer(ServerSettings.DEFAULT.withReplicaName(name).withConnections(connections)));
-  }
-
-  static GrpcServer startUser(String name, int port) throws IOException {
-    return startUser(name, port, ConnectionPolicy.DEFAULT);
+  /** A User replica called {@code name} on {@code port} (0: any), with more {@code flags}. */
+  static GrpcServer startUser(String name, int port, String... flags) throws IOException {
+    List<String> args = new ArrayList<>(List.of("--port=" + port, "--replica-name=" + name));
+    args.addAll(List.of(flags));
+    return UserServer.start(UserServerConfig.parse(args.toArray(String[]::new)));
   }
 
   /** {@code static:///127.0.0.1:p1,127.0.0.1:p2,...} */
@@ -51,6 +52,6 @@ final class Replicas {
         .withDeadlineAfter(deadlineMillis, TimeUnit.MILLISECONDS)
         .withInterceptors(MetadataUtils.newCaptureMetadataInterceptor(headers, trailers))
         .listPostsByUserId(ListPostsByUserIdRequest.newBuilder().setUserId("1").build());
-    return trailers.get().get(UserReplicaTrail.USER_SERVED_BY);
+    return trailers.get().get(USER_SERVED_BY);
   }
 }

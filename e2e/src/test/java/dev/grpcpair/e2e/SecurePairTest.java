@@ -1,5 +1,7 @@
 package dev.grpcpair.e2e;
 
+import dev.grpcpair.post.PostServerConfig;
+import dev.grpcpair.post.PostServer;
 import static dev.grpcpair.testing.TestCertificates.SERVER_AUTHORITY;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -20,6 +22,7 @@ import dev.grpcpair.proto.post.v1.PostGrpc;
 import dev.grpcpair.proto.post.v1.PostMessage;
 import dev.grpcpair.user.UserServer;
 import dev.grpcpair.user.UserServerConfig;
+import dev.grpcpair.testing.SeedPosts;
 import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
@@ -28,6 +31,8 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -67,47 +72,43 @@ class SecurePairTest {
     log.close();
   }
 
-  private ServerTlsConfig serverTls(Path clientCa) {
-    return new ServerTlsConfig(
-        TestCertificates.write(dir, "server1.pem"), TestCertificates.write(dir, "server1.key"), clientCa, RELOAD);
-  }
-
   /** Starts the secured pair; the Post server presents {@code postToUserToken} to the User server. */
   private GrpcServer startPair(String postToUserToken) throws Exception {
+    Path cert = TestCertificates.write(dir, "server1.pem");
+    Path key = TestCertificates.write(dir, "server1.key");
     GrpcServer userServer =
         UserServer.start(
-            UserServerConfig.parse("--port=0")
-                .withServer(ServerSettings.DEFAULT.withSecurity(
-                    new ServerSecurity(
-                        serverTls(ca),
-                        AuthTokens.parse("post-server=" + POST_TO_USER_TOKEN, "test"),
-                        ServerSecurity.PROBES_AND_REFLECTION))));
-    UserClientConfig user =
-        new UserClientConfig(
-            "localhost:" + userServer.port(),
-            Duration.ofSeconds(5),
-            new ChannelTlsConfig(
-                ca, TestCertificates.write(dir, "client.pem"), TestCertificates.write(dir, "client.key"), RELOAD),
-            SERVER_AUTHORITY,
-            postToUserToken,
-            false,
-            UserChannelPolicy.DEFAULT);
+            UserServerConfig.parse(
+                "--port=0",
+                "--tls-cert=" + cert,
+                "--tls-key=" + key,
+                "--tls-client-ca=" + ca,
+                "--auth-tokens-file=" + write("user.tokens", "post-server=" + POST_TO_USER_TOKEN)));
     GrpcServer postServer =
         PostServer.start(
-            PostServerConfig.parse("--port=0", "--user-target=" + user.target())
-                .withUser(user)
-                .withServer(ServerSettings.DEFAULT.withSecurity(
-                    new ServerSecurity(
-                        serverTls(null),
-                        AuthTokens.parse("client=" + CLIENT_TOKEN, "test"),
-                        ServerSecurity.PROBES_AND_REFLECTION))));
+            PostServerConfig.parse(
+                "--port=0",
+                "--tls-cert=" + cert,
+                "--tls-key=" + key,
+                "--auth-tokens-file=" + write("post.tokens", "client=" + CLIENT_TOKEN),
+                "--user-target=localhost:" + userServer.port(),
+                "--user-deadline=5s",
+                "--user-ca=" + ca,
+                "--user-cert=" + TestCertificates.write(dir, "client.pem"),
+                "--user-key=" + TestCertificates.write(dir, "client.key"),
+                "--user-authority=" + SERVER_AUTHORITY,
+                "--user-token-file=" + write("post-to-user.token", postToUserToken)));
     toClose.add(userServer);
     toClose.add(0, postServer);
     return postServer;
   }
 
+  private Path write(String name, String content) throws IOException {
+    return Files.writeString(dir.resolve(name), content + "\n");
+  }
+
   private ManagedChannel tlsChannelTo(GrpcServer server) {
-    ReloadingTls<ChannelCredentials> tls = ReloadingTls.forChannel(new ChannelTlsConfig(ca, null, null, RELOAD));
+    ReloadingTls<ChannelCredentials> tls = ReloadingTls.forChannel(ca, null, null, RELOAD);
     ManagedChannel channel =
         Grpc.newChannelBuilder("localhost:" + server.port(), tls.credentials())
             .overrideAuthority(SERVER_AUTHORITY)

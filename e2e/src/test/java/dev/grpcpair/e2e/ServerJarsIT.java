@@ -1,5 +1,6 @@
 package dev.grpcpair.e2e;
 
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.grpcpair.common.security.BearerTokenCredentials;
@@ -23,6 +24,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
@@ -169,7 +171,7 @@ class ServerJarsIT {
     int postPort = post.awaitPort();
 
     try (ReloadingTls<ChannelCredentials> tls =
-        ReloadingTls.forChannel(new ChannelTlsConfig(certs.resolve("ca.pem"), null, null, Duration.ofMinutes(1)))) {
+        ReloadingTls.forChannel(certs.resolve("ca.pem"), null, null, Duration.ofMinutes(1))) {
       assertThat(
               postsListedBy(
                   Grpc.newChannelBuilder("localhost:" + postPort, tls.credentials()).build(),
@@ -240,14 +242,17 @@ class ServerJarsIT {
     }
 
     int awaitPort() throws Exception {
-      return Eventually.within(
-          START_TIMEOUT,
-          () -> {
-            Matcher matcher = LISTENING.matcher(output());
-            assertThat(process.isAlive()).as("still running; output: %s", output()).isTrue();
-            assertThat(matcher.find()).as("start-up line in: %s", output()).isTrue();
-            return Integer.parseInt(matcher.group(1));
-          });
+      AtomicInteger port = new AtomicInteger();
+      await()
+          .atMost(START_TIMEOUT)
+          .untilAsserted(
+              () -> {
+                Matcher matcher = LISTENING.matcher(output());
+                assertThat(process.isAlive()).as("still running; output: %s", output()).isTrue();
+                assertThat(matcher.find()).as("start-up line in: %s", output()).isTrue();
+                port.set(Integer.parseInt(matcher.group(1)));
+              });
+      return port.get();
     }
   }
 }

@@ -3,7 +3,6 @@ package dev.grpcpair.user;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.google.common.base.Strings;
 import dev.grpcpair.common.server.GrpcServer;
 import dev.grpcpair.common.server.ServerFlags;
 import dev.grpcpair.data.InMemoryUserRepository;
@@ -66,7 +65,7 @@ class StreamUsersTest {
   void streamUsers_clientThatSendsButDoesNotRead_serverStopsAnsweringAhead() throws Exception {
     // Users with 2 KiB names: the flow-control window holds a few hundred answers.
     Dataset users = Dataset.newBuilder()
-        .addUsers(UserMessage.newBuilder().setUserId("big").setName(Strings.repeat("n", 2048)))
+        .addUsers(UserMessage.newBuilder().setUserId("big").setName("n".repeat(2048)))
         .build();
     CallCounter counter = new CallCounter();
     GrpcServer userServer =
