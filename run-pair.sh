@@ -61,9 +61,8 @@ case "$mode" in
       apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nghttp2-client
     fi
     mvn -B -q -DskipTests package
-    # A single-file program on the Post server's classpath (for the generated messages and grpc).
-    exec java -cp post-server/target/post-server.jar \
-      post-server/src/bench/java/dev/grpcpair/bench/Bench.java . "${2:-10}" "${3:-3}" ;;
+    # The bench module's jar (built with the servers): starts both jars, drives them with h2load.
+    exec java -jar bench/target/bench.jar . "${2:-10}" "${3:-3}" ;;
   plain) ;;
   *) echo "usage: $0 [certs [DIR] | secure [DIR] | bench [SECONDS [REPEATS]]]" >&2; exit 2 ;;
 esac

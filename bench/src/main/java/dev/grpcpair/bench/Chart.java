@@ -1,0 +1,52 @@
+package dev.grpcpair.bench;
+
+import dev.grpcpair.bench.Bench.Metric;
+import dev.grpcpair.bench.Bench.Result;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import javax.imageio.ImageIO;
+import org.jfree.chart.ChartFactory;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.plot.PlotOrientation;
+import org.jfree.data.statistics.DefaultStatisticalCategoryDataset;
+
+/**
+ * The benchmark's chart: median calls/s and median p99 per case, side by side, drawn by
+ * JFreeChart.
+ */
+final class Chart {
+
+  private static final int WIDTH = 600;
+  private static final int HEIGHT = 520;
+
+  private Chart() {}
+
+  static void write(Path file, Map<String, List<Result>> results, List<String> cases)
+      throws IOException {
+    BufferedImage image = new BufferedImage(2 * WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB);
+    Graphics2D g = image.createGraphics();
+    g.drawImage(panel("calls/s (median)", results, cases, Result::rps), 0, 0, null);
+    g.drawImage(panel("p99 latency, ms (median)", results, cases, Result::p99), WIDTH, 0, null);
+    g.dispose();
+    ImageIO.write(image, "png", file.toFile());
+  }
+
+  private static BufferedImage panel(
+      String title, Map<String, List<Result>> results, List<String> cases, Metric metric) {
+    DefaultStatisticalCategoryDataset dataset = new DefaultStatisticalCategoryDataset();
+    for (String name : cases) {
+      double[] values = results.get(name).stream().mapToDouble(metric::of).sorted().toArray();
+      double median = values[values.length / 2];
+      // The "standard deviation" bar shows half the range: how much the runs disagreed.
+      dataset.add(median, (values[values.length - 1] - values[0]) / 2, title, name);
+    }
+    JFreeChart chart =
+        ChartFactory.createBarChart(
+            title, null, null, dataset, PlotOrientation.VERTICAL, false, false, false);
+    return chart.createBufferedImage(WIDTH, HEIGHT);
+  }
+}
