@@ -15,8 +15,7 @@ import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.data.statistics.DefaultStatisticalCategoryDataset;
 
 /**
- * The benchmark's chart: median calls/s and median p99 per case, side by side, drawn by
- * JFreeChart.
+ * The benchmark's chart: median calls/s and median p99 per case, side by side, drawn by JFreeChart.
  */
 final class Chart {
 

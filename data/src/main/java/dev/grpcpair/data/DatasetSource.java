@@ -16,8 +16,8 @@ public record DatasetSource(Path file, int generatedUsers, int generatedPosts) {
   public static final DatasetSource SEED = new DatasetSource(null, 0, 0);
 
   /**
-   * The source a server's flags name: {@code file}, or a generated dataset of {@code
-   * generatedSize} ({@code USERS:POSTS}), or with neither, the sample data.
+   * The source a server's flags name: {@code file}, or a generated dataset of {@code generatedSize}
+   * ({@code USERS:POSTS}), or with neither, the sample data.
    *
    * @throws InvalidDatasetException for a size that is not two numbers, or no users
    */

@@ -79,7 +79,8 @@ public final class Datasets {
     try {
       JsonFormat.parser().merge(reader, dataset);
     } catch (InvalidProtocolBufferException e) {
-      throw new InvalidDatasetException("dataset " + source + " is not valid: " + e.getMessage(), e);
+      throw new InvalidDatasetException(
+          "dataset " + source + " is not valid: " + e.getMessage(), e);
     }
     return dataset.build();
   }

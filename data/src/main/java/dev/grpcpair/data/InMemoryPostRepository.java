@@ -12,8 +12,8 @@ import java.util.Set;
 /**
  * The posts of a {@link Dataset}, grouped by owner once and never changed afterwards.
  *
- * <p>A post's owner need not be a user of the same dataset: the User server may serve another
- * one, so the Post server decides what an unknown owner means.
+ * <p>A post's owner need not be a user of the same dataset: the User server may serve another one,
+ * so the Post server decides what an unknown owner means.
  */
 public final class InMemoryPostRepository implements PostRepository {
 

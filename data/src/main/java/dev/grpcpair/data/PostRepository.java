@@ -4,8 +4,8 @@ import dev.grpcpair.proto.data.v1.StoredPost;
 import java.util.List;
 
 /**
- * Looks posts up. Implementations are immutable and safe to share between threads: a post as
- * stored knows its owner's id, and whoever needs the author's name builds a new message with it.
+ * Looks posts up. Implementations are immutable and safe to share between threads: a post as stored
+ * knows its owner's id, and whoever needs the author's name builds a new message with it.
  */
 public interface PostRepository {
 

@@ -39,7 +39,8 @@ class DatasetsTest {
         .extracting(StoredPost::getPostId)
         .containsExactly("1", "2", "3", "4", "5", "6", "7", "8");
     assertThat(seed.getPosts(0).getTitle()).isEqualTo("gRPC 구축하기 (1)");
-    assertThat(seed.getPosts(6).getTagsList()).containsExactly("money", "asset management", "know-how");
+    assertThat(seed.getPosts(6).getTagsList())
+        .containsExactly("money", "asset management", "know-how");
   }
 
   @Test

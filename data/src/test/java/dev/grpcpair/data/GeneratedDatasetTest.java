@@ -17,7 +17,8 @@ class GeneratedDatasetTest {
     assertThat(Datasets.generate(1000, 10_000)).isEqualTo(first);
     assertThat(first.getUsersCount()).isEqualTo(1000);
     assertThat(first.getPostsCount()).isEqualTo(10_000);
-    Set<String> owners = first.getPostsList().stream().map(StoredPost::getUserId).collect(Collectors.toSet());
+    Set<String> owners =
+        first.getPostsList().stream().map(StoredPost::getUserId).collect(Collectors.toSet());
     assertThat(owners).hasSize(1000);
     assertThat(new InMemoryPostRepository(first).findByUserId("1")).hasSize(10);
     assertThat(new InMemoryUserRepository(first).findById("1000")).isPresent();

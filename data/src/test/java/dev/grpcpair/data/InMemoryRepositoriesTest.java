@@ -22,12 +22,16 @@ class InMemoryRepositoriesTest {
 
   @Test
   void findAllUsers_keepsTheDatasetsOrder() {
-    assertThat(users.findAll()).extracting(UserMessage::getUserId).containsExactly("1", "2", "3", "4", "5");
+    assertThat(users.findAll())
+        .extracting(UserMessage::getUserId)
+        .containsExactly("1", "2", "3", "4", "5");
   }
 
   @Test
   void findByUserId_returnsTheOwnersPostsInOrder() {
-    assertThat(posts.findByUserId("1")).extracting(StoredPost::getPostId).containsExactly("1", "2", "3", "4");
+    assertThat(posts.findByUserId("1"))
+        .extracting(StoredPost::getPostId)
+        .containsExactly("1", "2", "3", "4");
     assertThat(posts.findByUserId("4")).extracting(StoredPost::getPostId).containsExactly("6", "7");
     assertThat(posts.findByUserId("2")).isEmpty();
     assertThat(posts.findByUserId("99")).isEmpty();
@@ -42,7 +46,8 @@ class InMemoryRepositoriesTest {
 
   @Test
   void returnedListsCannotBeChanged() {
-    assertThatThrownBy(() -> users.findAll().clear()).isInstanceOf(UnsupportedOperationException.class);
+    assertThatThrownBy(() -> users.findAll().clear())
+        .isInstanceOf(UnsupportedOperationException.class);
     assertThatThrownBy(() -> posts.findByUserId("1").clear())
         .isInstanceOf(UnsupportedOperationException.class);
   }

@@ -1,17 +1,16 @@
 package dev.grpcpair.e2e;
 
-import dev.grpcpair.post.PostServerConfig;
-import dev.grpcpair.post.PostServer;
-import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
-
+import static org.awaitility.Awaitility.await;
 
 import dev.grpcpair.common.server.GrpcServer;
-import dev.grpcpair.testing.Closer;
-import dev.grpcpair.testing.HealthWatch;
+import dev.grpcpair.post.PostServer;
+import dev.grpcpair.post.PostServerConfig;
 import dev.grpcpair.proto.post.v1.PostGrpc;
 import dev.grpcpair.testing.Channels;
+import dev.grpcpair.testing.Closer;
 import dev.grpcpair.testing.FreezableTcpProxy;
+import dev.grpcpair.testing.HealthWatch;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
@@ -24,14 +23,15 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** Keepalive on both sides, over Netty. grpc-java pings at most every 10s, so these take a while. */
+/**
+ * Keepalive on both sides, over Netty. grpc-java pings at most every 10s, so these take a while.
+ */
 class KeepaliveTest {
 
   private static final Duration KEEPALIVE = Duration.ofSeconds(10);
   private static final Duration KEEPALIVE_TIMEOUT = Duration.ofSeconds(1);
 
   @RegisterExtension final Closer toClose = new Closer();
-
 
   @Test
   void userReplicaThatStopsAnswering_isDetectedAndThePostCallFailsOver() throws Exception {
@@ -53,13 +53,16 @@ class KeepaliveTest {
     ManagedChannel channel = Channels.localhost(postServer.port());
     toClose.add(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
     PostGrpc.PostBlockingStub posts = PostGrpc.newBlockingStub(channel);
-    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-          Map<String, Integer> seen = new HashMap<>();
-          for (int i = 0; i < 10; i++) {
-            seen.merge(Replicas.servedBy(posts, 5000), 1, Integer::sum);
-          }
-          assertThat(seen).containsOnlyKeys("user-silent", "user-healthy");
-        });
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              Map<String, Integer> seen = new HashMap<>();
+              for (int i = 0; i < 10; i++) {
+                seen.merge(Replicas.servedBy(posts, 5000), 1, Integer::sum);
+              }
+              assertThat(seen).containsOnlyKeys("user-silent", "user-healthy");
+            });
 
     proxy.freeze();
 
@@ -75,8 +78,7 @@ class KeepaliveTest {
   @Test
   void clientPingingFasterThanPermitted_getsGoawayTooManyPings() throws Exception {
     // The server permits a ping every 5 minutes; the client pings every 10s.
-    GrpcServer server =
-        Replicas.startUser("strict", 0, "--permit-keepalive-time=5m");
+    GrpcServer server = Replicas.startUser("strict", 0, "--permit-keepalive-time=5m");
     toClose.add(server);
     ManagedChannel channel =
         Grpc.newChannelBuilder("localhost:" + server.port(), InsecureChannelCredentials.create())

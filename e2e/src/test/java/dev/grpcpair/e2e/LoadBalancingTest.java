@@ -1,12 +1,12 @@
 package dev.grpcpair.e2e;
 
-import dev.grpcpair.post.PostServerConfig;
-import dev.grpcpair.post.PostServer;
-import static org.awaitility.Awaitility.await;
 import static dev.grpcpair.testing.GrpcAssertions.assertStatus;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.grpcpair.common.server.GrpcServer;
+import dev.grpcpair.post.PostServer;
+import dev.grpcpair.post.PostServerConfig;
 import dev.grpcpair.proto.post.v1.ListPostsByUserIdRequest;
 import dev.grpcpair.proto.post.v1.ListPostsRequest;
 import dev.grpcpair.proto.post.v1.PostGrpc;
@@ -32,7 +32,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** One Post server balancing over three User replicas (static:/// target, round_robin), over Netty. */
+/**
+ * One Post server balancing over three User replicas (static:/// target, round_robin), over Netty.
+ */
 class LoadBalancingTest {
 
   private static final Duration SETTLE = Duration.ofSeconds(30);
@@ -47,11 +49,17 @@ class LoadBalancingTest {
     for (String name : List.of("user-a", "user-b", "user-c")) {
       users.add(Replicas.startUser(name, 0));
     }
-    postServer = PostServer.start(PostServerConfig.parse("--port=0", "--user-target=" + Replicas.staticTarget(Replicas.ports(users))));
+    postServer =
+        PostServer.start(
+            PostServerConfig.parse(
+                "--port=0", "--user-target=" + Replicas.staticTarget(Replicas.ports(users))));
     channel = Channels.localhost(postServer.port());
     posts = PostGrpc.newBlockingStub(channel);
     // Until every replica is connected, round_robin only has the ones that are.
-    await().atMost(SETTLE).untilAsserted(() -> assertThat(servedByIn(30)).containsOnlyKeys("user-a", "user-b", "user-c"));
+    await()
+        .atMost(SETTLE)
+        .untilAsserted(
+            () -> assertThat(servedByIn(30)).containsOnlyKeys("user-a", "user-b", "user-c"));
   }
 
   @AfterEach
@@ -104,12 +112,21 @@ class LoadBalancingTest {
 
   @Test
   void seedCases_throughThreeReplicas() {
-    SeedPosts.assertAllInOrderWithAuthors(posts.withDeadlineAfter(10, TimeUnit.SECONDS).listPosts(ListPostsRequest.getDefaultInstance()).getPostMessagesList());
+    SeedPosts.assertAllInOrderWithAuthors(
+        posts
+            .withDeadlineAfter(10, TimeUnit.SECONDS)
+            .listPosts(ListPostsRequest.getDefaultInstance())
+            .getPostMessagesList());
     for (String id : List.of("1", "2", "3", "4", "5")) {
-      posts.withDeadlineAfter(10, TimeUnit.SECONDS).listPostsByUserId(ListPostsByUserIdRequest.newBuilder().setUserId(id).build());
+      posts
+          .withDeadlineAfter(10, TimeUnit.SECONDS)
+          .listPostsByUserId(ListPostsByUserIdRequest.newBuilder().setUserId(id).build());
     }
     assertStatus(
-        () -> posts.withDeadlineAfter(10, TimeUnit.SECONDS).listPostsByUserId(ListPostsByUserIdRequest.newBuilder().setUserId("99").build()),
+        () ->
+            posts
+                .withDeadlineAfter(10, TimeUnit.SECONDS)
+                .listPostsByUserId(ListPostsByUserIdRequest.newBuilder().setUserId("99").build()),
         Status.Code.NOT_FOUND,
         "user \"99\" does not exist");
   }
@@ -119,15 +136,20 @@ class LoadBalancingTest {
     GrpcServer b = users.get(1);
 
     b.health().setStatus("v1.user.User", ServingStatus.NOT_SERVING);
-    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(servedByIn(30)).doesNotContainKey("user-b"));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(() -> assertThat(servedByIn(30)).doesNotContainKey("user-b"));
     assertThat(servedByIn(150)).containsOnlyKeys("user-a", "user-c");
 
     b.health().setStatus("v1.user.User", ServingStatus.SERVING);
-    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(servedByIn(30)).containsKey("user-b"));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(() -> assertThat(servedByIn(30)).containsKey("user-b"));
   }
 
   @Test
-  void replicaStoppedAndRestartedUnderLoad_noPostCallFails_andItGetsTrafficAgain() throws Exception {
+  void replicaStoppedAndRestartedUnderLoad_noPostCallFails_andItGetsTrafficAgain()
+      throws Exception {
     GrpcServer b = users.get(1);
     int bPort = b.port();
     AtomicBoolean running = new AtomicBoolean(true);
@@ -160,11 +182,15 @@ class LoadBalancingTest {
       await().atMost(SETTLE).untilAsserted(() -> assertThat(calls.sum()).isGreaterThan(200));
       b.stop();
       long atStop = calls.sum();
-      await().atMost(SETTLE).untilAsserted(() -> assertThat(calls.sum()).isGreaterThan(atStop + 300));
+      await()
+          .atMost(SETTLE)
+          .untilAsserted(() -> assertThat(calls.sum()).isGreaterThan(atStop + 300));
 
       users.set(1, Replicas.startUser("user-b", bPort));
       restarted.set(true);
-      await().atMost(SETTLE).untilAsserted(() -> assertThat(callsToRestartedB.get()).isGreaterThan(20));
+      await()
+          .atMost(SETTLE)
+          .untilAsserted(() -> assertThat(callsToRestartedB.get()).isGreaterThan(20));
     } finally {
       running.set(false);
       for (Future<?> worker : workers) {

@@ -1,19 +1,16 @@
 package dev.grpcpair.e2e;
 
-import java.time.Duration;
-import dev.grpcpair.post.PostServiceImpl;
-import dev.grpcpair.post.UserClient;
-import dev.grpcpair.post.PostServerConfig;
-import dev.grpcpair.post.PostServer;
 import static dev.grpcpair.testing.GrpcAssertions.assertStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.common.base.Strings;
 import dev.grpcpair.common.server.GrpcServer;
 import dev.grpcpair.common.server.ServerFlags;
-
-import dev.grpcpair.testing.Closer;
 import dev.grpcpair.data.InMemoryPostRepository;
+import dev.grpcpair.post.PostServer;
+import dev.grpcpair.post.PostServerConfig;
+import dev.grpcpair.post.PostServiceImpl;
+import dev.grpcpair.post.UserClient;
 import dev.grpcpair.proto.data.v1.Dataset;
 import dev.grpcpair.proto.data.v1.StoredPost;
 import dev.grpcpair.proto.post.v1.ListPostsByUserIdRequest;
@@ -22,25 +19,28 @@ import dev.grpcpair.proto.post.v1.ListPostsRequest;
 import dev.grpcpair.proto.post.v1.ListPostsResponse;
 import dev.grpcpair.proto.post.v1.PostGrpc;
 import dev.grpcpair.proto.post.v1.PostMessage;
+import dev.grpcpair.testing.Channels;
+import dev.grpcpair.testing.Closer;
 import dev.grpcpair.user.UserServer;
 import dev.grpcpair.user.UserServerConfig;
-import dev.grpcpair.testing.Channels;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** Paging over a generated dataset of 10,000 users and 100,000 posts, through the pair over Netty. */
+/**
+ * Paging over a generated dataset of 10,000 users and 100,000 posts, through the pair over Netty.
+ */
 class PagingTest {
 
   private static final String LARGE = "--generate-dataset=10000:100000";
   private static final String SEED = "--generate-dataset=";
 
   @RegisterExtension final Closer closer = new Closer();
-
 
   private PostGrpc.PostBlockingStub pair(String dataset) throws Exception {
     GrpcServer users = closer.add(UserServer.start(UserServerConfig.parse("--port=0", dataset)));
@@ -59,13 +59,15 @@ class PagingTest {
   }
 
   @Test
-  void listPosts_withoutPageSize_returnsPagesOf1000_andTheTokensWalkEveryPostOnce() throws Exception {
+  void listPosts_withoutPageSize_returnsPagesOf1000_andTheTokensWalkEveryPostOnce()
+      throws Exception {
     PostGrpc.PostBlockingStub posts = pair(LARGE);
     Set<String> seen = new HashSet<>();
     String token = "";
     int pages = 0;
     do {
-      ListPostsResponse response = posts.withDeadlineAfter(30, TimeUnit.SECONDS).listPosts(page(0, token));
+      ListPostsResponse response =
+          posts.withDeadlineAfter(30, TimeUnit.SECONDS).listPosts(page(0, token));
       assertThat(response.getPostMessagesCount()).isLessThanOrEqualTo(1000);
       for (PostMessage post : response.getPostMessagesList()) {
         assertThat(seen.add(post.getPostId())).as("post %s twice", post.getPostId()).isTrue();
@@ -82,13 +84,18 @@ class PagingTest {
   @Test
   void listPostsByUserId_pagesOfTheAskedSize() throws Exception {
     PostGrpc.PostBlockingStub posts = pair(LARGE);
-    ListPostsByUserIdRequest.Builder request = ListPostsByUserIdRequest.newBuilder().setUserId("42").setPageSize(3);
+    ListPostsByUserIdRequest.Builder request =
+        ListPostsByUserIdRequest.newBuilder().setUserId("42").setPageSize(3);
 
     ListPostsByUserIdResponse first = posts.listPostsByUserId(request.build());
-    ListPostsByUserIdResponse second = posts.listPostsByUserId(request.setPageToken(first.getNextPageToken()).build());
+    ListPostsByUserIdResponse second =
+        posts.listPostsByUserId(request.setPageToken(first.getNextPageToken()).build());
 
-    assertThat(first.getPostMessagesList()).hasSize(3).allSatisfy(post -> assertThat(post.getAuthor()).isEqualTo("User 42"));
-    assertThat(second.getPostMessages(0).getPostId()).isNotEqualTo(first.getPostMessages(0).getPostId());
+    assertThat(first.getPostMessagesList())
+        .hasSize(3)
+        .allSatisfy(post -> assertThat(post.getAuthor()).isEqualTo("User 42"));
+    assertThat(second.getPostMessages(0).getPostId())
+        .isNotEqualTo(first.getPostMessages(0).getPostId());
   }
 
   @Test
@@ -103,10 +110,15 @@ class PagingTest {
   void badPagingArguments_areInvalidArgument() throws Exception {
     PostGrpc.PostBlockingStub posts = pair(SEED);
     String tokenOfUser1 =
-        posts.listPostsByUserId(ListPostsByUserIdRequest.newBuilder().setUserId("1").setPageSize(1).build()).getNextPageToken();
+        posts
+            .listPostsByUserId(
+                ListPostsByUserIdRequest.newBuilder().setUserId("1").setPageSize(1).build())
+            .getNextPageToken();
 
     assertStatus(
-        () -> posts.listPosts(page(-1, "")), Status.Code.INVALID_ARGUMENT, "page_size must not be negative");
+        () -> posts.listPosts(page(-1, "")),
+        Status.Code.INVALID_ARGUMENT,
+        "page_size must not be negative");
     assertStatus(
         () -> posts.listPosts(page(0, "not-a-token")),
         Status.Code.INVALID_ARGUMENT,
@@ -123,21 +135,25 @@ class PagingTest {
     Dataset.Builder dataset = Dataset.newBuilder();
     String body = Strings.repeat("b", 10 * 1024);
     for (int i = 1; i <= 1000; i++) {
-      dataset.addPosts(StoredPost.newBuilder().setPostId(String.valueOf(i)).setUserId("1").setBody(body));
+      dataset.addPosts(
+          StoredPost.newBuilder().setPostId(String.valueOf(i)).setUserId("1").setBody(body));
     }
     ManagedChannel userChannel = Channels.localhost(users.port());
     closer.add(() -> userChannel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
-    UserClient client = new UserClient(userChannel, "localhost:" + users.port(), Duration.ofSeconds(2));
+    UserClient client =
+        new UserClient(userChannel, "localhost:" + users.port(), Duration.ofSeconds(2));
     GrpcServer postServer =
         closer.add(
             GrpcServer.builder("post-under-test", 0, ServerFlags.parse())
-                .addService(new PostServiceImpl(new InMemoryPostRepository(dataset.build()), client))
+                .addService(
+                    new PostServiceImpl(new InMemoryPostRepository(dataset.build()), client))
                 .start());
     ManagedChannel channel = Channels.localhost(postServer.port());
     closer.add(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
 
     // 1000 posts of 10 KiB would be 10 MiB, over grpc's 4 MiB limit: the page stops at 3 MiB.
-    ListPostsResponse first = PostGrpc.newBlockingStub(channel).listPosts(ListPostsRequest.getDefaultInstance());
+    ListPostsResponse first =
+        PostGrpc.newBlockingStub(channel).listPosts(ListPostsRequest.getDefaultInstance());
 
     assertThat(first.getSerializedSize()).isLessThan(4 * 1024 * 1024);
     assertThat(first.getPostMessagesCount()).isBetween(250, 320);

@@ -1,14 +1,13 @@
 package dev.grpcpair.e2e;
 
-import dev.grpcpair.post.PostServerConfig;
-import dev.grpcpair.post.PostServer;
 import static dev.grpcpair.testing.GrpcAssertions.assertStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.ListenableFuture;
 import dev.grpcpair.common.server.GrpcServer;
-import dev.grpcpair.testing.Reflection;
+import dev.grpcpair.post.PostServer;
+import dev.grpcpair.post.PostServerConfig;
 import dev.grpcpair.proto.post.v1.ListPostsByUserIdRequest;
 import dev.grpcpair.proto.post.v1.ListPostsRequest;
 import dev.grpcpair.proto.post.v1.ListPostsResponse;
@@ -18,10 +17,11 @@ import dev.grpcpair.proto.user.v1.GetUserRequest;
 import dev.grpcpair.proto.user.v1.ListUsersRequest;
 import dev.grpcpair.proto.user.v1.UserGrpc;
 import dev.grpcpair.proto.user.v1.UserMessage;
+import dev.grpcpair.testing.Channels;
+import dev.grpcpair.testing.Reflection;
+import dev.grpcpair.testing.SeedPosts;
 import dev.grpcpair.user.UserServer;
 import dev.grpcpair.user.UserServerConfig;
-import dev.grpcpair.testing.Channels;
-import dev.grpcpair.testing.SeedPosts;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
@@ -49,7 +49,10 @@ class PairEndToEndTest {
   @BeforeAll
   static void startPair() throws Exception {
     userServer = UserServer.start(UserServerConfig.parse("--port=0"));
-    postServer = PostServer.start(PostServerConfig.parse("--port=0", "--user-target=" + "localhost:" + userServer.port()));
+    postServer =
+        PostServer.start(
+            PostServerConfig.parse(
+                "--port=0", "--user-target=" + "localhost:" + userServer.port()));
     userChannel = Channels.localhost(userServer.port());
     postChannel = Channels.localhost(postServer.port());
   }
@@ -78,7 +81,11 @@ class PairEndToEndTest {
   @ParameterizedTest
   @CsvSource({"1, Henry", "2, Michael", "3, Jessie", "4, Max", "5, Tony"})
   void getUser_everySeedUser(String id, String name) {
-    assertThat(users().getUser(GetUserRequest.newBuilder().setUserId(id).build()).getUserMessage().getName())
+    assertThat(
+            users()
+                .getUser(GetUserRequest.newBuilder().setUserId(id).build())
+                .getUserMessage()
+                .getName())
         .isEqualTo(name);
   }
 
@@ -91,7 +98,8 @@ class PairEndToEndTest {
 
   @Test
   void listPosts_allEightInOrderWithAuthors() {
-    SeedPosts.assertAllInOrderWithAuthors(posts().listPosts(ListPostsRequest.getDefaultInstance()).getPostMessagesList());
+    SeedPosts.assertAllInOrderWithAuthors(
+        posts().listPosts(ListPostsRequest.getDefaultInstance()).getPostMessagesList());
   }
 
   @ParameterizedTest
@@ -109,7 +117,9 @@ class PairEndToEndTest {
   @Test
   void listPostsByUserId_unknownUser_isNotFound() {
     assertStatus(
-        () -> posts().listPostsByUserId(ListPostsByUserIdRequest.newBuilder().setUserId("99").build()),
+        () ->
+            posts()
+                .listPostsByUserId(ListPostsByUserIdRequest.newBuilder().setUserId("99").build()),
         Status.Code.NOT_FOUND,
         "user \"99\" does not exist");
   }
@@ -166,7 +176,8 @@ class PairEndToEndTest {
   @Test
   void listPosts_200ConcurrentCalls_allIdenticalAndCorrect() throws Exception {
     ListPostsResponse expected = posts().listPosts(ListPostsRequest.getDefaultInstance());
-    PostGrpc.PostFutureStub stub = PostGrpc.newFutureStub(postChannel).withDeadlineAfter(30, TimeUnit.SECONDS);
+    PostGrpc.PostFutureStub stub =
+        PostGrpc.newFutureStub(postChannel).withDeadlineAfter(30, TimeUnit.SECONDS);
 
     List<ListenableFuture<ListPostsResponse>> calls = new ArrayList<>();
     for (int i = 0; i < 200; i++) {

@@ -1,8 +1,6 @@
 package dev.grpcpair.e2e;
 
-
 import dev.grpcpair.common.server.GrpcServer;
-
 import dev.grpcpair.proto.post.v1.ListPostsByUserIdRequest;
 import dev.grpcpair.proto.post.v1.PostGrpc;
 import dev.grpcpair.user.UserServer;
@@ -16,7 +14,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 
-/** User replicas started as the jar starts them, each with a name, and a Post call that says which one answered. */
+/**
+ * User replicas started as the jar starts them, each with a name, and a Post call that says which
+ * one answered.
+ */
 final class Replicas {
 
   /** The trailer in which the Post server names the User replicas that answered. */
@@ -44,7 +45,9 @@ final class Replicas {
     return ports;
   }
 
-  /** Calls ListPostsByUserId("1") (one User lookup) and returns the User replica that answered it. */
+  /**
+   * Calls ListPostsByUserId("1") (one User lookup) and returns the User replica that answered it.
+   */
   static String servedBy(PostGrpc.PostBlockingStub posts, long deadlineMillis) {
     AtomicReference<Metadata> headers = new AtomicReference<>();
     AtomicReference<Metadata> trailers = new AtomicReference<>();

@@ -1,28 +1,23 @@
 package dev.grpcpair.e2e;
 
-import dev.grpcpair.post.PostServerConfig;
-import dev.grpcpair.post.PostServer;
 import static dev.grpcpair.testing.TestCertificates.SERVER_AUTHORITY;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-
 import dev.grpcpair.common.security.BearerTokenCredentials;
-
-import dev.grpcpair.common.server.GrpcServer;
-
 import dev.grpcpair.common.security.ReloadingTls;
-
-
-import dev.grpcpair.testing.LogCapture;
-import dev.grpcpair.testing.TestCertificates;
+import dev.grpcpair.common.server.GrpcServer;
+import dev.grpcpair.post.PostServer;
+import dev.grpcpair.post.PostServerConfig;
 import dev.grpcpair.proto.post.v1.ListPostsByUserIdRequest;
 import dev.grpcpair.proto.post.v1.ListPostsRequest;
 import dev.grpcpair.proto.post.v1.PostGrpc;
 import dev.grpcpair.proto.post.v1.PostMessage;
+import dev.grpcpair.testing.LogCapture;
+import dev.grpcpair.testing.SeedPosts;
+import dev.grpcpair.testing.TestCertificates;
 import dev.grpcpair.user.UserServer;
 import dev.grpcpair.user.UserServerConfig;
-import dev.grpcpair.testing.SeedPosts;
 import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
@@ -44,8 +39,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The whole pair secured, over Netty: callers reach the Post server over TLS with a token; the
- * Post server reaches the User server over mutual TLS with a token of its own.
+ * The whole pair secured, over Netty: callers reach the Post server over TLS with a token; the Post
+ * server reaches the User server over mutual TLS with a token of its own.
  */
 class SecurePairTest {
 
@@ -72,7 +67,9 @@ class SecurePairTest {
     log.close();
   }
 
-  /** Starts the secured pair; the Post server presents {@code postToUserToken} to the User server. */
+  /**
+   * Starts the secured pair; the Post server presents {@code postToUserToken} to the User server.
+   */
   private GrpcServer startPair(String postToUserToken) throws Exception {
     Path cert = TestCertificates.write(dir, "server1.pem");
     Path key = TestCertificates.write(dir, "server1.key");
@@ -128,8 +125,11 @@ class SecurePairTest {
   void securedPair_answersEverySeedCase() throws Exception {
     PostGrpc.PostBlockingStub posts = authenticatedPosts(startPair(POST_TO_USER_TOKEN));
 
-    SeedPosts.assertAllInOrderWithAuthors(posts.listPosts(ListPostsRequest.getDefaultInstance()).getPostMessagesList());
-    assertThat(byUser(posts, "1")).extracting(PostMessage::getPostId).containsExactly("1", "2", "3", "4");
+    SeedPosts.assertAllInOrderWithAuthors(
+        posts.listPosts(ListPostsRequest.getDefaultInstance()).getPostMessagesList());
+    assertThat(byUser(posts, "1"))
+        .extracting(PostMessage::getPostId)
+        .containsExactly("1", "2", "3", "4");
     assertThat(byUser(posts, "2")).isEmpty();
     assertThat(byUser(posts, "3")).extracting(PostMessage::getAuthor).containsExactly("Jessie");
     assertThat(byUser(posts, "4")).extracting(PostMessage::getPostId).containsExactly("6", "7");
@@ -146,12 +146,16 @@ class SecurePairTest {
     assertCode(
         () -> PostGrpc.newBlockingStub(channel).listPosts(ListPostsRequest.getDefaultInstance()),
         Status.Code.UNAUTHENTICATED);
-    assertThat(HealthGrpc.newBlockingStub(channel).check(HealthCheckRequest.getDefaultInstance()).getStatus())
+    assertThat(
+            HealthGrpc.newBlockingStub(channel)
+                .check(HealthCheckRequest.getDefaultInstance())
+                .getStatus())
         .isEqualTo(ServingStatus.SERVING);
   }
 
   @Test
-  void postServerWithAWrongTokenForTheUserServer_failsInternal_notUnauthenticated() throws Exception {
+  void postServerWithAWrongTokenForTheUserServer_failsInternal_notUnauthenticated()
+      throws Exception {
     PostGrpc.PostBlockingStub posts = authenticatedPosts(startPair("not-" + POST_TO_USER_TOKEN));
 
     assertThatThrownBy(() -> posts.listPosts(ListPostsRequest.getDefaultInstance()))

@@ -1,10 +1,9 @@
 package dev.grpcpair.e2e;
 
-import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.grpcpair.common.security.BearerTokenCredentials;
-
 import dev.grpcpair.common.security.ReloadingTls;
 import dev.grpcpair.proto.post.v1.ListPostsRequest;
 import dev.grpcpair.proto.post.v1.PostGrpc;
@@ -48,7 +47,8 @@ class ServerJarsIT {
     return run(jarProperty, Map.of(), args);
   }
 
-  private JarProcess run(String jarProperty, Map<String, String> env, String... args) throws IOException {
+  private JarProcess run(String jarProperty, Map<String, String> env, String... args)
+      throws IOException {
     Path jar = Path.of(System.getProperty(jarProperty));
     assertThat(jar).as("built by mvn package").exists();
     List<String> command = new ArrayList<>(List.of(javaBinary(), "-jar", jar.toString()));
@@ -71,11 +71,16 @@ class ServerJarsIT {
     JarProcess post = run("postServerJar", "--port=0", "--user-target=localhost:" + userPort);
     int postPort = post.awaitPort();
 
-    assertThat(postsListedBy(Grpc.newChannelBuilder("localhost:" + postPort, InsecureChannelCredentials.create()).build(), null))
+    assertThat(
+            postsListedBy(
+                Grpc.newChannelBuilder("localhost:" + postPort, InsecureChannelCredentials.create())
+                    .build(),
+                null))
         .isEqualTo(8);
 
     for (JarProcess process : List.of(post, user)) {
-      assertThat(process.stopWithSigterm()).contains("stopping: draining in-flight calls", "stopped");
+      assertThat(process.stopWithSigterm())
+          .contains("stopping: draining in-flight calls", "stopped");
     }
   }
 
@@ -85,7 +90,13 @@ class ServerJarsIT {
 
     assertThat(post.awaitExit()).isZero();
     assertThat(post.output())
-        .contains("--port", "PORT", "--user-target", "USER_TARGET", "--user-deadline", "--shutdown-grace");
+        .contains(
+            "--port",
+            "PORT",
+            "--user-target",
+            "USER_TARGET",
+            "--user-deadline",
+            "--shutdown-grace");
   }
 
   @Test
@@ -94,7 +105,8 @@ class ServerJarsIT {
 
     assertThat(user.awaitExit()).isEqualTo(2);
     assertThat(user.output())
-        .startsWith("user-server: Invalid value for option '--shutdown-grace': 'soon' is not a duration")
+        .startsWith(
+            "user-server: Invalid value for option '--shutdown-grace': 'soon' is not a duration")
         .doesNotContain("Exception", "\tat ");
   }
 
@@ -103,7 +115,9 @@ class ServerJarsIT {
     JarProcess post = run("postServerJar", "--port=0", "--generate-dataset=lots");
 
     assertThat(post.awaitExit()).isEqualTo(2);
-    assertThat(post.output()).contains("--generate-dataset takes USERS:POSTS").doesNotContain("\tat ");
+    assertThat(post.output())
+        .contains("--generate-dataset takes USERS:POSTS")
+        .doesNotContain("\tat ");
   }
 
   @Test
@@ -127,20 +141,31 @@ class ServerJarsIT {
 
   @Test
   void help_neverShowsTokens() throws Exception {
-    JarProcess user = run("userServerJar", Map.of("AUTH_TOKENS", "ops=s3cret-token-value"), "--help");
+    JarProcess user =
+        run("userServerJar", Map.of("AUTH_TOKENS", "ops=s3cret-token-value"), "--help");
 
     assertThat(user.awaitExit()).isZero();
-    assertThat(user.output()).contains("--auth-tokens-file", "AUTH_TOKENS").doesNotContain("s3cret-token-value");
+    assertThat(user.output())
+        .contains("--auth-tokens-file", "AUTH_TOKENS")
+        .doesNotContain("s3cret-token-value");
   }
 
-  /** The README's secure mode: files from {@code run-pair.sh certs}, the jars configured through the environment. */
+  /**
+   * The README's secure mode: files from {@code run-pair.sh certs}, the jars configured through the
+   * environment.
+   */
   @Test
   void secureMode_withRunPairCertificates(@TempDir Path certs) throws Exception {
     Process makeCerts =
-        new ProcessBuilder("bash", Path.of(System.getProperty("projectRoot"), "run-pair.sh").toString(), "certs", certs.toString())
+        new ProcessBuilder(
+                "bash",
+                Path.of(System.getProperty("projectRoot"), "run-pair.sh").toString(),
+                "certs",
+                certs.toString())
             .redirectErrorStream(true)
             .start();
-    String madeCerts = new String(makeCerts.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    String madeCerts =
+        new String(makeCerts.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(makeCerts.waitFor()).as(madeCerts).isZero();
     String clientToken = Files.readString(certs.resolve("client.token")).strip();
     String postToUserToken = Files.readString(certs.resolve("post-to-user.token")).strip();
@@ -180,14 +205,21 @@ class ServerJarsIT {
     }
 
     for (JarProcess process : List.of(post, user)) {
-      assertThat(process.stopWithSigterm()).contains("TLS").doesNotContain(clientToken, postToUserToken);
+      assertThat(process.stopWithSigterm())
+          .contains("TLS")
+          .doesNotContain(clientToken, postToUserToken);
     }
   }
 
-  /** How many posts ListPosts answers over {@code channel} (with {@code credentials}, if any); closes the channel. */
-  private static int postsListedBy(ManagedChannel channel, CallCredentials credentials) throws InterruptedException {
+  /**
+   * How many posts ListPosts answers over {@code channel} (with {@code credentials}, if any);
+   * closes the channel.
+   */
+  private static int postsListedBy(ManagedChannel channel, CallCredentials credentials)
+      throws InterruptedException {
     try {
-      PostGrpc.PostBlockingStub posts = PostGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
+      PostGrpc.PostBlockingStub posts =
+          PostGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
       return (credentials == null ? posts : posts.withCallCredentials(credentials))
           .listPosts(ListPostsRequest.getDefaultInstance())
           .getPostMessagesCount();
@@ -208,7 +240,8 @@ class ServerJarsIT {
           new Thread(
               () -> {
                 try (BufferedReader lines =
-                    new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                    new BufferedReader(
+                        new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
                   String line;
                   while ((line = lines.readLine()) != null) {
                     output.append(line).append('\n');

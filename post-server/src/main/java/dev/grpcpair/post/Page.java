@@ -8,10 +8,11 @@ import java.util.Base64;
 import java.util.List;
 
 /**
- * One page of a list, in the style of AIP-158: at most {@code page_size} items (the default and
- * the maximum are {@value ApiLimits#MAX_PAGE_SIZE}) and at most {@value ApiLimits#MAX_PAGE_BYTES} bytes, so no
- * response nears grpc's 4 MiB message limit. The page token is opaque to callers: the position
- * after this page and the query it belongs to, so a token cannot be replayed on another query.
+ * One page of a list, in the style of AIP-158: at most {@code page_size} items (the default and the
+ * maximum are {@value ApiLimits#MAX_PAGE_SIZE}) and at most {@value ApiLimits#MAX_PAGE_BYTES}
+ * bytes, so no response nears grpc's 4 MiB message limit. The page token is opaque to callers: the
+ * position after this page and the query it belongs to, so a token cannot be replayed on another
+ * query.
  */
 record Page<T extends MessageLite>(List<T> items, String nextPageToken) {
 
@@ -21,11 +22,13 @@ record Page<T extends MessageLite>(List<T> items, String nextPageToken) {
    *
    * @throws io.grpc.StatusRuntimeException INVALID_ARGUMENT for a negative size or a foreign token
    */
-  static <T extends MessageLite> Page<T> of(List<T> all, int pageSize, String pageToken, String query) {
+  static <T extends MessageLite> Page<T> of(
+      List<T> all, int pageSize, String pageToken, String query) {
     if (pageSize < 0) {
       throw ApiErrors.invalid("page_size must not be negative");
     }
-    int size = pageSize == 0 ? ApiLimits.MAX_PAGE_SIZE : Math.min(pageSize, ApiLimits.MAX_PAGE_SIZE);
+    int size =
+        pageSize == 0 ? ApiLimits.MAX_PAGE_SIZE : Math.min(pageSize, ApiLimits.MAX_PAGE_SIZE);
     int from = pageToken.isEmpty() ? 0 : offsetIn(pageToken, query, all.size());
     int to = from;
     long bytes = 0;

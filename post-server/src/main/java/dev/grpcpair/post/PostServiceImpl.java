@@ -27,8 +27,8 @@ import org.slf4j.LoggerFactory;
  * run on the event loop (see {@code docs/architecture.md}). A bad request is thrown as the status
  * the contract promises; a failed look-up ends the call with the client's status.
  *
- * <p>Each response is built afresh; the stored posts are never written to (the original writes
- * the author into its shared data on every call, a data race).
+ * <p>Each response is built afresh; the stored posts are never written to (the original writes the
+ * author into its shared data on every call, a data race).
  */
 public final class PostServiceImpl extends PostGrpc.PostImplBase {
 
@@ -68,8 +68,8 @@ public final class PostServiceImpl extends PostGrpc.PostImplBase {
 
   /**
    * Every post, a page at a time, the authors of a page looked up in one round trip. A post whose
-   * owner the User service does not know keeps an empty author and is still returned (and
-   * logged): one orphaned post must not hide all the others.
+   * owner the User service does not know keeps an empty author and is still returned (and logged):
+   * one orphaned post must not hide all the others.
    */
   @Override
   public void listPosts(
@@ -96,7 +96,8 @@ public final class PostServiceImpl extends PostGrpc.PostImplBase {
    * client reads (see {@link PostStream}).
    */
   @Override
-  public void streamPosts(StreamPostsRequest request, StreamObserver<PostMessage> responseObserver) {
+  public void streamPosts(
+      StreamPostsRequest request, StreamObserver<PostMessage> responseObserver) {
     PostStream stream =
         PostStream.open((ServerCallStreamObserver<PostMessage>) responseObserver, users);
     String userId = request.getUserId();
@@ -108,10 +109,9 @@ public final class PostServiceImpl extends PostGrpc.PostImplBase {
   }
 
   /**
-   * Client streaming: collects user ids (at most {@value ApiLimits#MAX_IDS_PER_CALL}, repeated
-   * ones once), then answers all their posts in the order of the ids, their owners looked up in
-   * one round trip. An empty id fails the call at once; an unknown one when the posts are
-   * gathered.
+   * Client streaming: collects user ids (at most {@value ApiLimits#MAX_IDS_PER_CALL}, repeated ones
+   * once), then answers all their posts in the order of the ids, their owners looked up in one
+   * round trip. An empty id fails the call at once; an unknown one when the posts are gathered.
    */
   @Override
   public StreamObserver<ListPostsByUserIdRequest> collectPosts(

@@ -2,7 +2,6 @@ package dev.grpcpair.post;
 
 import com.google.common.util.concurrent.FutureCallback;
 import com.google.common.util.concurrent.Futures;
-import com.google.common.util.concurrent.MoreExecutors;
 import dev.grpcpair.proto.ApiErrors;
 import dev.grpcpair.proto.data.v1.StoredPost;
 import dev.grpcpair.proto.post.v1.PostMessage;
@@ -38,6 +37,7 @@ final class PostStream {
 
   private final ServerCallStreamObserver<PostMessage> out;
   private final UserClient users;
+
   /** Runs look-up callbacks in the call's Context, so later look-ups keep its deadline. */
   private final Executor inCallContext = Context.current().fixedContextExecutor(Runnable::run);
 
@@ -53,8 +53,8 @@ final class PostStream {
   }
 
   /**
-   * Takes over {@code out}'s flow control. Must be called while the handler runs (grpc freezes
-   * the handlers after it returns); nothing is sent before {@link #send}.
+   * Takes over {@code out}'s flow control. Must be called while the handler runs (grpc freezes the
+   * handlers after it returns); nothing is sent before {@link #send}.
    */
   static PostStream open(ServerCallStreamObserver<PostMessage> out, UserClient users) {
     PostStream stream = new PostStream(out, users);
@@ -71,7 +71,9 @@ final class PostStream {
     sendWhileReady();
   }
 
-  /** Sends {@code owned} once the User service confirms {@code userId}; NOT_FOUND if it does not. */
+  /**
+   * Sends {@code owned} once the User service confirms {@code userId}; NOT_FOUND if it does not.
+   */
   synchronized void sendPostsOf(String userId, List<StoredPost> owned) {
     lookingUp = true;
     Futures.addCallback(
@@ -100,7 +102,8 @@ final class PostStream {
       return;
     }
     while (out.isReady() && !out.isCancelled() && next < posts.size()) {
-      if (next % CHUNK == 0 && lookUpOwnersOf(posts.subList(next, Math.min(posts.size(), next + CHUNK)))) {
+      if (next % CHUNK == 0
+          && lookUpOwnersOf(posts.subList(next, Math.min(posts.size(), next + CHUNK)))) {
         return; // resumes when the look-up is done
       }
       StoredPost post = posts.get(next++);
@@ -117,11 +120,12 @@ final class PostStream {
   /** Starts looking up the chunk's unknown owners; false if there are none. */
   private boolean lookUpOwnersOf(List<StoredPost> chunk) {
     Set<String> unknown = new LinkedHashSet<>();
-    chunk.forEach(post -> {
-      if (!authors.containsKey(post.getUserId())) {
-        unknown.add(post.getUserId());
-      }
-    });
+    chunk.forEach(
+        post -> {
+          if (!authors.containsKey(post.getUserId())) {
+            unknown.add(post.getUserId());
+          }
+        });
     if (unknown.isEmpty()) {
       return false;
     }
@@ -149,7 +153,9 @@ final class PostStream {
     for (String ownerId : asked) {
       UserMessage owner = found.get(ownerId);
       if (owner == null) {
-        log.warn("user {} owns posts but the user service does not know them; author left empty", ownerId);
+        log.warn(
+            "user {} owns posts but the user service does not know them; author left empty",
+            ownerId);
       }
       authors.putIfAbsent(ownerId, "");
     }

@@ -25,11 +25,11 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The Post server's one long-lived channel to the User service, made from {@link
- * UserChannelFlags}: TLS, the bearer token (on every call, through the channel's credentials),
- * the service config (load balancing, client-side health checking, retries, wait-for-ready),
- * keepalive, the request-id and replica-trail interceptors, and metrics. {@link PostServer} owns
- * it and closes it after the server has drained.
+ * The Post server's one long-lived channel to the User service, made from {@link UserChannelFlags}:
+ * TLS, the bearer token (on every call, through the channel's credentials), the service config
+ * (load balancing, client-side health checking, retries, wait-for-ready), keepalive, the request-id
+ * and replica-trail interceptors, and metrics. {@link PostServer} owns it and closes it after the
+ * server has drained.
  */
 final class UserChannel implements AutoCloseable {
 
@@ -140,7 +140,11 @@ final class UserChannel implements AutoCloseable {
     if (flags.lbPolicy != null) {
       if (!LB_POLICIES.contains(flags.lbPolicy)) {
         throw new IllegalArgumentException(
-            "unknown load-balancing policy '" + flags.lbPolicy + "' (use one of " + LB_POLICIES + ")");
+            "unknown load-balancing policy '"
+                + flags.lbPolicy
+                + "' (use one of "
+                + LB_POLICIES
+                + ")");
       }
       config.put("loadBalancingConfig", List.of(Map.of(flags.lbPolicy, Map.of())));
     }
@@ -162,8 +166,7 @@ final class UserChannel implements AutoCloseable {
       }
     }
     if (configs.isEmpty()) {
-      configs.add(
-          Map.of("name", List.of(Map.of("service", "v1.user.User")), "waitForReady", true));
+      configs.add(Map.of("name", List.of(Map.of("service", "v1.user.User")), "waitForReady", true));
     }
     return configs;
   }

@@ -12,10 +12,10 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * The Post server's flags for its channel to the User service (a picocli mixin; see {@link
- * Flags}): where, how securely, how balanced and retried, how kept alive. {@link UserChannel}
- * reads them. The token is never a flag (a flag shows in {@code ps}): it comes from a file, or
- * from the {@code USER_TOKEN} environment variable.
+ * The Post server's flags for its channel to the User service (a picocli mixin; see {@link Flags}):
+ * where, how securely, how balanced and retried, how kept alive. {@link UserChannel} reads them.
+ * The token is never a flag (a flag shows in {@code ps}): it comes from a file, or from the {@code
+ * USER_TOKEN} environment variable.
  */
 final class UserChannelFlags implements Flags.Checked {
 

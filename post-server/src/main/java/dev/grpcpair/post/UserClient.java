@@ -30,9 +30,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Every call carries a deadline: the incoming call's, which grpc propagates through {@link
  * Context}, or else the configured default. Failures come out as {@link StatusRuntimeException}s
- * the Post server can return as they are: they name the User service's target and never pass on
- * the User server's own status code blindly (its UNAUTHENTICATED, say, is the Post server's
- * fault, not its caller's).
+ * the Post server can return as they are: they name the User service's target and never pass on the
+ * User server's own status code blindly (its UNAUTHENTICATED, say, is the Post server's fault, not
+ * its caller's).
  */
 public final class UserClient {
 
@@ -108,13 +108,16 @@ public final class UserClient {
     String service = "user service at " + target;
     Status translated =
         switch (status.getCode()) {
-          case UNAVAILABLE -> Status.UNAVAILABLE.withDescription(
-              service + " is unavailable: " + status.getDescription());
-          case DEADLINE_EXCEEDED -> Status.DEADLINE_EXCEEDED.withDescription(
-              service + " did not answer before the deadline");
+          case UNAVAILABLE ->
+              Status.UNAVAILABLE.withDescription(
+                  service + " is unavailable: " + status.getDescription());
+          case DEADLINE_EXCEEDED ->
+              Status.DEADLINE_EXCEEDED.withDescription(
+                  service + " did not answer before the deadline");
           case CANCELLED -> Status.CANCELLED.withDescription("the call was cancelled");
-          default -> Status.INTERNAL.withDescription(
-              service + " failed: " + status.getCode() + ": " + status.getDescription());
+          default ->
+              Status.INTERNAL.withDescription(
+                  service + " failed: " + status.getCode() + ": " + status.getDescription());
         };
     return translated.withCause(e).asRuntimeException();
   }

@@ -1,8 +1,8 @@
 package dev.grpcpair.post;
 
 import dev.grpcpair.common.config.DurationConverter;
-import io.grpc.ManagedChannel;
 import io.grpc.ConnectivityState;
+import io.grpc.ManagedChannel;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
 import java.time.Duration;
@@ -18,8 +18,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Reports the Post server NOT_SERVING (its service and the whole server, {@code ""}) while its
  * channel to the User service has had no READY connection for longer than a grace period, and
- * SERVING again as soon as it has one. A Post server that cannot fill in authors is of no use to
- * a load balancer.
+ * SERVING again as soon as it has one. A Post server that cannot fill in authors is of no use to a
+ * load balancer.
  *
  * <p>It asks the channel to connect whenever it is idle, so the connection is made at start-up
  * rather than on the first call; start-up itself never waits for it.

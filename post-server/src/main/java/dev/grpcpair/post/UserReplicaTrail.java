@@ -50,7 +50,8 @@ final class UserReplicaTrail {
                 super.close(status, trailers);
               }
             };
-        return Contexts.interceptCall(Context.current().withValue(REPLICAS, replicas), reporting, headers, next);
+        return Contexts.interceptCall(
+            Context.current().withValue(REPLICAS, replicas), reporting, headers, next);
       }
     };
   }

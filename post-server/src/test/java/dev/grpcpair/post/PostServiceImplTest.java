@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
+import dev.grpcpair.common.server.RecoveryInterceptor;
 import dev.grpcpair.data.Datasets;
 import dev.grpcpair.data.InMemoryPostRepository;
 import dev.grpcpair.data.PostRepository;
@@ -14,13 +15,12 @@ import dev.grpcpair.proto.post.v1.ListPostsByUserIdRequest;
 import dev.grpcpair.proto.post.v1.ListPostsRequest;
 import dev.grpcpair.proto.post.v1.PostGrpc;
 import dev.grpcpair.proto.post.v1.PostMessage;
+import dev.grpcpair.testing.SeedPosts;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
+import io.grpc.ServerInterceptors;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import dev.grpcpair.common.server.RecoveryInterceptor;
-import io.grpc.ServerInterceptors;
-import dev.grpcpair.testing.SeedPosts;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import java.io.IOException;
@@ -43,10 +43,13 @@ class PostServiceImplTest {
     }
   }
 
-  /** A Post service over {@code posts}, asking {@link #userService} over the in-process transport. */
+  /**
+   * A Post service over {@code posts}, asking {@link #userService} over the in-process transport.
+   */
   private PostGrpc.PostBlockingStub postService(PostRepository posts) throws IOException {
     String userName = InProcessServerBuilder.generateName();
-    Server userServer = InProcessServerBuilder.forName(userName).addService(userService).build().start();
+    Server userServer =
+        InProcessServerBuilder.forName(userName).addService(userService).build().start();
     ManagedChannel userChannel = InProcessChannelBuilder.forName(userName).build();
     UserClient users = new UserClient(userChannel, "in-process:users", Duration.ofSeconds(5));
 
@@ -77,7 +80,8 @@ class PostServiceImplTest {
 
   @Test
   void listPostsByUserId_returnsTheOwnersPostsWithTheirName() throws IOException {
-    List<PostMessage> posts = seedPostService().listPostsByUserId(byUser("1")).getPostMessagesList();
+    List<PostMessage> posts =
+        seedPostService().listPostsByUserId(byUser("1")).getPostMessagesList();
 
     assertThat(posts)
         .extracting(PostMessage::getPostId, PostMessage::getAuthor)
@@ -103,7 +107,10 @@ class PostServiceImplTest {
   void listPostsByUserId_unknownUser_isNotFound() throws IOException {
     PostGrpc.PostBlockingStub stub = seedPostService();
 
-    assertStatus(() -> stub.listPostsByUserId(byUser("99")), Status.Code.NOT_FOUND, "user \"99\" does not exist");
+    assertStatus(
+        () -> stub.listPostsByUserId(byUser("99")),
+        Status.Code.NOT_FOUND,
+        "user \"99\" does not exist");
   }
 
   @Test
@@ -119,8 +126,11 @@ class PostServiceImplTest {
 
   @Test
   void listPosts_returnsEveryPostInOrderWithItsAuthor() throws IOException {
-    SeedPosts.assertAllInOrderWithAuthors(seedPostService().listPosts(ListPostsRequest.getDefaultInstance()).getPostMessagesList());
-    assertThat(userService.getUserCalls()).as("one BatchGetUsers for the page's 4 authors").isEqualTo(1);
+    SeedPosts.assertAllInOrderWithAuthors(
+        seedPostService().listPosts(ListPostsRequest.getDefaultInstance()).getPostMessagesList());
+    assertThat(userService.getUserCalls())
+        .as("one BatchGetUsers for the page's 4 authors")
+        .isEqualTo(1);
   }
 
   @Test

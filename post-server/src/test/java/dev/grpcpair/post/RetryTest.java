@@ -6,23 +6,26 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.grpcpair.common.server.GrpcServer;
 import dev.grpcpair.common.server.ServerFlags;
-import dev.grpcpair.testing.Channels;
-import java.util.ArrayList;
-import java.util.List;
-import dev.grpcpair.testing.Closer;
 import dev.grpcpair.proto.post.v1.ListPostsByUserIdRequest;
 import dev.grpcpair.proto.post.v1.PostGrpc;
+import dev.grpcpair.testing.Channels;
+import dev.grpcpair.testing.Closer;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The UserClient's retry policy (from its service config) against a scripted User server, over Netty. */
+/**
+ * The UserClient's retry policy (from its service config) against a scripted User server, over
+ * Netty.
+ */
 class RetryTest {
 
   private final ScriptedUserService scriptedUsers = new ScriptedUserService();
@@ -31,10 +34,12 @@ class RetryTest {
 
   @BeforeEach
   void startScriptedUsers() throws Exception {
-    userServer = GrpcServer.builder("scripted-users", 0, ServerFlags.parse()).addService(scriptedUsers).start();
+    userServer =
+        GrpcServer.builder("scripted-users", 0, ServerFlags.parse())
+            .addService(scriptedUsers)
+            .start();
     toClose.add(userServer);
   }
-
 
   private PostGrpc.PostBlockingStub postsAsking(String... flags) throws Exception {
     List<String> args = new ArrayList<>(List.of(flags));
@@ -55,7 +60,11 @@ class RetryTest {
     PostGrpc.PostBlockingStub posts = postsAsking();
     scriptedUsers.failNext(1, Status.UNAVAILABLE.withDescription("replica restarting"));
 
-    assertThat(posts.withDeadlineAfter(10, TimeUnit.SECONDS).listPostsByUserId(user("1")).getPostMessagesCount())
+    assertThat(
+            posts
+                .withDeadlineAfter(10, TimeUnit.SECONDS)
+                .listPostsByUserId(user("1"))
+                .getPostMessagesCount())
         .isEqualTo(4);
     assertThat(scriptedUsers.getUserCalls()).as("attempts").isEqualTo(2);
   }
@@ -76,9 +85,13 @@ class RetryTest {
     PostGrpc.PostBlockingStub posts = postsAsking();
     scriptedUsers.failWith(Status.UNAVAILABLE.withDescription("replica down"));
 
-    assertThat(codeOf(() -> posts.withDeadlineAfter(10, TimeUnit.SECONDS).listPostsByUserId(user("1"))))
+    assertThat(
+            codeOf(
+                () -> posts.withDeadlineAfter(10, TimeUnit.SECONDS).listPostsByUserId(user("1"))))
         .isEqualTo(Status.Code.UNAVAILABLE);
-    assertThat(scriptedUsers.getUserCalls()).as("attempts: maxAttempts of the embedded config").isEqualTo(3);
+    assertThat(scriptedUsers.getUserCalls())
+        .as("attempts: maxAttempts of the embedded config")
+        .isEqualTo(3);
   }
 
   @Test
@@ -95,12 +108,13 @@ class RetryTest {
     scriptedUsers.failWith(Status.UNAVAILABLE.withDescription("replica down"));
 
     long start = System.nanoTime();
-    Status.Code code = codeOf(() -> posts.withDeadlineAfter(500, TimeUnit.MILLISECONDS).listPostsByUserId(user("1")));
+    Status.Code code =
+        codeOf(
+            () -> posts.withDeadlineAfter(500, TimeUnit.MILLISECONDS).listPostsByUserId(user("1")));
     long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
 
     assertThat(code).isIn(Status.Code.DEADLINE_EXCEEDED, Status.Code.UNAVAILABLE);
     // Bound, not a speed goal: a retry after its 20s backoff would take that long.
     assertThat(tookMillis).isLessThan(10_000);
   }
-
 }

@@ -26,7 +26,8 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 final class ScriptedUserService extends UserGrpc.UserImplBase {
 
-  private final UserServiceImpl real = new UserServiceImpl(new InMemoryUserRepository(Datasets.seed()));
+  private final UserServiceImpl real =
+      new UserServiceImpl(new InMemoryUserRepository(Datasets.seed()));
   private final AtomicInteger getUserCalls = new AtomicInteger();
   private final AtomicReference<Deadline> lastDeadline = new AtomicReference<>();
   private final List<Runnable> held = new ArrayList<>();
@@ -84,7 +85,8 @@ final class ScriptedUserService extends UserGrpc.UserImplBase {
   }
 
   @Override
-  public void batchGetUsers(BatchGetUsersRequest request, StreamObserver<BatchGetUsersResponse> responseObserver) {
+  public void batchGetUsers(
+      BatchGetUsersRequest request, StreamObserver<BatchGetUsersResponse> responseObserver) {
     String firstId = request.getUserIdsCount() == 0 ? "" : request.getUserIds(0);
     script(firstId, responseObserver, () -> real.batchGetUsers(request, responseObserver));
   }
@@ -110,7 +112,9 @@ final class ScriptedUserService extends UserGrpc.UserImplBase {
     answerOrFail(answer, responseObserver);
   }
 
-  /** The real service throws a bad request's status; a server's RecoveryInterceptor would send it. */
+  /**
+   * The real service throws a bad request's status; a server's RecoveryInterceptor would send it.
+   */
   private static void answerOrFail(Runnable answer, StreamObserver<?> responseObserver) {
     try {
       answer.run();

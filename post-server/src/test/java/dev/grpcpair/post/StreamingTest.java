@@ -1,22 +1,16 @@
 package dev.grpcpair.post;
 
-import static org.awaitility.Awaitility.await;
 import static dev.grpcpair.testing.GrpcAssertions.assertStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
+import static org.awaitility.Awaitility.await;
 
 import com.google.common.base.Strings;
 import dev.grpcpair.common.server.GrpcServer;
 import dev.grpcpair.common.server.ServerFlags;
-import dev.grpcpair.proto.ApiLimits;
-import dev.grpcpair.testing.Channels;
-import dev.grpcpair.testing.SeedPosts;
-import dev.grpcpair.testing.Streams;
-import dev.grpcpair.testing.CallCounter;
-import dev.grpcpair.testing.Closer;
 import dev.grpcpair.data.InMemoryPostRepository;
-import dev.grpcpair.data.InMemoryUserRepository;
 import dev.grpcpair.data.PostRepository;
+import dev.grpcpair.proto.ApiLimits;
 import dev.grpcpair.proto.data.v1.Dataset;
 import dev.grpcpair.proto.data.v1.StoredPost;
 import dev.grpcpair.proto.post.v1.ListPostsByUserIdRequest;
@@ -24,17 +18,15 @@ import dev.grpcpair.proto.post.v1.ListPostsResponse;
 import dev.grpcpair.proto.post.v1.PostGrpc;
 import dev.grpcpair.proto.post.v1.PostMessage;
 import dev.grpcpair.proto.post.v1.StreamPostsRequest;
-import dev.grpcpair.proto.user.v1.GetUserRequest;
-import dev.grpcpair.proto.user.v1.GetUserResponse;
-import dev.grpcpair.proto.user.v1.UserGrpc;
-import dev.grpcpair.proto.user.v1.UserMessage;
+import dev.grpcpair.testing.CallCounter;
+import dev.grpcpair.testing.Channels;
+import dev.grpcpair.testing.Closer;
+import dev.grpcpair.testing.SeedPosts;
+import dev.grpcpair.testing.Streams;
 import dev.grpcpair.user.UserServer;
 import dev.grpcpair.user.UserServerConfig;
-import dev.grpcpair.user.UserServiceImpl;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
-import io.grpc.stub.ClientCallStreamObserver;
-import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -42,10 +34,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -54,11 +43,11 @@ class StreamingTest {
 
   /** Posts of ~1 KiB, so the transport's flow-control window holds about a thousand. */
   private static final int BIG_STREAM = 20_000;
+
   /** Far above what the flow-control window holds, far below the whole stream. */
   private static final int MAX_AHEAD = 5_000;
 
   @RegisterExtension final Closer closer = new Closer();
-
 
   private ManagedChannel channelTo(GrpcServer server) {
     ManagedChannel channel = Channels.localhost(server.port());
@@ -73,11 +62,19 @@ class StreamingTest {
   /** The seed pair, as the jars start it. */
   private ManagedChannel seedPair() throws Exception {
     GrpcServer users = seedUserServer();
-    return channelTo(closer.add(PostServer.start(PostServerConfig.parse("--port=0", "--user-target=" + "localhost:" + users.port()))));
+    return channelTo(
+        closer.add(
+            PostServer.start(
+                PostServerConfig.parse(
+                    "--port=0", "--user-target=" + "localhost:" + users.port()))));
   }
 
-  /** A Post service over {@code posts}, asking the User service at {@code userPort}, counting what it sends. */
-  private ManagedChannel postServer(PostRepository posts, int userPort, CallCounter counter) throws Exception {
+  /**
+   * A Post service over {@code posts}, asking the User service at {@code userPort}, counting what
+   * it sends.
+   */
+  private ManagedChannel postServer(PostRepository posts, int userPort, CallCounter counter)
+      throws Exception {
     ManagedChannel userChannel = Channels.localhost(userPort);
     closer.add(() -> userChannel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
     UserClient users = new UserClient(userChannel, "localhost:" + userPort, Duration.ofSeconds(2));
@@ -93,7 +90,12 @@ class StreamingTest {
     Dataset.Builder dataset = Dataset.newBuilder();
     String body = Strings.repeat("x", 1024);
     for (int i = 1; i <= count; i++) {
-      dataset.addPosts(StoredPost.newBuilder().setPostId(String.valueOf(i)).setUserId(ownerId).setTitle("t" + i).setBody(body));
+      dataset.addPosts(
+          StoredPost.newBuilder()
+              .setPostId(String.valueOf(i))
+              .setUserId(ownerId)
+              .setTitle("t" + i)
+              .setBody(body));
     }
     return new InMemoryPostRepository(dataset.build());
   }
@@ -102,8 +104,11 @@ class StreamingTest {
 
   @Test
   void streamPosts_allPostsInOrderWithAuthors() throws Exception {
-    List<PostMessage> posts = readAll(PostGrpc.newBlockingStub(seedPair()).withDeadlineAfter(10, TimeUnit.SECONDS)
-        .streamPosts(StreamPostsRequest.getDefaultInstance()));
+    List<PostMessage> posts =
+        readAll(
+            PostGrpc.newBlockingStub(seedPair())
+                .withDeadlineAfter(10, TimeUnit.SECONDS)
+                .streamPosts(StreamPostsRequest.getDefaultInstance()));
 
     SeedPosts.assertAllInOrderWithAuthors(posts);
   }
@@ -111,7 +116,8 @@ class StreamingTest {
   @Test
   void streamPosts_oneUsersPosts_andUnknownUserIsNotFound() throws Exception {
     ManagedChannel channel = seedPair();
-    PostGrpc.PostBlockingStub posts = PostGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
+    PostGrpc.PostBlockingStub posts =
+        PostGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
 
     assertThat(readAll(posts.streamPosts(StreamPostsRequest.newBuilder().setUserId("4").build())))
         .extracting(PostMessage::getPostId, PostMessage::getAuthor)
@@ -135,15 +141,18 @@ class StreamingTest {
   void collectPosts_badIds_failWithAClearStatus() throws Exception {
     ManagedChannel channel = seedPair();
 
-    assertThat(collectStatus(channel, "1", "99")).isEqualTo(Status.NOT_FOUND.withDescription("user \"99\" does not exist").toString());
-    assertThat(collectStatus(channel, "1", "")).isEqualTo(
-        Status.INVALID_ARGUMENT.withDescription("user_id is required (message 2)").toString());
+    assertThat(collectStatus(channel, "1", "99"))
+        .isEqualTo(Status.NOT_FOUND.withDescription("user \"99\" does not exist").toString());
+    assertThat(collectStatus(channel, "1", ""))
+        .isEqualTo(
+            Status.INVALID_ARGUMENT.withDescription("user_id is required (message 2)").toString());
     String[] tooMany = new String[ApiLimits.MAX_IDS_PER_CALL + 1];
     for (int i = 0; i < tooMany.length; i++) {
       tooMany[i] = "id-" + i;
     }
-    assertThat(collectStatus(channel, tooMany)).isEqualTo(
-        Status.INVALID_ARGUMENT.withDescription("at most 1000 user ids per call").toString());
+    assertThat(collectStatus(channel, tooMany))
+        .isEqualTo(
+            Status.INVALID_ARGUMENT.withDescription("at most 1000 user ids per call").toString());
   }
 
   // --- flow control, cancellation, deadlines, errors --------------------------------------------
@@ -151,12 +160,20 @@ class StreamingTest {
   @Test
   void streamPosts_slowReader_serverProducesOnlyAWindowAhead() throws Exception {
     CallCounter counter = new CallCounter();
-    ManagedChannel channel = postServer(bigPosts(BIG_STREAM, "1"), seedUserServer().port(), counter);
+    ManagedChannel channel =
+        postServer(bigPosts(BIG_STREAM, "1"), seedUserServer().port(), counter);
     Streams.SlowReader<PostMessage> reader = new Streams.SlowReader<>(10);
-    PostGrpc.newStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS).streamPosts(StreamPostsRequest.getDefaultInstance(), reader);
+    PostGrpc.newStub(channel)
+        .withDeadlineAfter(60, TimeUnit.SECONDS)
+        .streamPosts(StreamPostsRequest.getDefaultInstance(), reader);
 
-    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(reader.received()).isEqualTo(10));
-    await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(1).plusSeconds(5)).untilAsserted(() -> assertThat(counter.messagesSent()).isLessThan(MAX_AHEAD));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(() -> assertThat(reader.received()).isEqualTo(10));
+    await()
+        .during(Duration.ofSeconds(1))
+        .atMost(Duration.ofSeconds(1).plusSeconds(5))
+        .untilAsserted(() -> assertThat(counter.messagesSent()).isLessThan(MAX_AHEAD));
 
     reader.readMore(BIG_STREAM);
     assertThat(reader.done().get(60, TimeUnit.SECONDS).isOk()).isTrue();
@@ -166,47 +183,73 @@ class StreamingTest {
   @Test
   void streamPosts_cancelledMidStream_serverStops() throws Exception {
     CallCounter counter = new CallCounter();
-    ManagedChannel channel = postServer(bigPosts(BIG_STREAM, "1"), seedUserServer().port(), counter);
+    ManagedChannel channel =
+        postServer(bigPosts(BIG_STREAM, "1"), seedUserServer().port(), counter);
     Streams.SlowReader<PostMessage> reader = new Streams.SlowReader<>(10);
-    PostGrpc.newStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS).streamPosts(StreamPostsRequest.getDefaultInstance(), reader);
-    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(reader.received()).isEqualTo(10));
+    PostGrpc.newStub(channel)
+        .withDeadlineAfter(60, TimeUnit.SECONDS)
+        .streamPosts(StreamPostsRequest.getDefaultInstance(), reader);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(() -> assertThat(reader.received()).isEqualTo(10));
 
     reader.cancel();
 
-    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(counter.cancellations()).isEqualTo(1));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(() -> assertThat(counter.cancellations()).isEqualTo(1));
     int sentAtCancel = counter.messagesSent();
-    await().during(Duration.ofMillis(500)).atMost(Duration.ofMillis(500).plusSeconds(5)).untilAsserted(() -> assertThat(counter.messagesSent()).isEqualTo(sentAtCancel));
+    await()
+        .during(Duration.ofMillis(500))
+        .atMost(Duration.ofMillis(500).plusSeconds(5))
+        .untilAsserted(() -> assertThat(counter.messagesSent()).isEqualTo(sentAtCancel));
     assertThat(sentAtCancel).isLessThan(MAX_AHEAD);
   }
 
   @Test
-  void streamPosts_deadlinePassesMidStream_clientGetsDeadlineExceeded_serverStops() throws Exception {
+  void streamPosts_deadlinePassesMidStream_clientGetsDeadlineExceeded_serverStops()
+      throws Exception {
     CallCounter counter = new CallCounter();
-    ManagedChannel channel = postServer(bigPosts(BIG_STREAM, "1"), seedUserServer().port(), counter);
+    ManagedChannel channel =
+        postServer(bigPosts(BIG_STREAM, "1"), seedUserServer().port(), counter);
     Streams.SlowReader<PostMessage> reader = new Streams.SlowReader<>(10);
 
-    PostGrpc.newStub(channel).withDeadlineAfter(500, TimeUnit.MILLISECONDS).streamPosts(StreamPostsRequest.getDefaultInstance(), reader);
+    PostGrpc.newStub(channel)
+        .withDeadlineAfter(500, TimeUnit.MILLISECONDS)
+        .streamPosts(StreamPostsRequest.getDefaultInstance(), reader);
 
-    assertThat(reader.done().get(10, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
-    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(counter.cancellations()).isEqualTo(1));
+    assertThat(reader.done().get(10, TimeUnit.SECONDS).getCode())
+        .isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(() -> assertThat(counter.cancellations()).isEqualTo(1));
     assertThat(counter.messagesSent()).isLessThan(MAX_AHEAD);
   }
 
   @Test
-  void streamPosts_userServiceFailsMidStream_endsWithItsStatusAfterThePostsBefore() throws Exception {
+  void streamPosts_userServiceFailsMidStream_endsWithItsStatusAfterThePostsBefore()
+      throws Exception {
     ScriptedUserService scripted = new ScriptedUserService();
     scripted.failFor("3", Status.UNAVAILABLE.withDescription("replica down"));
-    GrpcServer userServer = closer.add(GrpcServer.builder("scripted-users", 0, ServerFlags.parse()).addService(scripted).start());
+    GrpcServer userServer =
+        closer.add(
+            GrpcServer.builder("scripted-users", 0, ServerFlags.parse())
+                .addService(scripted)
+                .start());
     // A first chunk of posts whose author is found, then one whose author look-up fails.
     Dataset.Builder dataset = Dataset.newBuilder();
     for (int i = 1; i <= PostStream.CHUNK; i++) {
       dataset.addPosts(StoredPost.newBuilder().setPostId("a" + i).setUserId("1"));
     }
     dataset.addPosts(StoredPost.newBuilder().setPostId("b1").setUserId("3"));
-    ManagedChannel channel = postServer(new InMemoryPostRepository(dataset.build()), userServer.port(), new CallCounter());
+    ManagedChannel channel =
+        postServer(
+            new InMemoryPostRepository(dataset.build()), userServer.port(), new CallCounter());
     Streams.SlowReader<PostMessage> reader = new Streams.SlowReader<>(PostStream.CHUNK + 10);
 
-    PostGrpc.newStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS).streamPosts(StreamPostsRequest.getDefaultInstance(), reader);
+    PostGrpc.newStub(channel)
+        .withDeadlineAfter(10, TimeUnit.SECONDS)
+        .streamPosts(StreamPostsRequest.getDefaultInstance(), reader);
 
     Status status = reader.done().get(10, TimeUnit.SECONDS);
     assertThat(status.getCode()).isEqualTo(Status.Code.UNAVAILABLE);
@@ -217,16 +260,29 @@ class StreamingTest {
   @Test
   void streamPosts_looksAuthorsUpAChunkAtATime() throws Exception {
     ScriptedUserService scripted = new ScriptedUserService();
-    GrpcServer userServer = closer.add(GrpcServer.builder("scripted-users", 0, ServerFlags.parse()).addService(scripted).start());
+    GrpcServer userServer =
+        closer.add(
+            GrpcServer.builder("scripted-users", 0, ServerFlags.parse())
+                .addService(scripted)
+                .start());
     Dataset.Builder dataset = Dataset.newBuilder();
     for (int i = 1; i <= 4 * PostStream.CHUNK; i++) {
-      // Every post a different owner; "1" (Henry) now and then, the others unknown to the User service.
-      dataset.addPosts(StoredPost.newBuilder().setPostId(String.valueOf(i)).setUserId(i % 100 == 0 ? "1" : "owner-" + i));
+      // Every post a different owner; "1" (Henry) now and then, the others unknown to the User
+      // service.
+      dataset.addPosts(
+          StoredPost.newBuilder()
+              .setPostId(String.valueOf(i))
+              .setUserId(i % 100 == 0 ? "1" : "owner-" + i));
     }
-    ManagedChannel channel = postServer(new InMemoryPostRepository(dataset.build()), userServer.port(), new CallCounter());
+    ManagedChannel channel =
+        postServer(
+            new InMemoryPostRepository(dataset.build()), userServer.port(), new CallCounter());
 
     List<PostMessage> posts =
-        readAll(PostGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS).streamPosts(StreamPostsRequest.getDefaultInstance()));
+        readAll(
+            PostGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(30, TimeUnit.SECONDS)
+                .streamPosts(StreamPostsRequest.getDefaultInstance()));
 
     assertThat(posts).hasSize(4 * PostStream.CHUNK);
     assertThat(posts.get(99).getAuthor()).isEqualTo("Henry");
@@ -253,12 +309,17 @@ class StreamingTest {
     return sendToCollectPosts(channel, new CopyOnWriteArrayList<>(), ids).toString();
   }
 
-  /** Streams {@code ids} to CollectPosts; its answer goes into {@code responses}; returns how the call ended. */
-  private static Status sendToCollectPosts(ManagedChannel channel, List<ListPostsResponse> responses, String... ids)
-      throws Exception {
+  /**
+   * Streams {@code ids} to CollectPosts; its answer goes into {@code responses}; returns how the
+   * call ended.
+   */
+  private static Status sendToCollectPosts(
+      ManagedChannel channel, List<ListPostsResponse> responses, String... ids) throws Exception {
     CompletableFuture<Status> done = new CompletableFuture<>();
     StreamObserver<ListPostsByUserIdRequest> requests =
-        PostGrpc.newStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS).collectPosts(Streams.collecting(responses, done));
+        PostGrpc.newStub(channel)
+            .withDeadlineAfter(10, TimeUnit.SECONDS)
+            .collectPosts(Streams.collecting(responses, done));
     for (String id : ids) {
       requests.onNext(ListPostsByUserIdRequest.newBuilder().setUserId(id).build());
     }

@@ -21,14 +21,17 @@ class UserChannelTest {
   void embedded_roundRobinWithHealthCheckingAndRetries() {
     Map<String, ?> config = UserChannel.serviceConfig(flags());
 
-    assertThat(config.get("loadBalancingConfig")).isEqualTo(List.of(Map.of("round_robin", Map.of())));
+    assertThat(config.get("loadBalancingConfig"))
+        .isEqualTo(List.of(Map.of("round_robin", Map.of())));
     assertThat(config.get("healthCheckConfig")).isEqualTo(Map.of("serviceName", "v1.user.User"));
     assertThat(config.get("methodConfig").toString()).contains("retryPolicy", "UNAVAILABLE");
   }
 
   @Test
   void lbPolicyFlag_overridesTheFile() {
-    assertThat(UserChannel.serviceConfig(flags("--user-lb-policy=pick_first")).get("loadBalancingConfig"))
+    assertThat(
+            UserChannel.serviceConfig(flags("--user-lb-policy=pick_first"))
+                .get("loadBalancingConfig"))
         .isEqualTo(List.of(Map.of("pick_first", Map.of())));
   }
 
@@ -46,7 +49,10 @@ class UserChannelTest {
 
     assertThatThrownBy(() -> UserChannel.serviceConfig(flags("--user-service-config=" + broken)))
         .hasMessageContaining("broken.json is not valid JSON");
-    assertThatThrownBy(() -> UserChannel.serviceConfig(flags("--user-service-config=" + dir.resolve("none.json"))))
+    assertThatThrownBy(
+            () ->
+                UserChannel.serviceConfig(
+                    flags("--user-service-config=" + dir.resolve("none.json"))))
         .hasMessageContaining("does not exist");
   }
 }

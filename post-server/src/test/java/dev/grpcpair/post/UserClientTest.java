@@ -3,25 +3,25 @@ package dev.grpcpair.post;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.common.util.concurrent.ListenableFuture;
+import dev.grpcpair.proto.ApiLimits;
 import dev.grpcpair.proto.user.v1.UserMessage;
 import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import com.google.common.util.concurrent.ListenableFuture;
-import dev.grpcpair.proto.ApiLimits;
 import io.grpc.inprocess.InProcessChannelBuilder;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeoutException;
 import io.grpc.inprocess.InProcessServerBuilder;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -32,7 +32,8 @@ class UserClientTest {
   private static final String TARGET = "users.test:9000";
 
   private final ScriptedUserService userService = new ScriptedUserService();
-  private final ScheduledExecutorService deadlineTimer = Executors.newSingleThreadScheduledExecutor();
+  private final ScheduledExecutorService deadlineTimer =
+      Executors.newSingleThreadScheduledExecutor();
   private Server server;
   private ManagedChannel channel;
   private UserClient client;
@@ -82,7 +83,8 @@ class UserClientTest {
     found(client.findUser("1"));
 
     assertThat(userService.lastDeadline()).isNotNull();
-    assertThat(userService.lastDeadline().timeRemaining(TimeUnit.MILLISECONDS)).isBetween(1L, 1000L);
+    assertThat(userService.lastDeadline().timeRemaining(TimeUnit.MILLISECONDS))
+        .isBetween(1L, 1000L);
   }
 
   @Test

@@ -1,23 +1,20 @@
 package dev.grpcpair.post;
 
-import static org.awaitility.Awaitility.await;
 import static dev.grpcpair.testing.GrpcAssertions.codeOf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import com.google.common.util.concurrent.ListenableFuture;
 import dev.grpcpair.common.server.GrpcServer;
 import dev.grpcpair.common.server.ServerFlags;
-import dev.grpcpair.testing.Channels;
-import dev.grpcpair.testing.FreezableTcpProxy;
-import java.util.concurrent.Callable;
-import java.util.concurrent.atomic.AtomicReference;
-
 import dev.grpcpair.proto.post.v1.ListPostsByUserIdRequest;
 import dev.grpcpair.proto.post.v1.ListPostsByUserIdResponse;
 import dev.grpcpair.proto.post.v1.ListPostsRequest;
 import dev.grpcpair.proto.post.v1.ListPostsResponse;
 import dev.grpcpair.proto.post.v1.PostGrpc;
+import dev.grpcpair.testing.Channels;
+import dev.grpcpair.testing.FreezableTcpProxy;
 import dev.grpcpair.user.UserServer;
 import dev.grpcpair.user.UserServerConfig;
 import io.grpc.ManagedChannel;
@@ -30,8 +27,10 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -77,13 +76,14 @@ class UserServiceFaultsTest {
     return proxy;
   }
 
-  /** Calls {@code call} until it succeeds (within {@code timeout}), and returns what it returned. */
+  /**
+   * Calls {@code call} until it succeeds (within {@code timeout}), and returns what it returned.
+   */
   private static <T> T eventually(Duration timeout, Callable<T> call) {
     AtomicReference<T> result = new AtomicReference<>();
     await().atMost(timeout).ignoreExceptions().untilAsserted(() -> result.set(call.call()));
     return result.get();
   }
-
 
   private static void assertRefusesNewConnections(GrpcServer server) throws InterruptedException {
     ManagedChannel fresh = Channels.localhost(server.port());
@@ -107,7 +107,9 @@ class UserServiceFaultsTest {
     FreezableTcpProxy users = userServerNotYetUp();
     int userPort = users.port();
     GrpcServer postServer =
-        track(PostServer.start(PostServerConfig.parse("--port=0", "--user-target=localhost:" + userPort)));
+        track(
+            PostServer.start(
+                PostServerConfig.parse("--port=0", "--user-target=localhost:" + userPort)));
     PostGrpc.PostBlockingStub posts = postClient(postServer);
 
     // A 10s deadline: UNAVAILABLE rather than DEADLINE_EXCEEDED shows the failure came fast.
@@ -122,7 +124,8 @@ class UserServiceFaultsTest {
 
     users.forwardTo(track(UserServer.start(UserServerConfig.parse("--port=0"))).port());
 
-    assertThat(eventually(RECOVERY, () -> posts.withDeadlineAfter(5, TimeUnit.SECONDS).listPosts(ALL)))
+    assertThat(
+            eventually(RECOVERY, () -> posts.withDeadlineAfter(5, TimeUnit.SECONDS).listPosts(ALL)))
         .extracting(response -> response.getPostMessagesCount())
         .isEqualTo(8);
   }
@@ -140,12 +143,16 @@ class UserServiceFaultsTest {
     ManagedChannel channel = Channels.localhost(postServer.port());
     channels.add(channel);
 
-    await().atMost(RECOVERY).untilAsserted(() -> assertThat(health(channel, "")).isEqualTo(ServingStatus.NOT_SERVING));
+    await()
+        .atMost(RECOVERY)
+        .untilAsserted(() -> assertThat(health(channel, "")).isEqualTo(ServingStatus.NOT_SERVING));
     assertThat(health(channel, "v1.post.Post")).isEqualTo(ServingStatus.NOT_SERVING);
 
     users.forwardTo(track(UserServer.start(UserServerConfig.parse("--port=0"))).port());
 
-    await().atMost(RECOVERY).untilAsserted(() -> assertThat(health(channel, "")).isEqualTo(ServingStatus.SERVING));
+    await()
+        .atMost(RECOVERY)
+        .untilAsserted(() -> assertThat(health(channel, "")).isEqualTo(ServingStatus.SERVING));
     assertThat(health(channel, "v1.post.Post")).isEqualTo(ServingStatus.SERVING);
   }
 
@@ -174,7 +181,9 @@ class UserServiceFaultsTest {
 
     // NOT_SERVING: connecting to the User server has been failing for a while, and the call,
     // which would have failed with UNAVAILABLE by now without wait-for-ready, is still waiting.
-    await().atMost(RECOVERY).untilAsserted(() -> assertThat(health(channel, "")).isEqualTo(ServingStatus.NOT_SERVING));
+    await()
+        .atMost(RECOVERY)
+        .untilAsserted(() -> assertThat(health(channel, "")).isEqualTo(ServingStatus.NOT_SERVING));
     assertThat(call.isDone()).as("still waiting for a User server").isFalse();
 
     users.forwardTo(track(UserServer.start(UserServerConfig.parse("--port=0"))).port());
@@ -185,9 +194,17 @@ class UserServiceFaultsTest {
   @Test
   void dnsTarget_works() throws Exception {
     GrpcServer userServer = track(UserServer.start(UserServerConfig.parse("--port=0")));
-    GrpcServer postServer = track(PostServer.start(PostServerConfig.parse("--port=0", "--user-target=" + "dns:///localhost:" + userServer.port())));
+    GrpcServer postServer =
+        track(
+            PostServer.start(
+                PostServerConfig.parse(
+                    "--port=0", "--user-target=" + "dns:///localhost:" + userServer.port())));
 
-    assertThat(postClient(postServer).withDeadlineAfter(10, TimeUnit.SECONDS).listPosts(ALL).getPostMessagesCount())
+    assertThat(
+            postClient(postServer)
+                .withDeadlineAfter(10, TimeUnit.SECONDS)
+                .listPosts(ALL)
+                .getPostMessagesCount())
         .isEqualTo(8);
   }
 
@@ -195,7 +212,10 @@ class UserServiceFaultsTest {
   void userServerStoppedMidRun_isUnavailableThenRecoversAfterRestart() throws Exception {
     GrpcServer userServer = UserServer.start(UserServerConfig.parse("--port=0"));
     int userPort = userServer.port();
-    GrpcServer postServer = track(PostServer.start(PostServerConfig.parse("--port=0", "--user-target=" + "localhost:" + userPort)));
+    GrpcServer postServer =
+        track(
+            PostServer.start(
+                PostServerConfig.parse("--port=0", "--user-target=" + "localhost:" + userPort)));
     PostGrpc.PostBlockingStub posts = postClient(postServer);
     assertThat(posts.withDeadlineAfter(10, TimeUnit.SECONDS).listPosts(ALL).getPostMessagesCount())
         .isEqualTo(8);
@@ -215,21 +235,40 @@ class UserServiceFaultsTest {
 
   @Test
   void callerDeadlineShorterThanSlowUserServer_isDeadlineExceeded() throws Exception {
-    GrpcServer slowUsers = track(GrpcServer.builder("slow-users", 0, ServerFlags.parse()).addService(scriptedUsers).start());
+    GrpcServer slowUsers =
+        track(
+            GrpcServer.builder("slow-users", 0, ServerFlags.parse())
+                .addService(scriptedUsers)
+                .start());
     GrpcServer postServer =
-        track(PostServer.start(PostServerConfig.parse("--port=0", "--user-target=" + "localhost:" + slowUsers.port())));
+        track(
+            PostServer.start(
+                PostServerConfig.parse(
+                    "--port=0", "--user-target=" + "localhost:" + slowUsers.port())));
     scriptedUsers.hold();
 
-    assertThat(codeOf(() -> postClient(postServer).withDeadlineAfter(300, TimeUnit.MILLISECONDS).listPosts(ALL)))
+    assertThat(
+            codeOf(
+                () ->
+                    postClient(postServer)
+                        .withDeadlineAfter(300, TimeUnit.MILLISECONDS)
+                        .listPosts(ALL)))
         .isEqualTo(Status.Code.DEADLINE_EXCEEDED);
   }
 
   @Test
   void callWithoutDeadline_getsTheConfiguredUserDeadline() throws Exception {
-    GrpcServer slowUsers = track(GrpcServer.builder("slow-users", 0, ServerFlags.parse()).addService(scriptedUsers).start());
+    GrpcServer slowUsers =
+        track(
+            GrpcServer.builder("slow-users", 0, ServerFlags.parse())
+                .addService(scriptedUsers)
+                .start());
     String target = "localhost:" + slowUsers.port();
     GrpcServer postServer =
-        track(PostServer.start(PostServerConfig.parse("--port=0", "--user-target=" + target, "--user-deadline=300ms")));
+        track(
+            PostServer.start(
+                PostServerConfig.parse(
+                    "--port=0", "--user-target=" + target, "--user-deadline=300ms")));
     scriptedUsers.hold();
 
     assertThatThrownBy(() -> postClient(postServer).listPosts(ALL))
@@ -244,13 +283,15 @@ class UserServiceFaultsTest {
 
   @Test
   void stop_letsACallInFlightFinish() throws Exception {
-    GrpcServer slowUsers = track(GrpcServer.builder("slow-users", 0, ServerFlags.parse()).addService(scriptedUsers).start());
+    GrpcServer slowUsers =
+        track(
+            GrpcServer.builder("slow-users", 0, ServerFlags.parse())
+                .addService(scriptedUsers)
+                .start());
     GrpcServer postServer =
         PostServer.start(
             PostServerConfig.parse(
-                "--port=0",
-                "--user-target=localhost:" + slowUsers.port(),
-                "--shutdown-grace=20s"));
+                "--port=0", "--user-target=localhost:" + slowUsers.port(), "--shutdown-grace=20s"));
     ManagedChannel channel = Channels.localhost(postServer.port());
     channels.add(channel);
     scriptedUsers.hold();
@@ -258,7 +299,9 @@ class UserServiceFaultsTest {
         PostGrpc.newFutureStub(channel)
             .withDeadlineAfter(30, TimeUnit.SECONDS)
             .listPostsByUserId(ListPostsByUserIdRequest.newBuilder().setUserId("1").build());
-    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(scriptedUsers.getUserCalls()).isEqualTo(1));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(() -> assertThat(scriptedUsers.getUserCalls()).isEqualTo(1));
 
     CompletableFuture<Void> stopping =
         CompletableFuture.runAsync(
@@ -270,7 +313,9 @@ class UserServiceFaultsTest {
               }
             });
     // Draining: new connections are refused while the call in flight is still held.
-    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertRefusesNewConnections(postServer));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(() -> assertRefusesNewConnections(postServer));
     assertThat(inFlight.isDone()).isFalse();
     scriptedUsers.release();
 

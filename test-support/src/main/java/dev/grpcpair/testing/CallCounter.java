@@ -8,7 +8,10 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** Counts what a server's handlers send and whether calls were cancelled: the server's side of a stream. */
+/**
+ * Counts what a server's handlers send and whether calls were cancelled: the server's side of a
+ * stream.
+ */
 public final class CallCounter implements ServerInterceptor {
 
   private final AtomicInteger messagesSent = new AtomicInteger();

@@ -9,8 +9,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * The tests' one teardown style: register what a test opens, and it is closed last opened first,
- * even when one of them fails to close. Use it as a JUnit extension: in an instance field it
- * closes after each test; in a static field, after all the class's tests.
+ * even when one of them fails to close. Use it as a JUnit extension: in an instance field it closes
+ * after each test; in a static field, after all the class's tests.
  *
  * <pre>{@code @RegisterExtension final Closer closer = new Closer();}</pre>
  */

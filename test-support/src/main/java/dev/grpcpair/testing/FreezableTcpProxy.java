@@ -10,8 +10,8 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * A TCP proxy on loopback that can stop forwarding while keeping its connections open: a peer
- * that has silently gone away (a dead host, a broken network), which only keepalive detects.
+ * A TCP proxy on loopback that can stop forwarding while keeping its connections open: a peer that
+ * has silently gone away (a dead host, a broken network), which only keepalive detects.
  */
 public final class FreezableTcpProxy implements AutoCloseable {
 
@@ -22,7 +22,9 @@ public final class FreezableTcpProxy implements AutoCloseable {
   private boolean frozen;
   private volatile boolean closed;
 
-  /** Forwards to {@code targetPort} on loopback; 0: nowhere yet, connections are refused (closed). */
+  /**
+   * Forwards to {@code targetPort} on loopback; 0: nowhere yet, connections are refused (closed).
+   */
   public FreezableTcpProxy(int targetPort) throws IOException {
     this.targetPort = targetPort;
     this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
@@ -75,7 +77,8 @@ public final class FreezableTcpProxy implements AutoCloseable {
         new Thread(
             () -> {
               byte[] buffer = new byte[16 * 1024];
-              try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+              try (InputStream in = from.getInputStream();
+                  OutputStream out = to.getOutputStream()) {
                 int read;
                 while ((read = in.read(buffer)) != -1) {
                   awaitUnfrozen();

@@ -13,7 +13,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
-/** An open {@code grpc.health.v1.Health/Watch} of a whole server: the statuses it reports, and how it ended. */
+/**
+ * An open {@code grpc.health.v1.Health/Watch} of a whole server: the statuses it reports, and how
+ * it ended.
+ */
 public final class HealthWatch {
 
   private final BlockingQueue<ServingStatus> statuses = new LinkedBlockingQueue<>();
@@ -21,7 +24,10 @@ public final class HealthWatch {
 
   private HealthWatch() {}
 
-  /** Starts watching the server's overall status ({@code ""}); the call stays open until the server ends it. */
+  /**
+   * Starts watching the server's overall status ({@code ""}); the call stays open until the server
+   * ends it.
+   */
   public static HealthWatch open(Channel channel) {
     HealthWatch watch = new HealthWatch();
     HealthGrpc.newStub(channel)

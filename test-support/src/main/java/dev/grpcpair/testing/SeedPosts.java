@@ -6,7 +6,10 @@ import static org.assertj.core.api.Assertions.tuple;
 import dev.grpcpair.proto.post.v1.PostMessage;
 import java.util.List;
 
-/** What the original's sample data must come back as: all 8 posts, in order, with their owners' names. */
+/**
+ * What the original's sample data must come back as: all 8 posts, in order, with their owners'
+ * names.
+ */
 public final class SeedPosts {
 
   private SeedPosts() {}

@@ -13,7 +13,9 @@ public final class Streams {
 
   private Streams() {}
 
-  /** An observer that adds every message to {@code into} and completes {@code done} with the status. */
+  /**
+   * An observer that adds every message to {@code into} and completes {@code done} with the status.
+   */
   public static <T> StreamObserver<T> collecting(List<T> into, CompletableFuture<Status> done) {
     return new StreamObserver<>() {
       @Override
@@ -81,5 +83,4 @@ public final class Streams {
       return done;
     }
   }
-
 }

@@ -27,18 +27,25 @@ public final class TestCertificates {
 
   private TestCertificates() {}
 
-  /** Writes certificate file {@code name} into {@code dir} (replacing what is there) and returns its path. */
+  /**
+   * Writes certificate file {@code name} into {@code dir} (replacing what is there) and returns its
+   * path.
+   */
   public static Path write(Path dir, String name) {
     return writeAs(dir, name, name);
   }
 
-  /** Writes certificate file {@code name} as {@code dir/fileName}, replacing it: what a rotation does. */
+  /**
+   * Writes certificate file {@code name} as {@code dir/fileName}, replacing it: what a rotation
+   * does.
+   */
   public static Path writeAs(Path dir, String name, String fileName) {
     Path target = dir.resolve(fileName);
     try (InputStream in = TlsTesting.loadCert(name)) {
       Path temporary = Files.createTempFile(dir, fileName, ".tmp");
       Files.copy(in, temporary, StandardCopyOption.REPLACE_EXISTING);
-      Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      Files.move(
+          temporary, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       return target;
     } catch (IOException e) {
       throw new UncheckedIOException(e);

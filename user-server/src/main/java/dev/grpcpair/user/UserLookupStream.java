@@ -12,7 +12,8 @@ import java.util.function.Function;
  * sending ids but stops reading makes this stop reading too, instead of piling answers up in
  * memory. The first bad id ends the call with its status, after the answers before it.
  *
- * <p>grpc calls the handlers and this observer one at a time for a call, so the state needs no lock.
+ * <p>grpc calls the handlers and this observer one at a time for a call, so the state needs no
+ * lock.
  */
 final class UserLookupStream implements StreamObserver<GetUserRequest> {
 
@@ -22,13 +23,15 @@ final class UserLookupStream implements StreamObserver<GetUserRequest> {
   private boolean finished;
 
   private UserLookupStream(
-      ServerCallStreamObserver<GetUserResponse> answers, Function<GetUserRequest, GetUserResponse> lookUp) {
+      ServerCallStreamObserver<GetUserResponse> answers,
+      Function<GetUserRequest, GetUserResponse> lookUp) {
     this.answers = answers;
     this.lookUp = lookUp;
   }
 
   static UserLookupStream start(
-      ServerCallStreamObserver<GetUserResponse> answers, Function<GetUserRequest, GetUserResponse> lookUp) {
+      ServerCallStreamObserver<GetUserResponse> answers,
+      Function<GetUserRequest, GetUserResponse> lookUp) {
     UserLookupStream stream = new UserLookupStream(answers, lookUp);
     answers.disableAutoRequest();
     answers.setOnCancelHandler(() -> stream.finished = true);

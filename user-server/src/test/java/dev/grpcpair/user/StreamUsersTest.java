@@ -26,11 +26,14 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** StreamUsers over Netty: answers in order, and flow control against a client that does not read. */
+/**
+ * StreamUsers over Netty: answers in order, and flow control against a client that does not read.
+ */
 class StreamUsersTest {
 
   /** Far more answers than the flow-control window holds. */
   private static final int BIG_STREAM = 20_000;
+
   /** Far above what the flow-control window holds, far below the whole stream. */
   private static final int MAX_AHEAD = 5_000;
 
@@ -44,29 +47,34 @@ class StreamUsersTest {
 
   @Test
   void streamUsers_answersEachIdInOrder_thenEndsAtTheFirstUnknownOne() throws Exception {
-    ManagedChannel channel = channelTo(closer.add(UserServer.start(UserServerConfig.parse("--port=0"))));
+    ManagedChannel channel =
+        channelTo(closer.add(UserServer.start(UserServerConfig.parse("--port=0"))));
     List<GetUserResponse> answers = new CopyOnWriteArrayList<>();
     CompletableFuture<Status> done = new CompletableFuture<>();
     StreamObserver<GetUserRequest> ids =
-        UserGrpc.newStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS).streamUsers(Streams.collecting(answers, done));
+        UserGrpc.newStub(channel)
+            .withDeadlineAfter(10, TimeUnit.SECONDS)
+            .streamUsers(Streams.collecting(answers, done));
     for (String id : List.of("1", "2", "3", "99", "4")) {
       ids.onNext(GetUserRequest.newBuilder().setUserId(id).build());
     }
     ids.onCompleted();
 
     Status status = done.get(10, TimeUnit.SECONDS);
-    assertThat(answers).extracting(answer -> answer.getUserMessage().getName()).containsExactly("Henry", "Michael", "Jessie");
+    assertThat(answers)
+        .extracting(answer -> answer.getUserMessage().getName())
+        .containsExactly("Henry", "Michael", "Jessie");
     assertThat(status.getCode()).isEqualTo(Status.Code.NOT_FOUND);
     assertThat(status.getDescription()).isEqualTo("user \"99\" does not exist");
   }
 
-
   @Test
   void streamUsers_clientThatSendsButDoesNotRead_serverStopsAnsweringAhead() throws Exception {
     // Users with 2 KiB names: the flow-control window holds a few hundred answers.
-    Dataset users = Dataset.newBuilder()
-        .addUsers(UserMessage.newBuilder().setUserId("big").setName("n".repeat(2048)))
-        .build();
+    Dataset users =
+        Dataset.newBuilder()
+            .addUsers(UserMessage.newBuilder().setUserId("big").setName("n".repeat(2048)))
+            .build();
     CallCounter counter = new CallCounter();
     GrpcServer userServer =
         closer.add(
@@ -76,14 +84,21 @@ class StreamUsersTest {
                 .start());
     Streams.SlowReader<GetUserResponse> reader = new Streams.SlowReader<>(0);
     StreamObserver<GetUserRequest> ids =
-        UserGrpc.newStub(channelTo(userServer)).withDeadlineAfter(60, TimeUnit.SECONDS).streamUsers(reader);
+        UserGrpc.newStub(channelTo(userServer))
+            .withDeadlineAfter(60, TimeUnit.SECONDS)
+            .streamUsers(reader);
     for (int i = 0; i < BIG_STREAM; i++) {
       ids.onNext(GetUserRequest.newBuilder().setUserId("big").build());
     }
     ids.onCompleted();
 
-    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(counter.messagesSent()).isPositive());
-    await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(1).plusSeconds(5)).untilAsserted(() -> assertThat(counter.messagesSent()).isLessThan(MAX_AHEAD));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(() -> assertThat(counter.messagesSent()).isPositive());
+    await()
+        .during(Duration.ofSeconds(1))
+        .atMost(Duration.ofSeconds(1).plusSeconds(5))
+        .untilAsserted(() -> assertThat(counter.messagesSent()).isLessThan(MAX_AHEAD));
 
     reader.readMore(BIG_STREAM);
     assertThat(reader.done().get(60, TimeUnit.SECONDS).isOk()).isTrue();

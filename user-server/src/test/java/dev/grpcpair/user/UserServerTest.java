@@ -3,12 +3,11 @@ package dev.grpcpair.user;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.grpcpair.common.server.GrpcServer;
-
+import dev.grpcpair.proto.user.v1.GetUserRequest;
+import dev.grpcpair.proto.user.v1.UserGrpc;
 import dev.grpcpair.testing.Channels;
 import dev.grpcpair.testing.Closer;
 import dev.grpcpair.testing.Reflection;
-import dev.grpcpair.proto.user.v1.GetUserRequest;
-import dev.grpcpair.proto.user.v1.UserGrpc;
 import io.grpc.ManagedChannel;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;

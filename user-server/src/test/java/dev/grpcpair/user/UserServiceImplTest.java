@@ -3,6 +3,7 @@ package dev.grpcpair.user;
 import static dev.grpcpair.testing.GrpcAssertions.assertStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.grpcpair.common.server.RecoveryInterceptor;
 import dev.grpcpair.data.Datasets;
 import dev.grpcpair.data.InMemoryUserRepository;
 import dev.grpcpair.proto.user.v1.GetUserRequest;
@@ -11,9 +12,8 @@ import dev.grpcpair.proto.user.v1.UserGrpc;
 import dev.grpcpair.proto.user.v1.UserMessage;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
-import io.grpc.Status;
-import dev.grpcpair.common.server.RecoveryInterceptor;
 import io.grpc.ServerInterceptors;
+import io.grpc.Status;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import java.io.IOException;
@@ -62,21 +62,33 @@ class UserServiceImplTest {
     "5, Tony, 01012344321, 25"
   })
   void getUser_knownId_returnsTheUser(String id, String name, String phone, int age) {
-    UserMessage user = stub.getUser(GetUserRequest.newBuilder().setUserId(id).build()).getUserMessage();
+    UserMessage user =
+        stub.getUser(GetUserRequest.newBuilder().setUserId(id).build()).getUserMessage();
 
     assertThat(user)
         .isEqualTo(
-            UserMessage.newBuilder().setUserId(id).setName(name).setPhoneNumber(phone).setAge(age).build());
+            UserMessage.newBuilder()
+                .setUserId(id)
+                .setName(name)
+                .setPhoneNumber(phone)
+                .setAge(age)
+                .build());
   }
 
   @Test
   void getUser_unknownId_isNotFoundNamingTheId() {
-    assertStatus(() -> stub.getUser(GetUserRequest.newBuilder().setUserId("99").build()), Status.Code.NOT_FOUND, "user \"99\" does not exist");
+    assertStatus(
+        () -> stub.getUser(GetUserRequest.newBuilder().setUserId("99").build()),
+        Status.Code.NOT_FOUND,
+        "user \"99\" does not exist");
   }
 
   @Test
   void getUser_emptyId_isInvalidArgument() {
-    assertStatus(() -> stub.getUser(GetUserRequest.getDefaultInstance()), Status.Code.INVALID_ARGUMENT, "user_id is required");
+    assertStatus(
+        () -> stub.getUser(GetUserRequest.getDefaultInstance()),
+        Status.Code.INVALID_ARGUMENT,
+        "user_id is required");
   }
 
   @Test

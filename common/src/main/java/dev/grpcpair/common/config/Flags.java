@@ -6,11 +6,11 @@ import picocli.CommandLine;
 import picocli.CommandLine.Model.OptionSpec;
 
 /**
- * The one way configuration is made: picocli parses flags into a config object's fields, each
- * flag falling back to the environment variable of the same name ({@code --user-target} reads
- * {@code USER_TARGET}), then the object checks what picocli cannot, such as flags that only make
- * sense together. The servers' {@code main} and the tests both come through here, so tests
- * exercise the real flag path.
+ * The one way configuration is made: picocli parses flags into a config object's fields, each flag
+ * falling back to the environment variable of the same name ({@code --user-target} reads {@code
+ * USER_TARGET}), then the object checks what picocli cannot, such as flags that only make sense
+ * together. The servers' {@code main} and the tests both come through here, so tests exercise the
+ * real flag path.
  */
 public final class Flags {
 

@@ -37,7 +37,14 @@ public final class AccessLogInterceptor implements ServerInterceptor {
           @Override
           public void close(Status status, Metadata trailers) {
             // The identity is set inside the auth interceptor's Context, which close runs in.
-            logOnce(logged, method, status.getCode(), start, peer, Identity.current().orElse("-"), requestId);
+            logOnce(
+                logged,
+                method,
+                status.getCode(),
+                start,
+                peer,
+                Identity.current().orElse("-"),
+                requestId);
             super.close(status, trailers);
           }
         };

@@ -18,8 +18,8 @@ import java.util.UUID;
 import java.util.regex.Pattern;
 
 /**
- * The {@code x-request-id} that follows one request through every server it touches: taken from
- * the incoming call (or made up), kept in the {@link Context} for handlers and logs, returned in the
+ * The {@code x-request-id} that follows one request through every server it touches: taken from the
+ * incoming call (or made up), kept in the {@link Context} for handlers and logs, returned in the
  * response headers, and passed on by clients that carry {@link #clientInterceptor()}.
  */
 public final class RequestId {
@@ -29,6 +29,7 @@ public final class RequestId {
 
   /** What a caller may send: short, and safe to write into a log line. */
   private static final Pattern ACCEPTED = Pattern.compile("[A-Za-z0-9._:/+=-]{1,128}");
+
   private static final Context.Key<String> KEY = Context.key("request-id");
 
   private RequestId() {}
@@ -46,7 +47,10 @@ public final class RequestId {
           ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
         String offered = headers.get(HEADER);
         // An id that could forge log lines or bloat them is replaced, not trusted.
-        String id = offered != null && ACCEPTED.matcher(offered).matches() ? offered : UUID.randomUUID().toString();
+        String id =
+            offered != null && ACCEPTED.matcher(offered).matches()
+                ? offered
+                : UUID.randomUUID().toString();
         ServerCall<ReqT, RespT> echoing =
             new SimpleForwardingServerCall<>(call) {
               @Override
@@ -60,7 +64,9 @@ public final class RequestId {
     };
   }
 
-  /** Client side: sends the current call's id along with every outgoing call made while handling it. */
+  /**
+   * Client side: sends the current call's id along with every outgoing call made while handling it.
+   */
   public static ClientInterceptor clientInterceptor() {
     return new ClientInterceptor() {
       @Override

@@ -18,7 +18,9 @@ public final class ServedByInterceptor implements ServerInterceptor {
 
   private final Supplier<String> replicaName;
 
-  /** {@code replicaName} is asked on every call: a default name may only be known once listening. */
+  /**
+   * {@code replicaName} is asked on every call: a default name may only be known once listening.
+   */
   public ServedByInterceptor(Supplier<String> replicaName) {
     this.replicaName = replicaName;
   }

@@ -49,7 +49,8 @@ public final class AuthTokens {
       String identity = line.substring(0, equals).strip();
       String token = line.substring(equals + 1).strip();
       if (identities.contains(identity)) {
-        throw new IllegalArgumentException(source + ": identity \"" + identity + "\" appears twice");
+        throw new IllegalArgumentException(
+            source + ": identity \"" + identity + "\" appears twice");
       }
       identities.add(identity);
       entries.add(new Entry(identity, sha256(token)));
@@ -66,7 +67,8 @@ public final class AuthTokens {
     } catch (NoSuchFileException e) {
       throw new IllegalArgumentException("token file " + file + " does not exist", e);
     } catch (IOException e) {
-      throw new IllegalArgumentException("cannot read token file " + file + ": " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "cannot read token file " + file + ": " + e.getMessage(), e);
     }
   }
 

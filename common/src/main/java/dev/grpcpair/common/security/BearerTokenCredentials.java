@@ -8,8 +8,8 @@ import java.util.concurrent.Executor;
 
 /**
  * Attaches {@code authorization: Bearer <token>} to every call. Refuses, failing the call with
- * UNAUTHENTICATED, to send the token where the transport does not encrypt it, unless told that
- * is acceptable (a trusted local network, a test).
+ * UNAUTHENTICATED, to send the token where the transport does not encrypt it, unless told that is
+ * acceptable (a trusted local network, a test).
  */
 public final class BearerTokenCredentials extends CallCredentials {
 
@@ -25,8 +25,10 @@ public final class BearerTokenCredentials extends CallCredentials {
   }
 
   @Override
-  public void applyRequestMetadata(RequestInfo requestInfo, Executor appExecutor, MetadataApplier applier) {
-    if (requestInfo.getSecurityLevel() != SecurityLevel.PRIVACY_AND_INTEGRITY && !allowInsecureTransport) {
+  public void applyRequestMetadata(
+      RequestInfo requestInfo, Executor appExecutor, MetadataApplier applier) {
+    if (requestInfo.getSecurityLevel() != SecurityLevel.PRIVACY_AND_INTEGRITY
+        && !allowInsecureTransport) {
       applier.fail(
           Status.UNAUTHENTICATED.withDescription(
               "refusing to send a bearer token to "

@@ -3,7 +3,10 @@ package dev.grpcpair.common.security;
 import io.grpc.Context;
 import java.util.Optional;
 
-/** Who the current call authenticated as, for handlers and logs; set by {@link BearerAuthInterceptor}. */
+/**
+ * Who the current call authenticated as, for handlers and logs; set by {@link
+ * BearerAuthInterceptor}.
+ */
 public final class Identity {
 
   static final Context.Key<String> KEY = Context.key("authenticated-identity");

@@ -4,10 +4,10 @@ import io.grpc.ChannelCredentials;
 import io.grpc.ServerCredentials;
 import io.grpc.TlsChannelCredentials;
 import io.grpc.TlsServerCredentials;
-import io.grpc.util.CertificateUtils;
 import io.grpc.util.AdvancedTlsX509KeyManager;
 import io.grpc.util.AdvancedTlsX509TrustManager;
 import io.grpc.util.AdvancedTlsX509TrustManager.Verification;
+import io.grpc.util.CertificateUtils;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -44,9 +44,20 @@ import org.slf4j.LoggerFactory;
 public final class ReloadingTls<C> implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(ReloadingTls.class);
-  /** How to prove a key belongs to a certificate, by the key's algorithm; others are not checked. */
+
+  /**
+   * How to prove a key belongs to a certificate, by the key's algorithm; others are not checked.
+   */
   private static final Map<String, String> SIGNATURE_ALGORITHMS =
-      Map.of("RSA", "SHA256withRSA", "EC", "SHA256withECDSA", "Ed25519", "Ed25519", "EdDSA", "Ed25519");
+      Map.of(
+          "RSA",
+          "SHA256withRSA",
+          "EC",
+          "SHA256withECDSA",
+          "Ed25519",
+          "Ed25519",
+          "EdDSA",
+          "Ed25519");
 
   private final C credentials;
   private final ScheduledExecutorService reloader;
@@ -180,7 +191,8 @@ public final class ReloadingTls<C> implements AutoCloseable {
               System.arraycopy(current, 0, loadedVersions, 0, current.length);
               log.info("reloaded TLS files {}", files);
             } catch (IOException | GeneralSecurityException | RuntimeException e) {
-              log.warn("cannot reload TLS files {}, keeping the previous ones: {}", files, e.toString());
+              log.warn(
+                  "cannot reload TLS files {}, keeping the previous ones: {}", files, e.toString());
             }
           },
           interval.toNanos(),
@@ -206,7 +218,8 @@ public final class ReloadingTls<C> implements AutoCloseable {
       }
       String algorithm = SIGNATURE_ALGORITHMS.get(key.getAlgorithm());
       if (algorithm != null) {
-        byte[] probe = "does this key belong to this certificate?".getBytes(StandardCharsets.US_ASCII);
+        byte[] probe =
+            "does this key belong to this certificate?".getBytes(StandardCharsets.US_ASCII);
         Signature signature = Signature.getInstance(algorithm);
         signature.initSign(key);
         signature.update(probe);

@@ -38,12 +38,13 @@ import org.slf4j.LoggerFactory;
  * NOT_SERVING, drain in-flight calls for the grace period, then force; then close what it owned.
  *
  * <p>Every handler runs on the transport's event loop ({@code directExecutor()}): handlers here
- * never block (they answer from memory, or from a future), so a thread hop per call would only
- * cost CPU. A handler that blocks must not be added to this server.
+ * never block (they answer from memory, or from a future), so a thread hop per call would only cost
+ * CPU. A handler that blocks must not be added to this server.
  */
 public final class GrpcServer implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(GrpcServer.class);
+
   /** How long to wait for cancelled calls to unwind after the grace period, before giving up. */
   private static final Duration FORCED_STOP_WAIT = Duration.ofSeconds(5);
 

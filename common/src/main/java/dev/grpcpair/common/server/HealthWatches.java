@@ -14,8 +14,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * Ends open {@code grpc.health.v1.Health/Watch} streams when the server stops.
  *
  * <p>A watch never ends by itself, and a graceful stop waits for every call in flight: without
- * this, each client doing client-side health checking (the Post server's UserClient) would hold
- * a stopping server for its whole grace period. The watchers have been told NOT_SERVING by then.
+ * this, each client doing client-side health checking (the Post server's UserClient) would hold a
+ * stopping server for its whole grace period. The watchers have been told NOT_SERVING by then.
  */
 final class HealthWatches implements ServerInterceptor {
 

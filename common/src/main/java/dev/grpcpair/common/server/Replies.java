@@ -10,9 +10,9 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
- * How a handler answers from a future without a thread waiting for it. The continuation runs in
- * the handler's {@link Context} (deadline, request id, identity), and any failure, the future's or
- * the continuation's, goes to {@code onError} as it is, for {@link RecoveryInterceptor} to map.
+ * How a handler answers from a future without a thread waiting for it. The continuation runs in the
+ * handler's {@link Context} (deadline, request id, identity), and any failure, the future's or the
+ * continuation's, goes to {@code onError} as it is, for {@link RecoveryInterceptor} to map.
  */
 public final class Replies {
 

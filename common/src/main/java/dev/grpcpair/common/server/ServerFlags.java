@@ -146,7 +146,9 @@ public final class ServerFlags implements Flags.Checked {
     if (generateDataset != null && !generateDataset.strip().matches("\\d+:\\d+")) {
       throw new ParameterException(
           spec.commandLine(),
-          "--generate-dataset takes USERS:POSTS (e.g. 10000:100000), not '" + generateDataset + "'");
+          "--generate-dataset takes USERS:POSTS (e.g. 10000:100000), not '"
+              + generateDataset
+              + "'");
     }
     if (dataset != null && generateDataset != null) {
       throw new ParameterException(
@@ -155,7 +157,8 @@ public final class ServerFlags implements Flags.Checked {
     String inlineTokens = System.getenv(AUTH_TOKENS_ENV);
     if (authTokensFile != null && inlineTokens != null) {
       throw new ParameterException(
-          spec.commandLine(), "give tokens in --auth-tokens-file or " + AUTH_TOKENS_ENV + ", not both");
+          spec.commandLine(),
+          "give tokens in --auth-tokens-file or " + AUTH_TOKENS_ENV + ", not both");
     }
     try {
       if (authTokensFile != null) {

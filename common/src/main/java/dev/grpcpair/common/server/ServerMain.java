@@ -11,9 +11,9 @@ import picocli.CommandLine.ParameterException;
 
 /**
  * What both servers' {@code main} do: parse flags (see {@link Flags}), start the server, serve
- * until SIGTERM or Ctrl-C, and exit with a code that says how it went: 0 after a graceful stop,
- * 2 for a bad flag or environment value (one line on stderr, no stack trace), 1 when the server
- * could not start.
+ * until SIGTERM or Ctrl-C, and exit with a code that says how it went: 0 after a graceful stop, 2
+ * for a bad flag or environment value (one line on stderr, no stack trace), 1 when the server could
+ * not start.
  */
 public final class ServerMain {
 

@@ -13,7 +13,8 @@ class AuthTokensTest {
 
   @Test
   void parse_fileFormatWithCommentsAndBlankLines() {
-    AuthTokens tokens = AuthTokens.parse("# who=what\npost-server = s3cret\n\nops=t0ken==\n", "test");
+    AuthTokens tokens =
+        AuthTokens.parse("# who=what\npost-server = s3cret\n\nops=t0ken==\n", "test");
 
     assertThat(tokens.size()).isEqualTo(2);
     assertThat(tokens.identify("s3cret")).contains("post-server");
@@ -38,8 +39,10 @@ class AuthTokensTest {
 
   @Test
   void parse_repeatedIdentityOrNothing_isRejected() {
-    assertThatThrownBy(() -> AuthTokens.parse("a=1,a=2", "env")).hasMessageContaining("\"a\" appears twice");
-    assertThatThrownBy(() -> AuthTokens.parse("# none\n", "env")).hasMessageContaining("no identity=token entries");
+    assertThatThrownBy(() -> AuthTokens.parse("a=1,a=2", "env"))
+        .hasMessageContaining("\"a\" appears twice");
+    assertThatThrownBy(() -> AuthTokens.parse("# none\n", "env"))
+        .hasMessageContaining("no identity=token entries");
   }
 
   @Test

@@ -4,13 +4,12 @@ import static dev.grpcpair.testing.TestCertificates.SERVER_AUTHORITY;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.grpcpair.common.server.GrpcServer;
+import dev.grpcpair.common.server.ServerFlags;
 import dev.grpcpair.testing.LogCapture;
 import dev.grpcpair.testing.TestCertificates;
 import io.grpc.CallCredentials;
-import dev.grpcpair.common.server.GrpcServer;
-import dev.grpcpair.common.server.ServerFlags;
 import io.grpc.ChannelCredentials;
-import java.nio.file.Files;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
@@ -24,11 +23,11 @@ import io.grpc.stub.MetadataUtils;
 import io.grpc.testing.protobuf.SimpleRequest;
 import io.grpc.testing.protobuf.SimpleServiceGrpc;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -64,7 +63,8 @@ class BearerAuthTest {
     return server;
   }
 
-  private ManagedChannel channel(GrpcServer server, ChannelCredentials credentials, String authority) {
+  private ManagedChannel channel(
+      GrpcServer server, ChannelCredentials credentials, String authority) {
     var builder = Grpc.newChannelBuilder("localhost:" + server.port(), credentials);
     if (authority != null) {
       builder.overrideAuthority(authority);
@@ -78,7 +78,8 @@ class BearerAuthTest {
     return channel(server, InsecureChannelCredentials.create(), null);
   }
 
-  private static SimpleServiceGrpc.SimpleServiceBlockingStub withHeader(ManagedChannel channel, String authorization) {
+  private static SimpleServiceGrpc.SimpleServiceBlockingStub withHeader(
+      ManagedChannel channel, String authorization) {
     Metadata headers = new Metadata();
     headers.put(BearerAuthInterceptor.AUTHORIZATION, authorization);
     return SimpleServiceGrpc.newBlockingStub(channel)
@@ -92,7 +93,8 @@ class BearerAuthTest {
             StatusRuntimeException.class,
             e -> {
               assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
-              assertThat(e.getStatus().getDescription()).isEqualTo("a valid bearer token is required");
+              assertThat(e.getStatus().getDescription())
+                  .isEqualTo("a valid bearer token is required");
             });
   }
 
@@ -101,7 +103,10 @@ class BearerAuthTest {
     ManagedChannel channel = plaintext(start("--auth-exempt="));
 
     assertUnauthenticated(
-        () -> SimpleServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS).unaryRpc(SimpleRequest.getDefaultInstance()));
+        () ->
+            SimpleServiceGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(10, TimeUnit.SECONDS)
+                .unaryRpc(SimpleRequest.getDefaultInstance()));
     assertThat(service.calls).hasValue(0);
   }
 
@@ -109,9 +114,14 @@ class BearerAuthTest {
   void wrongTokenOrScheme_isUnauthenticatedWithTheSameDescription() throws IOException {
     ManagedChannel channel = plaintext(start("--auth-exempt="));
 
-    assertUnauthenticated(() -> withHeader(channel, "Bearer " + TOKEN + "x").unaryRpc(SimpleRequest.getDefaultInstance()));
-    assertUnauthenticated(() -> withHeader(channel, "Basic " + TOKEN).unaryRpc(SimpleRequest.getDefaultInstance()));
-    assertUnauthenticated(() -> withHeader(channel, "Bearer ").unaryRpc(SimpleRequest.getDefaultInstance()));
+    assertUnauthenticated(
+        () ->
+            withHeader(channel, "Bearer " + TOKEN + "x")
+                .unaryRpc(SimpleRequest.getDefaultInstance()));
+    assertUnauthenticated(
+        () -> withHeader(channel, "Basic " + TOKEN).unaryRpc(SimpleRequest.getDefaultInstance()));
+    assertUnauthenticated(
+        () -> withHeader(channel, "Bearer ").unaryRpc(SimpleRequest.getDefaultInstance()));
     assertThat(service.calls).hasValue(0);
   }
 
@@ -119,9 +129,15 @@ class BearerAuthTest {
   void rightToken_reachesTheHandlerWithItsIdentity() throws IOException {
     ManagedChannel channel = plaintext(start("--auth-exempt="));
 
-    assertThat(withHeader(channel, "Bearer " + TOKEN).unaryRpc(SimpleRequest.getDefaultInstance()).getResponseMessage())
+    assertThat(
+            withHeader(channel, "Bearer " + TOKEN)
+                .unaryRpc(SimpleRequest.getDefaultInstance())
+                .getResponseMessage())
         .isEqualTo("post-server");
-    assertThat(withHeader(channel, "bearer " + TOKEN).unaryRpc(SimpleRequest.getDefaultInstance()).getResponseMessage())
+    assertThat(
+            withHeader(channel, "bearer " + TOKEN)
+                .unaryRpc(SimpleRequest.getDefaultInstance())
+                .getResponseMessage())
         .as("the scheme is case-insensitive")
         .isEqualTo("post-server");
   }
@@ -131,9 +147,13 @@ class BearerAuthTest {
     ManagedChannel open = plaintext(start());
     ManagedChannel closed = plaintext(start("--auth-exempt="));
 
-    assertThat(HealthGrpc.newBlockingStub(open).check(HealthCheckRequest.getDefaultInstance()).getStatus())
+    assertThat(
+            HealthGrpc.newBlockingStub(open)
+                .check(HealthCheckRequest.getDefaultInstance())
+                .getStatus())
         .isEqualTo(ServingStatus.SERVING);
-    assertUnauthenticated(() -> HealthGrpc.newBlockingStub(closed).check(HealthCheckRequest.getDefaultInstance()));
+    assertUnauthenticated(
+        () -> HealthGrpc.newBlockingStub(closed).check(HealthCheckRequest.getDefaultInstance()));
     assertUnauthenticated(
         () -> SimpleServiceGrpc.newBlockingStub(open).unaryRpc(SimpleRequest.getDefaultInstance()));
   }
@@ -190,7 +210,10 @@ class BearerAuthTest {
                   .unaryRpc(SimpleRequest.getDefaultInstance())
                   .getResponseMessage())
           .isEqualTo("post-server");
-      assertUnauthenticated(() -> withHeader(channel, "Bearer wrong-" + TOKEN).unaryRpc(SimpleRequest.getDefaultInstance()));
+      assertUnauthenticated(
+          () ->
+              withHeader(channel, "Bearer wrong-" + TOKEN)
+                  .unaryRpc(SimpleRequest.getDefaultInstance()));
       server.stop();
 
       assertThat(log.text()).contains("auth-test stopped").doesNotContain(TOKEN);

@@ -1,13 +1,13 @@
 package dev.grpcpair.common.security;
 
 import static dev.grpcpair.testing.TestCertificates.SERVER_AUTHORITY;
-import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
-import dev.grpcpair.testing.LogCapture;
-import dev.grpcpair.testing.TestCertificates;
 import dev.grpcpair.common.server.GrpcServer;
 import dev.grpcpair.common.server.ServerFlags;
+import dev.grpcpair.testing.LogCapture;
+import dev.grpcpair.testing.TestCertificates;
 import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
@@ -21,7 +21,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -58,8 +57,12 @@ class TlsTest {
     return server;
   }
 
-  /** A client trusting {@code ca} and presenting {@code clientCert} (if any), as the UserClient does. */
-  private Status.Code call(GrpcServer server, String ca, String clientCert, String authority) throws InterruptedException {
+  /**
+   * A client trusting {@code ca} and presenting {@code clientCert} (if any), as the UserClient
+   * does.
+   */
+  private Status.Code call(GrpcServer server, String ca, String clientCert, String authority)
+      throws InterruptedException {
     Path caFile = ca == null ? null : TestCertificates.write(dir, ca);
     Path certFile = clientCert == null ? null : TestCertificates.write(dir, clientCert + ".pem");
     Path keyFile = clientCert == null ? null : TestCertificates.write(dir, clientCert + ".key");
@@ -69,7 +72,8 @@ class TlsTest {
     }
   }
 
-  private static Status.Code call(GrpcServer server, ChannelCredentials credentials, String authority)
+  private static Status.Code call(
+      GrpcServer server, ChannelCredentials credentials, String authority)
       throws InterruptedException {
     var builder = Grpc.newChannelBuilder("localhost:" + server.port(), credentials);
     if (authority != null) {
@@ -92,14 +96,16 @@ class TlsTest {
   void tlsServer_plaintextClient_fails() throws Exception {
     GrpcServer server = startServer("server1.pem", "server1.key", null);
 
-    assertThat(call(server, InsecureChannelCredentials.create(), null)).isEqualTo(Status.Code.UNAVAILABLE);
+    assertThat(call(server, InsecureChannelCredentials.create(), null))
+        .isEqualTo(Status.Code.UNAVAILABLE);
   }
 
   @Test
   void tlsServer_clientTrustingAnotherCa_fails() throws Exception {
     GrpcServer server = startServer("server1.pem", "server1.key", null);
 
-    assertThat(call(server, "badserver.pem", null, SERVER_AUTHORITY)).isEqualTo(Status.Code.UNAVAILABLE);
+    assertThat(call(server, "badserver.pem", null, SERVER_AUTHORITY))
+        .isEqualTo(Status.Code.UNAVAILABLE);
   }
 
   @Test
@@ -113,7 +119,9 @@ class TlsTest {
   void tlsServer_nameNotInCertificate_failsUnlessTheAuthorityIsOverridden() throws Exception {
     GrpcServer server = startServer("server1.pem", "server1.key", null);
 
-    assertThat(call(server, "ca.pem", null, null)).as("localhost is not in server1.pem").isEqualTo(Status.Code.UNAVAILABLE);
+    assertThat(call(server, "ca.pem", null, null))
+        .as("localhost is not in server1.pem")
+        .isEqualTo(Status.Code.UNAVAILABLE);
   }
 
   @Test
@@ -127,7 +135,8 @@ class TlsTest {
   void mutualTls_clientCertificateFromAnotherCa_isRejected() throws Exception {
     GrpcServer server = startServer("server1.pem", "server1.key", "ca.pem");
 
-    assertThat(call(server, "ca.pem", "badclient", SERVER_AUTHORITY)).isEqualTo(Status.Code.UNAVAILABLE);
+    assertThat(call(server, "ca.pem", "badclient", SERVER_AUTHORITY))
+        .isEqualTo(Status.Code.UNAVAILABLE);
   }
 
   @Test
@@ -145,7 +154,12 @@ class TlsTest {
     TestCertificates.writeAs(dir, "server1.pem", "server.pem");
     TestCertificates.writeAs(dir, "server1.key", "server.key");
 
-    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(call(server, "ca.pem", null, SERVER_AUTHORITY)).isEqualTo(Status.Code.OK));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () ->
+                assertThat(call(server, "ca.pem", null, SERVER_AUTHORITY))
+                    .isEqualTo(Status.Code.OK));
   }
 
   @Test
@@ -155,7 +169,9 @@ class TlsTest {
     // The new certificate is in place, its key not yet: the old pair must stay in use.
     TestCertificates.writeAs(dir, "badserver.pem", "server.pem");
     try (LogCapture log = LogCapture.start()) {
-      await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(log.text()).contains("cannot reload TLS files"));
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(() -> assertThat(log.text()).contains("cannot reload TLS files"));
     }
 
     assertThat(call(server, "ca.pem", null, SERVER_AUTHORITY)).isEqualTo(Status.Code.OK);
@@ -164,10 +180,16 @@ class TlsTest {
   @Test
   void clientCaReplacedOnDisk_isTrustedWithoutRestart() throws Exception {
     GrpcServer server = startServer("server1.pem", "server1.key", "badclient.pem");
-    assertThat(call(server, "ca.pem", "client", SERVER_AUTHORITY)).isEqualTo(Status.Code.UNAVAILABLE);
+    assertThat(call(server, "ca.pem", "client", SERVER_AUTHORITY))
+        .isEqualTo(Status.Code.UNAVAILABLE);
 
     TestCertificates.writeAs(dir, "ca.pem", "client-ca.pem");
 
-    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(call(server, "ca.pem", "client", SERVER_AUTHORITY)).isEqualTo(Status.Code.OK));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () ->
+                assertThat(call(server, "ca.pem", "client", SERVER_AUTHORITY))
+                    .isEqualTo(Status.Code.OK));
   }
 }

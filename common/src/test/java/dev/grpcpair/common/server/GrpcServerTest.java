@@ -3,9 +3,9 @@ package dev.grpcpair.common.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.grpcpair.common.observability.ServedByInterceptor;
 import dev.grpcpair.testing.HealthWatch;
 import dev.grpcpair.testing.Reflection;
-import dev.grpcpair.common.observability.ServedByInterceptor;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
@@ -80,7 +80,8 @@ class GrpcServerTest {
   @Test
   void start_portInUse_failsNamingThePort() throws IOException {
     try (ServerSocket taken = new ServerSocket(0)) {
-      assertThatThrownBy(() -> GrpcServer.builder("test", taken.getLocalPort(), ServerFlags.parse()).start())
+      assertThatThrownBy(
+              () -> GrpcServer.builder("test", taken.getLocalPort(), ServerFlags.parse()).start())
           .isInstanceOf(IOException.class)
           .hasMessageContaining("cannot listen on port " + taken.getLocalPort());
     }
@@ -118,7 +119,8 @@ class GrpcServerTest {
             ServerFlags.parse("--max-connection-age=300ms", "--max-connection-age-grace=200ms")));
 
     // A watch never ends by itself: the server ends it once the connection is old enough.
-    assertThat(watchUntilEnd(channel).get(30, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+    assertThat(watchUntilEnd(channel).get(30, TimeUnit.SECONDS).getCode())
+        .isEqualTo(Status.Code.UNAVAILABLE);
   }
 
   @Test
@@ -151,7 +153,8 @@ class GrpcServerTest {
   }
 
   /** A watch of the server's health that has seen its first status, and so is open. */
-  private static CompletableFuture<Status> watchUntilEnd(ManagedChannel channel) throws InterruptedException {
+  private static CompletableFuture<Status> watchUntilEnd(ManagedChannel channel)
+      throws InterruptedException {
     HealthWatch watch = HealthWatch.open(channel);
     assertThat(watch.nextStatus(Duration.ofSeconds(5))).isNotNull();
     return watch.ended();

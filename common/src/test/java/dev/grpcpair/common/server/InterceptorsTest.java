@@ -4,10 +4,10 @@ import static dev.grpcpair.testing.GrpcAssertions.assertStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.grpcpair.testing.Closer;
-import dev.grpcpair.testing.LogCapture;
 import dev.grpcpair.common.observability.Metrics;
 import dev.grpcpair.common.observability.RequestId;
+import dev.grpcpair.testing.Closer;
+import dev.grpcpair.testing.LogCapture;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
@@ -46,33 +46,42 @@ class InterceptorsTest {
   }
 
   @Test
-  void handlerThatThrows_answersInternalWithAGenericDescription_andLogsTheStackOnce() throws Exception {
-    ManagedChannel channel = start(GrpcServer.builder("test", 0, ServerFlags.parse()).addService(new ThrowingService()));
+  void handlerThatThrows_answersInternalWithAGenericDescription_andLogsTheStackOnce()
+      throws Exception {
+    ManagedChannel channel =
+        start(GrpcServer.builder("test", 0, ServerFlags.parse()).addService(new ThrowingService()));
 
     try (LogCapture log = LogCapture.start()) {
       assertThatThrownBy(
-              () -> SimpleServiceGrpc.newBlockingStub(channel).unaryRpc(SimpleRequest.getDefaultInstance()))
+              () ->
+                  SimpleServiceGrpc.newBlockingStub(channel)
+                      .unaryRpc(SimpleRequest.getDefaultInstance()))
           .isInstanceOfSatisfying(
               StatusRuntimeException.class,
               e -> {
                 assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INTERNAL);
-                assertThat(e.getStatus().getDescription()).isEqualTo(RecoveryInterceptor.INTERNAL_DESCRIPTION);
+                assertThat(e.getStatus().getDescription())
+                    .isEqualTo(RecoveryInterceptor.INTERNAL_DESCRIPTION);
                 assertThat(e.getTrailers().toString()).doesNotContain("hunter2");
               });
       closer.closeAll();
 
       String text = log.text();
       assertThat(text.split("failed with an unexpected exception", -1)).hasSize(2);
-      assertThat(text).contains("java.lang.IllegalStateException: " + ThrowingService.SECRET_DETAIL);
+      assertThat(text)
+          .contains("java.lang.IllegalStateException: " + ThrowingService.SECRET_DETAIL);
     }
   }
 
   @Test
   void handlerThatThrowsAStatus_answersThatStatus() throws Exception {
-    ManagedChannel channel = start(GrpcServer.builder("test", 0, ServerFlags.parse()).addService(new ThrowingService()));
+    ManagedChannel channel =
+        start(GrpcServer.builder("test", 0, ServerFlags.parse()).addService(new ThrowingService()));
 
     assertStatus(
-        () -> SimpleServiceGrpc.newBlockingStub(channel).unaryRpc(SimpleRequest.newBuilder().setRequestMessage("status").build()),
+        () ->
+            SimpleServiceGrpc.newBlockingStub(channel)
+                .unaryRpc(SimpleRequest.newBuilder().setRequestMessage("status").build()),
         Status.Code.FAILED_PRECONDITION,
         "thrown on purpose");
   }
@@ -111,11 +120,14 @@ class InterceptorsTest {
 
     String scrape =
         HttpClient.newHttpClient()
-            .send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/metrics")).build(), HttpResponse.BodyHandlers.ofString())
+            .send(
+                HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString())
             .body();
 
     Matcher count =
-        Pattern.compile("grpc_server_call_duration_seconds_count\\{[^}]*grpc_method=\"grpc.health.v1.Health/Check\"[^}]*grpc_status=\"OK\"[^}]*} (\\d+)")
+        Pattern.compile(
+                "grpc_server_call_duration_seconds_count\\{[^}]*grpc_method=\"grpc.health.v1.Health/Check\"[^}]*grpc_status=\"OK\"[^}]*} (\\d+)")
             .matcher(scrape);
     assertThat(count.find()).as(scrape).isTrue();
     assertThat(count.group(1)).isEqualTo("7");
