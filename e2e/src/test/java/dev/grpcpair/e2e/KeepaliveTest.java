@@ -51,7 +51,7 @@ class KeepaliveTest {
                 "--user-keepalive-timeout=" + KEEPALIVE_TIMEOUT.toMillis() + "ms"));
     toClose.add(postServer);
     ManagedChannel channel = Channels.localhost(postServer.port());
-    toClose.add(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+    toClose.add(channel);
     PostGrpc.PostBlockingStub posts = PostGrpc.newBlockingStub(channel);
     await()
         .atMost(Duration.ofSeconds(30))
@@ -85,7 +85,7 @@ class KeepaliveTest {
             .keepAliveTime(KEEPALIVE.toMillis(), TimeUnit.MILLISECONDS)
             .keepAliveTimeout(KEEPALIVE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
             .build();
-    toClose.add(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+    toClose.add(channel);
     // A call that stays open, so the client keeps pinging.
     HealthWatch watch = HealthWatch.open(channel);
 

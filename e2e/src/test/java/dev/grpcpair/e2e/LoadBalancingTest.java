@@ -11,6 +11,7 @@ import dev.grpcpair.proto.post.v1.ListPostsByUserIdRequest;
 import dev.grpcpair.proto.post.v1.ListPostsRequest;
 import dev.grpcpair.proto.post.v1.PostGrpc;
 import dev.grpcpair.testing.Channels;
+import dev.grpcpair.testing.Closer;
 import dev.grpcpair.testing.SeedPosts;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -28,9 +29,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * One Post server balancing over three User replicas (static:/// target, round_robin), over Netty.
@@ -39,6 +40,7 @@ class LoadBalancingTest {
 
   private static final Duration SETTLE = Duration.ofSeconds(30);
 
+  @RegisterExtension final Closer closer = new Closer();
   private final List<GrpcServer> users = new ArrayList<>();
   private GrpcServer postServer;
   private ManagedChannel channel;
@@ -47,28 +49,20 @@ class LoadBalancingTest {
   @BeforeEach
   void startThreeReplicasAndPost() throws Exception {
     for (String name : List.of("user-a", "user-b", "user-c")) {
-      users.add(Replicas.startUser(name, 0));
+      users.add(closer.add(Replicas.startUser(name, 0)));
     }
     postServer =
-        PostServer.start(
-            PostServerConfig.parse(
-                "--port=0", "--user-target=" + Replicas.staticTarget(Replicas.ports(users))));
-    channel = Channels.localhost(postServer.port());
+        closer.add(
+            PostServer.start(
+                PostServerConfig.parse(
+                    "--port=0", "--user-target=" + Replicas.staticTarget(Replicas.ports(users)))));
+    channel = closer.channelTo(postServer.port());
     posts = PostGrpc.newBlockingStub(channel);
     // Until every replica is connected, round_robin only has the ones that are.
     await()
         .atMost(SETTLE)
         .untilAsserted(
             () -> assertThat(servedByIn(30)).containsOnlyKeys("user-a", "user-b", "user-c"));
-  }
-
-  @AfterEach
-  void stopAll() throws Exception {
-    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    postServer.stop();
-    for (GrpcServer user : users) {
-      user.stop();
-    }
   }
 
   private Map<String, Integer> servedByIn(int calls) {
@@ -186,7 +180,7 @@ class LoadBalancingTest {
           .atMost(SETTLE)
           .untilAsserted(() -> assertThat(calls.sum()).isGreaterThan(atStop + 300));
 
-      users.set(1, Replicas.startUser("user-b", bPort));
+      users.set(1, closer.add(Replicas.startUser("user-b", bPort)));
       restarted.set(true);
       await()
           .atMost(SETTLE)

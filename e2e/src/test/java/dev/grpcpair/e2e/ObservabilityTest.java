@@ -51,7 +51,7 @@ class ObservabilityTest {
     postServer =
         closer.add(PostServer.start(PostServerConfig.parse(postArgs.toArray(String[]::new))));
     ManagedChannel channel = Channels.localhost(postServer.port());
-    closer.add(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+    closer.add(channel);
     return PostGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
   }
 

@@ -50,7 +50,7 @@ class PagingTest {
                 PostServerConfig.parse(
                     "--port=0", "--user-target=localhost:" + users.port(), dataset)));
     ManagedChannel channel = Channels.localhost(posts.port());
-    closer.add(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+    closer.add(channel);
     return PostGrpc.newBlockingStub(channel);
   }
 
@@ -139,7 +139,7 @@ class PagingTest {
           StoredPost.newBuilder().setPostId(String.valueOf(i)).setUserId("1").setBody(body));
     }
     ManagedChannel userChannel = Channels.localhost(users.port());
-    closer.add(() -> userChannel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+    closer.add(userChannel);
     UserClient client =
         new UserClient(userChannel, "localhost:" + users.port(), Duration.ofSeconds(2));
     GrpcServer postServer =
@@ -149,7 +149,7 @@ class PagingTest {
                     new PostServiceImpl(new InMemoryPostRepository(dataset.build()), client))
                 .start());
     ManagedChannel channel = Channels.localhost(postServer.port());
-    closer.add(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+    closer.add(channel);
 
     // 1000 posts of 10 KiB would be 10 MiB, over grpc's 4 MiB limit: the page stops at 3 MiB.
     ListPostsResponse first =

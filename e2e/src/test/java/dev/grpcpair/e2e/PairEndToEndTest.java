@@ -17,7 +17,7 @@ import dev.grpcpair.proto.user.v1.GetUserRequest;
 import dev.grpcpair.proto.user.v1.ListUsersRequest;
 import dev.grpcpair.proto.user.v1.UserGrpc;
 import dev.grpcpair.proto.user.v1.UserMessage;
-import dev.grpcpair.testing.Channels;
+import dev.grpcpair.testing.Closer;
 import dev.grpcpair.testing.Reflection;
 import dev.grpcpair.testing.SeedPosts;
 import dev.grpcpair.user.UserServer;
@@ -32,15 +32,16 @@ import io.grpc.health.v1.HealthGrpc;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /** Both servers as their jars start them, over Netty on ephemeral ports: every seed case. */
 class PairEndToEndTest {
 
+  @RegisterExtension static final Closer closer = new Closer();
   private static GrpcServer userServer;
   private static GrpcServer postServer;
   private static ManagedChannel userChannel;
@@ -48,21 +49,14 @@ class PairEndToEndTest {
 
   @BeforeAll
   static void startPair() throws Exception {
-    userServer = UserServer.start(UserServerConfig.parse("--port=0"));
+    userServer = closer.add(UserServer.start(UserServerConfig.parse("--port=0")));
     postServer =
-        PostServer.start(
-            PostServerConfig.parse(
-                "--port=0", "--user-target=" + "localhost:" + userServer.port()));
-    userChannel = Channels.localhost(userServer.port());
-    postChannel = Channels.localhost(postServer.port());
-  }
-
-  @AfterAll
-  static void stopPair() throws InterruptedException {
-    postChannel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    userChannel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    postServer.stop();
-    userServer.stop();
+        closer.add(
+            PostServer.start(
+                PostServerConfig.parse(
+                    "--port=0", "--user-target=localhost:" + userServer.port())));
+    userChannel = closer.channelTo(userServer.port());
+    postChannel = closer.channelTo(postServer.port());
   }
 
   static ManagedChannel channelTo(GrpcServer server) {

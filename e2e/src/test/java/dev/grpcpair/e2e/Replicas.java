@@ -1,6 +1,7 @@
 package dev.grpcpair.e2e;
 
 import dev.grpcpair.common.server.GrpcServer;
+import dev.grpcpair.post.UserReplicaTrail;
 import dev.grpcpair.proto.post.v1.ListPostsByUserIdRequest;
 import dev.grpcpair.proto.post.v1.PostGrpc;
 import dev.grpcpair.user.UserServer;
@@ -19,10 +20,6 @@ import java.util.stream.Collectors;
  * one answered.
  */
 final class Replicas {
-
-  /** The trailer in which the Post server names the User replicas that answered. */
-  static final Metadata.Key<String> USER_SERVED_BY =
-      Metadata.Key.of("x-user-served-by", Metadata.ASCII_STRING_MARSHALLER);
 
   private Replicas() {}
 
@@ -55,6 +52,6 @@ final class Replicas {
         .withDeadlineAfter(deadlineMillis, TimeUnit.MILLISECONDS)
         .withInterceptors(MetadataUtils.newCaptureMetadataInterceptor(headers, trailers))
         .listPostsByUserId(ListPostsByUserIdRequest.newBuilder().setUserId("1").build());
-    return trailers.get().get(USER_SERVED_BY);
+    return trailers.get().get(UserReplicaTrail.USER_SERVED_BY);
   }
 }

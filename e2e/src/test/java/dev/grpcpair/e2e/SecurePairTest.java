@@ -13,6 +13,7 @@ import dev.grpcpair.proto.post.v1.ListPostsByUserIdRequest;
 import dev.grpcpair.proto.post.v1.ListPostsRequest;
 import dev.grpcpair.proto.post.v1.PostGrpc;
 import dev.grpcpair.proto.post.v1.PostMessage;
+import dev.grpcpair.testing.Closer;
 import dev.grpcpair.testing.LogCapture;
 import dev.grpcpair.testing.SeedPosts;
 import dev.grpcpair.testing.TestCertificates;
@@ -30,12 +31,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -49,22 +49,14 @@ class SecurePairTest {
   private static final Duration RELOAD = Duration.ofMinutes(1);
 
   @TempDir Path dir;
-  private final List<AutoCloseable> toClose = new ArrayList<>();
+  @RegisterExtension final Closer toClose = new Closer();
   private LogCapture log;
   private Path ca;
 
   @BeforeEach
   void captureLogs() {
-    log = LogCapture.start();
+    log = toClose.add(LogCapture.start());
     ca = TestCertificates.write(dir, "ca.pem");
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    for (AutoCloseable closeable : toClose) {
-      closeable.close();
-    }
-    log.close();
   }
 
   /**
@@ -96,7 +88,7 @@ class SecurePairTest {
                 "--user-authority=" + SERVER_AUTHORITY,
                 "--user-token-file=" + write("post-to-user.token", postToUserToken)));
     toClose.add(userServer);
-    toClose.add(0, postServer);
+    toClose.add(postServer);
     return postServer;
   }
 
@@ -110,8 +102,8 @@ class SecurePairTest {
         Grpc.newChannelBuilder("localhost:" + server.port(), tls.credentials())
             .overrideAuthority(SERVER_AUTHORITY)
             .build();
-    toClose.add(0, tls);
-    toClose.add(0, () -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+    toClose.add(tls);
+    toClose.add(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
     return channel;
   }
 
@@ -185,10 +177,7 @@ class SecurePairTest {
   }
 
   private void tearDownServersNow() throws Exception {
-    for (AutoCloseable closeable : toClose) {
-      closeable.close();
-    }
-    toClose.clear();
+    toClose.closeAll();
   }
 
   private static List<PostMessage> byUser(PostGrpc.PostBlockingStub posts, String userId) {

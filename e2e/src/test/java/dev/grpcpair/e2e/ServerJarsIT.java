@@ -7,6 +7,7 @@ import dev.grpcpair.common.security.BearerTokenCredentials;
 import dev.grpcpair.common.security.ReloadingTls;
 import dev.grpcpair.proto.post.v1.ListPostsRequest;
 import dev.grpcpair.proto.post.v1.PostGrpc;
+import dev.grpcpair.testing.Closer;
 import io.grpc.CallCredentials;
 import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
@@ -26,8 +27,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The fat jars as users run them: {@code java -jar}, flags, SIGTERM and exit codes. */
@@ -36,12 +37,7 @@ class ServerJarsIT {
   private static final Pattern LISTENING = Pattern.compile("listening on port (\\d+)");
   private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
 
-  private final List<JarProcess> processes = new ArrayList<>();
-
-  @AfterEach
-  void killLeftovers() {
-    processes.forEach(process -> process.process.destroyForcibly());
-  }
+  @RegisterExtension final Closer closer = new Closer();
 
   private JarProcess run(String jarProperty, String... args) throws IOException {
     return run(jarProperty, Map.of(), args);
@@ -56,7 +52,8 @@ class ServerJarsIT {
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
     builder.environment().putAll(env);
     JarProcess process = new JarProcess(builder.start());
-    processes.add(process);
+    // Whatever a test left running is killed.
+    closer.add(process.process::destroyForcibly);
     return process;
   }
 

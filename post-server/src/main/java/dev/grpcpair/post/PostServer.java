@@ -32,7 +32,7 @@ public final class PostServer {
     InMemoryPostRepository posts =
         new InMemoryPostRepository(
             DatasetSource.of(flags.dataset(), flags.generateDataset()).load());
-    Metrics metrics = flags.metricsPort().map(Metrics::serve).orElse(Metrics.NONE);
+    Metrics metrics = flags.openMetrics();
     UserChannel channel;
     try {
       channel = UserChannel.open(config.user, flags.tlsReloadInterval(), metrics);

@@ -102,7 +102,7 @@ public final class PostServiceImpl extends PostGrpc.PostImplBase {
         PostStream.open((ServerCallStreamObserver<PostMessage>) responseObserver, users);
     String userId = request.getUserId();
     if (userId.isEmpty()) {
-      stream.send(posts.findAll(), Map.of());
+      stream.send(posts.findAll());
       return;
     }
     stream.sendPostsOf(userId, posts.findByUserId(userId));
@@ -116,54 +116,7 @@ public final class PostServiceImpl extends PostGrpc.PostImplBase {
   @Override
   public StreamObserver<ListPostsByUserIdRequest> collectPosts(
       StreamObserver<ListPostsResponse> responseObserver) {
-    return new StreamObserver<>() {
-      private final Set<String> userIds = new LinkedHashSet<>();
-      private boolean failed;
-
-      @Override
-      public void onNext(ListPostsByUserIdRequest request) {
-        if (failed) {
-          return;
-        }
-        if (request.getUserId().isEmpty()) {
-          fail(ApiErrors.invalid("user_id is required (message " + (userIds.size() + 1) + ")"));
-        } else if (userIds.add(request.getUserId())
-            && userIds.size() > ApiLimits.MAX_IDS_PER_CALL) {
-          fail(ApiErrors.invalid("at most " + ApiLimits.MAX_IDS_PER_CALL + " user ids per call"));
-        }
-      }
-
-      @Override
-      public void onError(Throwable t) {
-        failed = true; // the client cancelled: nothing to answer
-      }
-
-      @Override
-      public void onCompleted() {
-        if (!failed) {
-          Replies.answer(users.findUsers(userIds), responseObserver, this::postsOf);
-        }
-      }
-
-      private ListPostsResponse postsOf(Map<String, UserMessage> owners) {
-        ListPostsResponse.Builder response = ListPostsResponse.newBuilder();
-        for (String userId : userIds) {
-          UserMessage owner = owners.get(userId);
-          if (owner == null) {
-            throw ApiErrors.userNotFound(userId);
-          }
-          posts
-              .findByUserId(userId)
-              .forEach(post -> response.addPostMessages(withAuthor(post, owner.getName())));
-        }
-        return response.build();
-      }
-
-      private void fail(RuntimeException status) {
-        failed = true;
-        responseObserver.onError(status);
-      }
-    };
+    return new PostCollector(posts, users, responseObserver);
   }
 
   private static String requireUserId(String userId) {

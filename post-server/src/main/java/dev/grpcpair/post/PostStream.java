@@ -12,9 +12,9 @@ import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Executor;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,7 +54,7 @@ final class PostStream {
 
   /**
    * Takes over {@code out}'s flow control. Must be called while the handler runs (grpc freezes the
-   * handlers after it returns); nothing is sent before {@link #send}.
+   * handlers after it returns); nothing is sent before {@link #send} or {@link #sendPostsOf}.
    */
   static PostStream open(ServerCallStreamObserver<PostMessage> out, UserClient users) {
     PostStream stream = new PostStream(out, users);
@@ -64,10 +64,9 @@ final class PostStream {
     return stream;
   }
 
-  /** Starts sending {@code selected}; {@code knownAuthors} need no look-up. */
-  synchronized void send(List<StoredPost> selected, Map<String, String> knownAuthors) {
+  /** Starts sending {@code selected}. */
+  synchronized void send(List<StoredPost> selected) {
     posts = selected;
-    authors.putAll(knownAuthors);
     sendWhileReady();
   }
 
@@ -75,26 +74,16 @@ final class PostStream {
    * Sends {@code owned} once the User service confirms {@code userId}; NOT_FOUND if it does not.
    */
   synchronized void sendPostsOf(String userId, List<StoredPost> owned) {
-    lookingUp = true;
-    Futures.addCallback(
-        users.findUser(userId),
-        new FutureCallback<Optional<UserMessage>>() {
-          @Override
-          public void onSuccess(Optional<UserMessage> owner) {
-            if (owner.isEmpty()) {
-              fail(ApiErrors.userNotFound(userId));
-            } else {
-              learn(Set.of(), Map.of(userId, owner.get()));
-              send(owned, Map.of());
-            }
+    lookUp(
+        Set.of(userId),
+        found -> {
+          if (!found.containsKey(userId)) {
+            fail(ApiErrors.userNotFound(userId));
+          } else {
+            authors.put(userId, found.get(userId).getName());
+            posts = owned;
           }
-
-          @Override
-          public void onFailure(Throwable failure) {
-            fail(failure);
-          }
-        },
-        inCallContext);
+        });
   }
 
   private synchronized void sendWhileReady() {
@@ -120,22 +109,29 @@ final class PostStream {
   /** Starts looking up the chunk's unknown owners; false if there are none. */
   private boolean lookUpOwnersOf(List<StoredPost> chunk) {
     Set<String> unknown = new LinkedHashSet<>();
-    chunk.forEach(
-        post -> {
-          if (!authors.containsKey(post.getUserId())) {
-            unknown.add(post.getUserId());
-          }
-        });
+    for (StoredPost post : chunk) {
+      if (!authors.containsKey(post.getUserId())) {
+        unknown.add(post.getUserId());
+      }
+    }
     if (unknown.isEmpty()) {
       return false;
     }
+    lookUp(unknown, found -> learn(unknown, found));
+    return true;
+  }
+
+  /**
+   * Looks {@code ids} up without blocking; sending pauses until {@code then} has taken the answer.
+   */
+  private void lookUp(Set<String> ids, Consumer<Map<String, UserMessage>> then) {
     lookingUp = true;
     Futures.addCallback(
-        users.findUsers(unknown),
+        users.findUsers(ids),
         new FutureCallback<Map<String, UserMessage>>() {
           @Override
           public void onSuccess(Map<String, UserMessage> found) {
-            learn(unknown, found);
+            resume(then, found);
           }
 
           @Override
@@ -144,12 +140,17 @@ final class PostStream {
           }
         },
         inCallContext);
-    return true;
   }
 
-  /** Records the owners found; an owner {@code asked} for but not found gets an empty name. */
-  private synchronized void learn(Set<String> asked, Map<String, UserMessage> found) {
-    found.forEach((ownerId, owner) -> authors.put(ownerId, owner.getName()));
+  private synchronized void resume(
+      Consumer<Map<String, UserMessage>> then, Map<String, UserMessage> found) {
+    lookingUp = false;
+    then.accept(found);
+    sendWhileReady();
+  }
+
+  /** Records the owners asked for; one the User service does not know gets an empty name. */
+  private void learn(Set<String> asked, Map<String, UserMessage> found) {
     for (String ownerId : asked) {
       UserMessage owner = found.get(ownerId);
       if (owner == null) {
@@ -157,10 +158,8 @@ final class PostStream {
             "user {} owns posts but the user service does not know them; author left empty",
             ownerId);
       }
-      authors.putIfAbsent(ownerId, "");
+      authors.put(ownerId, owner == null ? "" : owner.getName());
     }
-    lookingUp = false;
-    sendWhileReady();
   }
 
   /** Ends the call with {@code failure}; RecoveryInterceptor maps it to a status. */

@@ -55,6 +55,21 @@ final class UserChannel implements AutoCloseable {
         flags.tls
             ? ReloadingTls.forChannel(flags.ca, flags.cert, flags.key, tlsReloadInterval)
             : null;
+    try {
+      return new UserChannel(build(flags, serviceConfig, tls, metrics), tls);
+    } catch (RuntimeException e) {
+      if (tls != null) {
+        tls.close();
+      }
+      throw e;
+    }
+  }
+
+  private static ManagedChannel build(
+      UserChannelFlags flags,
+      Map<String, ?> serviceConfig,
+      ReloadingTls<ChannelCredentials> tls,
+      Metrics metrics) {
     ChannelCredentials credentials =
         tls == null ? InsecureChannelCredentials.create() : tls.credentials();
     if (flags.token != null) {
@@ -79,14 +94,7 @@ final class UserChannel implements AutoCloseable {
     if (flags.authority != null) {
       builder.overrideAuthority(flags.authority);
     }
-    try {
-      return new UserChannel(builder.build(), tls);
-    } catch (RuntimeException e) {
-      if (tls != null) {
-        tls.close();
-      }
-      throw e;
-    }
+    return builder.build();
   }
 
   ManagedChannel managed() {

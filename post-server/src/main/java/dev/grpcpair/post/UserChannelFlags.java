@@ -1,15 +1,9 @@
 package dev.grpcpair.post;
 
 import dev.grpcpair.common.config.Flags;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 
 /**
  * The Post server's flags for its channel to the User service (a picocli mixin; see {@link Flags}):
@@ -21,9 +15,6 @@ final class UserChannelFlags implements Flags.Checked {
 
   /** Environment variable holding the token itself. */
   static final String USER_TOKEN_ENV = "USER_TOKEN";
-
-  @Spec(Spec.Target.MIXEE)
-  private CommandSpec spec;
 
   @Option(
       names = "--user-target",
@@ -108,37 +99,18 @@ final class UserChannelFlags implements Flags.Checked {
   @Override
   public void check() {
     if ((cert == null) != (key == null)) {
-      throw new ParameterException(spec.commandLine(), "--user-cert and --user-key go together");
+      throw new IllegalArgumentException("--user-cert and --user-key go together");
     }
     tls = tls || ca != null || cert != null;
-    token = readToken();
+    Flags.Secret secret = Flags.secret("--user-token-file", tokenFile, USER_TOKEN_ENV);
+    token = secret == null ? null : secret.text().strip();
+    if (token != null && token.isEmpty()) {
+      throw new IllegalArgumentException("the user service token is empty");
+    }
     if (token != null && !tls && !allowInsecureToken) {
-      throw new ParameterException(
-          spec.commandLine(),
+      throw new IllegalArgumentException(
           "refusing to send the user service token without TLS: add --user-tls or --user-ca,"
               + " or --user-allow-insecure-token");
     }
-  }
-
-  private String readToken() {
-    String inline = System.getenv(USER_TOKEN_ENV);
-    if (tokenFile != null && inline != null) {
-      throw new ParameterException(
-          spec.commandLine(),
-          "give the user service token in --user-token-file or " + USER_TOKEN_ENV + ", not both");
-    }
-    String read = inline;
-    if (tokenFile != null) {
-      try {
-        read = Files.readString(tokenFile, StandardCharsets.UTF_8);
-      } catch (IOException e) {
-        throw new ParameterException(
-            spec.commandLine(), "cannot read token file " + tokenFile + ": " + e);
-      }
-    }
-    if (read != null && read.isBlank()) {
-      throw new ParameterException(spec.commandLine(), "the user service token is empty");
-    }
-    return read == null ? null : read.strip();
   }
 }

@@ -24,9 +24,10 @@ import java.util.concurrent.ConcurrentSkipListSet;
  * answer's {@code x-served-by}, and the Post server returns them in the trailer {@code
  * x-user-served-by} (comma-separated). Shows where load balancing sent each call.
  */
-final class UserReplicaTrail {
+public final class UserReplicaTrail {
 
-  static final Metadata.Key<String> USER_SERVED_BY =
+  /** The trailer naming the User replicas that answered, comma-separated. */
+  public static final Metadata.Key<String> USER_SERVED_BY =
       Metadata.Key.of("x-user-served-by", Metadata.ASCII_STRING_MARSHALLER);
 
   private static final Context.Key<Set<String>> REPLICAS = Context.key("user-replicas");

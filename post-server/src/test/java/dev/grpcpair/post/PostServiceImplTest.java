@@ -15,6 +15,7 @@ import dev.grpcpair.proto.post.v1.ListPostsByUserIdRequest;
 import dev.grpcpair.proto.post.v1.ListPostsRequest;
 import dev.grpcpair.proto.post.v1.PostGrpc;
 import dev.grpcpair.proto.post.v1.PostMessage;
+import dev.grpcpair.testing.Closer;
 import dev.grpcpair.testing.SeedPosts;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
@@ -25,23 +26,15 @@ import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class PostServiceImplTest {
 
   private final ScriptedUserService userService = new ScriptedUserService();
-  private final List<AutoCloseable> toClose = new ArrayList<>();
-
-  @AfterEach
-  void tearDown() throws Exception {
-    for (AutoCloseable closeable : toClose) {
-      closeable.close();
-    }
-  }
+  @RegisterExtension final Closer toClose = new Closer();
 
   /**
    * A Post service over {@code posts}, asking {@link #userService} over the in-process transport.
@@ -63,10 +56,10 @@ class PostServiceImplTest {
             .build()
             .start();
     ManagedChannel postChannel = InProcessChannelBuilder.forName(postName).build();
-    toClose.add(() -> postChannel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
-    toClose.add(() -> postServer.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
-    toClose.add(() -> userChannel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
-    toClose.add(() -> userServer.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+    toClose.add(postChannel);
+    toClose.add(postServer);
+    toClose.add(userChannel);
+    toClose.add(userServer);
     return PostGrpc.newBlockingStub(postChannel).withDeadlineAfter(10, TimeUnit.SECONDS);
   }
 

@@ -47,7 +47,7 @@ class RetryTest {
     GrpcServer postServer = PostServer.start(PostServerConfig.parse(args.toArray(String[]::new)));
     toClose.add(postServer);
     ManagedChannel channel = Channels.localhost(postServer.port());
-    toClose.add(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+    toClose.add(channel);
     return PostGrpc.newBlockingStub(channel);
   }
 

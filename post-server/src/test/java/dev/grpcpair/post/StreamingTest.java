@@ -50,9 +50,7 @@ class StreamingTest {
   @RegisterExtension final Closer closer = new Closer();
 
   private ManagedChannel channelTo(GrpcServer server) {
-    ManagedChannel channel = Channels.localhost(server.port());
-    closer.add(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
-    return channel;
+    return closer.channelTo(server.port());
   }
 
   private GrpcServer seedUserServer() throws Exception {
@@ -76,7 +74,7 @@ class StreamingTest {
   private ManagedChannel postServer(PostRepository posts, int userPort, CallCounter counter)
       throws Exception {
     ManagedChannel userChannel = Channels.localhost(userPort);
-    closer.add(() -> userChannel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+    closer.add(userChannel);
     UserClient users = new UserClient(userChannel, "localhost:" + userPort, Duration.ofSeconds(2));
     return channelTo(
         closer.add(
@@ -84,6 +82,21 @@ class StreamingTest {
                 .addService(new PostServiceImpl(posts, users))
                 .intercept(counter)
                 .start()));
+  }
+
+  /**
+   * StreamPosts over {@value #BIG_STREAM} posts of one seed user, with {@code deadlineMillis}, read
+   * by a client that takes only the first 10 until told to read more.
+   */
+  private Streams.SlowReader<PostMessage> streamBigPostsSlowly(
+      CallCounter counter, long deadlineMillis) throws Exception {
+    ManagedChannel channel =
+        postServer(bigPosts(BIG_STREAM, "1"), seedUserServer().port(), counter);
+    Streams.SlowReader<PostMessage> reader = new Streams.SlowReader<>(10);
+    PostGrpc.newStub(channel)
+        .withDeadlineAfter(deadlineMillis, TimeUnit.MILLISECONDS)
+        .streamPosts(StreamPostsRequest.getDefaultInstance(), reader);
+    return reader;
   }
 
   private static PostRepository bigPosts(int count, String ownerId) {
@@ -160,12 +173,7 @@ class StreamingTest {
   @Test
   void streamPosts_slowReader_serverProducesOnlyAWindowAhead() throws Exception {
     CallCounter counter = new CallCounter();
-    ManagedChannel channel =
-        postServer(bigPosts(BIG_STREAM, "1"), seedUserServer().port(), counter);
-    Streams.SlowReader<PostMessage> reader = new Streams.SlowReader<>(10);
-    PostGrpc.newStub(channel)
-        .withDeadlineAfter(60, TimeUnit.SECONDS)
-        .streamPosts(StreamPostsRequest.getDefaultInstance(), reader);
+    Streams.SlowReader<PostMessage> reader = streamBigPostsSlowly(counter, 60_000);
 
     await()
         .atMost(Duration.ofSeconds(10))
@@ -183,12 +191,7 @@ class StreamingTest {
   @Test
   void streamPosts_cancelledMidStream_serverStops() throws Exception {
     CallCounter counter = new CallCounter();
-    ManagedChannel channel =
-        postServer(bigPosts(BIG_STREAM, "1"), seedUserServer().port(), counter);
-    Streams.SlowReader<PostMessage> reader = new Streams.SlowReader<>(10);
-    PostGrpc.newStub(channel)
-        .withDeadlineAfter(60, TimeUnit.SECONDS)
-        .streamPosts(StreamPostsRequest.getDefaultInstance(), reader);
+    Streams.SlowReader<PostMessage> reader = streamBigPostsSlowly(counter, 60_000);
     await()
         .atMost(Duration.ofSeconds(10))
         .untilAsserted(() -> assertThat(reader.received()).isEqualTo(10));
@@ -210,13 +213,8 @@ class StreamingTest {
   void streamPosts_deadlinePassesMidStream_clientGetsDeadlineExceeded_serverStops()
       throws Exception {
     CallCounter counter = new CallCounter();
-    ManagedChannel channel =
-        postServer(bigPosts(BIG_STREAM, "1"), seedUserServer().port(), counter);
-    Streams.SlowReader<PostMessage> reader = new Streams.SlowReader<>(10);
 
-    PostGrpc.newStub(channel)
-        .withDeadlineAfter(500, TimeUnit.MILLISECONDS)
-        .streamPosts(StreamPostsRequest.getDefaultInstance(), reader);
+    Streams.SlowReader<PostMessage> reader = streamBigPostsSlowly(counter, 500);
 
     assertThat(reader.done().get(10, TimeUnit.SECONDS).getCode())
         .isEqualTo(Status.Code.DEADLINE_EXCEEDED);

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.google.common.util.concurrent.ListenableFuture;
 import dev.grpcpair.proto.ApiLimits;
 import dev.grpcpair.proto.user.v1.UserMessage;
+import dev.grpcpair.testing.Closer;
 import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
@@ -23,14 +24,15 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class UserClientTest {
 
   private static final String TARGET = "users.test:9000";
 
+  @RegisterExtension final Closer closer = new Closer();
   private final ScriptedUserService userService = new ScriptedUserService();
   private final ScheduledExecutorService deadlineTimer =
       Executors.newSingleThreadScheduledExecutor();
@@ -42,17 +44,13 @@ class UserClientTest {
   void setUp() throws IOException {
     String name = InProcessServerBuilder.generateName();
     // Not directExecutor: a held call must not hold the test's thread.
-    server = InProcessServerBuilder.forName(name).addService(userService).build().start();
-    channel = InProcessChannelBuilder.forName(name).build();
+    server =
+        closer.add(InProcessServerBuilder.forName(name).addService(userService).build().start());
+    channel = closer.add(InProcessChannelBuilder.forName(name).build());
+    closer.add(deadlineTimer::shutdownNow);
+    // Closed first: answers what a test left held, so nothing waits on it.
+    closer.add(userService::release);
     client = new UserClient(channel, TARGET, Duration.ofSeconds(1));
-  }
-
-  @AfterEach
-  void tearDown() throws InterruptedException {
-    userService.release();
-    deadlineTimer.shutdownNow();
-    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
   }
 
   @Test

@@ -14,6 +14,7 @@ import dev.grpcpair.proto.post.v1.ListPostsRequest;
 import dev.grpcpair.proto.post.v1.ListPostsResponse;
 import dev.grpcpair.proto.post.v1.PostGrpc;
 import dev.grpcpair.testing.Channels;
+import dev.grpcpair.testing.Closer;
 import dev.grpcpair.testing.FreezableTcpProxy;
 import dev.grpcpair.user.UserServer;
 import dev.grpcpair.user.UserServerConfig;
@@ -31,49 +32,42 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The pair over Netty when the User server is missing, goes away, or is slow; and stopping. */
 class UserServiceFaultsTest {
 
   private static final Duration RECOVERY = Duration.ofSeconds(30);
 
-  private final List<GrpcServer> servers = new ArrayList<>();
-  private final List<ManagedChannel> channels = new ArrayList<>();
-  private final List<FreezableTcpProxy> proxies = new ArrayList<>();
+  @RegisterExtension final Closer closer = new Closer();
   private final ScriptedUserService scriptedUsers = new ScriptedUserService();
 
-  @AfterEach
-  void tearDown() throws Exception {
-    scriptedUsers.release();
-    for (ManagedChannel channel : channels) {
-      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    }
-    for (GrpcServer server : servers) {
-      server.stop();
-    }
-    for (FreezableTcpProxy proxy : proxies) {
-      proxy.close();
-    }
+  @BeforeEach
+  void releaseHeldCallsAtTheEnd() {
+    // Closed last, so first: answers what a test left held, so nothing waits on it.
+    closer.add(scriptedUsers::release);
   }
 
   private GrpcServer track(GrpcServer server) {
-    servers.add(server);
-    return server;
+    return closer.add(server);
+  }
+
+  /** A Post server asking the User service at {@code userTarget}, with more {@code flags}. */
+  private GrpcServer startPostServer(String userTarget, String... flags) throws IOException {
+    List<String> args = new ArrayList<>(List.of("--port=0", "--user-target=" + userTarget));
+    args.addAll(List.of(flags));
+    return track(PostServer.start(PostServerConfig.parse(args.toArray(String[]::new))));
   }
 
   private PostGrpc.PostBlockingStub postClient(GrpcServer postServer) {
-    ManagedChannel channel = Channels.localhost(postServer.port());
-    channels.add(channel);
-    return PostGrpc.newBlockingStub(channel);
+    return PostGrpc.newBlockingStub(closer.channelTo(postServer.port()));
   }
 
   /** A port for a User server that is not up yet: a proxy the test holds, forwarding nowhere. */
   private FreezableTcpProxy userServerNotYetUp() throws IOException {
-    FreezableTcpProxy proxy = new FreezableTcpProxy(0);
-    proxies.add(proxy);
-    return proxy;
+    return closer.add(new FreezableTcpProxy(0));
   }
 
   /**
@@ -106,10 +100,7 @@ class UserServiceFaultsTest {
   void postServerStartedBeforeUserServer_isUnavailableThenWorksOnceItIsUp() throws Exception {
     FreezableTcpProxy users = userServerNotYetUp();
     int userPort = users.port();
-    GrpcServer postServer =
-        track(
-            PostServer.start(
-                PostServerConfig.parse("--port=0", "--user-target=localhost:" + userPort)));
+    GrpcServer postServer = startPostServer("localhost:" + userPort);
     PostGrpc.PostBlockingStub posts = postClient(postServer);
 
     // A 10s deadline: UNAVAILABLE rather than DEADLINE_EXCEEDED shows the failure came fast.
@@ -134,14 +125,8 @@ class UserServiceFaultsTest {
   void postHealth_isNotServingWithoutAUserReplica_andServingOnceOneIsUp() throws Exception {
     FreezableTcpProxy users = userServerNotYetUp();
     GrpcServer postServer =
-        track(
-            PostServer.start(
-                PostServerConfig.parse(
-                    "--port=0",
-                    "--user-target=localhost:" + users.port(),
-                    "--user-unavailable-grace=300ms")));
-    ManagedChannel channel = Channels.localhost(postServer.port());
-    channels.add(channel);
+        startPostServer("localhost:" + users.port(), "--user-unavailable-grace=300ms");
+    ManagedChannel channel = closer.channelTo(postServer.port());
 
     await()
         .atMost(RECOVERY)
@@ -167,15 +152,9 @@ class UserServiceFaultsTest {
   void waitForReady_callWaitsForTheUserServerInsteadOfFailing() throws Exception {
     FreezableTcpProxy users = userServerNotYetUp();
     GrpcServer postServer =
-        track(
-            PostServer.start(
-                PostServerConfig.parse(
-                    "--port=0",
-                    "--user-target=localhost:" + users.port(),
-                    "--user-wait-for-ready",
-                    "--user-unavailable-grace=300ms")));
-    ManagedChannel channel = Channels.localhost(postServer.port());
-    channels.add(channel);
+        startPostServer(
+            "localhost:" + users.port(), "--user-wait-for-ready", "--user-unavailable-grace=300ms");
+    ManagedChannel channel = closer.channelTo(postServer.port());
     ListenableFuture<ListPostsResponse> call =
         PostGrpc.newFutureStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS).listPosts(ALL);
 
@@ -194,11 +173,7 @@ class UserServiceFaultsTest {
   @Test
   void dnsTarget_works() throws Exception {
     GrpcServer userServer = track(UserServer.start(UserServerConfig.parse("--port=0")));
-    GrpcServer postServer =
-        track(
-            PostServer.start(
-                PostServerConfig.parse(
-                    "--port=0", "--user-target=" + "dns:///localhost:" + userServer.port())));
+    GrpcServer postServer = startPostServer("dns:///localhost:" + userServer.port());
 
     assertThat(
             postClient(postServer)
@@ -212,10 +187,7 @@ class UserServiceFaultsTest {
   void userServerStoppedMidRun_isUnavailableThenRecoversAfterRestart() throws Exception {
     GrpcServer userServer = UserServer.start(UserServerConfig.parse("--port=0"));
     int userPort = userServer.port();
-    GrpcServer postServer =
-        track(
-            PostServer.start(
-                PostServerConfig.parse("--port=0", "--user-target=" + "localhost:" + userPort)));
+    GrpcServer postServer = startPostServer("localhost:" + userPort);
     PostGrpc.PostBlockingStub posts = postClient(postServer);
     assertThat(posts.withDeadlineAfter(10, TimeUnit.SECONDS).listPosts(ALL).getPostMessagesCount())
         .isEqualTo(8);
@@ -240,11 +212,7 @@ class UserServiceFaultsTest {
             GrpcServer.builder("slow-users", 0, ServerFlags.parse())
                 .addService(scriptedUsers)
                 .start());
-    GrpcServer postServer =
-        track(
-            PostServer.start(
-                PostServerConfig.parse(
-                    "--port=0", "--user-target=" + "localhost:" + slowUsers.port())));
+    GrpcServer postServer = startPostServer("localhost:" + slowUsers.port());
     scriptedUsers.hold();
 
     assertThat(
@@ -264,11 +232,7 @@ class UserServiceFaultsTest {
                 .addService(scriptedUsers)
                 .start());
     String target = "localhost:" + slowUsers.port();
-    GrpcServer postServer =
-        track(
-            PostServer.start(
-                PostServerConfig.parse(
-                    "--port=0", "--user-target=" + target, "--user-deadline=300ms")));
+    GrpcServer postServer = startPostServer(target, "--user-deadline=300ms");
     scriptedUsers.hold();
 
     assertThatThrownBy(() -> postClient(postServer).listPosts(ALL))
@@ -289,11 +253,8 @@ class UserServiceFaultsTest {
                 .addService(scriptedUsers)
                 .start());
     GrpcServer postServer =
-        PostServer.start(
-            PostServerConfig.parse(
-                "--port=0", "--user-target=localhost:" + slowUsers.port(), "--shutdown-grace=20s"));
-    ManagedChannel channel = Channels.localhost(postServer.port());
-    channels.add(channel);
+        startPostServer("localhost:" + slowUsers.port(), "--shutdown-grace=20s");
+    ManagedChannel channel = closer.channelTo(postServer.port());
     scriptedUsers.hold();
     ListenableFuture<ListPostsByUserIdResponse> inFlight =
         PostGrpc.newFutureStub(channel)

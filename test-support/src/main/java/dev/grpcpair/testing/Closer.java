@@ -1,7 +1,10 @@
 package dev.grpcpair.testing;
 
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -23,6 +26,23 @@ public final class Closer implements BeforeAllCallback, AfterEachCallback, After
   public synchronized <T extends AutoCloseable> T add(T resource) {
     resources.push(resource);
     return resource;
+  }
+
+  /** Shuts {@code channel} down at the end of the test (or class), waiting for it; returns it. */
+  public ManagedChannel add(ManagedChannel channel) {
+    add(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+    return channel;
+  }
+
+  /** Shuts {@code server} down at the end of the test (or class), waiting for it; returns it. */
+  public Server add(Server server) {
+    add(() -> server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+    return server;
+  }
+
+  /** A plaintext channel to {@code localhost:port}, shut down at the end. */
+  public ManagedChannel channelTo(int port) {
+    return add(Channels.localhost(port));
   }
 
   @Override

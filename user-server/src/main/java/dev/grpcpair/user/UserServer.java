@@ -1,6 +1,5 @@
 package dev.grpcpair.user;
 
-import dev.grpcpair.common.observability.Metrics;
 import dev.grpcpair.common.server.GrpcServer;
 import dev.grpcpair.common.server.ServerFlags;
 import dev.grpcpair.common.server.ServerMain;
@@ -24,7 +23,7 @@ public final class UserServer {
             DatasetSource.of(flags.dataset(), flags.generateDataset()).load());
     return GrpcServer.builder("user-server", config.port, flags)
         .addService(new UserServiceImpl(users))
-        .metrics(flags.metricsPort().map(Metrics::serve).orElse(Metrics.NONE))
+        .metrics(flags.openMetrics())
         .start();
   }
 }

@@ -12,7 +12,6 @@ import dev.grpcpair.proto.user.v1.GetUserResponse;
 import dev.grpcpair.proto.user.v1.UserGrpc;
 import dev.grpcpair.proto.user.v1.UserMessage;
 import dev.grpcpair.testing.CallCounter;
-import dev.grpcpair.testing.Channels;
 import dev.grpcpair.testing.Closer;
 import dev.grpcpair.testing.Streams;
 import io.grpc.ManagedChannel;
@@ -39,16 +38,10 @@ class StreamUsersTest {
 
   @RegisterExtension final Closer closer = new Closer();
 
-  private ManagedChannel channelTo(GrpcServer server) {
-    ManagedChannel channel = Channels.localhost(server.port());
-    closer.add(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
-    return channel;
-  }
-
   @Test
   void streamUsers_answersEachIdInOrder_thenEndsAtTheFirstUnknownOne() throws Exception {
     ManagedChannel channel =
-        channelTo(closer.add(UserServer.start(UserServerConfig.parse("--port=0"))));
+        closer.channelTo(closer.add(UserServer.start(UserServerConfig.parse("--port=0"))).port());
     List<GetUserResponse> answers = new CopyOnWriteArrayList<>();
     CompletableFuture<Status> done = new CompletableFuture<>();
     StreamObserver<GetUserRequest> ids =
@@ -84,7 +77,7 @@ class StreamUsersTest {
                 .start());
     Streams.SlowReader<GetUserResponse> reader = new Streams.SlowReader<>(0);
     StreamObserver<GetUserRequest> ids =
-        UserGrpc.newStub(channelTo(userServer))
+        UserGrpc.newStub(closer.channelTo(userServer.port()))
             .withDeadlineAfter(60, TimeUnit.SECONDS)
             .streamUsers(reader);
     for (int i = 0; i < BIG_STREAM; i++) {

@@ -15,7 +15,6 @@ import io.grpc.health.v1.HealthGrpc;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,7 +30,7 @@ class UserServerTest {
   private void start(UserServerConfig config) throws IOException {
     server = closer.add(UserServer.start(config));
     channel = Channels.localhost(server.port());
-    closer.add(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+    closer.add(channel);
   }
 
   @Test

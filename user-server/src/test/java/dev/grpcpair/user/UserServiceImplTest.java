@@ -10,6 +10,7 @@ import dev.grpcpair.proto.user.v1.GetUserRequest;
 import dev.grpcpair.proto.user.v1.ListUsersRequest;
 import dev.grpcpair.proto.user.v1.UserGrpc;
 import dev.grpcpair.proto.user.v1.UserMessage;
+import dev.grpcpair.testing.Closer;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
@@ -17,15 +18,15 @@ import io.grpc.Status;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import java.io.IOException;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 class UserServiceImplTest {
 
+  @RegisterExtension final Closer closer = new Closer();
   private Server server;
   private ManagedChannel channel;
   private UserGrpc.UserBlockingStub stub;
@@ -43,14 +44,9 @@ class UserServiceImplTest {
                     new RecoveryInterceptor()))
             .build()
             .start();
-    channel = InProcessChannelBuilder.forName(name).directExecutor().build();
+    closer.add(server);
+    channel = closer.add(InProcessChannelBuilder.forName(name).directExecutor().build());
     stub = UserGrpc.newBlockingStub(channel);
-  }
-
-  @AfterEach
-  void tearDown() throws InterruptedException {
-    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
   }
 
   @ParameterizedTest

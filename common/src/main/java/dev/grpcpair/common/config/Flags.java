@@ -1,5 +1,10 @@
 package dev.grpcpair.common.config;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import picocli.CommandLine;
@@ -16,7 +21,7 @@ public final class Flags {
 
   /** A config object whose flags can be wrong in combination. */
   public interface Checked {
-    /** Throws {@link picocli.CommandLine.ParameterException} naming the flags that do not fit. */
+    /** Throws {@link IllegalArgumentException} naming the flags that do not fit. */
     void check();
   }
 
@@ -25,7 +30,8 @@ public final class Flags {
   /**
    * Parses {@code args} into {@code config} and its mixins, then checks it.
    *
-   * @throws picocli.CommandLine.ParameterException for a bad flag, value or combination
+   * @throws picocli.CommandLine.ParameterException for a bad flag or value
+   * @throws IllegalArgumentException for flags that do not fit together
    */
   public static <C extends Checked> C parse(C config, String... args) {
     parse(commandLine(config), args);
@@ -46,6 +52,35 @@ public final class Flags {
       ((Checked) commandLine.getCommand()).check();
     }
     return result;
+  }
+
+  /** A secret's text and where it came from (a file's path, or the variable's name). */
+  public record Secret(String text, String source) {}
+
+  /**
+   * A secret (tokens) given either in the file {@code flag} names or in the environment variable
+   * {@code env}, never as a flag's value: a flag shows in {@code ps}. Null when neither is set.
+   *
+   * @throws IllegalArgumentException when both are set, or the file cannot be read
+   */
+  public static Secret secret(String flag, Path file, String env) {
+    String inline = System.getenv(env);
+    if (file != null && inline != null) {
+      throw new IllegalArgumentException("give either " + flag + " or " + env + ", not both");
+    }
+    if (inline != null) {
+      return new Secret(inline, env);
+    }
+    if (file == null) {
+      return null;
+    }
+    try {
+      return new Secret(Files.readString(file, StandardCharsets.UTF_8), file.toString());
+    } catch (NoSuchFileException e) {
+      throw new IllegalArgumentException(flag + ": " + file + " does not exist");
+    } catch (IOException e) {
+      throw new IllegalArgumentException(flag + ": cannot read " + file + ": " + e.getMessage());
+    }
   }
 
   /** The environment variable named after the flag; null (the annotated default) when unset. */

@@ -1,10 +1,6 @@
 package dev.grpcpair.common.security;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -59,17 +55,6 @@ public final class AuthTokens {
       throw new IllegalArgumentException(source + " has no identity=token entries");
     }
     return new AuthTokens(entries);
-  }
-
-  public static AuthTokens fromFile(Path file) {
-    try {
-      return parse(Files.readString(file, StandardCharsets.UTF_8), file.toString());
-    } catch (NoSuchFileException e) {
-      throw new IllegalArgumentException("token file " + file + " does not exist", e);
-    } catch (IOException e) {
-      throw new IllegalArgumentException(
-          "cannot read token file " + file + ": " + e.getMessage(), e);
-    }
   }
 
   /** The identity that {@code token} authenticates, if any. */

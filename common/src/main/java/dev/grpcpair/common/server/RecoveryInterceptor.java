@@ -37,52 +37,63 @@ public final class RecoveryInterceptor implements ServerInterceptor {
       closing.fail(e);
       return new ServerCall.Listener<>() {};
     }
-    return new SimpleForwardingServerCallListener<>(listener) {
-      @Override
-      public void onMessage(ReqT message) {
-        try {
-          super.onMessage(message);
-        } catch (RuntimeException e) {
-          closing.fail(e);
-        }
-      }
+    return new RecoveringListener<>(listener, closing);
+  }
 
-      @Override
-      public void onHalfClose() {
-        try {
-          super.onHalfClose();
-        } catch (RuntimeException e) {
-          closing.fail(e);
-        }
-      }
+  /** Turns what a handler throws from a callback into the call's status. */
+  private static final class RecoveringListener<ReqT, RespT>
+      extends SimpleForwardingServerCallListener<ReqT> {
+    private final ClosingOnce<ReqT, RespT> closing;
 
-      @Override
-      public void onReady() {
-        try {
-          super.onReady();
-        } catch (RuntimeException e) {
-          closing.fail(e);
-        }
-      }
+    RecoveringListener(ServerCall.Listener<ReqT> listener, ClosingOnce<ReqT, RespT> closing) {
+      super(listener);
+      this.closing = closing;
+    }
 
-      @Override
-      public void onCancel() {
-        try {
-          super.onCancel();
-        } catch (RuntimeException e) {
-          log.error("{}: exception while handling cancellation", closing.method(), e);
-        }
+    @Override
+    public void onMessage(ReqT message) {
+      try {
+        super.onMessage(message);
+      } catch (RuntimeException e) {
+        closing.fail(e);
       }
+    }
 
-      @Override
-      public void onComplete() {
-        try {
-          super.onComplete();
-        } catch (RuntimeException e) {
-          log.error("{}: exception after the call completed", closing.method(), e);
-        }
+    @Override
+    public void onHalfClose() {
+      try {
+        super.onHalfClose();
+      } catch (RuntimeException e) {
+        closing.fail(e);
       }
-    };
+    }
+
+    @Override
+    public void onReady() {
+      try {
+        super.onReady();
+      } catch (RuntimeException e) {
+        closing.fail(e);
+      }
+    }
+
+    @Override
+    public void onCancel() {
+      try {
+        super.onCancel();
+      } catch (RuntimeException e) {
+        log.error("{}: exception while handling cancellation", closing.method(), e);
+      }
+    }
+
+    @Override
+    public void onComplete() {
+      try {
+        super.onComplete();
+      } catch (RuntimeException e) {
+        log.error("{}: exception after the call completed", closing.method(), e);
+      }
+    }
   }
 
   /**

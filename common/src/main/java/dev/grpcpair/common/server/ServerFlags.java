@@ -2,15 +2,12 @@ package dev.grpcpair.common.server;
 
 import dev.grpcpair.common.config.Flags;
 import dev.grpcpair.common.config.PortConverter;
+import dev.grpcpair.common.observability.Metrics;
 import dev.grpcpair.common.security.AuthTokens;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 
 /**
  * The flags every server takes alike (a picocli mixin; see {@link Flags}): graceful stop, TLS,
@@ -27,9 +24,6 @@ public final class ServerFlags implements Flags.Checked {
   public static final String PROBES_AND_REFLECTION =
       "grpc.health.v1.Health,grpc.reflection.v1.ServerReflection,"
           + "grpc.reflection.v1alpha.ServerReflection";
-
-  @Spec(Spec.Target.MIXEE)
-  private CommandSpec spec;
 
   @Option(
       names = "--shutdown-grace",
@@ -137,38 +131,23 @@ public final class ServerFlags implements Flags.Checked {
     authExempt = authExempt.stream().map(String::strip).filter(name -> !name.isEmpty()).toList();
     replicaName = replicaName == null || replicaName.isBlank() ? null : replicaName.strip();
     if ((tlsCert == null) != (tlsKey == null)) {
-      throw new ParameterException(spec.commandLine(), "--tls-cert and --tls-key go together");
+      throw new IllegalArgumentException("--tls-cert and --tls-key go together");
     }
     if (tlsClientCa != null && tlsCert == null) {
-      throw new ParameterException(spec.commandLine(), "--tls-client-ca needs --tls-cert");
+      throw new IllegalArgumentException("--tls-client-ca needs --tls-cert");
     }
     generateDataset = generateDataset == null || generateDataset.isBlank() ? null : generateDataset;
     if (generateDataset != null && !generateDataset.strip().matches("\\d+:\\d+")) {
-      throw new ParameterException(
-          spec.commandLine(),
+      throw new IllegalArgumentException(
           "--generate-dataset takes USERS:POSTS (e.g. 10000:100000), not '"
               + generateDataset
               + "'");
     }
     if (dataset != null && generateDataset != null) {
-      throw new ParameterException(
-          spec.commandLine(), "give either --dataset or --generate-dataset, not both");
+      throw new IllegalArgumentException("give either --dataset or --generate-dataset, not both");
     }
-    String inlineTokens = System.getenv(AUTH_TOKENS_ENV);
-    if (authTokensFile != null && inlineTokens != null) {
-      throw new ParameterException(
-          spec.commandLine(),
-          "give tokens in --auth-tokens-file or " + AUTH_TOKENS_ENV + ", not both");
-    }
-    try {
-      if (authTokensFile != null) {
-        authTokens = AuthTokens.fromFile(authTokensFile);
-      } else if (inlineTokens != null) {
-        authTokens = AuthTokens.parse(inlineTokens, AUTH_TOKENS_ENV);
-      }
-    } catch (IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), e.getMessage(), e);
-    }
+    Flags.Secret tokens = Flags.secret("--auth-tokens-file", authTokensFile, AUTH_TOKENS_ENV);
+    authTokens = tokens == null ? null : AuthTokens.parse(tokens.text(), tokens.source());
   }
 
   /** How often TLS files are re-read: the server's own, and those of the clients it makes. */
@@ -176,9 +155,9 @@ public final class ServerFlags implements Flags.Checked {
     return tlsReloadInterval;
   }
 
-  /** The port to serve metrics on; empty: metrics off. */
-  public Optional<Integer> metricsPort() {
-    return Optional.ofNullable(metricsPort);
+  /** Starts serving metrics on {@code --metrics-port}; {@link Metrics#NONE} when unset. */
+  public Metrics openMetrics() {
+    return metricsPort == null ? Metrics.NONE : Metrics.serve(metricsPort);
   }
 
   /** A dataset file; null: generated, or the embedded sample. */

@@ -40,10 +40,8 @@ public final class ServerMain {
         return 0;
       }
       server = starter.start(config);
-    } catch (ParameterException e) {
-      return reportBadFlag(commandLine, e.getMessage());
-    } catch (IllegalArgumentException e) {
-      // A dataset, token or TLS file that cannot be used, or a malformed target: a bad value.
+    } catch (ParameterException | IllegalArgumentException e) {
+      // A bad flag, or a dataset, TLS file or target that cannot be used: a bad value.
       return reportBadFlag(commandLine, e.getMessage());
     } catch (IOException | RuntimeException e) {
       // One line for the operator; the stack trace only when asked for (debug level).

@@ -3,11 +3,7 @@ package dev.grpcpair.common.security;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 class AuthTokensTest {
 
@@ -48,13 +44,5 @@ class AuthTokensTest {
   @Test
   void toString_neverShowsTokens() {
     assertThat(AuthTokens.parse("a=supersecret", "env").toString()).isEqualTo("1 token(s)");
-  }
-
-  @Test
-  void fromFile_missing_saysSo(@TempDir Path dir) throws IOException {
-    assertThatThrownBy(() -> AuthTokens.fromFile(dir.resolve("none")))
-        .hasMessageContaining("does not exist");
-    Path file = Files.writeString(dir.resolve("tokens"), "x=y\n");
-    assertThat(AuthTokens.fromFile(file).identify("y")).contains("x");
   }
 }

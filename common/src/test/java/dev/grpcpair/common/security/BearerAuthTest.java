@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.grpcpair.common.server.GrpcServer;
 import dev.grpcpair.common.server.ServerFlags;
+import dev.grpcpair.testing.Closer;
 import dev.grpcpair.testing.LogCapture;
 import dev.grpcpair.testing.TestCertificates;
 import io.grpc.CallCredentials;
@@ -29,8 +30,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Bearer tokens: the server's interceptor and the client's call credentials, over Netty. */
@@ -40,14 +41,7 @@ class BearerAuthTest {
 
   @TempDir Path dir;
   private final IdentityEchoService service = new IdentityEchoService();
-  private final List<AutoCloseable> toClose = new ArrayList<>();
-
-  @AfterEach
-  void tearDown() throws Exception {
-    for (AutoCloseable closeable : toClose) {
-      closeable.close();
-    }
-  }
+  @RegisterExtension final Closer toClose = new Closer();
 
   /** A server requiring {@link #TOKEN}, with {@code flags} for TLS and exempt services. */
   private GrpcServer start(String... flags) throws IOException {
@@ -70,7 +64,7 @@ class BearerAuthTest {
       builder.overrideAuthority(authority);
     }
     ManagedChannel channel = builder.build();
-    toClose.add(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+    toClose.add(channel);
     return channel;
   }
 

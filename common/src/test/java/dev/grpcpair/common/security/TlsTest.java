@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.grpcpair.common.server.GrpcServer;
 import dev.grpcpair.common.server.ServerFlags;
+import dev.grpcpair.testing.Closer;
 import dev.grpcpair.testing.LogCapture;
 import dev.grpcpair.testing.TestCertificates;
 import io.grpc.ChannelCredentials;
@@ -22,8 +23,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Servers with TLS and mutual TLS over Netty, with grpc's test certificates. */
@@ -32,14 +33,7 @@ class TlsTest {
   private static final Duration RELOAD = Duration.ofMillis(100);
 
   @TempDir Path dir;
-  private final List<AutoCloseable> toClose = new ArrayList<>();
-
-  @AfterEach
-  void tearDown() throws Exception {
-    for (AutoCloseable closeable : toClose) {
-      closeable.close();
-    }
-  }
+  @RegisterExtension final Closer toClose = new Closer();
 
   private GrpcServer startServer(String cert, String key, String clientCa) throws IOException {
     List<String> flags = new ArrayList<>();

@@ -4,10 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.grpcpair.common.observability.ServedByInterceptor;
+import dev.grpcpair.testing.Closer;
 import dev.grpcpair.testing.HealthWatch;
 import dev.grpcpair.testing.Reflection;
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
@@ -24,29 +23,18 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class GrpcServerTest {
 
+  @RegisterExtension final Closer closer = new Closer();
   private GrpcServer server;
   private ManagedChannel channel;
 
-  @AfterEach
-  void tearDown() throws InterruptedException {
-    if (channel != null) {
-      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    }
-    if (server != null) {
-      server.stop();
-    }
-  }
-
-  private void startOnEphemeralPort(GrpcServer.Builder builder) throws IOException {
-    server = builder.start();
-    channel =
-        Grpc.newChannelBuilder("localhost:" + server.port(), InsecureChannelCredentials.create())
-            .build();
+  private void startOnEphemeralPort(GrpcServerBuilder builder) throws IOException {
+    server = closer.add(builder.start());
+    channel = closer.channelTo(server.port());
   }
 
   @Test

@@ -23,7 +23,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -36,12 +35,12 @@ class InterceptorsTest {
   @RegisterExtension final Closer closer = new Closer();
   private GrpcServer server;
 
-  private ManagedChannel start(GrpcServer.Builder builder) throws Exception {
+  private ManagedChannel start(GrpcServerBuilder builder) throws Exception {
     server = closer.add(builder.start());
     ManagedChannel channel =
         Grpc.newChannelBuilder("localhost:" + server.port(), InsecureChannelCredentials.create())
             .build();
-    closer.add(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+    closer.add(channel);
     return channel;
   }
 
