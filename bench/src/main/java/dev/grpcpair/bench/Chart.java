@@ -1,7 +1,5 @@
 package dev.grpcpair.bench;
 
-import dev.grpcpair.bench.Bench.Metric;
-import dev.grpcpair.bench.Bench.Result;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -35,7 +33,7 @@ final class Chart {
   }
 
   private static BufferedImage panel(
-      String title, Map<String, List<Result>> results, List<String> cases, Metric metric) {
+      String title, Map<String, List<Result>> results, List<String> cases, Result.Metric metric) {
     DefaultStatisticalCategoryDataset dataset = new DefaultStatisticalCategoryDataset();
     for (String name : cases) {
       double[] values = results.get(name).stream().mapToDouble(metric::of).sorted().toArray();

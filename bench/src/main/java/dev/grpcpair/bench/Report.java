@@ -1,0 +1,77 @@
+package dev.grpcpair.bench;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** BENCHMARKS.md as it is written: prose, and tables of each case's results over its runs. */
+final class Report {
+
+  private final StringBuilder text = new StringBuilder();
+  private final Map<String, List<Result>> results = new LinkedHashMap<>();
+
+  void record(String name, Result result) {
+    results.computeIfAbsent(name, k -> new ArrayList<>()).add(result);
+  }
+
+  Map<String, List<Result>> results() {
+    return results;
+  }
+
+  void line(String line) {
+    text.append(line).append('\n');
+  }
+
+  /** The median of {@code metric} over the runs of case {@code name}. */
+  double median(String name, Result.Metric metric) {
+    double[] values = sorted(name, metric);
+    return values[values.length / 2];
+  }
+
+  /** One row per case: each number the median of its runs, with their range in brackets. */
+  void table(List<String> names) {
+    line(
+        "| case | calls/s | p50 ms | p90 ms | p99 ms | calls | errors | User CPU s/1k"
+            + " | Post CPU s/1k | GC s |");
+    line("|---|---|---|---|---|---|---|---|---|---|");
+    for (String name : names) {
+      List<Result> runs = results.get(name);
+      long calls = runs.stream().mapToLong(Result::calls).sum();
+      long errors = runs.stream().mapToLong(Result::errors).sum();
+      line(
+          String.join(
+              " | ",
+              "| " + name,
+              cell(name, Result::rps, "%.0f"),
+              cell(name, Result::p50, "%.2f"),
+              cell(name, Result::p90, "%.2f"),
+              cell(name, Result::p99, "%.2f"),
+              String.valueOf(calls),
+              String.valueOf(errors),
+              cell(name, Result::userCpuPer1000, "%.3f"),
+              cell(name, Result::postCpuPer1000, "%.3f"),
+              cell(name, Result::gcSeconds, "%.2f") + " |"));
+    }
+    line("");
+  }
+
+  @Override
+  public String toString() {
+    return text.toString();
+  }
+
+  private String cell(String name, Result.Metric metric, String format) {
+    double[] values = sorted(name, metric);
+    return String.format(format, values[values.length / 2])
+        + " ("
+        + String.format(format, values[0])
+        + "–"
+        + String.format(format, values[values.length - 1])
+        + ")";
+  }
+
+  private double[] sorted(String name, Result.Metric metric) {
+    return results.get(name).stream().mapToDouble(metric::of).sorted().toArray();
+  }
+}

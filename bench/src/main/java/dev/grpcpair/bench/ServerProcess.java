@@ -1,0 +1,152 @@
+package dev.grpcpair.bench;
+
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthGrpc;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * One server's jar, started with {@code java -jar} on a port the system chooses, and what the
+ * benchmark reads of it: CPU time (from {@link ProcessHandle}), peak resident memory, GC time.
+ */
+final class ServerProcess implements AutoCloseable {
+
+  static final List<String> JVM_FLAGS = List.of("-Xmx256m", "-XX:+UseG1GC");
+  private static final Pattern LISTENING = Pattern.compile("listening on port (\\d+)");
+  private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+
+  private final Process process;
+  private final Path log;
+  private final long startedAt = System.nanoTime();
+  private int port;
+  private long startMillis;
+
+  private ServerProcess(Process process, Path log) {
+    this.process = process;
+    this.log = log;
+  }
+
+  /** Starts {@code root/name/target/name.jar} with {@code args}, its output into {@code work}. */
+  static ServerProcess start(Path root, Path work, String name, List<String> args)
+      throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>(List.of(javaBinary("java")));
+    command.addAll(JVM_FLAGS);
+    command.addAll(List.of("-jar", root.resolve(name + "/target/" + name + ".jar").toString()));
+    command.add("--port=0");
+    command.addAll(args);
+    Path log = work.resolve(name + ".log");
+    ProcessBuilder builder =
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+    // The access log would be the benchmark's bottleneck (one line per call to a file): off here.
+    builder.environment().put("JAVA_TOOL_OPTIONS", "-Dorg.slf4j.simpleLogger.log.access=warn");
+    ServerProcess server = new ServerProcess(builder.start(), log);
+    server.awaitServing();
+    return server;
+  }
+
+  int port() {
+    return port;
+  }
+
+  /** Milliseconds from {@code java -jar} to the first answered health check. */
+  long startMillis() {
+    return startMillis;
+  }
+
+  /** CPU time used so far, user and system. */
+  double cpuSeconds() {
+    return process.toHandle().info().totalCpuDuration().orElseThrow().toNanos() / 1e9;
+  }
+
+  /** The peak resident set, MiB (Linux's VmHWM: ProcessHandle does not tell memory). */
+  long peakRssMiB() throws IOException {
+    for (String line : Files.readAllLines(Path.of("/proc", process.pid() + "", "status"))) {
+      if (line.startsWith("VmHWM:")) {
+        return Long.parseLong(line.replaceAll("\\D", "")) / 1024;
+      }
+    }
+    return -1;
+  }
+
+  /** Total GC time so far, from jstat's GCT column. */
+  double gcSeconds() throws IOException, InterruptedException {
+    Process jstat =
+        new ProcessBuilder(javaBinary("jstat"), "-gc", String.valueOf(process.pid())).start();
+    String[] lines = new String(jstat.getInputStream().readAllBytes()).strip().split("\n");
+    jstat.waitFor();
+    if (lines.length < 2) {
+      return 0;
+    }
+    List<String> header = Arrays.asList(lines[0].trim().split("\\s+"));
+    return Double.parseDouble(lines[1].trim().split("\\s+")[header.indexOf("GCT")]);
+  }
+
+  boolean sawOutOfMemory() throws IOException {
+    return Files.readString(log).contains("OutOfMemoryError");
+  }
+
+  /** SIGTERM, then a forced kill if it has not stopped within 30 seconds. */
+  @Override
+  public void close() {
+    process.toHandle().destroy();
+    try {
+      if (!process.waitFor(30, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+      }
+    } catch (InterruptedException e) {
+      process.destroyForcibly();
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Reads the port from the start-up line, then polls health until it answers. */
+  private void awaitServing() throws IOException, InterruptedException {
+    long deadline = startedAt + START_TIMEOUT.toNanos();
+    while (port == 0) {
+      Matcher listening = LISTENING.matcher(Files.readString(log));
+      if (listening.find()) {
+        port = Integer.parseInt(listening.group(1));
+      } else if (!process.isAlive() || System.nanoTime() > deadline) {
+        throw new IllegalStateException("did not start:\n" + Files.readString(log));
+      } else {
+        Thread.sleep(5);
+      }
+    }
+    ManagedChannel channel =
+        Grpc.newChannelBuilder("127.0.0.1:" + port, InsecureChannelCredentials.create()).build();
+    try {
+      while (true) {
+        try {
+          HealthGrpc.newBlockingStub(channel)
+              .withDeadlineAfter(1, TimeUnit.SECONDS)
+              .check(HealthCheckRequest.getDefaultInstance());
+          startMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedAt);
+          return;
+        } catch (RuntimeException notYet) {
+          if (System.nanoTime() > deadline) {
+            throw notYet;
+          }
+          channel.resetConnectBackoff();
+          Thread.sleep(5);
+        }
+      }
+    } finally {
+      channel.shutdownNow();
+    }
+  }
+
+  private static String javaBinary(String name) {
+    return Path.of(System.getProperty("java.home"), "bin", name).toString();
+  }
+}
