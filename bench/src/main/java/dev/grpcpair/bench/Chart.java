@@ -1,5 +1,6 @@
 package dev.grpcpair.bench;
 
+import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -9,7 +10,9 @@ import java.util.Map;
 import javax.imageio.ImageIO;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.JFreeChart;
+import org.jfree.chart.plot.CategoryPlot;
 import org.jfree.chart.plot.PlotOrientation;
+import org.jfree.chart.renderer.category.StatisticalBarRenderer;
 import org.jfree.data.statistics.DefaultStatisticalCategoryDataset;
 
 /**
@@ -44,6 +47,12 @@ final class Chart {
     JFreeChart chart =
         ChartFactory.createBarChart(
             title, null, null, dataset, PlotOrientation.VERTICAL, false, false, false);
+    CategoryPlot plot = chart.getCategoryPlot();
+    plot.setBackgroundPaint(Color.WHITE);
+    plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
+    // Draws the range as an error bar over each median.
+    plot.setRenderer(new StatisticalBarRenderer());
+    plot.getDomainAxis().setMaximumCategoryLabelLines(4);
     return chart.createBufferedImage(WIDTH, HEIGHT);
   }
 }

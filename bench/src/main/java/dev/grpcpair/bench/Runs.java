@@ -19,12 +19,11 @@ final class Runs {
     this.warmUpSeconds = warmUpSeconds;
   }
 
-  /** A warm-up run, then {@link #repeats} recorded runs of {@code call} as {@code name}. */
-  void warmThenRecord(String name, LoadCase call, Pair pair, int connections, int streams)
-      throws Exception {
+  /** A warm-up run, then {@link #repeats} recorded runs of {@code call}. */
+  void warmThenRecord(LoadCase call, Pair pair, int connections, int streams) throws Exception {
     measure(call, pair, connections, streams, warmUpSeconds, 0);
     for (int run = 0; run < repeats; run++) {
-      report.record(name, measure(call, pair, connections, streams, seconds, 0));
+      report.record(call.name(), measure(call, pair, connections, streams, seconds, 0));
     }
   }
 

@@ -22,8 +22,6 @@ import dev.grpcpair.testing.Reflection;
 import dev.grpcpair.testing.SeedPosts;
 import dev.grpcpair.user.UserServer;
 import dev.grpcpair.user.UserServerConfig;
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.health.v1.HealthCheckRequest;
@@ -57,11 +55,6 @@ class PairEndToEndTest {
                     "--port=0", "--user-target=localhost:" + userServer.port())));
     userChannel = closer.channelTo(userServer.port());
     postChannel = closer.channelTo(postServer.port());
-  }
-
-  static ManagedChannel channelTo(GrpcServer server) {
-    return Grpc.newChannelBuilder("localhost:" + server.port(), InsecureChannelCredentials.create())
-        .build();
   }
 
   private static UserGrpc.UserBlockingStub users() {
