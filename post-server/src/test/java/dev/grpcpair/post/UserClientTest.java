@@ -133,6 +133,14 @@ class UserClientTest {
         });
   }
 
+  @Test
+  void client_leavesTheChannelItIsGivenOpen() {
+    found(client.findUser("1"));
+
+    // The channel's owner (the Post server) closes it; the client only uses it.
+    assertThat(channel.isShutdown()).isFalse();
+  }
+
   /** The future's value; its failure as the status exception it carries. */
   private static <T> T found(ListenableFuture<T> future) {
     try {
