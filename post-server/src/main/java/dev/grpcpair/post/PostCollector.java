@@ -38,9 +38,19 @@ final class PostCollector implements StreamObserver<ListPostsByUserIdRequest> {
     if (failed) {
       return;
     }
-    if (request.getUserId().isEmpty()) {
+    String userId = request.getUserId();
+    if (userId.isEmpty()) {
       fail(ApiErrors.invalid("user_id is required (message " + (userIds.size() + 1) + ")"));
-    } else if (userIds.add(request.getUserId()) && userIds.size() > ApiLimits.MAX_IDS_PER_CALL) {
+      return;
+    }
+    try {
+      ApiErrors.requireUserId("user_id", userId);
+    } catch (RuntimeException tooLong) {
+      fail(tooLong);
+      return;
+    }
+    // Bounded: at most MAX_IDS_PER_CALL ids of at most MAX_ID_BYTES each are ever held.
+    if (userIds.add(userId) && userIds.size() > ApiLimits.MAX_IDS_PER_CALL) {
       fail(ApiErrors.invalid("at most " + ApiLimits.MAX_IDS_PER_CALL + " user ids per call"));
     }
   }

@@ -1,6 +1,7 @@
 package dev.grpcpair.post;
 
 import dev.grpcpair.common.server.Replies;
+import dev.grpcpair.data.Page;
 import dev.grpcpair.data.PostRepository;
 import dev.grpcpair.proto.ApiErrors;
 import dev.grpcpair.proto.ApiLimits;
@@ -47,7 +48,7 @@ public final class PostServiceImpl extends PostGrpc.PostImplBase {
   public void listPostsByUserId(
       ListPostsByUserIdRequest request,
       StreamObserver<ListPostsByUserIdResponse> responseObserver) {
-    String userId = requireUserId(request.getUserId());
+    String userId = ApiErrors.requireUserId("user_id", request.getUserId());
     Page<StoredPost> page =
         Page.of(
             posts.findByUserId(userId),
@@ -100,11 +101,11 @@ public final class PostServiceImpl extends PostGrpc.PostImplBase {
       StreamPostsRequest request, StreamObserver<PostMessage> responseObserver) {
     PostStream stream =
         PostStream.open((ServerCallStreamObserver<PostMessage>) responseObserver, users);
-    String userId = request.getUserId();
-    if (userId.isEmpty()) {
+    if (request.getUserId().isEmpty()) {
       stream.send(posts.findAll());
       return;
     }
+    String userId = ApiErrors.requireUserId("user_id", request.getUserId());
     stream.sendPostsOf(userId, posts.findByUserId(userId));
   }
 
@@ -117,13 +118,6 @@ public final class PostServiceImpl extends PostGrpc.PostImplBase {
   public StreamObserver<ListPostsByUserIdRequest> collectPosts(
       StreamObserver<ListPostsResponse> responseObserver) {
     return new PostCollector(posts, users, responseObserver);
-  }
-
-  private static String requireUserId(String userId) {
-    if (userId.isEmpty()) {
-      throw ApiErrors.required("user_id");
-    }
-    return userId;
   }
 
   private static String authorOf(StoredPost post, Map<String, UserMessage> owners) {

@@ -1,5 +1,6 @@
 package dev.grpcpair.user;
 
+import dev.grpcpair.data.Page;
 import dev.grpcpair.data.UserRepository;
 import dev.grpcpair.proto.ApiErrors;
 import dev.grpcpair.proto.ApiLimits;
@@ -10,6 +11,7 @@ import dev.grpcpair.proto.user.v1.GetUserResponse;
 import dev.grpcpair.proto.user.v1.ListUsersRequest;
 import dev.grpcpair.proto.user.v1.ListUsersResponse;
 import dev.grpcpair.proto.user.v1.UserGrpc;
+import dev.grpcpair.proto.user.v1.UserMessage;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 
@@ -47,6 +49,7 @@ public final class UserServiceImpl extends UserGrpc.UserImplBase {
       if (userId.isEmpty()) {
         throw ApiErrors.invalid("user_ids[" + i + "] is empty");
       }
+      ApiErrors.requireUserId("user_ids[" + i + "]", userId);
       users
           .findById(userId)
           .ifPresentOrElse(response::addUsers, () -> response.addMissingUserIds(userId));
@@ -66,17 +69,19 @@ public final class UserServiceImpl extends UserGrpc.UserImplBase {
   @Override
   public void listUsers(
       ListUsersRequest request, StreamObserver<ListUsersResponse> responseObserver) {
+    Page<UserMessage> page =
+        Page.of(users.findAll(), request.getPageSize(), request.getPageToken(), "users");
     responseObserver.onNext(
-        ListUsersResponse.newBuilder().addAllUserMessages(users.findAll()).build());
+        ListUsersResponse.newBuilder()
+            .addAllUserMessages(page.items())
+            .setNextPageToken(page.nextPageToken())
+            .build());
     responseObserver.onCompleted();
   }
 
   /** The user {@code request} asks for; throws INVALID_ARGUMENT or NOT_FOUND. */
   private GetUserResponse lookUp(GetUserRequest request) {
-    String userId = request.getUserId();
-    if (userId.isEmpty()) {
-      throw ApiErrors.required("user_id");
-    }
+    String userId = ApiErrors.requireUserId("user_id", request.getUserId());
     // The original answers OK with an empty user_message; a caller cannot tell that from a user
     // whose fields are all empty.
     return GetUserResponse.newBuilder()

@@ -9,14 +9,13 @@ import dev.grpcpair.common.observability.ServedByInterceptor;
 import dev.grpcpair.common.security.BearerAuthInterceptor;
 import dev.grpcpair.common.security.ReloadingTls;
 import io.grpc.BindableService;
-import io.grpc.Grpc;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
-import io.grpc.ServerBuilder;
 import io.grpc.ServerCredentials;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
@@ -36,6 +35,8 @@ import org.slf4j.LoggerFactory;
 public final class GrpcServerBuilder {
 
   private static final Logger log = LoggerFactory.getLogger(GrpcServer.class);
+  private static final int MAX_RST_FRAMES = 1000;
+  private static final int RST_WINDOW_SECONDS = 10;
 
   private final String name;
   private final int port;
@@ -89,14 +90,13 @@ public final class GrpcServerBuilder {
   }
 
   private GrpcServer startOrThrow() throws IOException {
-    ServerBuilder<?> builder =
-        Grpc.newServerBuilderForPort(port, credentials())
-            .executor(MoreExecutors.directExecutor())
-            .addService(health.getHealthService())
-            .addService(ProtoReflectionServiceV1.newInstance())
-            // The v1alpha reflection service too: BloomRPC-era GUI clients speak nothing else.
-            .addService(newV1AlphaReflectionService());
-    services.forEach(builder::addService);
+    NettyServerBuilder builder = NettyServerBuilder.forPort(port, credentials());
+    builder.executor(MoreExecutors.directExecutor());
+    builder.addService(StrictParsing.of(health.getHealthService().bindService()));
+    builder.addService(StrictParsing.of(ProtoReflectionServiceV1.newInstance().bindService()));
+    // The v1alpha reflection service too: BloomRPC-era GUI clients speak nothing else.
+    builder.addService(StrictParsing.of(newV1AlphaReflectionService().bindService()));
+    services.forEach(service -> builder.addService(StrictParsing.of(service)));
     applyConnectionSettings(builder);
     metrics.configure(builder);
     AtomicReference<String> servedBy = new AtomicReference<>(flags.replicaName);
@@ -163,8 +163,14 @@ public final class GrpcServerBuilder {
   }
 
   /** Keepalive and connection lifetimes, as the flags say. */
-  private void applyConnectionSettings(ServerBuilder<?> builder) {
+  private void applyConnectionSettings(NettyServerBuilder builder) {
     builder
+        .maxInboundMessageSize(flags.maxInboundMessageSize)
+        .maxInboundMetadataSize(flags.maxInboundMetadataSize)
+        .maxConcurrentCallsPerConnection(flags.maxConcurrentCallsPerConnection)
+        // Rapid reset (CVE-2023-44487): a connection resetting streams faster than this is
+        // closed. Far above what a client cancelling on deadlines sends.
+        .maxRstFramesPerWindow(MAX_RST_FRAMES, RST_WINDOW_SECONDS)
         .keepAliveTime(flags.keepAliveTime.toNanos(), TimeUnit.NANOSECONDS)
         .keepAliveTimeout(flags.keepAliveTimeout.toNanos(), TimeUnit.NANOSECONDS)
         .permitKeepAliveTime(flags.permitKeepAliveTime.toNanos(), TimeUnit.NANOSECONDS)

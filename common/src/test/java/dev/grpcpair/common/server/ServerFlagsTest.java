@@ -6,11 +6,22 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The shared flags as the servers parse them. */
 class ServerFlagsTest {
+
+  @Test
+  void limits_haveDeliberateDefaults() {
+    ServerFlags defaults = ServerFlags.parse();
+
+    assertThat(defaults.maxConnectionIdle).isEqualTo(Duration.ofMinutes(5));
+    assertThat(defaults.maxInboundMessageSize).isEqualTo(1024 * 1024);
+    assertThat(defaults.maxInboundMetadataSize).isEqualTo(8192);
+    assertThat(defaults.maxConcurrentCallsPerConnection).isEqualTo(256);
+  }
 
   @Test
   void authTokensFile_missing_saysSo_andAPresentOneIsRead(@TempDir Path dir) throws IOException {

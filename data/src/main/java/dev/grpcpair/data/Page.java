@@ -1,9 +1,10 @@
-package dev.grpcpair.post;
+package dev.grpcpair.data;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageLite;
 import dev.grpcpair.proto.ApiErrors;
 import dev.grpcpair.proto.ApiLimits;
-import java.nio.charset.StandardCharsets;
+import dev.grpcpair.proto.data.v1.PageToken;
 import java.util.Base64;
 import java.util.List;
 
@@ -14,7 +15,7 @@ import java.util.List;
  * position after this page and the query it belongs to, so a token cannot be replayed on another
  * query.
  */
-record Page<T extends MessageLite>(List<T> items, String nextPageToken) {
+public record Page<T extends MessageLite>(List<T> items, String nextPageToken) {
 
   /**
    * The page of {@code all} that {@code pageSize} and {@code pageToken} ask for; {@code query}
@@ -22,7 +23,7 @@ record Page<T extends MessageLite>(List<T> items, String nextPageToken) {
    *
    * @throws io.grpc.StatusRuntimeException INVALID_ARGUMENT for a negative size or a foreign token
    */
-  static <T extends MessageLite> Page<T> of(
+  public static <T extends MessageLite> Page<T> of(
       List<T> all, int pageSize, String pageToken, String query) {
     if (pageSize < 0) {
       throw ApiErrors.invalid("page_size must not be negative");
@@ -45,23 +46,26 @@ record Page<T extends MessageLite>(List<T> items, String nextPageToken) {
   }
 
   private static String token(String query, int offset) {
-    return Base64.getUrlEncoder()
-        .withoutPadding()
-        .encodeToString((query + "\n" + offset).getBytes(StandardCharsets.UTF_8));
+    byte[] bytes = PageToken.newBuilder().setQuery(query).setOffset(offset).build().toByteArray();
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
   }
 
+  /**
+   * The offset {@code pageToken} holds, if it is one this server would make for {@code query}: it
+   * decodes, names the same list, points inside it, and encodes back to the very same text.
+   */
   private static int offsetIn(String pageToken, String query, int total) {
     try {
-      String decoded = new String(Base64.getUrlDecoder().decode(pageToken), StandardCharsets.UTF_8);
-      int newline = decoded.lastIndexOf('\n');
-      if (newline >= 0 && decoded.substring(0, newline).equals(query)) {
-        int offset = Integer.parseInt(decoded.substring(newline + 1));
-        if (offset > 0 && offset <= total) {
-          return offset;
-        }
+      PageToken token = PageToken.parseFrom(Base64.getUrlDecoder().decode(pageToken));
+      int offset = token.getOffset();
+      if (token.getQuery().equals(query)
+          && offset > 0
+          && offset <= total
+          && token(query, offset).equals(pageToken)) {
+        return offset;
       }
-    } catch (IllegalArgumentException e) {
-      // Not base64 or not a number: refused below, like any other foreign token.
+    } catch (IllegalArgumentException | InvalidProtocolBufferException e) {
+      // Not base64url or not a token: refused below, like any other foreign token.
     }
     throw ApiErrors.invalid(
         "page_token is not a next_page_token of this request; start again without it");

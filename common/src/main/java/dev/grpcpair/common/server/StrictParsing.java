@@ -1,0 +1,98 @@
+package dev.grpcpair.common.server;
+
+import com.google.protobuf.Message;
+import io.grpc.MethodDescriptor;
+import io.grpc.MethodDescriptor.Marshaller;
+import io.grpc.MethodDescriptor.PrototypeMarshaller;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerMethodDefinition;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.ServiceDescriptor;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Parses requests where a failure becomes a status a caller can act on: {@code INVALID_ARGUMENT:
+ * request is not a valid v1.user.GetUserRequest} for bytes that do not parse (truncated, invalid
+ * UTF-8, nested too deep), {@code RESOURCE_EXHAUSTED} for a compressed request that inflates past
+ * the size limit.
+ *
+ * <p>grpc-java parses a request before any interceptor sees it, and a parse failure there ends the
+ * call as {@code UNKNOWN} with a stack trace in the log, bypassing the interceptors (no access log
+ * line, no recovery). So each service here takes its requests as undecoded streams ({@link
+ * ServerInterceptors#useInputStreamMessages}) and decodes them inside the call, where {@link
+ * RecoveryInterceptor} turns the exception into the call's status and the access log records it.
+ * Responses pass through undecoded streams at no extra cost.
+ */
+final class StrictParsing {
+
+  private StrictParsing() {}
+
+  static ServerServiceDefinition of(ServerServiceDefinition service) {
+    ServiceDescriptor original = service.getServiceDescriptor();
+    ServiceDescriptor.Builder descriptor =
+        ServiceDescriptor.newBuilder(original.getName())
+            .setSchemaDescriptor(original.getSchemaDescriptor());
+    List<ServerMethodDefinition<?, ?>> methods = new ArrayList<>();
+    for (ServerMethodDefinition<?, ?> method : service.getMethods()) {
+      ServerMethodDefinition<?, ?> strict = strict(method);
+      descriptor.addMethod(strict.getMethodDescriptor());
+      methods.add(strict);
+    }
+    ServerServiceDefinition.Builder strict = ServerServiceDefinition.builder(descriptor.build());
+    methods.forEach(strict::addMethod);
+    return ServerInterceptors.useInputStreamMessages(strict.build());
+  }
+
+  private static <Q, R> ServerMethodDefinition<Q, R> strict(ServerMethodDefinition<Q, R> method) {
+    MethodDescriptor<Q, R> descriptor = method.getMethodDescriptor();
+    Marshaller<Q> requests = descriptor.getRequestMarshaller();
+    return ServerMethodDefinition.create(
+        descriptor.toBuilder(
+                new Checked<>(requests, typeName(requests)), descriptor.getResponseMarshaller())
+            .build(),
+        method.getServerCallHandler());
+  }
+
+  private static String typeName(Marshaller<?> marshaller) {
+    if (marshaller instanceof PrototypeMarshaller<?> prototypes
+        && prototypes.getMessagePrototype() instanceof Message message) {
+      return message.getDescriptorForType().getFullName();
+    }
+    return "request";
+  }
+
+  /** A request marshaller whose parse failures are the caller's, said as such. */
+  private record Checked<T>(Marshaller<T> delegate, String type) implements Marshaller<T> {
+
+    @Override
+    public InputStream stream(T value) {
+      return delegate.stream(value);
+    }
+
+    @Override
+    public T parse(InputStream stream) {
+      try {
+        return delegate.parse(stream);
+      } catch (StatusRuntimeException e) {
+        // protobuf's marshaller says INTERNAL for bytes that do not parse; a size limit hit
+        // while inflating a compressed request already says RESOURCE_EXHAUSTED.
+        if (e.getStatus().getCode() != Status.Code.INTERNAL) {
+          throw e;
+        }
+        throw notA(type);
+      } catch (RuntimeException e) {
+        throw notA(type);
+      }
+    }
+
+    private static StatusRuntimeException notA(String type) {
+      return Status.INVALID_ARGUMENT
+          .withDescription("request is not a valid " + type)
+          .asRuntimeException();
+    }
+  }
+}

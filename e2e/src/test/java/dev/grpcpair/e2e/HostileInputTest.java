@@ -1,0 +1,346 @@
+package dev.grpcpair.e2e;
+
+import static dev.grpcpair.testing.GrpcAssertions.codeOf;
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.grpcpair.common.server.GrpcServer;
+import dev.grpcpair.post.PostServer;
+import dev.grpcpair.post.PostServerConfig;
+import dev.grpcpair.proto.data.v1.PageToken;
+import dev.grpcpair.proto.post.v1.ListPostsByUserIdRequest;
+import dev.grpcpair.proto.post.v1.ListPostsRequest;
+import dev.grpcpair.proto.post.v1.ListPostsResponse;
+import dev.grpcpair.proto.post.v1.PostGrpc;
+import dev.grpcpair.proto.user.v1.GetUserRequest;
+import dev.grpcpair.proto.user.v1.GetUserResponse;
+import dev.grpcpair.proto.user.v1.ListUsersRequest;
+import dev.grpcpair.proto.user.v1.ListUsersResponse;
+import dev.grpcpair.proto.user.v1.UserGrpc;
+import dev.grpcpair.testing.Closer;
+import dev.grpcpair.testing.LogCapture;
+import dev.grpcpair.testing.Streams;
+import dev.grpcpair.user.UserServer;
+import dev.grpcpair.user.UserServerConfig;
+import io.grpc.CallOptions;
+import io.grpc.ConnectivityState;
+import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.StreamObserver;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Attacks on the pair over Netty (issue 10), each answered with a status the caller can act on; the
+ * server keeps serving correct calls afterwards.
+ */
+class HostileInputTest {
+
+  private static final GetUserRequest HENRY = GetUserRequest.newBuilder().setUserId("1").build();
+
+  @RegisterExtension final Closer closer = new Closer();
+
+  private GrpcServer startUsers(String... flags) throws IOException {
+    List<String> args = new ArrayList<>(List.of("--port=0"));
+    args.addAll(List.of(flags));
+    return closer.add(UserServer.start(UserServerConfig.parse(args.toArray(String[]::new))));
+  }
+
+  private GrpcServer startPosts(GrpcServer users) throws IOException {
+    return closer.add(
+        PostServer.start(
+            PostServerConfig.parse("--port=0", "--user-target=localhost:" + users.port())));
+  }
+
+  private UserGrpc.UserBlockingStub users(ManagedChannel channel) {
+    return UserGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
+  }
+
+  private static void assertServesHenry(UserGrpc.UserBlockingStub users) {
+    assertThat(users.getUser(HENRY).getUserMessage().getName()).isEqualTo("Henry");
+  }
+
+  @Test
+  void userIdOf100Kb_isInvalidArgument_quotingOnlyItsStart() throws Exception {
+    ManagedChannel channel = closer.channelTo(startUsers().port());
+    String huge = "x".repeat(100_000);
+
+    assertThatThrownBy(
+            () -> users(channel).getUser(GetUserRequest.newBuilder().setUserId(huge).build()))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+              assertThat(e.getStatus().getDescription())
+                  .startsWith("user_id \"xxxxxxxxxx")
+                  .endsWith("is longer than 128 bytes")
+                  .hasSizeLessThan(120);
+            });
+    assertServesHenry(users(channel));
+  }
+
+  @Test
+  void longIdsThroughThePostServer_areTheCallersFault_neverInternal() throws Exception {
+    GrpcServer users = startUsers();
+    ManagedChannel channel = closer.channelTo(startPosts(users).port());
+    PostGrpc.PostBlockingStub posts =
+        PostGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
+
+    assertThat(codeOf(() -> posts.listPostsByUserId(byUser("y".repeat(9_000)))))
+        .isEqualTo(Status.Code.INVALID_ARGUMENT);
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 1000; i++) {
+      ids.add(i + "z".repeat(5_000));
+    }
+    assertThat(collectPosts(channel, ids).getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(posts.listPostsByUserId(byUser("1")).getPostMessagesCount()).isEqualTo(4);
+  }
+
+  @Test
+  void collectPostsWithIdsOf3Mb_isRefusedBeforeBuffering_andThePostServerKeepsServing()
+      throws Exception {
+    ManagedChannel channel = closer.channelTo(startPosts(startUsers()).port());
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 120; i++) {
+      ids.add(i + "w".repeat(3_000_000));
+    }
+
+    assertThat(collectPosts(channel, ids).getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+    assertThat(
+            PostGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(10, TimeUnit.SECONDS)
+                .listPostsByUserId(byUser("1"))
+                .getPostMessagesCount())
+        .isEqualTo(4);
+  }
+
+  @Test
+  void malformedRequestBytes_areInvalidArgumentNamingTheType_loggedOnceWithoutStackTrace()
+      throws Exception {
+    ManagedChannel channel = closer.channelTo(startUsers().port());
+    byte[][] attacks = {
+      {0x0A, 0x0A, 'a', 'b'}, // truncated: a 10-byte string with 2 bytes
+      {0x0A, 0x02, (byte) 0xC3, 0x28}, // invalid UTF-8 in user_id
+      {0x00, 0x01}, // field number 0
+      {0x10, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0x01}, // a varint of 11 bytes
+      nestedGroups(200_000),
+    };
+
+    try (LogCapture log = LogCapture.start()) {
+      for (byte[] attack : attacks) {
+        assertThatThrownBy(() -> rawGetUser(channel, attack))
+            .isInstanceOfSatisfying(
+                StatusRuntimeException.class,
+                e -> {
+                  assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+                  assertThat(e.getStatus().getDescription())
+                      .isEqualTo("request is not a valid v1.user.GetUserRequest");
+                });
+      }
+      assertServesHenry(users(channel));
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(
+              () -> assertThat(count(log.text(), "GetUser INVALID_ARGUMENT")).isEqualTo(5));
+      assertThat(log.text()).doesNotContain("\tat ", "UNKNOWN");
+    }
+  }
+
+  @Test
+  void gzipBomb_isResourceExhausted_andTheServerKeepsServing() throws Exception {
+    ManagedChannel channel = closer.channelTo(startUsers().port());
+    // 2 MB of one letter: a few KB gzipped, over the 1 MiB limit once inflated.
+    GetUserRequest bomb = GetUserRequest.newBuilder().setUserId("a".repeat(2_000_000)).build();
+
+    assertThat(codeOf(() -> users(channel).withCompression("gzip").getUser(bomb)))
+        .isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+    assertServesHenry(users(channel));
+  }
+
+  @Test
+  void callsBeyondTheConnectionsLimit_waitForOneToEnd_otherConnectionsAreServed() throws Exception {
+    GrpcServer server = startUsers("--max-concurrent-calls-per-connection=2");
+    ManagedChannel crowded = closer.channelTo(server.port());
+    List<StreamObserver<GetUserRequest>> open = new ArrayList<>();
+    List<List<GetUserResponse>> answers = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      List<GetUserResponse> answered = new CopyOnWriteArrayList<>();
+      answers.add(answered);
+      StreamObserver<GetUserRequest> call =
+          UserGrpc.newStub(crowded)
+              .withDeadlineAfter(30, TimeUnit.SECONDS)
+              .streamUsers(Streams.collecting(answered, new CompletableFuture<>()));
+      call.onNext(HENRY);
+      open.add(call);
+    }
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> answers.get(1).size() == 1);
+    assertThat(answers.get(0)).hasSize(1);
+    // Another connection is not held up by the crowded one.
+    assertServesHenry(users(closer.channelTo(server.port())));
+    await()
+        .during(Duration.ofMillis(500))
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> answers.get(2).isEmpty());
+
+    open.get(0).onCompleted();
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> answers.get(2).size() == 1);
+    open.get(1).onCompleted();
+    open.get(2).onCompleted();
+  }
+
+  @Test
+  void idleConnections_areClosedAfterMaxConnectionIdle() throws Exception {
+    ManagedChannel channel = closer.channelTo(startUsers("--max-connection-idle=1s").port());
+    assertServesHenry(users(channel));
+
+    // The server's GOAWAY leaves the channel idle: the connection, and its descriptor, are gone.
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> channel.getState(false) == ConnectivityState.IDLE);
+    assertServesHenry(users(channel));
+  }
+
+  @Test
+  void listUsersOf200000Users_comesInPagesUnderTheMessageLimit() throws Exception {
+    UserGrpc.UserBlockingStub users =
+        users(closer.channelTo(startUsers("--generate-dataset=200000:0").port()));
+    Set<String> seen = new HashSet<>();
+    String token = "";
+    int pages = 0;
+    do {
+      ListUsersResponse page =
+          users.listUsers(ListUsersRequest.newBuilder().setPageToken(token).build());
+      assertThat(page.getSerializedSize()).isLessThan(4 * 1024 * 1024);
+      page.getUserMessagesList().forEach(user -> assertThat(seen.add(user.getUserId())).isTrue());
+      token = page.getNextPageToken();
+      pages++;
+    } while (!token.isEmpty());
+
+    assertThat(seen).hasSize(200_000);
+    assertThat(pages).isEqualTo(200);
+  }
+
+  @Test
+  void forgedAndNonCanonicalPageTokens_areRefused_realOnesWorkOnAnotherReplica() throws Exception {
+    GrpcServer users = startUsers("--generate-dataset=10:30");
+    PostGrpc.PostBlockingStub replicaA = posts(startPosts(users));
+    PostGrpc.PostBlockingStub replicaB = posts(startPosts(users));
+    String real = replicaA.listPosts(pageOf(5, "")).getNextPageToken();
+    PageToken decoded = PageToken.parseFrom(Base64.getUrlDecoder().decode(real));
+    // The same token twice over: it parses to the same values, but no server writes it so.
+    byte[] repeatedFields = decoded.toByteString().concat(decoded.toByteString()).toByteArray();
+    List<String> forged =
+        List.of(
+            "+3",
+            "٣", // an Arabic-Indic three
+            Base64.getUrlEncoder().withoutPadding().encodeToString("all\n7".getBytes(UTF_8)),
+            real + "=", // padded
+            Base64.getUrlEncoder().withoutPadding().encodeToString(repeatedFields));
+
+    for (String token : forged) {
+      assertThat(codeOf(() -> replicaA.listPosts(pageOf(5, token))))
+          .as("token %s", token)
+          .isEqualTo(Status.Code.INVALID_ARGUMENT);
+    }
+    assertThat(replicaB.listPosts(pageOf(5, real)).getPostMessages(0).getPostId()).isEqualTo("6");
+  }
+
+  private PostGrpc.PostBlockingStub posts(GrpcServer postServer) {
+    return PostGrpc.newBlockingStub(closer.channelTo(postServer.port()))
+        .withDeadlineAfter(10, TimeUnit.SECONDS);
+  }
+
+  private static ListPostsRequest pageOf(int size, String token) {
+    return ListPostsRequest.newBuilder().setPageSize(size).setPageToken(token).build();
+  }
+
+  private static ListPostsByUserIdRequest byUser(String userId) {
+    return ListPostsByUserIdRequest.newBuilder().setUserId(userId).build();
+  }
+
+  /** Streams {@code ids} to CollectPosts and returns how the call ended. */
+  private static Status collectPosts(ManagedChannel channel, List<String> ids) throws Exception {
+    CompletableFuture<Status> done = new CompletableFuture<>();
+    StreamObserver<ListPostsByUserIdRequest> requests =
+        PostGrpc.newStub(channel)
+            .withDeadlineAfter(30, TimeUnit.SECONDS)
+            .collectPosts(Streams.collecting(new CopyOnWriteArrayList<ListPostsResponse>(), done));
+    for (String id : ids) {
+      if (done.isDone()) {
+        break;
+      }
+      requests.onNext(byUser(id));
+    }
+    requests.onCompleted();
+    return done.get(30, TimeUnit.SECONDS);
+  }
+
+  /** GetUser with {@code request} sent as it is, whatever it holds. */
+  private static byte[] rawGetUser(ManagedChannel channel, byte[] request) {
+    return ClientCalls.blockingUnaryCall(
+        channel,
+        MethodDescriptor.<byte[], byte[]>newBuilder()
+            .setType(MethodDescriptor.MethodType.UNARY)
+            .setFullMethodName("v1.user.User/GetUser")
+            .setRequestMarshaller(BYTES)
+            .setResponseMarshaller(BYTES)
+            .build(),
+        CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS),
+        request);
+  }
+
+  /** {@code depth} start-group tags of an unknown field: parsing recurses once per tag. */
+  private static byte[] nestedGroups(int depth) {
+    byte[] bytes = new byte[depth];
+    java.util.Arrays.fill(bytes, (byte) 0x13); // field 2, wire type 3 (start group)
+    return bytes;
+  }
+
+  private static int count(String text, String what) {
+    Matcher matcher = Pattern.compile(Pattern.quote(what)).matcher(text);
+    int found = 0;
+    while (matcher.find()) {
+      found++;
+    }
+    return found;
+  }
+
+  private static final MethodDescriptor.Marshaller<byte[]> BYTES =
+      new MethodDescriptor.Marshaller<>() {
+        @Override
+        public InputStream stream(byte[] value) {
+          return new ByteArrayInputStream(value);
+        }
+
+        @Override
+        public byte[] parse(InputStream stream) {
+          try {
+            return stream.readAllBytes();
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        }
+      };
+}
