@@ -7,6 +7,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.grpcpair.common.server.GrpcServer;
+import dev.grpcpair.common.server.ServerFlags;
+import dev.grpcpair.data.Datasets;
+import dev.grpcpair.data.InMemoryUserRepository;
 import dev.grpcpair.post.PostServer;
 import dev.grpcpair.post.PostServerConfig;
 import dev.grpcpair.proto.data.v1.PageToken;
@@ -21,13 +24,16 @@ import dev.grpcpair.proto.user.v1.ListUsersResponse;
 import dev.grpcpair.proto.user.v1.UserGrpc;
 import dev.grpcpair.testing.Closer;
 import dev.grpcpair.testing.LogCapture;
+import dev.grpcpair.testing.SeedPosts;
 import dev.grpcpair.testing.Streams;
 import dev.grpcpair.user.UserServer;
 import dev.grpcpair.user.UserServerConfig;
+import dev.grpcpair.user.UserServiceImpl;
 import io.grpc.CallOptions;
 import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
@@ -265,6 +271,33 @@ class HostileInputTest {
           .isEqualTo(Status.Code.INVALID_ARGUMENT);
     }
     assertThat(replicaB.listPosts(pageOf(5, real)).getPostMessages(0).getPostId()).isEqualTo("6");
+  }
+
+  @Test
+  void userServerOfTheOriginalContract_listPostsStillWorks_andTheFallbackIsLoggedOnce()
+      throws Exception {
+    // GetUser and ListUsers only: an older release mid-upgrade, or another implementation.
+    ServerServiceDefinition full =
+        new UserServiceImpl(new InMemoryUserRepository(Datasets.seed())).bindService();
+    ServerServiceDefinition original =
+        ServerServiceDefinition.builder(UserGrpc.SERVICE_NAME)
+            .addMethod(full.getMethod(UserGrpc.getGetUserMethod().getFullMethodName()))
+            .addMethod(full.getMethod(UserGrpc.getListUsersMethod().getFullMethodName()))
+            .build();
+    GrpcServer users =
+        closer.add(
+            GrpcServer.builder("original-users", 0, ServerFlags.parse())
+                .addService(() -> original)
+                .start());
+
+    try (LogCapture log = LogCapture.start()) {
+      PostGrpc.PostBlockingStub posts = posts(startPosts(users));
+      for (int i = 0; i < 3; i++) {
+        SeedPosts.assertAllInOrderWithAuthors(
+            posts.listPosts(ListPostsRequest.getDefaultInstance()).getPostMessagesList());
+      }
+      assertThat(count(log.text(), "does not implement BatchGetUsers")).isEqualTo(1);
+    }
   }
 
   private PostGrpc.PostBlockingStub posts(GrpcServer postServer) {

@@ -1,5 +1,7 @@
 package dev.grpcpair.post;
 
+import com.google.common.base.Ticker;
+import com.google.common.collect.Lists;
 import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.ListenableFuture;
 import com.google.common.util.concurrent.MoreExecutors;
@@ -21,6 +23,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -36,14 +40,24 @@ import java.util.concurrent.TimeUnit;
  */
 public final class UserClient {
 
+  /** GetUser calls in flight at once when looking users up one at a time. */
+  static final int ONE_BY_ONE_CONCURRENCY = 16;
+
   private final UserGrpc.UserFutureStub stub;
   private final String target;
   private final Duration defaultDeadline;
+  private final BatchSupport batchSupport;
 
   public UserClient(Channel channel, String target, Duration defaultDeadline) {
+    this(channel, target, defaultDeadline, Ticker.systemTicker());
+  }
+
+  /** With {@code ticker} telling the time, for tests of when the batch is tried again. */
+  UserClient(Channel channel, String target, Duration defaultDeadline, Ticker ticker) {
     this.stub = UserGrpc.newFutureStub(channel);
     this.target = target;
     this.defaultDeadline = defaultDeadline;
+    this.batchSupport = new BatchSupport(target, ticker);
   }
 
   /** The user with {@code userId}, or empty if the User service says there is none. */
@@ -66,33 +80,72 @@ public final class UserClient {
   /**
    * The users among {@code userIds} that exist, by id: one BatchGetUsers round trip per {@value
    * ApiLimits#MAX_IDS_PER_CALL} distinct ids (sent in parallel), so a page of posts costs one round
-   * trip whatever the number of its authors.
+   * trip whatever the number of its authors; or, from a User service without BatchGetUsers, one
+   * GetUser per id, {@value #ONE_BY_ONE_CONCURRENCY} at a time (see {@link BatchSupport}).
    */
   public ListenableFuture<Map<String, UserMessage>> findUsers(Collection<String> userIds) {
     List<String> distinct = List.copyOf(new LinkedHashSet<>(userIds));
+    if (batchSupport.assumedMissing()) {
+      return oneByOne(distinct);
+    }
+    return Futures.catchingAsync(
+        batched(distinct),
+        StatusRuntimeException.class,
+        e -> {
+          if (e.getStatus().getCode() != Status.Code.UNIMPLEMENTED) {
+            return Futures.immediateFailedFuture(translate(e));
+          }
+          batchSupport.markMissing();
+          return oneByOne(distinct);
+        },
+        inCallContext());
+  }
+
+  private ListenableFuture<Map<String, UserMessage>> batched(List<String> distinct) {
     List<ListenableFuture<BatchGetUsersResponse>> batches = new ArrayList<>();
-    for (int from = 0; from < distinct.size(); from += ApiLimits.MAX_IDS_PER_CALL) {
-      List<String> batch =
-          distinct.subList(from, Math.min(distinct.size(), from + ApiLimits.MAX_IDS_PER_CALL));
+    for (List<String> batch : Lists.partition(distinct, ApiLimits.MAX_IDS_PER_CALL)) {
       batches.add(
           withDeadline()
               .batchGetUsers(BatchGetUsersRequest.newBuilder().addAllUserIds(batch).build()));
     }
-    ListenableFuture<Map<String, UserMessage>> found =
-        Futures.transform(
-            Futures.allAsList(batches),
-            responses -> {
-              Map<String, UserMessage> users = new LinkedHashMap<>();
-              responses.forEach(
-                  response -> response.getUsersList().forEach(u -> users.put(u.getUserId(), u)));
-              return users;
-            },
-            MoreExecutors.directExecutor());
-    return Futures.catchingAsync(
-        found,
-        StatusRuntimeException.class,
-        e -> Futures.immediateFailedFuture(translate(e)),
+    return Futures.transform(
+        Futures.allAsList(batches),
+        responses -> {
+          batchSupport.markPresent();
+          Map<String, UserMessage> users = new LinkedHashMap<>();
+          responses.forEach(
+              response -> response.getUsersList().forEach(u -> users.put(u.getUserId(), u)));
+          return users;
+        },
         MoreExecutors.directExecutor());
+  }
+
+  /** One GetUser per id, in waves of {@value #ONE_BY_ONE_CONCURRENCY}, never blocking. */
+  private ListenableFuture<Map<String, UserMessage>> oneByOne(List<String> distinct) {
+    Map<String, UserMessage> found = new ConcurrentHashMap<>();
+    ListenableFuture<?> waves = Futures.immediateVoidFuture();
+    for (List<String> wave : Lists.partition(distinct, ONE_BY_ONE_CONCURRENCY)) {
+      waves =
+          Futures.transformAsync(
+              waves,
+              previous ->
+                  Futures.allAsList(
+                      wave.stream()
+                          .map(
+                              id ->
+                                  Futures.transform(
+                                      findUser(id),
+                                      user -> user.map(u -> found.put(id, u)),
+                                      MoreExecutors.directExecutor()))
+                          .toList()),
+              inCallContext());
+    }
+    return Futures.transform(waves, done -> Map.copyOf(found), MoreExecutors.directExecutor());
+  }
+
+  /** Continuations that make more calls keep the incoming call's deadline and request id. */
+  private static Executor inCallContext() {
+    return Context.current().fixedContextExecutor(MoreExecutors.directExecutor());
   }
 
   private UserGrpc.UserFutureStub withDeadline() {

@@ -35,6 +35,8 @@ final class ScriptedUserService extends UserGrpc.UserImplBase {
   private final AtomicInteger failuresLeft = new AtomicInteger();
   private volatile Status nextFailure;
   private volatile boolean holding;
+  private volatile boolean batchMissing;
+  private final AtomicInteger batchCalls = new AtomicInteger();
   private final Map<String, Status> failuresById = new ConcurrentHashMap<>();
 
   /** Answers every later call with {@code status}; {@code null} goes back to answering. */
@@ -70,6 +72,16 @@ final class ScriptedUserService extends UserGrpc.UserImplBase {
   }
 
   /** Look-ups so far: GetUser and BatchGetUsers calls alike. */
+  /** Answers BatchGetUsers with UNIMPLEMENTED, as a User server of the original contract does. */
+  void withoutBatch(boolean missing) {
+    batchMissing = missing;
+  }
+
+  /** BatchGetUsers calls so far, answered or not. */
+  int batchCalls() {
+    return batchCalls.get();
+  }
+
   int getUserCalls() {
     return getUserCalls.get();
   }
@@ -87,6 +99,14 @@ final class ScriptedUserService extends UserGrpc.UserImplBase {
   @Override
   public void batchGetUsers(
       BatchGetUsersRequest request, StreamObserver<BatchGetUsersResponse> responseObserver) {
+    batchCalls.incrementAndGet();
+    if (batchMissing) {
+      responseObserver.onError(
+          Status.UNIMPLEMENTED
+              .withDescription("Method not found: v1.user.User/BatchGetUsers")
+              .asRuntimeException());
+      return;
+    }
     String firstId = request.getUserIdsCount() == 0 ? "" : request.getUserIds(0);
     script(firstId, responseObserver, () -> real.batchGetUsers(request, responseObserver));
   }

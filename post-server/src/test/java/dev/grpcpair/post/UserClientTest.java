@@ -3,6 +3,7 @@ package dev.grpcpair.post;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.common.base.Ticker;
 import com.google.common.util.concurrent.ListenableFuture;
 import dev.grpcpair.proto.ApiLimits;
 import dev.grpcpair.proto.user.v1.UserMessage;
@@ -23,6 +24,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -131,6 +133,32 @@ class UserClientTest {
           assertThat(status.getCode()).isEqualTo(Status.Code.INTERNAL);
           assertThat(status.getDescription()).contains(TARGET, "UNAUTHENTICATED");
         });
+  }
+
+  @Test
+  void userServiceWithoutBatchGetUsers_usersComeOneGetUserEach_andTheBatchIsTriedAgainLater()
+      throws Exception {
+    AtomicLong nanos = new AtomicLong();
+    Ticker ticker =
+        new Ticker() {
+          @Override
+          public long read() {
+            return nanos.get();
+          }
+        };
+    UserClient client = new UserClient(channel, TARGET, Duration.ofSeconds(5), ticker);
+    userService.withoutBatch(true);
+
+    assertThat(found(client.findUsers(List.of("1", "3", "99")))).containsOnlyKeys("1", "3");
+    assertThat(found(client.findUsers(List.of("4")))).containsOnlyKeys("4");
+    assertThat(userService.batchCalls())
+        .as("the batch, tried once, then not while missing")
+        .isEqualTo(1);
+
+    userService.withoutBatch(false);
+    nanos.addAndGet(BatchSupport.RETRY_AFTER.toNanos() + 1);
+    assertThat(found(client.findUsers(List.of("5")))).containsOnlyKeys("5");
+    assertThat(userService.batchCalls()).as("tried again once due").isEqualTo(2);
   }
 
   @Test
