@@ -1,5 +1,6 @@
 package dev.grpcpair.post;
 
+import com.google.common.base.Throwables;
 import com.google.common.base.Ticker;
 import com.google.common.collect.Lists;
 import com.google.common.util.concurrent.Futures;
@@ -162,8 +163,7 @@ public final class UserClient {
     Status translated =
         switch (status.getCode()) {
           case UNAVAILABLE ->
-              Status.UNAVAILABLE.withDescription(
-                  service + " is unavailable: " + status.getDescription());
+              Status.UNAVAILABLE.withDescription(service + " is unavailable: " + reason(status));
           case DEADLINE_EXCEEDED ->
               Status.DEADLINE_EXCEEDED.withDescription(
                   service + " did not answer before the deadline");
@@ -173,6 +173,16 @@ public final class UserClient {
                   service + " failed: " + status.getCode() + ": " + status.getDescription());
         };
     return translated.withCause(e).asRuntimeException();
+  }
+
+  /** grpc's description ("io exception", say), and what lies under it ("Connection refused"). */
+  private static String reason(Status status) {
+    String description = status.getDescription() == null ? "" : status.getDescription();
+    if (status.getCause() == null) {
+      return description;
+    }
+    String cause = Throwables.getRootCause(status.getCause()).getMessage();
+    return cause == null || description.contains(cause) ? description : description + ": " + cause;
   }
 
   @Override

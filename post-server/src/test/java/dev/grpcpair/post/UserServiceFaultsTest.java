@@ -122,6 +122,37 @@ class UserServiceFaultsTest {
   }
 
   @Test
+  void userServerDownForAWhile_sayConnectionRefused_andIsServedWithinSecondsOfComingBack()
+      throws Exception {
+    GrpcServer gone = UserServer.start(UserServerConfig.parse("--port=0"));
+    int userPort = gone.port();
+    gone.stop();
+    PostGrpc.PostBlockingStub posts = postClient(startPostServer("localhost:" + userPort));
+
+    // Long enough for grpc's reconnect backoff to have grown past several seconds.
+    await()
+        .during(Duration.ofSeconds(6))
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(
+            () ->
+                assertThatThrownBy(
+                        () -> posts.withDeadlineAfter(5, TimeUnit.SECONDS).listPosts(ALL))
+                    .isInstanceOfSatisfying(
+                        StatusRuntimeException.class,
+                        e ->
+                            assertThat(e.getStatus().getDescription())
+                                .containsIgnoringCase("connection refused")));
+    track(UserServer.start(UserServerConfig.parse("--port=" + userPort)));
+
+    assertThat(
+            eventually(
+                    Duration.ofSeconds(2),
+                    () -> posts.withDeadlineAfter(1, TimeUnit.SECONDS).listPosts(ALL))
+                .getPostMessagesCount())
+        .isEqualTo(8);
+  }
+
+  @Test
   void postHealth_isNotServingWithoutAUserReplica_andServingOnceOneIsUp() throws Exception {
     FreezableTcpProxy users = userServerNotYetUp();
     GrpcServer postServer =
