@@ -39,13 +39,40 @@ public record DatasetSource(Path file, int generatedUsers, int generatedPosts) {
         "a generated dataset takes USERS:POSTS (e.g. 10000:100000), not '" + generatedSize + "'");
   }
 
+  /**
+   * Reads or makes the dataset.
+   *
+   * @throws InvalidDatasetException if it cannot be read or is not valid
+   * @throws IllegalStateException if it does not fit in the heap: one line that says so, where the
+   *     JVM would print a stack trace
+   */
   public Dataset load() {
+    try {
+      if (file != null) {
+        return Datasets.fromFile(file);
+      }
+      if (generatedUsers > 0) {
+        return Datasets.generate(generatedUsers, generatedPosts);
+      }
+      return Datasets.seed();
+    } catch (OutOfMemoryError e) {
+      // What was loaded so far is garbage now: there is room again to say what happened.
+      throw new IllegalStateException(
+          "the dataset ("
+              + this
+              + ") does not fit in the heap (at most "
+              + Runtime.getRuntime().maxMemory() / (1024 * 1024)
+              + " MiB): start the JVM with a larger -Xmx, or serve a smaller dataset");
+    }
+  }
+
+  @Override
+  public String toString() {
     if (file != null) {
-      return Datasets.fromFile(file);
+      return file.toString();
     }
-    if (generatedUsers > 0) {
-      return Datasets.generate(generatedUsers, generatedPosts);
-    }
-    return Datasets.seed();
+    return generatedUsers > 0
+        ? "generated, " + generatedUsers + " users and " + generatedPosts + " posts"
+        : "the embedded sample";
   }
 }

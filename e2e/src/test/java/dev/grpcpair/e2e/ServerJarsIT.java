@@ -118,6 +118,21 @@ class ServerJarsIT {
   }
 
   @Test
+  void datasetTooLargeForTheHeap_isOneLineAndExitCodeOne() throws Exception {
+    JarProcess user =
+        run(
+            "userServerJar",
+            Map.of("JAVA_TOOL_OPTIONS", "-Xmx48m"),
+            "--port=0",
+            "--generate-dataset=5000000:0");
+
+    assertThat(user.awaitExit()).isEqualTo(1);
+    assertThat(user.output())
+        .contains("does not fit in the heap (at most")
+        .doesNotContain("\tat ", "OutOfMemoryError");
+  }
+
+  @Test
   void missingDatasetFile_isExitCodeTwo(@TempDir Path dir) throws Exception {
     JarProcess user = run("userServerJar", "--port=0", "--dataset=" + dir.resolve("nope.json"));
 
