@@ -1,6 +1,7 @@
 package dev.grpcpair.e2e;
 
 import static dev.grpcpair.testing.GrpcAssertions.codeOf;
+import static java.nio.charset.StandardCharsets.US_ASCII;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -38,10 +39,15 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
+import java.io.BufferedOutputStream;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -298,6 +304,69 @@ class HostileInputTest {
       }
       assertThat(count(log.text(), "does not implement BatchGetUsers")).isEqualTo(1);
     }
+  }
+
+  @Test
+  void rapidReset_closesTheConnectionEarly_andOthersAreServed() throws Exception {
+    GrpcServer server = startUsers();
+    int streams = 100_000;
+    int sent = 0;
+    try (LogCapture log = LogCapture.start();
+        Socket socket = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
+      DataOutputStream out =
+          new DataOutputStream(new BufferedOutputStream(socket.getOutputStream()));
+      out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(US_ASCII));
+      frame(out, 0x4, 0, 0, new byte[0]); // SETTINGS
+      byte[] headers = healthCheckHeaders();
+      try {
+        for (; sent < streams; sent++) {
+          int stream = 2 * sent + 1;
+          frame(out, 0x1, 0x4, stream, headers); // HEADERS, END_HEADERS
+          frame(out, 0x3, 0, stream, new byte[] {0, 0, 0, 8}); // RST_STREAM CANCEL
+        }
+        out.flush();
+        socket.getInputStream().readAllBytes(); // until the server closes the connection
+      } catch (IOException closedByTheServer) {
+        // Expected: the server closed the connection while frames were still being sent.
+      }
+      assertServesHenry(users(closer.channelTo(server.port())));
+      assertThat(count(log.text(), "grpc.health.v1.Health/Check"))
+          .as("calls the server started before closing the connection")
+          .isLessThan(5_000);
+    }
+  }
+
+  /** An HTTP/2 frame: 24-bit length, type, flags, stream id, payload. */
+  private static void frame(DataOutputStream out, int type, int flags, int stream, byte[] payload)
+      throws IOException {
+    out.writeByte(payload.length >>> 16);
+    out.writeShort(payload.length & 0xFFFF);
+    out.writeByte(type);
+    out.writeByte(flags);
+    out.writeInt(stream);
+    out.write(payload);
+  }
+
+  /** A Health/Check request's headers, HPACK literals without indexing (no Huffman coding). */
+  private static byte[] healthCheckHeaders() throws IOException {
+    ByteArrayOutputStream block = new ByteArrayOutputStream();
+    String[][] headers = {
+      {":method", "POST"},
+      {":scheme", "http"},
+      {":path", "/grpc.health.v1.Health/Check"},
+      {":authority", "localhost"},
+      {"content-type", "application/grpc"},
+      {"te", "trailers"},
+    };
+    for (String[] header : headers) {
+      block.write(0x00);
+      for (String part : header) {
+        byte[] bytes = part.getBytes(US_ASCII);
+        block.write(bytes.length);
+        block.write(bytes);
+      }
+    }
+    return block.toByteArray();
   }
 
   private PostGrpc.PostBlockingStub posts(GrpcServer postServer) {
