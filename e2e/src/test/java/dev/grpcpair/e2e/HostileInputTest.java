@@ -179,6 +179,23 @@ class HostileInputTest {
   }
 
   @Test
+  void requestOver1MiB_isResourceExhausted_andLoggedWithTheStatusTheCallerGot() throws Exception {
+    ManagedChannel channel = closer.channelTo(startUsers().port());
+    GetUserRequest tooBig = GetUserRequest.newBuilder().setUserId("b".repeat(5_000_000)).build();
+
+    try (LogCapture log = LogCapture.start()) {
+      assertThat(codeOf(() -> users(channel).getUser(tooBig)))
+          .isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+      assertServesHenry(users(channel));
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(
+              () -> assertThat(count(log.text(), "GetUser RESOURCE_EXHAUSTED")).isEqualTo(1));
+      assertThat(log.text()).doesNotContain("GetUser CANCELLED");
+    }
+  }
+
+  @Test
   void gzipBomb_isResourceExhausted_andTheServerKeepsServing() throws Exception {
     ManagedChannel channel = closer.channelTo(startUsers().port());
     // 2 MB of one letter: a few KB gzipped, over the 1 MiB limit once inflated.

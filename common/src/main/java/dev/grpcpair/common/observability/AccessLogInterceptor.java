@@ -1,6 +1,7 @@
 package dev.grpcpair.common.observability;
 
 import dev.grpcpair.common.security.Identity;
+import io.grpc.Context;
 import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
 import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
 import io.grpc.Grpc;
@@ -8,20 +9,51 @@ import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
+import io.grpc.ServerStreamTracer;
 import io.grpc.Status;
 import java.net.SocketAddress;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One log line per call: method, status, duration, peer, authenticated identity and request id.
  * Never a message's content, a header's value other than the request id, or a token.
+ *
+ * <p>A call the server closes is logged with the status it closed it with. A call the transport
+ * ends (a request over the size limit, a deadline, the client's cancel) reaches interceptors only
+ * as a cancellation; {@link #transportStatus()}, a stream tracer, records the status the client was
+ * sent, so the line says {@code RESOURCE_EXHAUSTED} or {@code DEADLINE_EXCEEDED}, not just {@code
+ * CANCELLED}.
  */
 public final class AccessLogInterceptor implements ServerInterceptor {
 
   private static final Logger log = LoggerFactory.getLogger("access");
+  private static final Context.Key<AtomicReference<Status>> TRANSPORT_STATUS =
+      Context.key("transport-status");
+
+  /** Records how the transport ended each stream; install on the server with this interceptor. */
+  public static ServerStreamTracer.Factory transportStatus() {
+    return new ServerStreamTracer.Factory() {
+      @Override
+      public ServerStreamTracer newServerStreamTracer(String fullMethodName, Metadata headers) {
+        AtomicReference<Status> ended = new AtomicReference<>();
+        return new ServerStreamTracer() {
+          @Override
+          public Context filterContext(Context context) {
+            return context.withValue(TRANSPORT_STATUS, ended);
+          }
+
+          @Override
+          public void streamClosed(Status status) {
+            ended.set(status);
+          }
+        };
+      }
+    };
+  }
 
   @Override
   public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
@@ -31,6 +63,7 @@ public final class AccessLogInterceptor implements ServerInterceptor {
     SocketAddress peer = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
     // Set by RequestId's interceptor, which runs before this one.
     String requestId = RequestId.current().orElse("-");
+    AtomicReference<Status> endedByTransport = TRANSPORT_STATUS.get();
     AtomicBoolean logged = new AtomicBoolean();
     ServerCall<ReqT, RespT> logging =
         new SimpleForwardingServerCall<>(call) {
@@ -51,7 +84,9 @@ public final class AccessLogInterceptor implements ServerInterceptor {
     return new SimpleForwardingServerCallListener<>(next.startCall(logging, headers)) {
       @Override
       public void onCancel() {
-        logOnce(logged, method, Status.Code.CANCELLED, start, peer, "-", requestId);
+        Status ended = endedByTransport == null ? null : endedByTransport.get();
+        Status.Code code = ended == null ? Status.Code.CANCELLED : ended.getCode();
+        logOnce(logged, method, code, start, peer, "-", requestId);
         super.onCancel();
       }
     };

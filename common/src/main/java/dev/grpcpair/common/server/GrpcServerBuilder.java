@@ -92,6 +92,7 @@ public final class GrpcServerBuilder {
   private GrpcServer startOrThrow() throws IOException {
     NettyServerBuilder builder = NettyServerBuilder.forPort(port, credentials());
     builder.executor(MoreExecutors.directExecutor());
+    builder.addStreamTracerFactory(AccessLogInterceptor.transportStatus());
     builder.addService(StrictParsing.of(health.getHealthService().bindService()));
     builder.addService(StrictParsing.of(ProtoReflectionServiceV1.newInstance().bindService()));
     // The v1alpha reflection service too: BloomRPC-era GUI clients speak nothing else.
