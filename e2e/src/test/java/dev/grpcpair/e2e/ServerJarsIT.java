@@ -7,12 +7,16 @@ import dev.grpcpair.common.security.BearerTokenCredentials;
 import dev.grpcpair.common.security.ReloadingTls;
 import dev.grpcpair.proto.post.v1.ListPostsRequest;
 import dev.grpcpair.proto.post.v1.PostGrpc;
+import dev.grpcpair.proto.post.v1.PostMessage;
+import dev.grpcpair.proto.post.v1.StreamPostsRequest;
 import dev.grpcpair.testing.Closer;
+import dev.grpcpair.testing.Streams;
 import io.grpc.CallCredentials;
 import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -79,6 +83,39 @@ class ServerJarsIT {
       assertThat(process.stopWithSigterm())
           .contains("stopping: draining in-flight calls", "stopped");
     }
+  }
+
+  @Test
+  void clientsDroppingStalledStreams_leaveOneLogLineEach_noStackTraces() throws Exception {
+    JarProcess user = run("userServerJar", "--port=0", "--generate-dataset=10:20000");
+    JarProcess post =
+        run(
+            "postServerJar",
+            "--port=0",
+            "--generate-dataset=10:20000",
+            "--user-target=localhost:" + user.awaitPort());
+    ManagedChannel channel =
+        Grpc.newChannelBuilder("localhost:" + post.awaitPort(), InsecureChannelCredentials.create())
+            .build();
+    try {
+      for (int i = 0; i < 20; i++) {
+        Streams.SlowReader<PostMessage> reader = new Streams.SlowReader<>(1);
+        PostGrpc.newStub(channel)
+            .withDeadlineAfter(30, TimeUnit.SECONDS)
+            .streamPosts(StreamPostsRequest.getDefaultInstance(), reader);
+        await().atMost(Duration.ofSeconds(10)).until(() -> reader.received() == 1);
+        reader.cancel();
+        assertThat(reader.done().get(10, TimeUnit.SECONDS).getCode())
+            .isEqualTo(Status.Code.CANCELLED);
+      }
+    } finally {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+
+    String log = post.stopWithSigterm();
+    user.stopWithSigterm();
+    assertThat(log.split("StreamPosts CANCELLED", -1)).hasSize(21);
+    assertThat(log).doesNotContain("\tat ", "Stream Error");
   }
 
   @Test
