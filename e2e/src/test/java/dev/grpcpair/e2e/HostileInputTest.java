@@ -18,6 +18,8 @@ import dev.grpcpair.proto.post.v1.ListPostsByUserIdRequest;
 import dev.grpcpair.proto.post.v1.ListPostsRequest;
 import dev.grpcpair.proto.post.v1.ListPostsResponse;
 import dev.grpcpair.proto.post.v1.PostGrpc;
+import dev.grpcpair.proto.post.v1.PostMessage;
+import dev.grpcpair.proto.post.v1.StreamPostsRequest;
 import dev.grpcpair.proto.user.v1.GetUserRequest;
 import dev.grpcpair.proto.user.v1.GetUserResponse;
 import dev.grpcpair.proto.user.v1.ListUsersRequest;
@@ -56,6 +58,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -237,6 +241,33 @@ class HostileInputTest {
     await().atMost(Duration.ofSeconds(10)).until(() -> answers.get(2).size() == 1);
     open.get(1).onCompleted();
     open.get(2).onCompleted();
+  }
+
+  @Test
+  void streamStillRunningWhenTheShutdownGraceEnds_endsUnavailable() throws Exception {
+    GrpcServer users = startUsers("--generate-dataset=10:300000");
+    GrpcServer post =
+        PostServer.start(
+            PostServerConfig.parse(
+                "--port=0",
+                "--generate-dataset=10:300000",
+                "--shutdown-grace=1s",
+                "--user-target=localhost:" + users.port()));
+    Streams.SlowReader<PostMessage> reader = new Streams.SlowReader<>(1);
+    PostGrpc.newStub(closer.channelTo(post.port()))
+        .withDeadlineAfter(60, TimeUnit.SECONDS)
+        .streamPosts(StreamPostsRequest.getDefaultInstance(), reader);
+    await().atMost(Duration.ofSeconds(10)).until(() -> reader.received() == 1);
+
+    // A client reading at its own pace, 100 posts every 10 ms: the stream outlasts the grace.
+    ScheduledExecutorService pace = Executors.newSingleThreadScheduledExecutor();
+    closer.add(pace::shutdownNow);
+    pace.scheduleAtFixedRate(() -> reader.readMore(100), 0, 10, TimeUnit.MILLISECONDS);
+
+    post.stop();
+
+    Status ended = reader.done().get(10, TimeUnit.SECONDS);
+    assertThat(ended.getCode()).as(ended.toString()).isEqualTo(Status.Code.UNAVAILABLE);
   }
 
   @Test

@@ -26,13 +26,13 @@ public final class GrpcServer implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(GrpcServer.class);
 
-  /** How long to wait for cancelled calls to unwind after the grace period, before giving up. */
+  /** How long ended calls get to unwind after the grace period, and again after a reset. */
   private static final Duration FORCED_STOP_WAIT = Duration.ofSeconds(5);
 
   private final String name;
   private final Server server;
   private final HealthStatusManager health;
-  private final HealthWatches healthWatches;
+  private final OpenStreams openStreams;
   private final String replicaName;
   private final Duration shutdownGrace;
   private final Metrics metrics;
@@ -44,7 +44,7 @@ public final class GrpcServer implements AutoCloseable {
       String name,
       Server server,
       HealthStatusManager health,
-      HealthWatches healthWatches,
+      OpenStreams openStreams,
       String replicaName,
       Duration shutdownGrace,
       Metrics metrics,
@@ -52,7 +52,7 @@ public final class GrpcServer implements AutoCloseable {
     this.name = name;
     this.server = server;
     this.health = health;
-    this.healthWatches = healthWatches;
+    this.openStreams = openStreams;
     this.replicaName = replicaName;
     this.shutdownGrace = shutdownGrace;
     this.metrics = metrics;
@@ -103,11 +103,16 @@ public final class GrpcServer implements AutoCloseable {
       log.info("{} stopping: draining in-flight calls for up to {}", name, grace);
       health.enterTerminalState();
       server.shutdown();
-      healthWatches.closeAll();
+      openStreams.closeHealthWatches();
       if (!server.awaitTermination(shutdownGrace.toNanos(), TimeUnit.NANOSECONDS)) {
-        log.warn("{} still had calls in flight after {}; cancelling them", name, grace);
-        server.shutdownNow();
-        server.awaitTermination(FORCED_STOP_WAIT.toNanos(), TimeUnit.NANOSECONDS);
+        log.warn("{} still had calls in flight after {}; ending them", name, grace);
+        // Ended with UNAVAILABLE (retry elsewhere), which reaches a client reading its stream;
+        // what is still open after that is reset, and reads CANCELLED.
+        openStreams.closeAll();
+        if (!server.awaitTermination(FORCED_STOP_WAIT.toNanos(), TimeUnit.NANOSECONDS)) {
+          server.shutdownNow();
+          server.awaitTermination(FORCED_STOP_WAIT.toNanos(), TimeUnit.NANOSECONDS);
+        }
       }
       closeAll(ownedResources);
       log.info("{} stopped", name);

@@ -101,8 +101,8 @@ public final class GrpcServerBuilder {
     applyConnectionSettings(builder);
     metrics.configure(builder);
     AtomicReference<String> servedBy = new AtomicReference<>(flags.replicaName);
-    HealthWatches watches = new HealthWatches();
-    interceptorChain(servedBy, watches).forEach(builder::intercept);
+    OpenStreams openStreams = new OpenStreams();
+    interceptorChain(servedBy, openStreams).forEach(builder::intercept);
     Server server = builder.build();
     try {
       server.start();
@@ -118,7 +118,7 @@ public final class GrpcServerBuilder {
             name,
             server,
             health,
-            watches,
+            openStreams,
             servedBy.get(),
             flags.shutdownGrace,
             metrics,
@@ -134,19 +134,19 @@ public final class GrpcServerBuilder {
   /**
    * grpc runs the interceptor added last first, so this list is in reverse order of the call's
    * path: request id (adopt or make x-request-id) → access log (sees every outcome, rejections too)
-   * → health watches (closable at stop) → x-served-by → bearer tokens (nothing past here sees an
-   * unauthenticated call) → recovery (the one place failures become statuses) → the server's own
-   * interceptors → the handler.
+   * → open streams (ended with a status at stop) → x-served-by → bearer tokens (nothing past here
+   * sees an unauthenticated call) → recovery (the one place failures become statuses) → the
+   * server's own interceptors → the handler.
    */
   private List<ServerInterceptor> interceptorChain(
-      AtomicReference<String> servedBy, HealthWatches watches) {
+      AtomicReference<String> servedBy, OpenStreams openStreams) {
     List<ServerInterceptor> chain = new ArrayList<>(interceptors);
     chain.add(new RecoveryInterceptor());
     if (flags.authTokens != null) {
       chain.add(new BearerAuthInterceptor(flags.authTokens, flags.authExempt));
     }
     chain.add(new ServedByInterceptor(servedBy::get));
-    chain.add(watches);
+    chain.add(openStreams);
     chain.add(new AccessLogInterceptor());
     chain.add(RequestId.serverInterceptor());
     return chain;

@@ -2,6 +2,7 @@ package dev.grpcpair.common.server;
 
 import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
 import io.grpc.Metadata;
+import io.grpc.MethodDescriptor.MethodType;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
@@ -11,13 +12,17 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Ends open {@code grpc.health.v1.Health/Watch} streams when the server stops.
+ * The streaming calls in flight, so that a stopping server can end them with a status instead of
+ * leaving them to grpc's forced shutdown, which resets them: the client would read {@code
+ * CANCELLED}, as if it had cancelled itself, rather than {@code UNAVAILABLE}, which says to retry
+ * elsewhere. Unary calls are not tracked: they end within their deadline, and the lock below would
+ * cost every call.
  *
- * <p>A watch never ends by itself, and a graceful stop waits for every call in flight: without
- * this, each client doing client-side health checking (the Post server's UserClient) would hold a
- * stopping server for its whole grace period. The watchers have been told NOT_SERVING by then.
+ * <p>{@code grpc.health.v1.Health/Watch} streams never end by themselves, and a graceful stop waits
+ * for every call in flight: they are ended as soon as the stop begins, after the watchers have been
+ * told NOT_SERVING. Other streams get the grace period.
  */
-final class HealthWatches implements ServerInterceptor {
+final class OpenStreams implements ServerInterceptor {
 
   private static final String WATCH = HealthGrpc.getWatchMethod().getFullMethodName();
 
@@ -26,7 +31,7 @@ final class HealthWatches implements ServerInterceptor {
   @Override
   public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
       ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
-    if (!call.getMethodDescriptor().getFullMethodName().equals(WATCH)) {
+    if (call.getMethodDescriptor().getType() == MethodType.UNARY) {
       return next.startCall(call, headers);
     }
     ClosableCall<ReqT, RespT> closable = new ClosableCall<>(call);
@@ -34,16 +39,26 @@ final class HealthWatches implements ServerInterceptor {
     return next.startCall(closable, headers);
   }
 
-  /** Closes every open watch with UNAVAILABLE, as a server going away does. */
+  /** Ends every open health watch with UNAVAILABLE: the stop has begun. */
+  void closeHealthWatches() {
+    for (ClosableCall<?, ?> call : open) {
+      if (call.getMethodDescriptor().getFullMethodName().equals(WATCH)) {
+        call.closeIfOpen(Status.UNAVAILABLE.withDescription("the server is stopping"));
+      }
+    }
+  }
+
+  /** Ends every open stream with UNAVAILABLE: the grace period is over. */
   void closeAll() {
     for (ClosableCall<?, ?> call : open) {
-      call.closeIfOpen(Status.UNAVAILABLE.withDescription("the server is stopping"));
+      call.closeIfOpen(
+          Status.UNAVAILABLE.withDescription("the server stopped before this call ended; retry"));
     }
   }
 
   /**
    * A call whose messages and close are serialized by a lock, so it can be closed from another
-   * thread than the one the health service sends on.
+   * thread than the one the handler sends on.
    */
   private final class ClosableCall<ReqT, RespT> extends SimpleForwardingServerCall<ReqT, RespT> {
     private boolean closed;
