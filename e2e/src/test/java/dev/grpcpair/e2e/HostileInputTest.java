@@ -5,8 +5,10 @@ import static java.nio.charset.StandardCharsets.US_ASCII;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
+import com.google.common.util.concurrent.ListenableFuture;
 import dev.grpcpair.common.server.GrpcServer;
 import dev.grpcpair.common.server.ServerFlags;
 import dev.grpcpair.data.Datasets;
@@ -26,6 +28,7 @@ import dev.grpcpair.proto.user.v1.ListUsersRequest;
 import dev.grpcpair.proto.user.v1.ListUsersResponse;
 import dev.grpcpair.proto.user.v1.UserGrpc;
 import dev.grpcpair.testing.Closer;
+import dev.grpcpair.testing.FreezableTcpProxy;
 import dev.grpcpair.testing.LogCapture;
 import dev.grpcpair.testing.SeedPosts;
 import dev.grpcpair.testing.Streams;
@@ -227,20 +230,29 @@ class HostileInputTest {
       open.add(call);
     }
 
-    await().atMost(Duration.ofSeconds(10)).until(() -> answers.get(1).size() == 1);
-    assertThat(answers.get(0)).hasSize(1);
+    // Which two start first is the transport's choice; the third waits.
+    await().atMost(Duration.ofSeconds(10)).until(() -> answered(answers) == 2);
     // Another connection is not held up by the crowded one.
     assertServesHenry(users(closer.channelTo(server.port())));
     await()
         .during(Duration.ofMillis(500))
         .atMost(Duration.ofSeconds(5))
-        .until(() -> answers.get(2).isEmpty());
+        .until(() -> answered(answers) == 2);
+    int waiting = 0;
+    while (!answers.get(waiting).isEmpty()) {
+      waiting++;
+    }
 
-    open.get(0).onCompleted();
+    int finished = waiting == 0 ? 1 : 0;
+    open.get(finished).onCompleted();
 
-    await().atMost(Duration.ofSeconds(10)).until(() -> answers.get(2).size() == 1);
-    open.get(1).onCompleted();
-    open.get(2).onCompleted();
+    List<GetUserResponse> third = answers.get(waiting);
+    await().atMost(Duration.ofSeconds(10)).until(() -> third.size() == 1);
+    for (int i = 0; i < open.size(); i++) {
+      if (i != finished) {
+        open.get(i).onCompleted();
+      }
+    }
   }
 
   @Test
@@ -268,6 +280,37 @@ class HostileInputTest {
 
     Status ended = reader.done().get(10, TimeUnit.SECONDS);
     assertThat(ended.getCode()).as(ended.toString()).isEqualTo(Status.Code.UNAVAILABLE);
+  }
+
+  @Test
+  void hungUserServer_callersGetDeadlineExceeded_neverCancelled() throws Exception {
+    GrpcServer users = startUsers();
+    FreezableTcpProxy hung = closer.add(new FreezableTcpProxy(users.port()));
+    GrpcServer post =
+        closer.add(
+            PostServer.start(
+                PostServerConfig.parse(
+                    "--port=0", "--user-target=localhost:" + hung.port(), "--user-deadline=1s")));
+    PostGrpc.PostFutureStub posts = PostGrpc.newFutureStub(closer.channelTo(post.port()));
+    assertThat(
+            posts
+                .listPosts(ListPostsRequest.getDefaultInstance())
+                .get(10, TimeUnit.SECONDS)
+                .getPostMessagesCount())
+        .isEqualTo(8);
+    hung.freeze(); // a User server that stopped answering (SIGSTOP), its connection still open
+
+    List<ListenableFuture<ListPostsResponse>> calls = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      PostGrpc.PostFutureStub caller =
+          i % 2 == 0 ? posts.withDeadlineAfter(800, TimeUnit.MILLISECONDS) : posts;
+      calls.add(caller.listPosts(ListPostsRequest.getDefaultInstance()));
+    }
+
+    for (ListenableFuture<ListPostsResponse> call : calls) {
+      Status status = Status.fromThrowable(catchThrowable(() -> call.get(10, TimeUnit.SECONDS)));
+      assertThat(status.getCode()).as(status.toString()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+    }
   }
 
   @Test
@@ -365,7 +408,7 @@ class HostileInputTest {
           new DataOutputStream(new BufferedOutputStream(socket.getOutputStream()));
       out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(US_ASCII));
       frame(out, 0x4, 0, 0, new byte[0]); // SETTINGS
-      byte[] headers = healthCheckHeaders();
+      byte[] headers = requestHeaders("/grpc.health.v1.Health/Check");
       try {
         for (; sent < streams; sent++) {
           int stream = 2 * sent + 1;
@@ -384,6 +427,43 @@ class HostileInputTest {
     }
   }
 
+  @Test
+  void clientThatNeverReads_firing4000ListUsers_holdsAtMost256Calls_othersServed()
+      throws Exception {
+    GrpcServer server = startUsers("--generate-dataset=200000:0");
+    try (LogCapture log = LogCapture.start()) {
+      try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
+        DataOutputStream out =
+            new DataOutputStream(new BufferedOutputStream(socket.getOutputStream()));
+        out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(US_ASCII));
+        frame(out, 0x4, 0, 0, new byte[] {0, 4, 0, 0, 0, 0}); // SETTINGS: receive window 0
+        byte[] headers = requestHeaders("/v1.user.User/ListUsers");
+        for (int i = 0; i < 4000; i++) {
+          int stream = 2 * i + 1;
+          frame(out, 0x1, 0x4, stream, headers); // HEADERS, END_HEADERS
+          frame(out, 0x0, 0x1, stream, new byte[5]); // DATA: an empty request, END_STREAM
+        }
+        out.flush();
+
+        // The stalled connection holds the server's answers; everyone else is served.
+        ManagedChannel other = closer.channelTo(server.port());
+        for (int i = 0; i < 20; i++) {
+          assertThat(users(other).getUser(HENRY).getUserMessage().getName()).isEqualTo("User 1");
+        }
+        assertThat(
+                users(other)
+                    .listUsers(ListUsersRequest.getDefaultInstance())
+                    .getUserMessagesCount())
+            .isEqualTo(1000);
+      }
+      // Its calls end when the connection does: at most 256 of the 4,000 were ever started.
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(() -> assertThat(count(log.text(), "ListUsers")).isGreaterThan(1));
+      assertThat(count(log.text(), "ListUsers")).isBetween(2, 257);
+    }
+  }
+
   /** An HTTP/2 frame: 24-bit length, type, flags, stream id, payload. */
   private static void frame(DataOutputStream out, int type, int flags, int stream, byte[] payload)
       throws IOException {
@@ -395,13 +475,13 @@ class HostileInputTest {
     out.write(payload);
   }
 
-  /** A Health/Check request's headers, HPACK literals without indexing (no Huffman coding). */
-  private static byte[] healthCheckHeaders() throws IOException {
+  /** A gRPC request's headers, HPACK literals without indexing (no Huffman coding). */
+  private static byte[] requestHeaders(String path) throws IOException {
     ByteArrayOutputStream block = new ByteArrayOutputStream();
     String[][] headers = {
       {":method", "POST"},
       {":scheme", "http"},
-      {":path", "/grpc.health.v1.Health/Check"},
+      {":path", path},
       {":authority", "localhost"},
       {"content-type", "application/grpc"},
       {"te", "trailers"},
@@ -424,6 +504,10 @@ class HostileInputTest {
 
   private static ListPostsRequest pageOf(int size, String token) {
     return ListPostsRequest.newBuilder().setPageSize(size).setPageToken(token).build();
+  }
+
+  private static long answered(List<List<GetUserResponse>> answers) {
+    return answers.stream().filter(answered -> !answered.isEmpty()).count();
   }
 
   private static ListPostsByUserIdRequest byUser(String userId) {
