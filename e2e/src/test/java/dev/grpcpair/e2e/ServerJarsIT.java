@@ -17,9 +17,14 @@ import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.health.v1.HealthGrpc;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.net.InetAddress;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,9 +54,17 @@ class ServerJarsIT {
 
   private JarProcess run(String jarProperty, Map<String, String> env, String... args)
       throws IOException {
+    return run(List.of(), jarProperty, env, args);
+  }
+
+  /** {@code java -jar}, started through {@code prefix} (a shell setting a limit, say). */
+  private JarProcess run(
+      List<String> prefix, String jarProperty, Map<String, String> env, String... args)
+      throws IOException {
     Path jar = Path.of(System.getProperty(jarProperty));
     assertThat(jar).as("built by mvn package").exists();
-    List<String> command = new ArrayList<>(List.of(javaBinary(), "-jar", jar.toString()));
+    List<String> command = new ArrayList<>(prefix);
+    command.addAll(List.of(javaBinary(), "-jar", jar.toString()));
     command.addAll(List.of(args));
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
     builder.environment().putAll(env);
@@ -117,6 +130,46 @@ class ServerJarsIT {
     // One access-log line per call: CANCELLED, or OK if it had all been sent before the cancel.
     assertThat(log.split("v1.post.Post/StreamPosts ", -1)).hasSize(21);
     assertThat(log).doesNotContain("\tat ", "Stream Error");
+  }
+
+  @Test
+  void idleConnectionsAtTheDescriptorLimit_areReaped_andANewClientIsServed() throws Exception {
+    JarProcess user =
+        run(
+            List.of("bash", "-c", "ulimit -n 200 && exec \"$@\"", "with-200-files"),
+            "userServerJar",
+            Map.of(),
+            "--port=0",
+            "--max-connection-idle=1s");
+    int port = user.awaitPort();
+    // 250 connections that open HTTP/2 and then say nothing: more than the server has files.
+    for (int i = 0; i < 250; i++) {
+      Socket idle = closer.add(new Socket(InetAddress.getLoopbackAddress(), port));
+      idle.getOutputStream().write(HTTP2_PREFACE_AND_SETTINGS);
+    }
+
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .ignoreExceptions()
+        .until(() -> healthOf(port) == ServingStatus.SERVING);
+    assertThat(user.stopWithSigterm()).contains("stopped");
+  }
+
+  private static final byte[] HTTP2_PREFACE_AND_SETTINGS =
+      "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\4\0\0\0\0\0".getBytes(StandardCharsets.ISO_8859_1);
+
+  /** A health check over a new connection, as a new client makes it. */
+  private static ServingStatus healthOf(int port) throws InterruptedException {
+    ManagedChannel channel =
+        Grpc.newChannelBuilder("localhost:" + port, InsecureChannelCredentials.create()).build();
+    try {
+      return HealthGrpc.newBlockingStub(channel)
+          .withDeadlineAfter(2, TimeUnit.SECONDS)
+          .check(HealthCheckRequest.getDefaultInstance())
+          .getStatus();
+    } finally {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
   }
 
   @Test
