@@ -7,9 +7,11 @@
 #   ./run-pair.sh secure [DIR]    build, then run secured with the files in DIR (made if missing):
 #                                 callers -> Post over TLS with a token,
 #                                 Post -> User over mutual TLS with a token of its own
-#   ./run-pair.sh bench [SECONDS [REPEATS]]
-#                                 install h2load if missing, build, run the benchmark and write
-#                                 BENCHMARKS.md and benchmarks.png (about 10 minutes by default)
+#   ./run-pair.sh bench [quick|full] [--write-report]
+#                                 install h2load if missing, build, run the benchmark against
+#                                 a bare grpc-java server: quick (under a minute, the default) or
+#                                 full (about 5 minutes); --write-report writes
+#                                 docs/performance.md and its chart
 #
 #   SKIP_BUILD=1 ./run-pair.sh    run the jars already built
 #   USER_PORT=9100 POST_PORT=9101 ./run-pair.sh
@@ -62,9 +64,10 @@ case "$mode" in
     fi
     mvn -B -q -DskipTests package
     # The bench module's jar (built with the servers): starts both jars, drives them with h2load.
-    exec java -jar bench/target/bench.jar . "${2:-10}" "${3:-3}" ;;
+    shift
+    exec java -jar bench/target/bench.jar . "$@" ;;
   plain) ;;
-  *) echo "usage: $0 [certs [DIR] | secure [DIR] | bench [SECONDS [REPEATS]]]" >&2; exit 2 ;;
+  *) echo "usage: $0 [certs [DIR] | secure [DIR] | bench [quick|full] [--write-report]]" >&2; exit 2 ;;
 esac
 
 if [[ -z "${SKIP_BUILD:-}" ]]; then

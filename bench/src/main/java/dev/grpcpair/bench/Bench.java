@@ -10,21 +10,24 @@ import java.time.LocalDate;
 import java.util.List;
 
 /**
- * The pair's benchmark: starts both jars, warms them up, drives them with {@link H2Load}, checks
- * every call succeeded, measures each server's CPU and memory ({@link ServerProcess}), and writes
- * BENCHMARKS.md ({@link Report}) and benchmarks.png ({@link Chart}). Run through {@code
- * ./run-pair.sh bench}, which builds the jars and installs h2load first.
+ * The pair's benchmark: starts both jars and a bare grpc-java server (the floor), warms them up,
+ * drives them with {@link H2Load} for fixed numbers of calls, checks every call returned the
+ * expected bytes, measures each server's CPU and memory ({@link ServerProcess}), and reports
+ * ({@link Report}, {@link Chart}). Run through {@code ./run-pair.sh bench}, which builds the jars
+ * and installs h2load first.
  *
- * <p>Arguments: the project's root, seconds per run (10), runs per case (3).
+ * <p>Arguments: the project's root; {@code quick} (a smoke check, under a minute) or {@code full};
+ * {@code --write-report} to write docs/performance.md and its chart (otherwise the report is only
+ * printed).
  */
 public final class Bench {
 
-  /** The JIT needs tens of seconds under load on 2 cores before the numbers settle. */
-  private static final int WARM_UP_SECONDS = 20;
+  private static final Runs.Amounts QUICK = new Runs.Amounts(20_000, 1, 20_000);
+  private static final Runs.Amounts FULL = new Runs.Amounts(300_000, 3, 1_000_000);
 
-  private static final LoadCase GET_USER =
-      LoadCase.user(
-          "User.GetUser (1 hop)", "GetUser", GetUserRequest.newBuilder().setUserId("1").build());
+  private static final GetUserRequest USER_1 = GetUserRequest.newBuilder().setUserId("1").build();
+  private static final LoadCase BARE = LoadCase.user("bare grpc-java GetUser", "GetUser", USER_1);
+  private static final LoadCase GET_USER = LoadCase.user("User.GetUser (1 hop)", "GetUser", USER_1);
   private static final LoadCase BY_USER =
       LoadCase.post(
           "Post.ListPostsByUserId (2 hops)",
@@ -38,140 +41,155 @@ public final class Bench {
           "Post.ListPosts (100,000 posts, page of 1,000)",
           "ListPosts",
           ListPostsRequest.getDefaultInstance());
+  private static final String AT_5000 = " @ 5000/s";
 
   private final Path root;
   private final Path work;
-  private final int seconds;
-  private final int repeats;
+  private final boolean full;
   private final Report report = new Report();
   private final Runs runs;
-  private long userStartMillis;
-  private long postStartMillis;
-  private boolean sawOutOfMemory;
+  private final Targets targets = new Targets();
 
-  private Bench(Path root, int seconds, int repeats) throws IOException {
+  private Bench(Path root, boolean full) throws IOException {
     this.root = root;
-    this.seconds = seconds;
-    this.repeats = repeats;
+    this.full = full;
     this.work = Files.createTempDirectory("grpc-pair-bench");
-    this.runs = new Runs(new H2Load(work), report, seconds, repeats, WARM_UP_SECONDS);
+    this.runs = new Runs(new H2Load(work), report, full ? FULL : QUICK);
   }
 
   public static void main(String[] args) throws Exception {
     Path root = Path.of(args.length > 0 ? args[0] : ".").toAbsolutePath().normalize();
-    int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 10;
-    int repeats = args.length > 2 ? Integer.parseInt(args[2]) : 3;
-    new Bench(root, seconds, repeats).run();
+    List<String> options = List.of(args).subList(Math.min(1, args.length), args.length);
+    Bench bench = new Bench(root, options.contains("full"));
+    bench.run();
+    if (options.contains("--write-report")) {
+      bench.write(root.resolve("docs"));
+    }
   }
 
   private void run() throws Exception {
     header();
-    seedData();
-    largeData();
-    authors();
-    targets();
-    tried();
-    Chart.write(
-        root.resolve("benchmarks.png"),
-        report.results(),
-        List.of(GET_USER.name(), BY_USER.name(), LIST_POSTS.name(), LIST_LARGE.name()));
-    report.line("![requests/s and p99 per case](benchmarks.png)");
-    report.line("");
-    Files.writeString(root.resolve("BENCHMARKS.md"), report.toString());
+    againstTheFloor();
+    if (full) {
+      largeData();
+      authors();
+    }
+    targets.writeTo(report);
+    Tried.writeTo(report);
     System.out.println(report);
   }
 
+  private void write(Path docs) throws IOException {
+    Files.createDirectories(docs);
+    Chart.write(
+        docs.resolve("performance.png"),
+        report.results(),
+        List.of(BARE.name(), GET_USER.name(), BY_USER.name(), LIST_POSTS.name()));
+    report.line("![calls/s and CPU per call](performance.png)");
+    Files.writeString(docs.resolve("performance.md"), report.toString());
+  }
+
   private void header() throws IOException, InterruptedException {
-    report.line("# Benchmarks");
+    Runs.Amounts amounts = full ? FULL : QUICK;
+    report.line("# Performance");
     report.line("");
     report.line(
         String.format(
-            "Produced by `./run-pair.sh bench %d %d` on %s: %d cores, %s %s.",
-            seconds,
-            repeats,
+            "Produced by `./run-pair.sh bench %s --write-report` on %s: %d cores, %s %s.",
+            full ? "full" : "quick",
             LocalDate.now(),
             Runtime.getRuntime().availableProcessors(),
             System.getProperty("java.vm.name"),
             System.getProperty("java.version")));
     report.line(
         String.format(
-            "Servers started from their jars with `%s`; load from %s on the same machine"
-                + " (1 thread). Each case runs %d s after a %d s warm-up, %d times, interleaved"
-                + " with the others; tables give the median and, in brackets, the range.",
+            "Servers started with `java %s`, the access log off (WARN), everything else as"
+                + " shipped; load from %s on the same machine (1 thread). Each fast case: %,d"
+                + " warm-up calls, then %d measured runs of %,d calls, interleaved with the other"
+                + " cases; tables give the median and, in brackets, the range. Every call is"
+                + " checked by its response bytes.",
             String.join(" ", ServerProcess.JVM_FLAGS),
             H2Load.version(),
-            seconds,
-            WARM_UP_SECONDS,
-            repeats));
-    report.line(
-        "CPU is each server's user+system time per 1,000 calls; RSS is the peak resident set"
-            + " (VmHWM).");
+            amounts.warmUpCalls(),
+            amounts.repeats(),
+            amounts.calls()));
     report.line("");
   }
 
-  /** Seed data: start-up, throughput at saturation, latency at a fixed rate. */
-  private void seedData() throws Exception {
-    try (Pair pair = Pair.start(root, work, List.of())) {
-      userStartMillis = pair.user.startMillis();
-      postStartMillis = pair.post.startMillis();
-      report.line("## Start-up");
+  /** The shipped pair and the bare server in one run: CPU per call, throughput, latency. */
+  private void againstTheFloor() throws Exception {
+    try (Pair bare = Pair.bare(root, work);
+        Pair pair = Pair.start(root, work, List.of())) {
+      targets.startMillis(Math.max(pair.user.startMillis(), pair.post.startMillis()));
+      List<LoadCase> cases = List.of(BARE, GET_USER, BY_USER, LIST_POSTS);
+      for (LoadCase call : cases) {
+        runs.measure(
+            call, call == BARE ? bare : pair, 16, 8, (full ? FULL : QUICK).warmUpCalls(), 0);
+      }
+      for (int run = 0; run < runs.repeats(); run++) {
+        for (LoadCase call : cases) {
+          report.record(
+              call.name(), runs.measure(call, call == BARE ? bare : pair, 16, 8, runs.calls(), 0));
+        }
+      }
+      report.line("## Against bare grpc-java (16 connections x 8 streams)");
       report.line("");
       report.line(
           String.format(
-              "Time from `java -jar` to the first answered health check: User server %d ms,"
-                  + " Post server %d ms.",
-              userStartMillis, postStartMillis));
-      report.line("");
-      List<LoadCase> cases = List.of(GET_USER, BY_USER, LIST_POSTS);
-      for (LoadCase call : cases) {
-        runs.measure(call, pair, 16, 8, WARM_UP_SECONDS, 0);
-      }
-      for (int run = 0; run < repeats; run++) {
-        for (LoadCase call : cases) {
-          report.record(call.name(), runs.measure(call, pair, 16, 8, seconds, 0));
-        }
-      }
-      report.line("## Throughput at saturation (16 connections x 8 streams)");
+              "Start-up, `java -jar` to the first answered health check: User %d ms, Post %d ms.",
+              pair.user.startMillis(), pair.post.startMillis()));
       report.line("");
       report.table(cases.stream().map(LoadCase::name).toList());
+      double floor = report.median(BARE.name(), Result::cpuMicros);
+      targets.cpu(
+          report.median(GET_USER.name(), Result::cpuMicros) / floor,
+          report.median(BY_USER.name(), Result::cpuMicros) / floor,
+          report.median(LIST_POSTS.name(), Result::cpuMicros) / floor);
       fixedRate(pair);
     }
   }
 
+  /** Latency at a fixed 5,000 calls/s (4 connections x 1,250/s). */
   private void fixedRate(Pair pair) throws Exception {
-    report.line("## Fixed rate: 2,000 calls/s (4 connections x 500/s)");
+    report.line("## Fixed rate: 5,000 calls/s (4 connections x 1,250/s)");
     report.line("");
+    int calls = runs.calls() / 6;
     for (LoadCase call : List.of(GET_USER, BY_USER)) {
-      report.record(call.name() + " @ 2000/s", runs.measure(call, pair, 4, 1, seconds, 500));
+      report.record(call.name() + AT_5000, runs.measure(call, pair, 4, 1, calls, 1250));
     }
-    report.table(List.of(GET_USER.name() + " @ 2000/s", BY_USER.name() + " @ 2000/s"));
+    report.table(List.of(GET_USER.name() + AT_5000, BY_USER.name() + AT_5000));
+    targets.latency(
+        report.median(GET_USER.name() + AT_5000, Result::p99),
+        report.median(BY_USER.name() + AT_5000, Result::p99));
+    long userRss = pair.user.peakRssMiB();
+    long postRss = pair.post.peakRssMiB();
+    targets.seedRss(Math.max(userRss, postRss));
     report.line(
-        String.format(
-            "Peak RSS after the seed cases: User %d MiB, Post %d MiB.",
-            pair.user.peakRssMiB(), pair.post.peakRssMiB()));
+        String.format("Peak RSS after these cases: User %d MiB, Post %d MiB.", userRss, postRss));
     report.line("");
   }
 
-  /** 10,000 users and 100,000 posts: pages of 1,000 in 256 MiB of heap. */
+  /** 10,000 users and 100,000 posts: pages of 1,000. */
   private void largeData() throws Exception {
     try (Pair pair = Pair.start(root, work, List.of("--generate-dataset=10000:100000"))) {
-      runs.warmThenRecord(LIST_LARGE, pair, 4, 2);
-      report.line("## Large data: 10,000 users and 100,000 posts, `-Xmx256m`");
+      runs.warmThenRecord(LIST_LARGE, pair, 4, 2, true);
+      report.line("## Large data: 10,000 users and 100,000 posts");
       report.line("");
       report.table(List.of(LIST_LARGE.name()));
-      sawOutOfMemory = pair.user.sawOutOfMemory() || pair.post.sawOutOfMemory();
+      boolean oom = pair.user.sawOutOfMemory() || pair.post.sawOutOfMemory();
+      long rss = Math.max(pair.user.peakRssMiB(), pair.post.peakRssMiB());
+      targets.largeRss(rss, oom);
       report.line(
           String.format(
               "Peak RSS: User %d MiB, Post %d MiB; OutOfMemoryError in the logs: %s.",
-              pair.user.peakRssMiB(), pair.post.peakRssMiB(), sawOutOfMemory ? "**yes**" : "none"));
+              pair.user.peakRssMiB(), pair.post.peakRssMiB(), oom ? "**yes**" : "none"));
       report.line("");
     }
   }
 
   /** The same page of 1,000 posts, with 1 author and with 1,000: one caller, latency. */
   private void authors() throws Exception {
-    report.line(
-        "## ListPosts round trips: 1 author vs 1,000 authors (pages of 1,000 posts, 1 caller)");
+    report.line("## ListPosts: 1 author vs 1,000 authors (pages of 1,000 posts, 1 caller)");
     report.line("");
     for (int users : new int[] {1, 1000}) {
       try (Pair pair = Pair.start(root, work, List.of("--generate-dataset=" + users + ":1000"))) {
@@ -180,67 +198,12 @@ public final class Bench {
                 "ListPosts, " + users + " author(s)",
                 "ListPosts",
                 ListPostsRequest.getDefaultInstance());
-        runs.warmThenRecord(call, pair, 1, 1);
+        runs.warmThenRecord(call, pair, 1, 1, true);
       }
     }
     report.table(List.of("ListPosts, 1 author(s)", "ListPosts, 1000 author(s)"));
-    report.line(
-        String.format(
-            "p50 with 1,000 authors / with 1 author: **%.2f** (target: within 3). Each page costs"
-                + " one BatchGetUsers round trip whatever its authors.",
-            authorRatio()));
-    report.line("");
-  }
-
-  private void targets() {
-    double throughput =
-        report.median(BY_USER.name(), Result::rps) / report.median(GET_USER.name(), Result::rps);
-    long start = Math.max(userStartMillis, postStartMillis);
-    report.line("## Targets");
-    report.line("");
-    report.line("| target | measured | met |");
-    report.line("|---|---|---|");
-    target(
-        "ListPostsByUserId throughput >= 0.5 x GetUser's",
-        String.format("%.2f x", throughput),
-        throughput >= 0.5);
-    target(
-        "ListPosts p50 with 1,000 authors <= 3 x with 1",
-        String.format("%.2f x", authorRatio()),
-        authorRatio() <= 3);
-    target("answers the first call within 1.5 s of start", start + " ms", start <= 1500);
-    target("10,000 users, 100,000 posts in `-Xmx256m`", "OOM: " + sawOutOfMemory, !sawOutOfMemory);
-    report.line("");
-  }
-
-  private void target(String target, String measured, boolean met) {
-    report.line("| " + target + " | " + measured + " | " + (met ? "yes" : "**no**") + " |");
-  }
-
-  private void tried() {
-    report.line("## What was tried");
-    report.line("");
-    report.line(
-        "- The Post server's first version ran every handler on a fixed pool of 16 threads and"
-            + " blocked one of them per call on the User service. Every handler now calls the User"
-            + " service through futures and answers from the callback on the Netty event loop;"
-            + " `StreamPosts` sends from each author look-up's callback. Measured before the"
-            + " change: the event loop gave 29,575 ListPostsByUserId calls/s, a 16-thread pool"
-            + " 24,700 and a 64-thread pool 22,718.");
-    report.line(
-        "- `ListPosts` first made one `GetUser` per distinct author (sequentially, as the original"
-            + " does); it now makes one `BatchGetUsers` per page, which is what keeps 1,000 authors"
-            + " close to 1 author.");
-    report.line(
-        "- The UserClient's channel delivers answers on the event loop (`directExecutor()`):"
-            + " the callbacks are short.");
-    report.line(
-        "- Virtual threads were not tried: they need JDK 21 and this project's floor is 17.");
-    report.line("");
-  }
-
-  private double authorRatio() {
-    return report.median("ListPosts, 1000 author(s)", Result::p50)
-        / report.median("ListPosts, 1 author(s)", Result::p50);
+    targets.authors(
+        report.median("ListPosts, 1000 author(s)", Result::p50)
+            / report.median("ListPosts, 1 author(s)", Result::p50));
   }
 }

@@ -26,8 +26,11 @@ final class H2Load {
    * @param errors calls that failed, gRPC errors (missing DATA) included
    * @param rps calls per second
    * @param latenciesMs every call's latency, sorted
+   * @param headerBytes header bytes received, after HPACK
+   * @param dataBytes DATA bytes received
    */
-  record Run(long calls, long errors, double rps, double[] latenciesMs) {
+  record Run(
+      long calls, long errors, double rps, double[] latenciesMs, long headerBytes, long dataBytes) {
 
     /** The {@code p}th percentile latency, ms. */
     double percentile(double p) {
@@ -61,20 +64,23 @@ final class H2Load {
     return (int) data;
   }
 
-  /** Drives {@code call} for {@code seconds}; {@code ratePerConnection} 0: as fast as it can. */
+  /**
+   * Makes {@code calls} calls of {@code call}: a fixed count, so that every byte counted belongs to
+   * a measured call. {@code ratePerConnection} 0: as fast as it can.
+   */
   Run run(
       LoadCase call,
       int port,
       int responseBytes,
       int connections,
       int streams,
-      int seconds,
+      int calls,
       int ratePerConnection)
       throws IOException, InterruptedException {
     Path log = work.resolve("h2load.log");
     Files.deleteIfExists(log);
     List<String> command = base(call, connections, streams);
-    command.addAll(List.of("-D", String.valueOf(seconds), "--log-file=" + log));
+    command.addAll(List.of("-n", String.valueOf(calls), "--log-file=" + log));
     if (ratePerConnection > 0) {
       command.addAll(List.of("--rps", String.valueOf(ratePerConnection)));
     }
@@ -84,7 +90,8 @@ final class H2Load {
     long failed =
         count(out, "(\\d+) failed") + count(out, "(\\d+) errored") + count(out, "(\\d+) timeout");
     // Calls whose DATA is missing answered a gRPC error: count them as errors.
-    long grpcErrors = Math.max(0, succeeded - count(out, "\\((\\d+)\\) data") / responseBytes);
+    long data = count(out, "\\((\\d+)\\) data");
+    long grpcErrors = Math.max(0, succeeded - data / responseBytes);
     Matcher rps = Pattern.compile("finished in [0-9.]+m?s, ([0-9.]+) req/s").matcher(out);
     if (!rps.find()) {
       throw new IllegalStateException("h2load said:\n" + out);
@@ -95,7 +102,12 @@ final class H2Load {
             .sorted()
             .toArray();
     return new Run(
-        succeeded + failed, failed + grpcErrors, Double.parseDouble(rps.group(1)), latencies);
+        succeeded + failed,
+        failed + grpcErrors,
+        Double.parseDouble(rps.group(1)),
+        latencies,
+        count(out, "\\((\\d+)\\) headers"),
+        data);
   }
 
   private List<String> base(LoadCase call, int connections, int streams) throws IOException {

@@ -5,7 +5,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Both servers, started from their jars, the Post server asking the User server. */
+/**
+ * Both servers, started from their jars, the Post server asking the User server; or the bare
+ * grpc-java server alone, standing where the User server would.
+ */
 final class Pair implements AutoCloseable {
 
   final ServerProcess user;
@@ -30,14 +33,29 @@ final class Pair implements AutoCloseable {
     }
   }
 
+  /** {@link BareServer} alone: GetUser cases run against it as against a User server. */
+  static Pair bare(Path root, Path work) throws IOException, InterruptedException {
+    return new Pair(ServerProcess.startBare(root, work), null);
+  }
+
   ServerProcess serverOf(LoadCase call) {
     return call.onPost() ? post : user;
+  }
+
+  double postCpuSeconds() {
+    return post == null ? 0 : post.cpuSeconds();
+  }
+
+  double gcSeconds() throws IOException, InterruptedException {
+    return user.gcSeconds() + (post == null ? 0 : post.gcSeconds());
   }
 
   /** The Post server first, so its calls in flight can still reach the User server. */
   @Override
   public void close() {
-    post.close();
+    if (post != null) {
+      post.close();
+    }
     user.close();
   }
 }

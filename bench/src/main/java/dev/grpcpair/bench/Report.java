@@ -5,7 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** BENCHMARKS.md as it is written: prose, and tables of each case's results over its runs. */
+/** docs/performance.md as it is written: prose, and tables of each case's results over its runs. */
 final class Report {
 
   private final StringBuilder text = new StringBuilder();
@@ -32,25 +32,25 @@ final class Report {
   /** One row per case: each number the median of its runs, with their range in brackets. */
   void table(List<String> names) {
     line(
-        "| case | calls/s | p50 ms | p90 ms | p99 ms | calls | errors | User CPU s/1k"
-            + " | Post CPU s/1k | GC s |");
-    line("|---|---|---|---|---|---|---|---|---|---|");
+        "| case | calls/s | p50 ms | p99 ms | p99.9 ms | calls | User CPU µs/call"
+            + " | Post CPU µs/call | header B/call | data B/call | GC s |");
+    line("|---|---|---|---|---|---|---|---|---|---|---|");
     for (String name : names) {
       List<Result> runs = results.get(name);
       long calls = runs.stream().mapToLong(Result::calls).sum();
-      long errors = runs.stream().mapToLong(Result::errors).sum();
       line(
           String.join(
               " | ",
               "| " + name,
               cell(name, Result::rps, "%.0f"),
               cell(name, Result::p50, "%.2f"),
-              cell(name, Result::p90, "%.2f"),
               cell(name, Result::p99, "%.2f"),
+              cell(name, Result::p999, "%.2f"),
               String.valueOf(calls),
-              String.valueOf(errors),
-              cell(name, Result::userCpuPer1000, "%.3f"),
-              cell(name, Result::postCpuPer1000, "%.3f"),
+              cell(name, Result::userCpuMicros, "%.1f"),
+              cell(name, Result::postCpuMicros, "%.1f"),
+              cell(name, Result::headerBytes, "%.0f"),
+              cell(name, Result::dataBytes, "%.0f"),
               cell(name, Result::gcSeconds, "%.2f") + " |"));
     }
     line("");

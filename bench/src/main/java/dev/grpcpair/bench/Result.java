@@ -5,24 +5,33 @@ package dev.grpcpair.bench;
  *
  * @param rps calls per second, as h2load measured
  * @param p50 median latency, ms
- * @param p90 90th percentile latency, ms
  * @param p99 99th percentile latency, ms
+ * @param p999 99.9th percentile latency, ms
  * @param calls calls made
  * @param errors calls that failed, gRPC errors included
- * @param userCpuPer1000 the User server's CPU seconds per 1,000 calls
- * @param postCpuPer1000 the Post server's CPU seconds per 1,000 calls
- * @param gcSeconds both servers' GC time during the run
+ * @param userCpuMicros the User server's (or the bare server's) CPU per call, µs
+ * @param postCpuMicros the Post server's CPU per call, µs; 0 without one
+ * @param gcSeconds the servers' GC time during the run
+ * @param headerBytes response header bytes per call, after HPACK
+ * @param dataBytes response DATA bytes per call
  */
 record Result(
     double rps,
     double p50,
-    double p90,
     double p99,
+    double p999,
     long calls,
     long errors,
-    double userCpuPer1000,
-    double postCpuPer1000,
-    double gcSeconds) {
+    double userCpuMicros,
+    double postCpuMicros,
+    double gcSeconds,
+    double headerBytes,
+    double dataBytes) {
+
+  /** Both servers' CPU per call, µs. */
+  double cpuMicros() {
+    return userCpuMicros + postCpuMicros;
+  }
 
   /** One number of a result, for medians and charts. */
   interface Metric {

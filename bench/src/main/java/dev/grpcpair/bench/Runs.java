@@ -5,50 +5,70 @@ import java.io.IOException;
 /** How a case is measured: h2load against one server of a pair, with both servers' CPU and GC. */
 final class Runs {
 
+  /**
+   * How much to measure.
+   *
+   * @param calls calls in a measured run of a fast case (a slow one makes a fiftieth)
+   * @param repeats measured runs of each case, interleaved with the other cases
+   * @param warmUpCalls calls of each fast case before any is measured, for the JIT
+   */
+  record Amounts(int calls, int repeats, int warmUpCalls) {}
+
   private final H2Load h2load;
   private final Report report;
-  private final int seconds;
-  private final int repeats;
-  private final int warmUpSeconds;
+  private final Amounts amounts;
 
-  Runs(H2Load h2load, Report report, int seconds, int repeats, int warmUpSeconds) {
+  Runs(H2Load h2load, Report report, Amounts amounts) {
     this.h2load = h2load;
     this.report = report;
-    this.seconds = seconds;
-    this.repeats = repeats;
-    this.warmUpSeconds = warmUpSeconds;
+    this.amounts = amounts;
   }
 
-  /** A warm-up run, then {@link #repeats} recorded runs of {@code call}. */
-  void warmThenRecord(LoadCase call, Pair pair, int connections, int streams) throws Exception {
-    measure(call, pair, connections, streams, warmUpSeconds, 0);
-    for (int run = 0; run < repeats; run++) {
-      report.record(call.name(), measure(call, pair, connections, streams, seconds, 0));
+  /** A warm-up run, then the recorded runs of {@code call}; {@code slow}: a fiftieth the calls. */
+  void warmThenRecord(LoadCase call, Pair pair, int connections, int streams, boolean slow)
+      throws IOException, InterruptedException {
+    int calls = slow ? Math.max(100, amounts.calls() / 50) : amounts.calls();
+    measure(call, pair, connections, streams, slow ? calls : amounts.warmUpCalls(), 0);
+    for (int run = 0; run < amounts.repeats(); run++) {
+      report.record(call.name(), measure(call, pair, connections, streams, calls, 0));
     }
   }
 
-  /** One h2load run of {@code call}, with both servers' CPU and GC time during it. */
-  Result measure(LoadCase call, Pair pair, int connections, int streams, int runSeconds, int rate)
+  /** One h2load run of {@code calls} calls of {@code call}, with the servers' CPU and GC. */
+  Result measure(LoadCase call, Pair pair, int connections, int streams, int calls, int rate)
       throws IOException, InterruptedException {
     int port = pair.serverOf(call).port();
     int responseBytes = h2load.responseBytes(call, port);
     double userCpu = pair.user.cpuSeconds();
-    double postCpu = pair.post.cpuSeconds();
-    double gc = pair.user.gcSeconds() + pair.post.gcSeconds();
-    H2Load.Run run = h2load.run(call, port, responseBytes, connections, streams, runSeconds, rate);
-    long calls = Math.max(1, run.calls());
+    double postCpu = pair.postCpuSeconds();
+    double gc = pair.gcSeconds();
+    H2Load.Run run = h2load.run(call, port, responseBytes, connections, streams, calls, rate);
+    double made = Math.max(1, run.calls());
     Result result =
         new Result(
             run.rps(),
             run.percentile(50),
-            run.percentile(90),
             run.percentile(99),
+            run.percentile(99.9),
             run.calls(),
             run.errors(),
-            (pair.user.cpuSeconds() - userCpu) * 1000 / calls,
-            (pair.post.cpuSeconds() - postCpu) * 1000 / calls,
-            pair.user.gcSeconds() + pair.post.gcSeconds() - gc);
+            (pair.user.cpuSeconds() - userCpu) * 1e6 / made,
+            (pair.postCpuSeconds() - postCpu) * 1e6 / made,
+            pair.gcSeconds() - gc,
+            run.headerBytes() / made,
+            run.dataBytes() / made);
+    if (run.errors() > 0) {
+      throw new IllegalStateException(call.name() + ": " + run.errors() + " calls failed");
+    }
     System.err.printf("%-50s %s%n", call.name(), result);
     return result;
+  }
+
+  int calls() {
+    return amounts.calls();
+  }
+
+  int repeats() {
+    return amounts.repeats();
   }
 }

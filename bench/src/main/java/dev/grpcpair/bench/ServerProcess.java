@@ -45,7 +45,21 @@ final class ServerProcess implements AutoCloseable {
     command.addAll(List.of("-jar", root.resolve(name + "/target/" + name + ".jar").toString()));
     command.add("--port=0");
     command.addAll(args);
-    Path log = work.resolve(name + ".log");
+    return start(command, work.resolve(name + ".log"));
+  }
+
+  /** Starts {@link BareServer}, with the same JVM flags as the servers. */
+  static ServerProcess startBare(Path root, Path work) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>(List.of(javaBinary("java")));
+    command.addAll(JVM_FLAGS);
+    command.addAll(
+        List.of(
+            "-cp", root.resolve("bench/target/bench.jar").toString(), BareServer.class.getName()));
+    return start(command, work.resolve("bare.log"));
+  }
+
+  private static ServerProcess start(List<String> command, Path log)
+      throws IOException, InterruptedException {
     ProcessBuilder builder =
         new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     // The access log would be the benchmark's bottleneck (one line per call to a file): off here.

@@ -1,0 +1,64 @@
+package dev.grpcpair.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** The performance targets (issue 11), each with what this run measured. */
+final class Targets {
+
+  private final List<String> rows = new ArrayList<>();
+
+  void cpu(double getUser, double byUser, double listPosts) {
+    row("User.GetUser CPU per call <= 1.25 x bare grpc-java's", ratio(getUser), getUser <= 1.25);
+    row("ListPostsByUserId CPU, both servers, <= 3 x bare GetUser", ratio(byUser), byUser <= 3);
+    row(
+        "ListPosts (seed) CPU, both servers, <= 3.5 x bare GetUser",
+        ratio(listPosts),
+        listPosts <= 3.5);
+  }
+
+  void startMillis(long millis) {
+    row("first answered call <= 0.6 s after start", millis + " ms", millis <= 600);
+  }
+
+  void latency(double getUserP99, double byUserP99) {
+    row("GetUser p99 at 5,000 calls/s <= 1 ms", ms(getUserP99), getUserP99 <= 1);
+    row("ListPostsByUserId p99 at 5,000 calls/s <= 2 ms", ms(byUserP99), byUserP99 <= 2);
+  }
+
+  void seedRss(long mib) {
+    row("peak RSS per server, seed data, <= 128 MiB", mib + " MiB", mib <= 128);
+  }
+
+  void largeRss(long mib, boolean outOfMemory) {
+    row(
+        "peak RSS per server, 10,000 users and 100,000 posts, <= 256 MiB, no OutOfMemoryError",
+        mib + " MiB" + (outOfMemory ? ", OutOfMemoryError" : ""),
+        mib <= 256 && !outOfMemory);
+  }
+
+  void authors(double ratio) {
+    row("ListPosts p50 with 1,000 authors <= 3 x with 1", ratio(ratio), ratio <= 3);
+  }
+
+  void writeTo(Report report) {
+    report.line("## Targets");
+    report.line("");
+    report.line("| target | measured | met |");
+    report.line("|---|---|---|");
+    rows.forEach(report::line);
+    report.line("");
+  }
+
+  private void row(String target, String measured, boolean met) {
+    rows.add("| " + target + " | " + measured + " | " + (met ? "yes" : "**no**") + " |");
+  }
+
+  private static String ratio(double value) {
+    return String.format("%.2f x", value);
+  }
+
+  private static String ms(double value) {
+    return String.format("%.2f ms", value);
+  }
+}
