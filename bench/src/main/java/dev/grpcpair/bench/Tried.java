@@ -23,6 +23,11 @@ final class Tried {
         "- The UserClient's channel delivers answers on the event loop (`directExecutor()`):"
             + " the callbacks are short.");
     report.line(
+        "- Request ids made with `ThreadLocalRandom` instead of `UUID.randomUUID()` (which draws"
+            + " on `SecureRandom`): User.GetUser CPU per call went from 1.82 to 1.52 times the"
+            + " bare server's, ListPostsByUserId from 7.11 to 5.43 times (two full runs, each"
+            + " against the floor measured in the same run).");
+    report.line(
         "- Not yet measured on their own: the hardening of issue 10 (requests parsed inside the"
             + " call, a stream tracer for the access log, the stream registry for stopping).");
     report.line(
