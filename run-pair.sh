@@ -11,7 +11,8 @@
 #                                 install h2load if missing, build, run the benchmark against
 #                                 a bare grpc-java server: quick (under a minute, the default) or
 #                                 full (about 5 minutes); --write-report writes
-#                                 docs/performance.md and its chart
+#                                 docs/performance.md and its chart; BENCH_JVM="-Xmx64m ..."
+#                                 replaces the servers' JVM flags
 #
 #   SKIP_BUILD=1 ./run-pair.sh    run the jars already built
 #   USER_PORT=9100 POST_PORT=9101 ./run-pair.sh
@@ -65,7 +66,7 @@ case "$mode" in
     mvn -B -q -DskipTests package
     # The bench module's jar (built with the servers): starts both jars, drives them with h2load.
     shift
-    exec java -jar bench/target/bench.jar . "$@" ;;
+    exec java ${BENCH_JVM:+"-Dbench.jvm=$BENCH_JVM"} -jar bench/target/bench.jar . "$@" ;;
   plain) ;;
   *) echo "usage: $0 [certs [DIR] | secure [DIR] | bench [quick|full] [--write-report]]" >&2; exit 2 ;;
 esac

@@ -22,7 +22,12 @@ import java.util.regex.Pattern;
  */
 final class ServerProcess implements AutoCloseable {
 
-  static final List<String> JVM_FLAGS = List.of("-Xmx256m", "-XX:+UseG1GC");
+  /**
+   * The servers' JVM flags: {@code -Dbench.jvm="..."} replaces them, to compare launch settings.
+   */
+  static final List<String> JVM_FLAGS =
+      List.of(System.getProperty("bench.jvm", "-Xmx256m -XX:+UseG1GC").trim().split("\\s+"));
+
   private static final Pattern LISTENING = Pattern.compile("listening on port (\\d+)");
   private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
