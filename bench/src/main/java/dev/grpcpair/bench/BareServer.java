@@ -1,20 +1,35 @@
 package dev.grpcpair.bench;
 
+import com.google.common.util.concurrent.FutureCallback;
+import com.google.common.util.concurrent.Futures;
+import com.google.common.util.concurrent.MoreExecutors;
+import dev.grpcpair.data.Datasets;
+import dev.grpcpair.proto.data.v1.StoredPost;
+import dev.grpcpair.proto.post.v1.ListPostsByUserIdRequest;
+import dev.grpcpair.proto.post.v1.ListPostsByUserIdResponse;
+import dev.grpcpair.proto.post.v1.PostGrpc;
+import dev.grpcpair.proto.post.v1.PostMessage;
 import dev.grpcpair.proto.user.v1.GetUserRequest;
 import dev.grpcpair.proto.user.v1.GetUserResponse;
 import dev.grpcpair.proto.user.v1.UserGrpc;
 import dev.grpcpair.proto.user.v1.UserMessage;
+import io.grpc.BindableService;
 import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
 import io.grpc.InsecureServerCredentials;
+import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
+import java.util.List;
 
 /**
- * The floor the User server is measured against: grpc-java alone, on {@code directExecutor()}, no
- * interceptors, answering GetUser with user 1 from a constant. Health is served only so the
- * benchmark can tell when it is up.
+ * The floor the servers are measured against: grpc-java alone, on {@code directExecutor()}, no
+ * interceptors. Without arguments it answers GetUser with user 1 from a constant. With the port of
+ * such a server as its argument, it answers ListPostsByUserId with user 1's sample posts, asking
+ * that server for the author over one plain channel: the same two hops as the pair, with nothing
+ * else. Health is served only so the benchmark can tell when it is up.
  */
 public final class BareServer {
 
@@ -31,22 +46,70 @@ public final class BareServer {
   private BareServer() {}
 
   public static void main(String[] args) throws IOException, InterruptedException {
+    BindableService service = args.length == 0 ? new Users() : new Posts(Integer.parseInt(args[0]));
     Server server =
         Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create())
             .directExecutor()
             .addService(new HealthStatusManager().getHealthService())
-            .addService(
-                new UserGrpc.UserImplBase() {
-                  @Override
-                  public void getUser(
-                      GetUserRequest request, StreamObserver<GetUserResponse> responseObserver) {
-                    responseObserver.onNext(HENRY);
-                    responseObserver.onCompleted();
-                  }
-                })
+            .addService(service)
             .build()
             .start();
     System.out.println("bare grpc-java listening on port " + server.getPort());
     server.awaitTermination();
+  }
+
+  private static final class Users extends UserGrpc.UserImplBase {
+    @Override
+    public void getUser(GetUserRequest request, StreamObserver<GetUserResponse> responses) {
+      responses.onNext(HENRY);
+      responses.onCompleted();
+    }
+  }
+
+  private static final class Posts extends PostGrpc.PostImplBase {
+    private final List<StoredPost> posts =
+        Datasets.seed().getPostsList().stream()
+            .filter(post -> post.getUserId().equals("1"))
+            .toList();
+    private final UserGrpc.UserFutureStub users;
+
+    Posts(int userPort) {
+      ManagedChannel channel =
+          Grpc.newChannelBuilderForAddress(
+                  "127.0.0.1", userPort, InsecureChannelCredentials.create())
+              .directExecutor()
+              .build();
+      users = UserGrpc.newFutureStub(channel);
+    }
+
+    @Override
+    public void listPostsByUserId(
+        ListPostsByUserIdRequest request, StreamObserver<ListPostsByUserIdResponse> responses) {
+      Futures.addCallback(
+          users.getUser(GetUserRequest.newBuilder().setUserId(request.getUserId()).build()),
+          new FutureCallback<>() {
+            @Override
+            public void onSuccess(GetUserResponse user) {
+              ListPostsByUserIdResponse.Builder answer = ListPostsByUserIdResponse.newBuilder();
+              for (StoredPost post : posts) {
+                answer.addPostMessages(
+                    PostMessage.newBuilder()
+                        .setPostId(post.getPostId())
+                        .setAuthor(user.getUserMessage().getName())
+                        .setTitle(post.getTitle())
+                        .setBody(post.getBody())
+                        .addAllTags(post.getTagsList()));
+              }
+              responses.onNext(answer.build());
+              responses.onCompleted();
+            }
+
+            @Override
+            public void onFailure(Throwable failure) {
+              responses.onError(failure);
+            }
+          },
+          MoreExecutors.directExecutor());
+    }
   }
 }

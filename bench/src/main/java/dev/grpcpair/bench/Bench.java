@@ -28,11 +28,12 @@ public final class Bench {
   private static final GetUserRequest USER_1 = GetUserRequest.newBuilder().setUserId("1").build();
   private static final LoadCase BARE = LoadCase.user("bare grpc-java GetUser", "GetUser", USER_1);
   private static final LoadCase GET_USER = LoadCase.user("User.GetUser (1 hop)", "GetUser", USER_1);
+  private static final ListPostsByUserIdRequest POSTS_OF_1 =
+      ListPostsByUserIdRequest.newBuilder().setUserId("1").build();
+  private static final LoadCase BARE_BY_USER =
+      LoadCase.post("bare grpc-java ListPostsByUserId (2 hops)", "ListPostsByUserId", POSTS_OF_1);
   private static final LoadCase BY_USER =
-      LoadCase.post(
-          "Post.ListPostsByUserId (2 hops)",
-          "ListPostsByUserId",
-          ListPostsByUserIdRequest.newBuilder().setUserId("1").build());
+      LoadCase.post("Post.ListPostsByUserId (2 hops)", "ListPostsByUserId", POSTS_OF_1);
   private static final LoadCase LIST_POSTS =
       LoadCase.post(
           "Post.ListPosts (seed, 8 posts)", "ListPosts", ListPostsRequest.getDefaultInstance());
@@ -121,15 +122,15 @@ public final class Bench {
     try (Pair bare = Pair.bare(root, work);
         Pair pair = Pair.start(root, work, List.of())) {
       targets.startMillis(Math.max(pair.user.startMillis(), pair.post.startMillis()));
-      List<LoadCase> cases = List.of(BARE, GET_USER, BY_USER, LIST_POSTS);
+      List<LoadCase> cases = List.of(BARE, GET_USER, BARE_BY_USER, BY_USER, LIST_POSTS);
       for (LoadCase call : cases) {
-        runs.measure(
-            call, call == BARE ? bare : pair, 16, 8, (full ? FULL : QUICK).warmUpCalls(), 0);
+        Pair servers = isBare(call) ? bare : pair;
+        runs.measure(call, servers, 16, 8, (full ? FULL : QUICK).warmUpCalls(), 0);
       }
       for (int run = 0; run < runs.repeats(); run++) {
         for (LoadCase call : cases) {
-          report.record(
-              call.name(), runs.measure(call, call == BARE ? bare : pair, 16, 8, runs.calls(), 0));
+          Pair servers = isBare(call) ? bare : pair;
+          report.record(call.name(), runs.measure(call, servers, 16, 8, runs.calls(), 0));
         }
       }
       report.line("## Against bare grpc-java (16 connections x 8 streams)");
@@ -144,9 +145,14 @@ public final class Bench {
       targets.cpu(
           report.median(GET_USER.name(), Result::cpuMicros) / floor,
           report.median(BY_USER.name(), Result::cpuMicros) / floor,
-          report.median(LIST_POSTS.name(), Result::cpuMicros) / floor);
+          report.median(LIST_POSTS.name(), Result::cpuMicros) / floor,
+          report.median(BARE_BY_USER.name(), Result::cpuMicros) / floor);
       fixedRate(pair);
     }
+  }
+
+  private static boolean isBare(LoadCase call) {
+    return call == BARE || call == BARE_BY_USER;
   }
 
   /** Latency at a fixed 5,000 calls/s (4 connections x 1,250/s). */

@@ -6,8 +6,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Both servers, started from their jars, the Post server asking the User server; or the bare
- * grpc-java server alone, standing where the User server would.
+ * Both servers, started from their jars, the Post server asking the User server; or the two bare
+ * grpc-java servers ({@link BareServer}) standing where they would.
  */
 final class Pair implements AutoCloseable {
 
@@ -33,29 +33,30 @@ final class Pair implements AutoCloseable {
     }
   }
 
-  /** {@link BareServer} alone: GetUser cases run against it as against a User server. */
+  /** The bare servers: GetUser and ListPostsByUserId cases run against them as against the pair. */
   static Pair bare(Path root, Path work) throws IOException, InterruptedException {
-    return new Pair(ServerProcess.startBare(root, work), null);
+    ServerProcess user = ServerProcess.startBare(root, work, "bare-user", List.of());
+    try {
+      List<String> userPort = List.of(String.valueOf(user.port()));
+      return new Pair(user, ServerProcess.startBare(root, work, "bare-post", userPort));
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      user.close();
+      throw e;
+    }
   }
 
   ServerProcess serverOf(LoadCase call) {
     return call.onPost() ? post : user;
   }
 
-  double postCpuSeconds() {
-    return post == null ? 0 : post.cpuSeconds();
-  }
-
   double gcSeconds() throws IOException, InterruptedException {
-    return user.gcSeconds() + (post == null ? 0 : post.gcSeconds());
+    return user.gcSeconds() + post.gcSeconds();
   }
 
   /** The Post server first, so its calls in flight can still reach the User server. */
   @Override
   public void close() {
-    if (post != null) {
-      post.close();
-    }
+    post.close();
     user.close();
   }
 }

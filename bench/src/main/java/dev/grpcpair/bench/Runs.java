@@ -40,7 +40,7 @@ final class Runs {
     int port = pair.serverOf(call).port();
     int responseBytes = h2load.responseBytes(call, port);
     double userCpu = pair.user.cpuSeconds();
-    double postCpu = pair.postCpuSeconds();
+    double postCpu = pair.post.cpuSeconds();
     double gc = pair.gcSeconds();
     H2Load.Run run = h2load.run(call, port, responseBytes, connections, streams, calls, rate);
     double made = Math.max(1, run.calls());
@@ -53,7 +53,7 @@ final class Runs {
             run.calls(),
             run.errors(),
             (pair.user.cpuSeconds() - userCpu) * 1e6 / made,
-            (pair.postCpuSeconds() - postCpu) * 1e6 / made,
+            (pair.post.cpuSeconds() - postCpu) * 1e6 / made,
             pair.gcSeconds() - gc,
             run.headerBytes() / made,
             run.dataBytes() / made);

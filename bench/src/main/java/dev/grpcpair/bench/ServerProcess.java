@@ -53,14 +53,16 @@ final class ServerProcess implements AutoCloseable {
     return start(command, work.resolve(name + ".log"));
   }
 
-  /** Starts {@link BareServer}, with the same JVM flags as the servers. */
-  static ServerProcess startBare(Path root, Path work) throws IOException, InterruptedException {
+  /** Starts {@link BareServer} with {@code args}, and the same JVM flags as the servers. */
+  static ServerProcess startBare(Path root, Path work, String name, List<String> args)
+      throws IOException, InterruptedException {
     List<String> command = new ArrayList<>(List.of(javaBinary("java")));
     command.addAll(JVM_FLAGS);
     command.addAll(
         List.of(
             "-cp", root.resolve("bench/target/bench.jar").toString(), BareServer.class.getName()));
-    return start(command, work.resolve("bare.log"));
+    command.addAll(args);
+    return start(command, work.resolve(name + ".log"));
   }
 
   private static ServerProcess start(List<String> command, Path log)

@@ -16,7 +16,6 @@ import io.grpc.ServerInterceptor;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.regex.Pattern;
 
 /**
  * The {@code x-request-id} that follows one request through every server it touches: taken from the
@@ -28,8 +27,8 @@ public final class RequestId {
   public static final Metadata.Key<String> HEADER =
       Metadata.Key.of("x-request-id", Metadata.ASCII_STRING_MARSHALLER);
 
-  /** What a caller may send: short, and safe to write into a log line. */
-  private static final Pattern ACCEPTED = Pattern.compile("[A-Za-z0-9._:/+=-]{1,128}");
+  /** The longest id a caller may send. */
+  private static final int MAX_LENGTH = 128;
 
   private static final Context.Key<String> KEY = Context.key("request-id");
 
@@ -48,7 +47,7 @@ public final class RequestId {
           ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
         String offered = headers.get(HEADER);
         // An id that could forge log lines or bloat them is replaced, not trusted.
-        String id = offered != null && ACCEPTED.matcher(offered).matches() ? offered : newId();
+        String id = offered != null && acceptable(offered) ? offered : newId();
         ServerCall<ReqT, RespT> echoing =
             new SimpleForwardingServerCall<>(call) {
               @Override
@@ -60,6 +59,28 @@ public final class RequestId {
         return Contexts.interceptCall(Context.current().withValue(KEY, id), echoing, headers, next);
       }
     };
+  }
+
+  /**
+   * Short, and safe to write into a log line: {@code [A-Za-z0-9._:/+=-]{1,128}}. A loop, not a
+   * regex: it runs on every call, and the regex was 2% of the User server's CPU.
+   */
+  static boolean acceptable(String id) {
+    if (id.isEmpty() || id.length() > MAX_LENGTH) {
+      return false;
+    }
+    for (int i = 0; i < id.length(); i++) {
+      char c = id.charAt(i);
+      boolean safe =
+          (c >= 'a' && c <= 'z')
+              || (c >= 'A' && c <= 'Z')
+              || (c >= '0' && c <= '9')
+              || "._:/+=-".indexOf(c) >= 0;
+      if (!safe) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**

@@ -25,9 +25,29 @@ import java.util.List;
  * line, no recovery). So each service here takes its requests as undecoded streams ({@link
  * ServerInterceptors#useInputStreamMessages}) and decodes them inside the call, where {@link
  * RecoveryInterceptor} turns the exception into the call's status and the access log records it.
- * Responses pass through undecoded streams at no extra cost.
+ *
+ * <p>Not {@link ServerInterceptors#useInputStreamMessages}: it copies every response into a
+ * buffered stream (two 8 KiB buffers a call, a fifth of a small call's allocations). The streams
+ * here pass through untouched, so protobuf's stream still drains straight into the transport.
  */
 final class StrictParsing {
+
+  /**
+   * Hands streams through as they are: grpc's request streams support mark/reset, and protobuf's
+   * response streams drain themselves into the transport.
+   */
+  private static final Marshaller<InputStream> UNDECODED =
+      new Marshaller<>() {
+        @Override
+        public InputStream stream(InputStream value) {
+          return value;
+        }
+
+        @Override
+        public InputStream parse(InputStream stream) {
+          return stream;
+        }
+      };
 
   private StrictParsing() {}
 
@@ -44,7 +64,7 @@ final class StrictParsing {
     }
     ServerServiceDefinition.Builder strict = ServerServiceDefinition.builder(descriptor.build());
     methods.forEach(strict::addMethod);
-    return ServerInterceptors.useInputStreamMessages(strict.build());
+    return ServerInterceptors.useMarshalledMessages(strict.build(), UNDECODED, UNDECODED);
   }
 
   private static <Q, R> ServerMethodDefinition<Q, R> strict(ServerMethodDefinition<Q, R> method) {
