@@ -22,11 +22,8 @@ import java.util.regex.Pattern;
  */
 final class ServerProcess implements AutoCloseable {
 
-  /**
-   * The servers' JVM flags: {@code -Dbench.jvm="..."} replaces them, to compare launch settings.
-   */
-  static final List<String> JVM_FLAGS =
-      List.of(System.getProperty("bench.jvm", "-Xmx256m -XX:+UseG1GC").trim().split("\\s+"));
+  /** System property replacing the launch configuration's flags, to compare launch settings. */
+  static final String JVM_PROPERTY = "bench.jvm";
 
   private static final Pattern LISTENING = Pattern.compile("listening on port (\\d+)");
   private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
@@ -42,31 +39,64 @@ final class ServerProcess implements AutoCloseable {
     this.log = log;
   }
 
-  /** Starts {@code root/name/target/name.jar} with {@code args}, its output into {@code work}. */
+  /**
+   * Starts {@code root/name/target/name.jar} with {@code args}, its output into {@code work}, as
+   * shipped: the flags of {@code deploy/jvm.options} and the jar's class-data archive.
+   */
   static ServerProcess start(Path root, Path work, String name, List<String> args)
       throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>(List.of(javaBinary("java")));
-    command.addAll(JVM_FLAGS);
-    command.addAll(List.of("-jar", root.resolve(name + "/target/" + name + ".jar").toString()));
-    command.add("--port=0");
-    command.addAll(args);
-    return start(command, work.resolve(name + ".log"));
+    Path jar = root.resolve(name + "/target/" + name + ".jar");
+    List<String> flags = new ArrayList<>(List.of("--port=0"));
+    flags.addAll(args);
+    String classData = classData(root, work, name, jar, flags);
+    return start(command(root, List.of(classData, "-jar", jar.toString()), flags), work, name);
   }
 
   /** Starts {@link BareServer} with {@code args}, and the same JVM flags as the servers. */
   static ServerProcess startBare(Path root, Path work, String name, List<String> args)
       throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>(List.of(javaBinary("java")));
-    command.addAll(JVM_FLAGS);
-    command.addAll(
-        List.of(
-            "-cp", root.resolve("bench/target/bench.jar").toString(), BareServer.class.getName()));
-    command.addAll(args);
-    return start(command, work.resolve(name + ".log"));
+    String bench = root.resolve("bench/target/bench.jar").toString();
+    return start(
+        command(root, List.of("-cp", bench, BareServer.class.getName()), args), work, name);
   }
 
-  private static ServerProcess start(List<String> command, Path log)
+  /** The JVM flags: {@code -Dbench.jvm="..."}, else the launch configuration file. */
+  static List<String> jvmFlags(Path root) {
+    String given = System.getProperty(JVM_PROPERTY);
+    return given == null
+        ? List.of("@" + root.resolve("deploy/jvm.options"))
+        : List.of(given.strip().split("\\s+"));
+  }
+
+  /**
+   * The flag that starts {@code jar} from its class-data archive, made first, as {@code
+   * run-pair.sh} makes it, by one start and stop if it is missing or older than the jar: the JVM
+   * writes the archive when it exits.
+   */
+  private static String classData(Path root, Path work, String name, Path jar, List<String> args)
       throws IOException, InterruptedException {
+    Path archive = root.resolve(name + "/target/" + name + ".jsa");
+    if (!Files.exists(archive)
+        || Files.getLastModifiedTime(archive).compareTo(Files.getLastModifiedTime(jar)) < 0) {
+      Files.deleteIfExists(archive);
+      String dump = "-XX:ArchiveClassesAtExit=" + archive;
+      start(command(root, List.of(dump, "-jar", jar.toString()), args), work, name + "-cds")
+          .close();
+    }
+    return "-XX:SharedArchiveFile=" + archive;
+  }
+
+  private static List<String> command(Path root, List<String> what, List<String> args) {
+    List<String> command = new ArrayList<>(List.of(javaBinary("java")));
+    command.addAll(jvmFlags(root));
+    command.addAll(what);
+    command.addAll(args);
+    return command;
+  }
+
+  private static ServerProcess start(List<String> command, Path work, String name)
+      throws IOException, InterruptedException {
+    Path log = work.resolve(name + ".log");
     ProcessBuilder builder =
         new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     // The access log would be the benchmark's bottleneck (one line per call to a file): off here.
