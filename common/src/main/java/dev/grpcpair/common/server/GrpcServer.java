@@ -37,6 +37,7 @@ public final class GrpcServer implements AutoCloseable {
   private final Duration shutdownGrace;
   private final Metrics metrics;
   private final List<AutoCloseable> ownedResources;
+  private final HealthPort healthPort;
   private final AtomicBoolean stopping = new AtomicBoolean();
   private final CountDownLatch stopped = new CountDownLatch(1);
 
@@ -48,6 +49,7 @@ public final class GrpcServer implements AutoCloseable {
       String replicaName,
       Duration shutdownGrace,
       Metrics metrics,
+      HealthPort healthPort,
       List<AutoCloseable> ownedResources) {
     this.name = name;
     this.server = server;
@@ -56,6 +58,7 @@ public final class GrpcServer implements AutoCloseable {
     this.replicaName = replicaName;
     this.shutdownGrace = shutdownGrace;
     this.metrics = metrics;
+    this.healthPort = healthPort;
     this.ownedResources = List.copyOf(ownedResources);
   }
 
@@ -72,6 +75,11 @@ public final class GrpcServer implements AutoCloseable {
   /** The port metrics are served on; 0 when metrics are off. */
   public int metricsPort() {
     return metrics.port();
+  }
+
+  /** The plaintext health port ({@code --health-port}); 0 when there is none. */
+  public int healthPort() {
+    return healthPort.port();
   }
 
   /** The name this replica answers {@code x-served-by} with. */

@@ -15,6 +15,7 @@ import io.grpc.ServerCredentials;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionService;
@@ -111,6 +112,14 @@ public final class GrpcServerBuilder {
       throw new IOException(
           "cannot listen on port " + port + ": " + Throwables.getRootCause(e).getMessage(), e);
     }
+    HealthPort healthPort;
+    try {
+      healthPort = HealthPort.open(flags.healthPort, health);
+    } catch (IOException e) {
+      server.shutdownNow();
+      throw e;
+    }
+    ownedResources.add(healthPort);
     // The default name needs the port the system chose; no call is answered before this.
     servedBy.compareAndSet(null, name + ":" + server.getPort());
     GrpcServer started =
@@ -122,12 +131,20 @@ public final class GrpcServerBuilder {
             servedBy.get(),
             flags.shutdownGrace,
             metrics,
+            healthPort,
             ownedResources);
     services.forEach(
         service ->
             health.setStatus(service.getServiceDescriptor().getName(), ServingStatus.SERVING));
     health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
-    log.info("{} listening on port {} ({})", name, server.getPort(), summary(servedBy.get()));
+    // What liveness probes ask for: SERVING while the process runs, even while the Post server
+    // reports itself and "" NOT_SERVING for want of a User replica (a restart would not help).
+    health.setStatus(HealthGrpc.SERVICE_NAME, ServingStatus.SERVING);
+    log.info(
+        "{} listening on port {} ({})",
+        name,
+        server.getPort(),
+        summary(servedBy.get(), healthPort.port()));
     return started;
   }
 
@@ -188,12 +205,13 @@ public final class GrpcServerBuilder {
   }
 
   /** For the start-up line: what a caller needs to know to reach this server. */
-  private String summary(String replica) {
+  private String summary(String replica, int healthPort) {
     String transport =
         flags.tlsCert == null ? "plaintext" : flags.tlsClientCa == null ? "TLS" : "mutual TLS";
     String auth = flags.authTokens == null ? "no token required" : "bearer token required";
     String metricsAt = metrics.port() == 0 ? "" : ", metrics on port " + metrics.port();
-    return "replica " + replica + ", " + transport + ", " + auth + metricsAt;
+    String healthAt = healthPort == 0 ? "" : ", health on port " + healthPort;
+    return "replica " + replica + ", " + transport + ", " + auth + metricsAt + healthAt;
   }
 
   @SuppressWarnings("deprecation")

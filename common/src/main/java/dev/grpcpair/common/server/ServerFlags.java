@@ -133,6 +133,14 @@ public final class ServerFlags implements Flags.Checked {
       description = "Serve Prometheus metrics at http://0.0.0.0:PORT/metrics (0: any free port).")
   Integer metricsPort;
 
+  @Option(
+      names = "--health-port",
+      converter = PortConverter.class,
+      description =
+          "Also serve grpc.health.v1 in plaintext on this port, for probes that cannot speak TLS"
+              + " (Kubernetes' gRPC probes).")
+  Integer healthPort;
+
   @Option(names = "--dataset", description = "Dataset file (protobuf JSON); unset: the sample.")
   Path dataset;
 

@@ -15,6 +15,9 @@ import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
 import io.grpc.testing.protobuf.SimpleRequest;
 import io.grpc.testing.protobuf.SimpleServiceGrpc;
 import java.io.IOException;
@@ -35,8 +38,9 @@ class TlsTest {
   @TempDir Path dir;
   @RegisterExtension final Closer toClose = new Closer();
 
-  private GrpcServer startServer(String cert, String key, String clientCa) throws IOException {
-    List<String> flags = new ArrayList<>();
+  private GrpcServer startServer(String cert, String key, String clientCa, String... more)
+      throws IOException {
+    List<String> flags = new ArrayList<>(List.of(more));
     flags.add("--tls-cert=" + TestCertificates.writeAs(dir, cert, "server.pem"));
     flags.add("--tls-key=" + TestCertificates.writeAs(dir, key, "server.key"));
     flags.add("--tls-reload-interval=" + RELOAD.toMillis() + "ms");
@@ -69,7 +73,12 @@ class TlsTest {
   private static Status.Code call(
       GrpcServer server, ChannelCredentials credentials, String authority)
       throws InterruptedException {
-    var builder = Grpc.newChannelBuilder("localhost:" + server.port(), credentials);
+    return call(server.port(), credentials, authority);
+  }
+
+  private static Status.Code call(int port, ChannelCredentials credentials, String authority)
+      throws InterruptedException {
+    var builder = Grpc.newChannelBuilder("localhost:" + port, credentials);
     if (authority != null) {
       builder.overrideAuthority(authority);
     }
@@ -185,5 +194,23 @@ class TlsTest {
             () ->
                 assertThat(call(server, "ca.pem", "client", SERVER_AUTHORITY))
                     .isEqualTo(Status.Code.OK));
+  }
+
+  @Test
+  void healthPort_answersProbesInPlaintext_andNothingElse_whileTheServingPortRequiresMutualTls()
+      throws Exception {
+    GrpcServer server = startServer("server1.pem", "server1.key", "ca.pem", "--health-port=0");
+    ManagedChannel probe = toClose.channelTo(server.healthPort());
+
+    assertThat(server.healthPort()).isPositive().isNotEqualTo(server.port());
+    assertThat(
+            HealthGrpc.newBlockingStub(probe)
+                .withDeadlineAfter(10, TimeUnit.SECONDS)
+                .check(HealthCheckRequest.newBuilder().setService("grpc.health.v1.Health").build())
+                .getStatus())
+        .isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+    assertThat(call(server.healthPort(), InsecureChannelCredentials.create(), null))
+        .isEqualTo(Status.Code.UNIMPLEMENTED);
+    assertThat(call(server, null, null, null)).isEqualTo(Status.Code.UNAVAILABLE);
   }
 }

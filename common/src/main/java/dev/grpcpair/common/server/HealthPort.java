@@ -1,0 +1,63 @@
+package dev.grpcpair.common.server;
+
+import com.google.common.base.Throwables;
+import com.google.common.util.concurrent.MoreExecutors;
+import io.grpc.InsecureServerCredentials;
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import java.io.IOException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The health service alone, in plaintext, on a port of its own ({@code --health-port}): for probes
+ * that cannot speak TLS, such as Kubernetes' gRPC probes, when the serving port requires it. It
+ * reports what the serving port's health service reports, the same {@link HealthStatusManager}, and
+ * closes after the server has stopped, so probes see NOT_SERVING while calls drain.
+ */
+final class HealthPort implements AutoCloseable {
+
+  /** No health port: nothing to close, port 0. */
+  static final HealthPort NONE = new HealthPort(null);
+
+  private final Server server;
+
+  private HealthPort(Server server) {
+    this.server = server;
+  }
+
+  static HealthPort open(Integer port, HealthStatusManager health) throws IOException {
+    if (port == null) {
+      return NONE;
+    }
+    Server server =
+        NettyServerBuilder.forPort(port, InsecureServerCredentials.create())
+            .executor(MoreExecutors.directExecutor())
+            .addService(StrictParsing.of(health.getHealthService().bindService()))
+            .build();
+    try {
+      return new HealthPort(server.start());
+    } catch (IOException e) {
+      throw new IOException(
+          "cannot listen on --health-port " + port + ": " + Throwables.getRootCause(e).getMessage(),
+          e);
+    }
+  }
+
+  int port() {
+    return server == null ? 0 : server.getPort();
+  }
+
+  @Override
+  public void close() {
+    if (server == null) {
+      return;
+    }
+    server.shutdownNow();
+    try {
+      server.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
