@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Builds the two server images from this repository, with no image registry:
+#
+#   deploy/build-images.sh [TAG]      (default TAG: dev)
+#
+# makes localhost/grpc-pair/user-server:TAG and localhost/grpc-pair/post-server:TAG in the local
+# podman/buildah storage. Each image is a Java runtime cut down with jlink from the build JDK to
+# the modules the servers use, the C libraries it links to, the server's jar, the launch
+# configuration (deploy/jvm.options, with the heap sized from the container's memory limit) and
+# a class-data archive made by starting the image once. No shell, no package manager; user 10001.
+#
+# Needs buildah and podman (Debian: apt-get install podman buildah runc) and the JDK's jlink.
+# Set CONTAINERS_CONF as the README's deployment page says where podman's defaults do not work.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+tag=${1:-dev}
+work=target/images
+# What the servers need, from jdeps --print-module-deps on both jars, less what they only use
+# when it is there (java.sql for picocli's converters, jdk.jfr for Netty's events, which the
+# launch configuration turns off), plus what TLS loads by name (elliptic curves).
+modules=java.base,java.logging,java.naming,jdk.httpserver,jdk.unsupported,jdk.crypto.ec
+
+say() { echo "build-images: $*" >&2; }
+
+if [[ -z "${SKIP_BUILD:-}" ]]; then
+  say "building the jars (mvn -B -q -DskipTests package)"
+  mvn -B -q -DskipTests package
+fi
+version=$(mvn -B -q help:evaluate -Dexpression=project.version -DforceStdout 2>/dev/null || echo unknown)
+revision=$(git rev-parse HEAD 2>/dev/null || echo unknown)
+source=$(git remote get-url origin 2>/dev/null || echo "file://$PWD")
+
+rm -rf "$work"
+mkdir -p "$work/root/app" "$work/root/etc" "$work/root/tmp" "$work/cds"
+chmod 1777 "$work/root/tmp"
+
+say "making the runtime with jlink ($modules)"
+jlink --add-modules "$modules" --strip-debug --no-man-pages --no-header-files --compress=2 \
+  --generate-cds-archive --output "$work/root/app/runtime"
+
+# The C libraries the runtime links to (glibc, libstdc++, zlib), at the paths it expects.
+libraries=$(find "$work/root/app/runtime" -name '*.so' -o -path '*/bin/*' -type f |
+  xargs ldd 2>/dev/null | awk '/=> \// {print $3} /^\s*\/lib/ {print $1}' | sort -u)
+for library in $libraries /lib64/ld-linux-x86-64.so.2; do
+  mkdir -p "$work/root$(dirname "$library")"
+  cp -L "$library" "$work/root$library"
+done
+# Symbols are for debuggers; the archive for 32 GiB+ heaps is for other machines.
+strip --strip-unneeded "$work/root/app/runtime/lib/server/libjvm.so"
+rm -f "$work/root/app/runtime/lib/server/classes_nocoops.jsa"
+
+printf 'root:x:0:0:root:/:/sbin/nologin\napp:x:10001:10001:app:/tmp:/sbin/nologin\n' \
+  > "$work/root/etc/passwd"
+printf 'root:x:0:\napp:x:10001:\n' > "$work/root/etc/group"
+# In a container the heap follows the memory limit instead of a fixed -Xmx.
+grep -v -e '^-Xmx' deploy/jvm.options > "$work/root/app/jvm.options"
+printf '%s\n' '-XX:MaxRAMPercentage=60' >> "$work/root/app/jvm.options"
+
+build() {
+  local name=$1 port=$2 image=localhost/grpc-pair/$1:$tag
+  local java=/app/runtime/bin/java jar=/app/$name.jar archive=/app/$name.jsa
+  say "building $image"
+  # Netty's native libraries for other systems and processors are of no use in this image.
+  cp "$name/target/$name.jar" "$work/$name.jar"
+  local machine
+  machine=$(uname -m | sed 's/aarch64/aarch_64/')
+  zip -q -d "$work/$name.jar" $(unzip -Z1 "$work/$name.jar" 'META-INF/native/*' |
+    grep -v "_${machine}\.so$" | sed 's/[][*?]/\\&/g') >/dev/null
+  local container
+  container=$(buildah from scratch)
+  buildah copy --quiet "$container" "$work/root" / >/dev/null
+  buildah copy --quiet --chown 0:0 "$container" "$work/$name.jar" "$jar" >/dev/null
+  buildah config \
+    --user 10001:10001 \
+    --workingdir /tmp \
+    --port "$port" \
+    --stop-signal SIGTERM \
+    --entrypoint "[\"$java\", \"@/app/jvm.options\", \"-XX:SharedArchiveFile=$archive\", \"-jar\", \"$jar\"]" \
+    --cmd '[]' \
+    --label org.opencontainers.image.title="$name" \
+    --label org.opencontainers.image.source="$source" \
+    --label org.opencontainers.image.version="$version" \
+    --label org.opencontainers.image.revision="$revision" \
+    "$container"
+  buildah commit --quiet "$container" "$image-untrained" >/dev/null
+
+  # One start and stop of the image itself writes the class-data archive for its own jar
+  # and runtime: the JVM writes it when it exits after the graceful stop.
+  say "training $name's class-data archive"
+  rm -f "$work/cds/$name.jsa"
+  local run
+  run=$(podman run -d --user 0 -v "$PWD/$work/cds:/cds" --entrypoint "$java" "$image-untrained" \
+    @/app/jvm.options "-XX:ArchiveClassesAtExit=/cds/$name.jsa" -jar "$jar")
+  for _ in $(seq 1 300); do
+    podman logs "$run" 2>&1 | grep -q 'listening on port' && break
+    sleep 0.1
+  done
+  podman stop --time 30 "$run" >/dev/null
+  podman rm "$run" >/dev/null
+  [[ -s "$work/cds/$name.jsa" ]] || { say "no class-data archive was written for $name"; exit 1; }
+  buildah copy --quiet --chmod 0444 "$container" "$work/cds/$name.jsa" "$archive" >/dev/null
+  buildah commit --quiet --rm "$container" "$image" >/dev/null
+  podman rmi "$image-untrained" >/dev/null
+  say "$image: $(podman image inspect --format '{{.Size}}' "$image" | numfmt --to=iec) "
+}
+
+build user-server 9000
+build post-server 9001
