@@ -39,13 +39,19 @@ say "making the runtime with jlink ($modules)"
 jlink --add-modules "$modules" --strip-debug --no-man-pages --no-header-files --compress=2 \
   --generate-cds-archive --output "$work/root/app/runtime"
 
-# The C libraries the runtime links to (glibc, libstdc++, zlib), at the paths it expects.
-libraries=$(find "$work/root/app/runtime" -name '*.so' -o -path '*/bin/*' -type f |
-  xargs ldd 2>/dev/null | awk '/=> \// {print $3} /^\s*\/lib/ {print $1}' | sort -u)
-for library in $libraries /lib64/ld-linux-x86-64.so.2; do
-  mkdir -p "$work/root$(dirname "$library")"
-  cp -L "$library" "$work/root$library"
-done
+# Copies the C libraries that the programs named after the root folder link to into it, at the
+# paths they are loaded from.
+copy_libraries() {
+  local root=$1 library
+  shift
+  for library in $(ldd "$@" 2>/dev/null |
+    awk '/=> \// {print $3} /^[ \t]*\/lib/ {print $1}' | sort -u); do
+    mkdir -p "$root$(dirname "$library")"
+    cp -L "$library" "$root$library"
+  done
+}
+# The runtime's: glibc, libstdc++, zlib.
+copy_libraries "$work/root" $(find "$work/root/app/runtime" -name '*.so' -o -path '*/bin/*' -type f)
 # Symbols are for debuggers; the archive for 32 GiB+ heaps is for other machines.
 strip --strip-unneeded "$work/root/app/runtime/lib/server/libjvm.so"
 rm -f "$work/root/app/runtime/lib/server/classes_nocoops.jsa"
@@ -105,5 +111,31 @@ build() {
   say "$image: $(podman image inspect --format '{{.Size}}' "$image" | numfmt --to=iec) "
 }
 
+# Prometheus for the compose stack, from the machine's own binary (Debian: apt-get install
+# prometheus), for machines without an image registry; with one, compose can use
+# PROMETHEUS_IMAGE=docker.io/prom/prometheus instead.
+build_prometheus() {
+  local image=localhost/grpc-pair/prometheus:$tag binary root=$work/prometheus
+  binary=/usr/bin/prometheus
+  say "building $image from $binary"
+  mkdir -p "$root/etc/prometheus" "$work/prometheus-storage/prometheus"
+  copy_libraries "$root" "$binary"
+  mkdir -p "$root/usr/bin"
+  cp "$binary" "$root/usr/bin/"
+  cp "$work/root/etc/passwd" "$work/root/etc/group" "$root/etc/"
+  local container
+  container=$(buildah from scratch)
+  buildah copy --quiet "$container" "$root" / >/dev/null
+  # Its storage: a tmpfs in the compose stack, which starts as a copy of this folder.
+  buildah copy --quiet --chown 10001:10001 "$container" "$work/prometheus-storage" / >/dev/null
+  buildah config --user 10001:10001 --port 9090 --workingdir /prometheus \
+    --entrypoint "[\"$binary\", \"--storage.tsdb.path=/prometheus\"]" \
+    --cmd '["--config.file=/etc/prometheus/prometheus.yml"]' "$container"
+  buildah commit --quiet --rm "$container" "$image" >/dev/null
+}
+
 build user-server 9000
 build post-server 9001
+if [[ -x /usr/bin/prometheus ]]; then
+  build_prometheus
+fi
