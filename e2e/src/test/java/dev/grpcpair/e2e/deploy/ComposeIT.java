@@ -1,0 +1,179 @@
+package dev.grpcpair.e2e.deploy;
+
+import static dev.grpcpair.testing.GrpcAssertions.assertStatus;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.grpcpair.proto.post.v1.ListPostsByUserIdRequest;
+import dev.grpcpair.proto.post.v1.ListPostsRequest;
+import dev.grpcpair.proto.post.v1.PostGrpc;
+import dev.grpcpair.proto.post.v1.PostMessage;
+import dev.grpcpair.testing.Closer;
+import dev.grpcpair.testing.SeedPosts;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The compose stack of docs/deploy.md (deploy/compose.yaml): three User containers behind the DNS
+ * name {@code user}, the Post container, Prometheus. Host ports are chosen by the system.
+ */
+class ComposeIT {
+
+  private static final String PROJECT = "grpc-pair-test";
+  private static final Map<String, String> ANY_FREE_PORT =
+      Map.of("POST_HOST_PORT", "127.0.0.1:", "PROMETHEUS_HOST_PORT", "127.0.0.1:");
+
+  @RegisterExtension final Closer closer = new Closer();
+
+  @BeforeAll
+  static void up() {
+    Images.build();
+    Tools.assumeInstalled("podman-compose");
+    compose("down");
+    assertThat(compose("up", "-d").exitCode()).isZero();
+  }
+
+  @AfterAll
+  static void down() {
+    compose("down");
+  }
+
+  private static Tools.Result compose(String... command) {
+    List<String> line =
+        new ArrayList<>(List.of("podman-compose", "-p", PROJECT, "-f", "deploy/compose.yaml"));
+    line.addAll(List.of(command));
+    return Tools.run(Duration.ofMinutes(3), ANY_FREE_PORT, line);
+  }
+
+  private static int hostPort(String service, int port) {
+    String published = Tools.ok("podman", "port", PROJECT + "_" + service + "_1", port + "");
+    return Integer.parseInt(published.substring(published.lastIndexOf(':') + 1));
+  }
+
+  private PostGrpc.PostBlockingStub posts() {
+    ManagedChannel channel = closer.channelTo(hostPort("post", 9001));
+    return PostGrpc.newBlockingStub(channel).withWaitForReady();
+  }
+
+  @Test
+  void seedCases_throughThePostContainer_giveTheContractsAnswers() {
+    List<PostMessage> henrys =
+        posts()
+            .withDeadlineAfter(60, TimeUnit.SECONDS)
+            .listPostsByUserId(ListPostsByUserIdRequest.newBuilder().setUserId("1").build())
+            .getPostMessagesList();
+
+    assertThat(henrys).extracting(PostMessage::getPostId).containsExactly("1", "2", "3", "4");
+    assertThat(henrys).allSatisfy(post -> assertThat(post.getAuthor()).isEqualTo("Henry"));
+    SeedPosts.assertAllInOrderWithAuthors(
+        posts()
+            .withDeadlineAfter(10, TimeUnit.SECONDS)
+            .listPosts(ListPostsRequest.getDefaultInstance())
+            .getPostMessagesList());
+    assertStatus(
+        () ->
+            posts()
+                .withDeadlineAfter(10, TimeUnit.SECONDS)
+                .listPostsByUserId(ListPostsByUserIdRequest.newBuilder().setUserId("99").build()),
+        Status.Code.NOT_FOUND,
+        "user \"99\" does not exist");
+  }
+
+  /** 2,000 calls over 20 seconds; one User container is killed at 5 s and started at 10 s. */
+  @Test
+  void killingAndRestartingAUserReplica_losesNoCall() throws Exception {
+    PostGrpc.PostBlockingStub posts = posts();
+    posts
+        .withDeadlineAfter(60, TimeUnit.SECONDS)
+        .listPosts(ListPostsRequest.getDefaultInstance()); // the stack is up
+    ExecutorService churn = Executors.newSingleThreadExecutor();
+    closer.add(churn::shutdownNow);
+    long start = System.nanoTime();
+    Future<?> killAndRestart =
+        churn.submit(
+            () -> {
+              sleepUntil(start, 5);
+              Tools.ok("podman", "kill", PROJECT + "_user_1");
+              sleepUntil(start, 10);
+              Tools.ok("podman", "start", PROJECT + "_user_1");
+              return null;
+            });
+
+    int failed = 0;
+    for (int call = 0; call < 2_000; call++) {
+      // Paced: call number n leaves at n x 10 ms.
+      long due = start + TimeUnit.MILLISECONDS.toNanos(call * 10L);
+      TimeUnit.NANOSECONDS.sleep(Math.max(0, due - System.nanoTime()));
+      try {
+        List<PostMessage> answer =
+            posts
+                .withDeadlineAfter(5, TimeUnit.SECONDS)
+                .listPostsByUserId(ListPostsByUserIdRequest.newBuilder().setUserId("1").build())
+                .getPostMessagesList();
+        if (answer.size() != 4 || !answer.get(0).getAuthor().equals("Henry")) {
+          failed++;
+        }
+      } catch (RuntimeException e) {
+        failed++;
+      }
+    }
+    killAndRestart.get(1, TimeUnit.MINUTES);
+
+    assertThat(failed).as("failed calls out of 2,000").isZero();
+  }
+
+  /** Waits until {@code seconds} after {@code start}: a schedule, not synchronisation. */
+  private static void sleepUntil(long start, int seconds) throws InterruptedException {
+    TimeUnit.NANOSECONDS.sleep(start + TimeUnit.SECONDS.toNanos(seconds) - System.nanoTime());
+  }
+
+  @Test
+  void prometheus_scrapesBothServersGrpcMetrics() {
+    posts()
+        .withDeadlineAfter(60, TimeUnit.SECONDS)
+        .listPosts(ListPostsRequest.getDefaultInstance());
+    URI query =
+        URI.create(
+            "http://127.0.0.1:"
+                + hostPort("prometheus", 9090)
+                + "/api/v1/query?query="
+                + URLEncoder.encode(
+                    "count by (job) (grpc_server_call_duration_seconds_count)",
+                    StandardCharsets.UTF_8));
+    HttpClient http = HttpClient.newHttpClient();
+
+    await()
+        .atMost(Duration.ofSeconds(90))
+        .pollInterval(Duration.ofSeconds(1))
+        .ignoreExceptions()
+        .untilAsserted(
+            () ->
+                assertThat(get(http, query))
+                    .contains("\"job\":\"user-server\"")
+                    .contains("\"job\":\"post-server\""));
+  }
+
+  private static String get(HttpClient http, URI uri) throws IOException, InterruptedException {
+    return http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString())
+        .body();
+  }
+}

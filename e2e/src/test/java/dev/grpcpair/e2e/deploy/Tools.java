@@ -1,0 +1,86 @@
+package dev.grpcpair.e2e.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * The deployment's command-line tools (podman, buildah, podman-compose, kubectl), run as a user
+ * runs them from the project's root. A test needing one that is not installed is skipped with one
+ * line saying so; {@code .ci/run} installs them all.
+ */
+final class Tools {
+
+  static final Path ROOT = Path.of(System.getProperty("projectRoot")).toAbsolutePath().normalize();
+
+  /**
+   * Podman's settings for hosts whose defaults fail (runc, ulimits, no systemd); a caller's own
+   * {@code CONTAINERS_CONF} wins.
+   */
+  private static final Map<String, String> ENVIRONMENT =
+      Map.of(
+          "CONTAINERS_CONF",
+          System.getenv().getOrDefault("CONTAINERS_CONF", ROOT + "/deploy/containers.conf"));
+
+  /** What a command printed (standard output and error together) and how it ended. */
+  record Result(int exitCode, String output) {}
+
+  private Tools() {}
+
+  /** Skips the calling test where any of {@code tools} is not on the PATH. */
+  static void assumeInstalled(String... tools) {
+    for (String tool : tools) {
+      assumeTrue(
+          onPath(tool),
+          tool + " is not installed: skipping the container tests (.ci/run installs it)");
+    }
+  }
+
+  private static boolean onPath(String tool) {
+    return Stream.of(System.getenv().getOrDefault("PATH", "").split(":"))
+        .anyMatch(dir -> Files.isExecutable(Path.of(dir, tool)));
+  }
+
+  /** Runs {@code command} with {@code environment} added, waiting at most {@code timeout}. */
+  static Result run(Duration timeout, Map<String, String> environment, List<String> command) {
+    try {
+      Path output = Files.createTempFile("tool", ".out");
+      ProcessBuilder builder =
+          new ProcessBuilder(command)
+              .directory(ROOT.toFile())
+              .redirectErrorStream(true)
+              .redirectOutput(output.toFile());
+      builder.environment().putAll(ENVIRONMENT);
+      builder.environment().putAll(environment);
+      Process process = builder.start();
+      if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        process.destroyForcibly().waitFor();
+      }
+      String printed = Files.readString(output, StandardCharsets.UTF_8);
+      Files.delete(output);
+      return new Result(process.isAlive() ? -1 : process.exitValue(), printed);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Runs {@code command} and returns what it printed, failing the test if it fails. */
+  static String ok(String... command) {
+    Result result = run(Duration.ofMinutes(5), Map.of(), List.of(command));
+    assertThat(result.exitCode()).as(String.join(" ", command) + ":\n" + result.output()).isZero();
+    return result.output().strip();
+  }
+}
