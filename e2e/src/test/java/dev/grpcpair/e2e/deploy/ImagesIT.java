@@ -24,10 +24,7 @@ class ImagesIT {
   }
 
   @ParameterizedTest
-  @CsvSource({
-    Images.USER + ", 9000, user-server",
-    Images.POST + ", 9001, post-server"
-  })
+  @CsvSource({Images.USER + ", 9000, user-server", Images.POST + ", 9001, post-server"})
   void image_isSmall_runsAsNonRootOnAReadOnlyRoot_answersHealth_andStopsWithZero(
       String image, int port, String name) {
     long bytes =

@@ -1,0 +1,124 @@
+package dev.grpcpair.e2e.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.dataformat.yaml.YAMLMapper;
+
+/**
+ * The Kubernetes objects {@code kubectl kustomize} renders from a folder of deploy/k8s, read into
+ * fabric8's model strictly: an unknown or misspelt field fails (fabric8 alone would keep it aside
+ * in {@code additionalProperties} and say nothing).
+ */
+final class Manifests {
+
+  private static final Map<String, Class<? extends HasMetadata>> KINDS =
+      Map.of(
+          "Deployment", Deployment.class,
+          "Service", Service.class,
+          "PodDisruptionBudget", PodDisruptionBudget.class);
+
+  private final List<HasMetadata> objects;
+
+  private Manifests(List<HasMetadata> objects) {
+    this.objects = objects;
+  }
+
+  /** Renders {@code deploy/k8s/<folder>} with kubectl's kustomize (skipped where it is absent). */
+  static Manifests render(String folder) {
+    Tools.assumeInstalled("kubectl");
+    return parse(Tools.ok("kubectl", "kustomize", "deploy/k8s/" + folder));
+  }
+
+  static Manifests parse(String yaml) {
+    YAMLMapper mapper = YAMLMapper.builder().build();
+    List<HasMetadata> objects = new ArrayList<>();
+    List<JsonNode> documents =
+        mapper.readerFor(JsonNode.class).<JsonNode>readValues(yaml).readAll();
+    for (JsonNode document : documents) {
+      String kind = document.path("kind").asString();
+      Class<? extends HasMetadata> type = KINDS.get(kind);
+      assertThat(type).as("a kind the deployment uses, not " + kind).isNotNull();
+      HasMetadata object = mapper.treeToValue(document, type);
+      assertNoUnknownFields(object, kind + " " + object.getMetadata().getName());
+      objects.add(object);
+    }
+    return new Manifests(objects);
+  }
+
+  <T extends HasMetadata> T get(Class<T> type, String name) {
+    return objects.stream()
+        .filter(type::isInstance)
+        .map(type::cast)
+        .filter(object -> object.getMetadata().getName().equals(name))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no " + type.getSimpleName() + " " + name));
+  }
+
+  <T extends HasMetadata> List<T> all(Class<T> type) {
+    return objects.stream().filter(type::isInstance).map(type::cast).toList();
+  }
+
+  /** The one container of {@code deployment}. */
+  Container container(String deployment) {
+    List<Container> containers =
+        get(Deployment.class, deployment).getSpec().getTemplate().getSpec().getContainers();
+    assertThat(containers).hasSize(1);
+    return containers.get(0);
+  }
+
+  /** Walks fabric8's objects: every {@code additionalProperties} must be empty. */
+  private static void assertNoUnknownFields(Object value, String path) {
+    if (value instanceof Collection<?> items) {
+      int index = 0;
+      for (Object item : items) {
+        assertNoUnknownFields(item, path + "[" + index++ + "]");
+      }
+      return;
+    }
+    if (value instanceof Map<?, ?> entries) {
+      entries.forEach((key, item) -> assertNoUnknownFields(item, path + "." + key));
+      return;
+    }
+    if (value == null || !value.getClass().getName().startsWith("io.fabric8.")) {
+      return;
+    }
+    for (Method getter : value.getClass().getMethods()) {
+      if (getter.getParameterCount() != 0
+          || Modifier.isStatic(getter.getModifiers())
+          || !getter.getName().startsWith("get")
+          || getter.getDeclaringClass() == Object.class) {
+        continue;
+      }
+      Object property = invoke(getter, value);
+      if (getter.getName().equals("getAdditionalProperties")) {
+        if (property instanceof Map<?, ?> unknown && !unknown.isEmpty()) {
+          fail("unknown fields at " + path + ": " + unknown.keySet());
+        }
+      } else {
+        assertNoUnknownFields(property, path + "." + getter.getName().substring(3));
+      }
+    }
+  }
+
+  private static Object invoke(Method getter, Object target) {
+    try {
+      return getter.invoke(target);
+    } catch (IllegalAccessException | InvocationTargetException e) {
+      throw new IllegalStateException(getter + " of " + target.getClass(), e);
+    }
+  }
+}
