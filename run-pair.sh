@@ -27,7 +27,8 @@ cd "$(dirname "$0")"
 user_port=${USER_PORT:-9000}
 post_port=${POST_PORT:-9001}
 
-# A local CA, a certificate for each server (valid for localhost and 127.0.0.1), a client
+# A local CA, a certificate for each server (valid for localhost, 127.0.0.1 and the Service names
+# of deploy/k8s, user and post), a client
 # certificate for the Post server's calls to the User server and one for you (grpcurl), and tokens.
 make_certs() {
   local dir=$1
@@ -46,8 +47,8 @@ make_certs() {
         -extfile "$1.ext" -out "$1.pem" 2>/dev/null
       rm -f "$1.csr" "$1.ext"
     }
-    issue user-server localhost "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth"
-    issue post-server localhost "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth"
+    issue user-server localhost "subjectAltName=DNS:localhost,IP:127.0.0.1,DNS:user\nextendedKeyUsage=serverAuth"
+    issue post-server localhost "subjectAltName=DNS:localhost,IP:127.0.0.1,DNS:post\nextendedKeyUsage=serverAuth"
     issue post-client post-server "extendedKeyUsage=clientAuth"
     issue client grpcurl "extendedKeyUsage=clientAuth"
     rm -f ca.srl
@@ -59,6 +60,14 @@ make_certs() {
   echo "run-pair: made a CA, certificates and tokens in $dir" >&2
 }
 
+# Maven prints what went wrong on standard output, and stray colour codes when all is well.
+build_jars() {
+  local log
+  log=$(mktemp)
+  mvn -B -q -DskipTests package > "$log" 2>&1 || { cat "$log" >&2; rm -f "$log"; exit 1; }
+  rm -f "$log"
+}
+
 mode=${1:-plain}
 case "$mode" in
   certs) make_certs "${2:-certs}"; exit 0 ;;
@@ -68,7 +77,7 @@ case "$mode" in
       echo "run-pair: installing h2load (Debian's nghttp2-client)..." >&2
       apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nghttp2-client
     fi
-    mvn -B -q -DskipTests package
+    build_jars
     # The bench module's jar (built with the servers): starts both jars, drives them with h2load.
     shift
     exec java ${BENCH_JVM:+"-Dbench.jvm=$BENCH_JVM"} -jar bench/target/bench.jar . "$@" ;;
@@ -87,7 +96,7 @@ stale() {
 }
 if [[ -z "${SKIP_BUILD:-}" ]] && stale; then
   echo "run-pair: building the jars (mvn -B -q -DskipTests package)..." >&2
-  mvn -B -q -DskipTests package
+  build_jars
 fi
 
 # The JVM checks an archive against its jar and ignores one made from another build.

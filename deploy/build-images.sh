@@ -25,9 +25,13 @@ say() { echo "build-images: $*" >&2; }
 
 if [[ -z "${SKIP_BUILD:-}" ]]; then
   say "building the jars (mvn -B -q -DskipTests package)"
-  mvn -B -q -DskipTests package
+  # Maven prints what went wrong on standard output, and stray colour codes when all is well.
+  log=$(mktemp)
+  mvn -B -q -DskipTests package > "$log" 2>&1 || { cat "$log"; rm -f "$log"; exit 1; }
+  rm -f "$log"
 fi
-version=$(mvn -B -q help:evaluate -Dexpression=project.version -DforceStdout 2>/dev/null || echo unknown)
+# The project's own version: the first <version> of the root pom (it has no parent).
+version=$(sed -n 's:^  <version>\(.*\)</version>$:\1:p' pom.xml | head -1)
 revision=$(git rev-parse HEAD 2>/dev/null || echo unknown)
 source=$(git remote get-url origin 2>/dev/null || echo "file://$PWD")
 
@@ -37,7 +41,7 @@ chmod 1777 "$work/root/tmp"
 
 say "making the runtime with jlink ($modules)"
 jlink --add-modules "$modules" --strip-debug --no-man-pages --no-header-files --compress=2 \
-  --generate-cds-archive --output "$work/root/app/runtime"
+  --generate-cds-archive --output "$work/root/app/runtime" >/dev/null
 
 # Copies the C libraries that the programs named after the root folder link to into it, at the
 # paths they are loaded from.
@@ -108,7 +112,7 @@ build() {
   buildah copy --quiet --chmod 0444 "$container" "$work/cds/$name.jsa" "$archive" >/dev/null
   buildah commit --quiet --rm "$container" "$image" >/dev/null
   podman rmi "$image-untrained" >/dev/null
-  say "$image: $(podman image inspect --format '{{.Size}}' "$image" | numfmt --to=iec) "
+  say "$image: $(podman image inspect --format "{{.Size}}" "$image" | numfmt --to=iec)"
 }
 
 # Prometheus for the compose stack, from the machine's own binary (Debian: apt-get install

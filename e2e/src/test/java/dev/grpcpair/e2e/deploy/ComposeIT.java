@@ -48,13 +48,13 @@ class ComposeIT {
   static void up() {
     Images.build();
     Tools.assumeInstalled("podman-compose");
-    compose("down");
+    compose("down", "-v");
     assertThat(compose("up", "-d").exitCode()).isZero();
   }
 
   @AfterAll
   static void down() {
-    compose("down");
+    compose("down", "-v");
   }
 
   private static Tools.Result compose(String... command) {

@@ -40,6 +40,14 @@ class ImagesIT {
                 image,
                 "--format={{index .Labels \"org.opencontainers.image.revision\"}}"))
         .matches("[0-9a-f]{40}|unknown");
+    assertThat(
+            Tools.ok(
+                "podman",
+                "image",
+                "inspect",
+                image,
+                "--format={{index .Labels \"org.opencontainers.image.version\"}}"))
+        .matches("\\d+\\.\\d+\\.\\d+(-SNAPSHOT)?");
 
     long started = System.nanoTime();
     String container =

@@ -10,6 +10,7 @@ import dev.grpcpair.user.UserServerConfig;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -156,6 +157,8 @@ class ManifestsIT {
           .isGreaterThanOrEqualTo(Quantity.getAmountInBytes(requests.get("memory")).longValue())
           .isGreaterThan(135L << 20);
 
+      assertThat(deployment.getSpec().getStrategy().getRollingUpdate().getMaxUnavailable())
+          .isEqualTo(new IntOrString(0));
       // The default --shutdown-grace is 10 s; the pod is given longer to drain.
       assertThat(pod.getTerminationGracePeriodSeconds()).isGreaterThan(10L);
       assertThat(pod.getTopologySpreadConstraints()).isNotEmpty();
