@@ -65,6 +65,56 @@ class PairEndToEndTest {
     return PostGrpc.newBlockingStub(postChannel).withDeadlineAfter(10, TimeUnit.SECONDS);
   }
 
+  /**
+   * grpcurl prints the JSON names of the descriptors reflection serves; protoc leaves them out of
+   * the descriptors grpc-java serves unless the .proto files spell them out. So every multi-word
+   * field's JSON name must be there, and be proto3's lowerCamelCase of its name.
+   */
+  @Test
+  void reflection_servesTheJsonNamesOfMultiWordFields() throws Exception {
+    List<String> checked = new ArrayList<>();
+    for (var file :
+        concat(
+            Reflection.filesContaining(userChannel, "v1.user.User"),
+            Reflection.filesContaining(postChannel, "v1.post.Post"))) {
+      for (var message : file.getMessageTypeList()) {
+        for (var field : message.getFieldList()) {
+          if (field.getName().contains("_")) {
+            assertThat(field.getJsonName())
+                .as(message.getName() + "." + field.getName())
+                .isEqualTo(lowerCamel(field.getName()));
+            checked.add(message.getName() + "." + field.getName());
+          }
+        }
+      }
+    }
+    assertThat(checked)
+        .contains(
+            "GetUserRequest.user_id",
+            "ListPostsByUserIdResponse.post_messages",
+            "PostMessage.post_id");
+  }
+
+  private static <T> List<T> concat(List<T> first, List<T> second) {
+    List<T> all = new ArrayList<>(first);
+    all.addAll(second);
+    return all;
+  }
+
+  private static String lowerCamel(String name) {
+    StringBuilder camel = new StringBuilder();
+    boolean upper = false;
+    for (char c : name.toCharArray()) {
+      if (c == '_') {
+        upper = true;
+      } else {
+        camel.append(upper ? Character.toUpperCase(c) : c);
+        upper = false;
+      }
+    }
+    return camel.toString();
+  }
+
   @ParameterizedTest
   @CsvSource({"1, Henry", "2, Michael", "3, Jessie", "4, Max", "5, Tony"})
   void getUser_everySeedUser(String id, String name) {

@@ -1,23 +1,56 @@
 package dev.grpcpair.testing;
 
+import com.google.protobuf.ByteString;
+import com.google.protobuf.DescriptorProtos.FileDescriptorProto;
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.grpc.Channel;
 import io.grpc.reflection.v1.ServerReflectionGrpc;
 import io.grpc.reflection.v1.ServerReflectionRequest;
 import io.grpc.reflection.v1.ServerReflectionResponse;
 import io.grpc.reflection.v1.ServiceResponse;
 import io.grpc.stub.StreamObserver;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 
-/** Asks a server's reflection service what it serves, as {@code grpcurl list} does. */
+/** Asks a server's reflection service what it serves, as grpcurl does. */
 public final class Reflection {
 
   private Reflection() {}
 
+  /** What {@code grpcurl list} prints. */
   public static List<String> listServices(Channel channel) throws Exception {
-    CompletableFuture<List<String>> services = new CompletableFuture<>();
+    return ask(channel, ServerReflectionRequest.newBuilder().setListServices("*").build())
+        .getListServicesResponse()
+        .getServiceList()
+        .stream()
+        .map(ServiceResponse::getName)
+        .toList();
+  }
+
+  /**
+   * The descriptors grpcurl reads to describe {@code symbol}: its file and the files it imports.
+   */
+  public static List<FileDescriptorProto> filesContaining(Channel channel, String symbol)
+      throws Exception {
+    List<FileDescriptorProto> files = new ArrayList<>();
+    for (ByteString file :
+        ask(channel, ServerReflectionRequest.newBuilder().setFileContainingSymbol(symbol).build())
+            .getFileDescriptorResponse()
+            .getFileDescriptorProtoList()) {
+      files.add(parse(file));
+    }
+    return files;
+  }
+
+  private static FileDescriptorProto parse(ByteString file) throws InvalidProtocolBufferException {
+    return FileDescriptorProto.parseFrom(file);
+  }
+
+  private static ServerReflectionResponse ask(Channel channel, ServerReflectionRequest request)
+      throws Exception {
+    CompletableFuture<ServerReflectionResponse> answer = new CompletableFuture<>();
     StreamObserver<ServerReflectionRequest> requests =
         ServerReflectionGrpc.newStub(channel)
             .withDeadlineAfter(5, TimeUnit.SECONDS)
@@ -25,25 +58,22 @@ public final class Reflection {
                 new StreamObserver<>() {
                   @Override
                   public void onNext(ServerReflectionResponse response) {
-                    services.complete(
-                        response.getListServicesResponse().getServiceList().stream()
-                            .map(ServiceResponse::getName)
-                            .collect(Collectors.toList()));
+                    answer.complete(response);
                   }
 
                   @Override
                   public void onError(Throwable t) {
-                    services.completeExceptionally(t);
+                    answer.completeExceptionally(t);
                   }
 
                   @Override
                   public void onCompleted() {
-                    services.completeExceptionally(new IllegalStateException("no answer"));
+                    answer.completeExceptionally(new IllegalStateException("no answer"));
                   }
                 });
-    requests.onNext(ServerReflectionRequest.newBuilder().setListServices("*").build());
+    requests.onNext(request);
     try {
-      return services.get(5, TimeUnit.SECONDS);
+      return answer.get(5, TimeUnit.SECONDS);
     } finally {
       requests.onCompleted();
     }
