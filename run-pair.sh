@@ -15,12 +15,14 @@
 #                                 replaces the servers' JVM flags
 #
 #   SKIP_BUILD=1 ./run-pair.sh    run the jars already built, even if the sources changed
+#   USER_PORT=9100 POST_PORT=9101 ./run-pair.sh
+#   JDK_JAVA_OPTIONS=-Dorg.slf4j.simpleLogger.log.access=debug ./run-pair.sh
+#                                 log health checks and reflection calls too (docs/observability.md)
 #
 # The jars are rebuilt only when a source or pom is newer than them. Both servers start with
 # the launch configuration in deploy/jvm.options and a class-data archive beside each jar,
 # written when the server first stops (Ctrl-C) and used from the next start on: start-up in
-# about 0.4 s instead of 0.9 s.
-#   USER_PORT=9100 POST_PORT=9101 ./run-pair.sh
+# about 0.4 s instead of 0.9 s. Each server's lines start with "user | " or "post | ".
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -82,7 +84,8 @@ case "$mode" in
     shift
     exec java ${BENCH_JVM:+"-Dbench.jvm=$BENCH_JVM"} -jar bench/target/bench.jar . "$@" ;;
   plain) ;;
-  *) echo "usage: $0 [certs [DIR] | secure [DIR] | bench [quick|full] [--write-report]]" >&2; exit 2 ;;
+  -h|--help) sed -n '2,/^set -euo pipefail/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+  *) echo "usage: $0 [certs [DIR] | secure [DIR] | bench [quick|full] [--write-report]] (--help: more)" >&2; exit 2 ;;
 esac
 
 jars=(user-server/target/user-server.jar post-server/target/post-server.jar)
@@ -121,9 +124,12 @@ if [[ "$mode" == secure ]]; then
     USER_TOKEN_FILE="$certs/post-to-user.token")
 fi
 
-env "${user_env[@]}" java @deploy/jvm.options "$(class_data "${jars[0]}")" -jar "${jars[0]}" &
+# Each server's lines are labelled, as compose labels its containers'.
+env "${user_env[@]}" java @deploy/jvm.options "$(class_data "${jars[0]}")" -jar "${jars[0]}" \
+  > >(sed -u 's/^/user | /') 2>&1 &
 user_pid=$!
-env "${post_env[@]}" java @deploy/jvm.options "$(class_data "${jars[1]}")" -jar "${jars[1]}" &
+env "${post_env[@]}" java @deploy/jvm.options "$(class_data "${jars[1]}")" -jar "${jars[1]}" \
+  > >(sed -u 's/^/post | /') 2>&1 &
 post_pid=$!
 
 # Background jobs of a script ignore SIGINT, so the servers get SIGTERM, their graceful stop:

@@ -408,7 +408,7 @@ class HostileInputTest {
           new DataOutputStream(new BufferedOutputStream(socket.getOutputStream()));
       out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(US_ASCII));
       frame(out, 0x4, 0, 0, new byte[0]); // SETTINGS
-      byte[] headers = requestHeaders("/grpc.health.v1.Health/Check");
+      byte[] headers = requestHeaders("/v1.user.User/GetUser");
       try {
         for (; sent < streams; sent++) {
           int stream = 2 * sent + 1;
@@ -421,7 +421,7 @@ class HostileInputTest {
         // Expected: the server closed the connection while frames were still being sent.
       }
       assertServesHenry(users(closer.channelTo(server.port())));
-      assertThat(count(log.text(), "grpc.health.v1.Health/Check"))
+      assertThat(count(log.text(), "v1.user.User/GetUser CANCELLED"))
           .as("calls the server started before closing the connection")
           .isLessThan(5_000);
     }

@@ -27,6 +27,10 @@ import org.slf4j.LoggerFactory;
  * as a cancellation; {@link #transportStatus()}, a stream tracer, records the status the client was
  * sent, so the line says {@code RESOURCE_EXHAUSTED} or {@code DEADLINE_EXCEEDED}, not just {@code
  * CANCELLED}.
+ *
+ * <p>Health checks and reflection calls that succeed (or, for a health watch, end with the server's
+ * stop) are logged at DEBUG: probes every few seconds would bury the calls that matter. Their
+ * failures stay at INFO.
  */
 public final class AccessLogInterceptor implements ServerInterceptor {
 
@@ -100,15 +104,27 @@ public final class AccessLogInterceptor implements ServerInterceptor {
       SocketAddress peer,
       String identity,
       String requestId) {
-    if (logged.compareAndSet(false, true)) {
-      log.info(
-          "{} {} {}ms peer={} identity={} request_id={}",
-          method,
-          code,
-          TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - start) / 1000.0,
-          peer,
-          identity,
-          requestId);
+    if (!logged.compareAndSet(false, true)) {
+      return;
+    }
+    boolean routine =
+        (method.startsWith("grpc.health.") || method.startsWith("grpc.reflection."))
+            && (code == Status.Code.OK || code == Status.Code.CANCELLED);
+    if (routine ? log.isDebugEnabled() : log.isInfoEnabled()) {
+      String line =
+          String.format(
+              "%s %s %sms peer=%s identity=%s request_id=%s",
+              method,
+              code,
+              TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - start) / 1000.0,
+              peer,
+              identity,
+              requestId);
+      if (routine) {
+        log.debug(line);
+      } else {
+        log.info(line);
+      }
     }
   }
 }

@@ -95,16 +95,29 @@ class InterceptorsTest {
   }
 
   @Test
-  void accessLog_oneLinePerCallWithMethodStatusPeerAndRequestId() throws Exception {
-    ManagedChannel channel = start(GrpcServer.builder("test", 0, ServerFlags.parse()));
+  void accessLog_oneLinePerCallWithMethodStatusPeerAndRequestId_butNotForRoutineHealthChecks()
+      throws Exception {
+    ManagedChannel channel =
+        start(GrpcServer.builder("test", 0, ServerFlags.parse()).addService(new ThrowingService()));
 
     try (LogCapture log = LogCapture.start()) {
-      responseRequestId(channel, "trace-me-42");
+      Metadata headers = new Metadata();
+      headers.put(RequestId.HEADER, "trace-me-42");
+      assertStatus(
+          () ->
+              SimpleServiceGrpc.newBlockingStub(channel)
+                  .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
+                  .unaryRpc(SimpleRequest.newBuilder().setRequestMessage("status").build()),
+          Status.Code.FAILED_PRECONDITION,
+          "thrown on purpose");
+      responseRequestId(channel, "probe-7");
       closer.closeAll();
 
       assertThat(log.text())
           .containsPattern(
-              "access - grpc\\.health\\.v1\\.Health/Check OK [0-9.]+ms peer=/127\\.0\\.0\\.1:\\d+ identity=- request_id=trace-me-42");
+              "access - grpc\\.testing\\.SimpleService/UnaryRpc FAILED_PRECONDITION [0-9.]+ms"
+                  + " peer=/127\\.0\\.0\\.1:\\d+ identity=- request_id=trace-me-42")
+          .doesNotContain("request_id=probe-7");
     }
   }
 
