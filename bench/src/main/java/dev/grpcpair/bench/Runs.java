@@ -60,7 +60,9 @@ final class Runs {
     if (run.errors() > 0) {
       throw new IllegalStateException(call.name() + ": " + run.errors() + " calls failed");
     }
-    System.err.printf("%-50s %s%n", call.name(), result);
+    System.err.printf(
+        "%-46s %,9.0f calls/s  p99 %6.2f ms  CPU/call: User %6.1f µs, Post %6.1f µs%n",
+        call.name(), result.rps(), result.p99(), result.userCpuMicros(), result.postCpuMicros());
     return result;
   }
 
