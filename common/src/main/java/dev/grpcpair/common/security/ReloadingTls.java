@@ -67,9 +67,13 @@ public final class ReloadingTls<C> implements AutoCloseable {
     this.reloader = reloader;
   }
 
-  /** A server's credentials: its own certificate, and with a client CA (not null), mutual TLS. */
+  /**
+   * A server's credentials: its own certificate, and with a client CA (not null), mutual TLS.
+   * Clients whose handshake fails are logged ({@link TlsHandshakeLog}).
+   */
   public static ReloadingTls<ServerCredentials> forServer(
       Path certChain, Path privateKey, Path clientCa, Duration reloadInterval) {
+    TlsHandshakeLog.install();
     return build(
         reloadInterval,
         watcher -> {

@@ -96,6 +96,37 @@ class TlsTest {
   }
 
   @Test
+  void failedHandshakes_areLoggedWithWhatTheClientGotWrong() throws Exception {
+    GrpcServer server = startServer("server1.pem", "server1.key", "ca.pem");
+
+    // At most one line a second is written (other tests' failures count too): call until it is.
+    try (LogCapture log = LogCapture.start()) {
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .untilAsserted(
+              () -> {
+                assertThat(call(server, InsecureChannelCredentials.create(), null))
+                    .isEqualTo(Status.Code.UNAVAILABLE);
+                assertThat(log.text())
+                    .contains("a client's TLS handshake failed: it did not speak TLS");
+              });
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .untilAsserted(
+              () -> {
+                assertThat(call(server, "ca.pem", null, SERVER_AUTHORITY))
+                    .isEqualTo(Status.Code.UNAVAILABLE);
+                assertThat(log.text())
+                    .contains("a client's TLS handshake failed: it sent no client certificate");
+              });
+    }
+    assertThat(
+            TlsHandshakeLog.explain(
+                new javax.net.ssl.SSLHandshakeException("Empty client certificate chain")))
+        .isEqualTo("it sent no client certificate, which --tls-client-ca requires");
+  }
+
+  @Test
   void tlsServer_plaintextClient_fails() throws Exception {
     GrpcServer server = startServer("server1.pem", "server1.key", null);
 
