@@ -111,15 +111,23 @@ public final class AccessLogInterceptor implements ServerInterceptor {
         (method.startsWith("grpc.health.") || method.startsWith("grpc.reflection."))
             && (code == Status.Code.OK || code == Status.Code.CANCELLED);
     if (routine ? log.isDebugEnabled() : log.isInfoEnabled()) {
+      long micros = TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - start);
+      long fraction = micros % 1000;
+      // Built by hand: String.format cost a fifth of the line's CPU.
       String line =
-          String.format(
-              "%s %s %sms peer=%s identity=%s request_id=%s",
-              method,
-              code,
-              TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - start) / 1000.0,
-              peer,
-              identity,
-              requestId);
+          method
+              + ' '
+              + code
+              + ' '
+              + micros / 1000
+              + (fraction < 10 ? ".00" : fraction < 100 ? ".0" : ".")
+              + fraction
+              + "ms peer="
+              + peer
+              + " identity="
+              + identity
+              + " request_id="
+              + requestId;
       if (routine) {
         log.debug(line);
       } else {

@@ -1,6 +1,7 @@
 package dev.grpcpair.common.server;
 
 import dev.grpcpair.common.config.Flags;
+import dev.grpcpair.common.observability.LogOutput;
 import java.io.IOException;
 import java.io.PrintWriter;
 import org.slf4j.Logger;
@@ -29,6 +30,7 @@ public final class ServerMain {
 
   /** Parses {@code args} into {@code config}, starts and serves; returns the exit code. */
   public static <C extends Flags.Checked> int run(C config, String[] args, Starter<C> starter) {
+    LogOutput.install();
     // grpc-java logs through java.util.logging; send it to the same place as ours.
     SLF4JBridgeHandler.removeHandlersForRootLogger();
     SLF4JBridgeHandler.install();
@@ -68,7 +70,7 @@ public final class ServerMain {
                   } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                   }
-                  System.err.flush();
+                  LogOutput.flush();
                   Runtime.getRuntime().halt(0);
                 },
                 "graceful-stop"));
