@@ -36,6 +36,12 @@ final class Tried {
             + " a stack trace for 1 buffer in 128 (3% of both servers' CPU): off in the launch"
             + " configuration.");
     report.line(
+        "- The access log, on as shipped, cost about 8 µs of a GetUser call's 20 (measured with"
+            + " it on and off): slf4j-simple flushes standard error after every line, a system"
+            + " call on the event loop per call. Log lines now go out in batches every 100 ms"
+            + " (`LogOutput`), and the line is built without `String.format`: about 5 µs left,"
+            + " mostly slf4j-simple's own formatting (its date format is synchronized).");
+    report.line(
         "- The two-hop target (3 x a bare GetUser) is below what grpc-java itself needs: two"
             + " bare servers doing the same two hops, measured in the same run, need the ratio"
             + " shown beside the target. A two-hop call is a server leg, a client leg and a"
