@@ -27,27 +27,11 @@ class ImagesIT {
   @CsvSource({Images.USER + ", 9000, user-server", Images.POST + ", 9001, post-server"})
   void image_isSmall_runsAsNonRootOnAReadOnlyRoot_answersHealth_andStopsWithZero(
       String image, int port, String name) {
-    long bytes =
-        Long.parseLong(Tools.ok("podman", "image", "inspect", "--format={{.Size}}", image));
+    long bytes = Long.parseLong(inspect(image, "{{.Size}}"));
     assertThat(bytes).as("image size").isLessThan(100L << 20);
-    assertThat(Tools.ok("podman", "image", "inspect", image, "--format={{.Config.User}}"))
-        .isEqualTo("10001:10001");
-    assertThat(
-            Tools.ok(
-                "podman",
-                "image",
-                "inspect",
-                image,
-                "--format={{index .Labels \"org.opencontainers.image.revision\"}}"))
-        .matches("[0-9a-f]{40}|unknown");
-    assertThat(
-            Tools.ok(
-                "podman",
-                "image",
-                "inspect",
-                image,
-                "--format={{index .Labels \"org.opencontainers.image.version\"}}"))
-        .matches("\\d+\\.\\d+\\.\\d+(-SNAPSHOT)?");
+    assertThat(inspect(image, "{{.Config.User}}")).isEqualTo("10001:10001");
+    assertThat(inspect(image, label("revision"))).matches("[0-9a-f]{40}|unknown");
+    assertThat(inspect(image, label("version"))).matches("\\d+\\.\\d+\\.\\d+(-SNAPSHOT)?");
 
     long started = System.nanoTime();
     String container =
@@ -80,5 +64,13 @@ class ImagesIT {
     assertThat(Tools.ok("podman", "inspect", container, "--format={{.State.ExitCode}}"))
         .isEqualTo("0");
     assertThat(Tools.ok("podman", "logs", container)).contains(name + " stopped");
+  }
+
+  private static String inspect(String image, String format) {
+    return Tools.ok("podman", "image", "inspect", "--format=" + format, image);
+  }
+
+  private static String label(String name) {
+    return "{{index .Labels \"org.opencontainers.image." + name + "\"}}";
   }
 }
