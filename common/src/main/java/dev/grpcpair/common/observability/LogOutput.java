@@ -5,7 +5,6 @@ import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -34,15 +33,28 @@ public final class LogOutput {
             new BufferedOutputStream(new FileOutputStream(FileDescriptor.err), BUFFER_BYTES));
     System.setErr(batched);
     installed = batched;
-    Executors.newSingleThreadScheduledExecutor(
-            task -> {
-              Thread thread = new Thread(task, "log-flush");
-              thread.setDaemon(true);
-              return thread;
-            })
-        .scheduleWithFixedDelay(
-            LogOutput::flush, FLUSH_MILLIS, FLUSH_MILLIS, TimeUnit.MILLISECONDS);
+    Thread flusher = new Thread(LogOutput::flushForever, "log-flush");
+    flusher.setDaemon(true);
+    flusher.start();
     Runtime.getRuntime().addShutdownHook(new Thread(LogOutput::flush, "log-flush-at-exit"));
+  }
+
+  /**
+   * Writes out every 100 ms until the process ends. Nothing stops it: an error here (an
+   * OutOfMemoryError while another thread exhausts the heap, say) would otherwise end the thread,
+   * and every later line would wait for the exit.
+   */
+  private static void flushForever() {
+    while (true) {
+      try {
+        TimeUnit.MILLISECONDS.sleep(FLUSH_MILLIS);
+        flush();
+      } catch (InterruptedException e) {
+        return;
+      } catch (Throwable e) {
+        // Keep flushing; the error belongs to whoever exhausted the heap, and is theirs to report.
+      }
+    }
   }
 
   /** Writes out what is buffered; for exits that skip the shutdown hooks ({@code halt}). */
