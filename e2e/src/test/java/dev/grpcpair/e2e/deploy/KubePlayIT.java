@@ -86,13 +86,11 @@ class KubePlayIT {
     }
   }
 
+  /** Plays {@code file}, after taking down what an interrupted earlier run may have left. */
   private void play(Path file) {
-    closer.add(
-        () ->
-            Tools.run(
-                Duration.ofMinutes(2),
-                Map.of(),
-                List.of("podman", "kube", "down", file.toString())));
+    List<String> down = List.of("podman", "kube", "down", file.toString());
+    Tools.run(Duration.ofMinutes(2), Map.of(), down);
+    closer.add(() -> Tools.run(Duration.ofMinutes(2), Map.of(), down));
     Tools.ok("podman", "kube", "play", "--network=" + NETWORK, file.toString());
   }
 
