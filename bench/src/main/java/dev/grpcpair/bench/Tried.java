@@ -1,67 +1,64 @@
 package dev.grpcpair.bench;
 
+import java.util.List;
+
 /** What was tried for performance, and what each change gave: kept with the benchmark's report. */
 final class Tried {
 
   private Tried() {}
 
+  /** Each change tried and what it gave, one list item each. */
+  private static final List<String> ENTRIES =
+      List.of(
+          "- The Post server's first version ran every handler on a fixed pool of 16 threads and"
+              + " blocked one of them per call on the User service. Every handler now calls the User"
+              + " service through futures and answers from the callback on the Netty event loop;"
+              + " `StreamPosts` sends from each author look-up's callback. Measured before the"
+              + " change: the event loop gave 29,575 ListPostsByUserId calls/s, a 16-thread pool"
+              + " 24,700 and a 64-thread pool 22,718.",
+          "- `ListPosts` first made one `GetUser` per distinct author (sequentially, as the original"
+              + " does); it now makes one `BatchGetUsers` per page, which is what keeps 1,000 authors"
+              + " close to 1 author.",
+          "- The UserClient's channel delivers answers on the event loop (`directExecutor()`):"
+              + " the callbacks are short.",
+          "- Request ids made with `ThreadLocalRandom` instead of `UUID.randomUUID()` (which draws"
+              + " on `SecureRandom`): User.GetUser CPU per call went from 1.82 to 1.52 times the"
+              + " bare server's, ListPostsByUserId from 7.11 to 5.43 times (two full runs, each"
+              + " against the floor measured in the same run).",
+          "- Profiled with async-profiler 4.1 (itimer, attached after a warm-up run). Requests are"
+              + " parsed inside the call (issue 10) through `useInputStreamMessages`, which copied"
+              + " every response into a buffered stream: two 8 KiB buffers a call. Pass-through"
+              + " streams keep the parse inside the call without the copy. The request-id check was"
+              + " a regex (2% of the User server's CPU): now a loop. Netty's leak detector recorded"
+              + " a stack trace for 1 buffer in 128 (3% of both servers' CPU): off in the launch"
+              + " configuration.",
+          "- The access log, on as shipped, cost about 8 µs of a GetUser call's 20 (measured with"
+              + " it on and off): slf4j-simple flushes standard error after every line, a system"
+              + " call on the event loop per call. Log lines now go out in batches every 100 ms"
+              + " (`LogOutput`), and the line is built without `String.format`: about 5 µs left,"
+              + " mostly slf4j-simple's own formatting (its date format is synchronized).",
+          "- The two-hop target (3 x a bare GetUser) is below what grpc-java itself needs: two"
+              + " bare servers doing the same two hops, measured in the same run, need the ratio"
+              + " shown beside the target. A two-hop call is a server leg, a client leg and a"
+              + " second server leg, and the client leg costs more than a server leg.",
+          "- Launch configuration (`deploy/jvm.options`): against `-Xmx256m -XX:+UseG1GC`, the"
+              + " serial collector with a 16-128 MiB heap and an 8 MiB young generation took peak RSS"
+              + " from 278/250 MiB to 113/135 MiB on the seed data and from 322/352 MiB to 180/206"
+              + " MiB on 100,000 posts, at the same throughput within the noise (1,048 vs 1,101"
+              + " ListPosts pages/s, 4 x 2 streams). What remains above 128 MiB in the Post server"
+              + " is mostly the JIT: its arenas peak at about 20 MiB while it compiles during the"
+              + " warm-up (NMT). C1 alone (`-XX:TieredStopAtLevel=1`) kept it under 100 MiB but at a"
+              + " third of the throughput; `-XX:-TieredCompilation`, one Netty arena, a malloc arena"
+              + " limit and JDK 25 did not move it beyond the noise.",
+          "- Start-up: an AppCDS archive per jar (written when a first run stops) took the first"
+              + " answered call from about 0.9 s to about 0.4-0.55 s. About 145 ms of what is left"
+              + " is picocli: its classes are compiled for Java 5, so CDS cannot archive them.",
+          "- Virtual threads were not tried: they need JDK 21 and this project's floor is 17.");
+
   static void writeTo(Report report) {
     report.line("## What was tried");
     report.line("");
-    report.line(
-        "- The Post server's first version ran every handler on a fixed pool of 16 threads and"
-            + " blocked one of them per call on the User service. Every handler now calls the User"
-            + " service through futures and answers from the callback on the Netty event loop;"
-            + " `StreamPosts` sends from each author look-up's callback. Measured before the"
-            + " change: the event loop gave 29,575 ListPostsByUserId calls/s, a 16-thread pool"
-            + " 24,700 and a 64-thread pool 22,718.");
-    report.line(
-        "- `ListPosts` first made one `GetUser` per distinct author (sequentially, as the original"
-            + " does); it now makes one `BatchGetUsers` per page, which is what keeps 1,000 authors"
-            + " close to 1 author.");
-    report.line(
-        "- The UserClient's channel delivers answers on the event loop (`directExecutor()`):"
-            + " the callbacks are short.");
-    report.line(
-        "- Request ids made with `ThreadLocalRandom` instead of `UUID.randomUUID()` (which draws"
-            + " on `SecureRandom`): User.GetUser CPU per call went from 1.82 to 1.52 times the"
-            + " bare server's, ListPostsByUserId from 7.11 to 5.43 times (two full runs, each"
-            + " against the floor measured in the same run).");
-    report.line(
-        "- Profiled with async-profiler 4.1 (itimer, attached after a warm-up run). Requests are"
-            + " parsed inside the call (issue 10) through `useInputStreamMessages`, which copied"
-            + " every response into a buffered stream: two 8 KiB buffers a call. Pass-through"
-            + " streams keep the parse inside the call without the copy. The request-id check was"
-            + " a regex (2% of the User server's CPU): now a loop. Netty's leak detector recorded"
-            + " a stack trace for 1 buffer in 128 (3% of both servers' CPU): off in the launch"
-            + " configuration.");
-    report.line(
-        "- The access log, on as shipped, cost about 8 µs of a GetUser call's 20 (measured with"
-            + " it on and off): slf4j-simple flushes standard error after every line, a system"
-            + " call on the event loop per call. Log lines now go out in batches every 100 ms"
-            + " (`LogOutput`), and the line is built without `String.format`: about 5 µs left,"
-            + " mostly slf4j-simple's own formatting (its date format is synchronized).");
-    report.line(
-        "- The two-hop target (3 x a bare GetUser) is below what grpc-java itself needs: two"
-            + " bare servers doing the same two hops, measured in the same run, need the ratio"
-            + " shown beside the target. A two-hop call is a server leg, a client leg and a"
-            + " second server leg, and the client leg costs more than a server leg.");
-    report.line(
-        "- Launch configuration (`deploy/jvm.options`): against `-Xmx256m -XX:+UseG1GC`, the"
-            + " serial collector with a 16-128 MiB heap and an 8 MiB young generation took peak RSS"
-            + " from 278/250 MiB to 113/135 MiB on the seed data and from 322/352 MiB to 180/206"
-            + " MiB on 100,000 posts, at the same throughput within the noise (1,048 vs 1,101"
-            + " ListPosts pages/s, 4 x 2 streams). What remains above 128 MiB in the Post server"
-            + " is mostly the JIT: its arenas peak at about 20 MiB while it compiles during the"
-            + " warm-up (NMT). C1 alone (`-XX:TieredStopAtLevel=1`) kept it under 100 MiB but at a"
-            + " third of the throughput; `-XX:-TieredCompilation`, one Netty arena, a malloc arena"
-            + " limit and JDK 25 did not move it beyond the noise.");
-    report.line(
-        "- Start-up: an AppCDS archive per jar (written when a first run stops) took the first"
-            + " answered call from about 0.9 s to about 0.4-0.55 s. About 145 ms of what is left"
-            + " is picocli: its classes are compiled for Java 5, so CDS cannot archive them.");
-    report.line(
-        "- Virtual threads were not tried: they need JDK 21 and this project's floor is 17.");
+    ENTRIES.forEach(report::line);
     report.line("");
   }
 }

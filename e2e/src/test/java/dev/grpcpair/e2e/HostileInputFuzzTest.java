@@ -1,5 +1,6 @@
 package dev.grpcpair.e2e;
 
+import static dev.grpcpair.testing.GrpcAssertions.codeOf;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.grpcpair.common.observability.RequestId;
@@ -14,20 +15,15 @@ import dev.grpcpair.proto.user.v1.GetUserRequest;
 import dev.grpcpair.proto.user.v1.ListUsersRequest;
 import dev.grpcpair.proto.user.v1.UserGrpc;
 import dev.grpcpair.testing.Closer;
+import dev.grpcpair.testing.RawCalls;
 import dev.grpcpair.user.UserServer;
 import dev.grpcpair.user.UserServerConfig;
-import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
-import io.grpc.stub.ClientCalls;
 import io.grpc.stub.MetadataUtils;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -194,42 +190,7 @@ class HostileInputFuzzTest {
     return Arbitraries.oneOf(random, mutated);
   }
 
-  private static Status.Code codeOf(Runnable call) {
-    try {
-      call.run();
-      return Status.Code.OK;
-    } catch (StatusRuntimeException e) {
-      return e.getStatus().getCode();
-    }
-  }
-
   private static byte[] raw(ManagedChannel channel, String method, byte[] request) {
-    return ClientCalls.blockingUnaryCall(
-        channel,
-        MethodDescriptor.<byte[], byte[]>newBuilder()
-            .setType(MethodDescriptor.MethodType.UNARY)
-            .setFullMethodName(method)
-            .setRequestMarshaller(BYTES)
-            .setResponseMarshaller(BYTES)
-            .build(),
-        CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS),
-        request);
+    return RawCalls.unary(channel, method, request);
   }
-
-  private static final MethodDescriptor.Marshaller<byte[]> BYTES =
-      new MethodDescriptor.Marshaller<>() {
-        @Override
-        public InputStream stream(byte[] value) {
-          return new ByteArrayInputStream(value);
-        }
-
-        @Override
-        public byte[] parse(InputStream stream) {
-          try {
-            return stream.readAllBytes();
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-        }
-      };
 }

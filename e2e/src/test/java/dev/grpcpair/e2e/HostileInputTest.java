@@ -30,27 +30,22 @@ import dev.grpcpair.proto.user.v1.UserGrpc;
 import dev.grpcpair.testing.Closer;
 import dev.grpcpair.testing.FreezableTcpProxy;
 import dev.grpcpair.testing.LogCapture;
+import dev.grpcpair.testing.RawCalls;
 import dev.grpcpair.testing.SeedPosts;
 import dev.grpcpair.testing.Streams;
 import dev.grpcpair.user.UserServer;
 import dev.grpcpair.user.UserServerConfig;
 import dev.grpcpair.user.UserServiceImpl;
-import io.grpc.CallOptions;
 import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
-import io.grpc.MethodDescriptor;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
 import java.io.BufferedOutputStream;
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.time.Duration;
@@ -533,16 +528,7 @@ class HostileInputTest {
 
   /** GetUser with {@code request} sent as it is, whatever it holds. */
   private static byte[] rawGetUser(ManagedChannel channel, byte[] request) {
-    return ClientCalls.blockingUnaryCall(
-        channel,
-        MethodDescriptor.<byte[], byte[]>newBuilder()
-            .setType(MethodDescriptor.MethodType.UNARY)
-            .setFullMethodName("v1.user.User/GetUser")
-            .setRequestMarshaller(BYTES)
-            .setResponseMarshaller(BYTES)
-            .build(),
-        CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS),
-        request);
+    return RawCalls.unary(channel, "v1.user.User/GetUser", request);
   }
 
   /** {@code depth} start-group tags of an unknown field: parsing recurses once per tag. */
@@ -560,21 +546,4 @@ class HostileInputTest {
     }
     return found;
   }
-
-  private static final MethodDescriptor.Marshaller<byte[]> BYTES =
-      new MethodDescriptor.Marshaller<>() {
-        @Override
-        public InputStream stream(byte[] value) {
-          return new ByteArrayInputStream(value);
-        }
-
-        @Override
-        public byte[] parse(InputStream stream) {
-          try {
-            return stream.readAllBytes();
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-        }
-      };
 }

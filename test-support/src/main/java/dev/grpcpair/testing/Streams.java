@@ -1,11 +1,16 @@
 package dev.grpcpair.testing;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** Client sides of streaming calls for the tests: one that collects, one that reads slowly. */
@@ -81,6 +86,22 @@ public final class Streams {
 
     public CompletableFuture<Status> done() {
       return done;
+    }
+
+    /**
+     * While this reader asks for no more, the server must stay fewer than {@code maxAhead} messages
+     * ahead of it for a whole second (flow control holds it back); asked for {@code total}, it must
+     * then send them all.
+     */
+    public void assertHeldBackThenDrained(CallCounter sent, int maxAhead, int total)
+        throws Exception {
+      await()
+          .during(Duration.ofSeconds(1))
+          .atMost(Duration.ofSeconds(6))
+          .untilAsserted(() -> assertThat(sent.messagesSent()).isLessThan(maxAhead));
+      readMore(total);
+      assertThat(done().get(60, TimeUnit.SECONDS).isOk()).isTrue();
+      assertThat(received()).isEqualTo(total);
     }
   }
 }

@@ -104,14 +104,7 @@ public final class GrpcServerBuilder {
     AtomicReference<String> servedBy = new AtomicReference<>(flags.replicaName);
     OpenStreams openStreams = new OpenStreams();
     interceptorChain(servedBy, openStreams).forEach(builder::intercept);
-    Server server = builder.build();
-    try {
-      server.start();
-    } catch (IOException e) {
-      // Netty's message names the address; its cause says what is wrong with it.
-      throw new IOException(
-          "cannot listen on port " + port + ": " + Throwables.getRootCause(e).getMessage(), e);
-    }
+    Server server = listen(builder);
     HealthPort healthPort;
     try {
       healthPort = HealthPort.open(flags.healthPort, health);
@@ -133,6 +126,26 @@ public final class GrpcServerBuilder {
             metrics,
             healthPort,
             ownedResources);
+    reportServing();
+    log.info(
+        "{} listening on port {} ({})",
+        name,
+        server.getPort(),
+        summary(servedBy.get(), healthPort.port()));
+    return started;
+  }
+
+  private Server listen(NettyServerBuilder builder) throws IOException {
+    try {
+      return builder.build().start();
+    } catch (IOException e) {
+      // Netty's message names the address; its cause says what is wrong with it.
+      throw new IOException(
+          "cannot listen on port " + port + ": " + Throwables.getRootCause(e).getMessage(), e);
+    }
+  }
+
+  private void reportServing() {
     services.forEach(
         service ->
             health.setStatus(service.getServiceDescriptor().getName(), ServingStatus.SERVING));
@@ -140,12 +153,6 @@ public final class GrpcServerBuilder {
     // What liveness probes ask for: SERVING while the process runs, even while the Post server
     // reports itself and "" NOT_SERVING for want of a User replica (a restart would not help).
     health.setStatus(HealthGrpc.SERVICE_NAME, ServingStatus.SERVING);
-    log.info(
-        "{} listening on port {} ({})",
-        name,
-        server.getPort(),
-        summary(servedBy.get(), healthPort.port()));
-    return started;
   }
 
   /**
