@@ -76,8 +76,9 @@ class ComposeIT {
 
   @Test
   void seedCases_throughThePostContainer_giveTheContractsAnswers() {
+    PostGrpc.PostBlockingStub posts = posts();
     List<PostMessage> henrys =
-        posts()
+        posts
             .withDeadlineAfter(60, TimeUnit.SECONDS)
             .listPostsByUserId(ListPostsByUserIdRequest.newBuilder().setUserId("1").build())
             .getPostMessagesList();
@@ -85,13 +86,13 @@ class ComposeIT {
     assertThat(henrys).extracting(PostMessage::getPostId).containsExactly("1", "2", "3", "4");
     assertThat(henrys).allSatisfy(post -> assertThat(post.getAuthor()).isEqualTo("Henry"));
     SeedPosts.assertAllInOrderWithAuthors(
-        posts()
+        posts
             .withDeadlineAfter(10, TimeUnit.SECONDS)
             .listPosts(ListPostsRequest.getDefaultInstance())
             .getPostMessagesList());
     assertStatus(
         () ->
-            posts()
+            posts
                 .withDeadlineAfter(10, TimeUnit.SECONDS)
                 .listPostsByUserId(ListPostsByUserIdRequest.newBuilder().setUserId("99").build()),
         Status.Code.NOT_FOUND,

@@ -45,7 +45,6 @@ class KubePlayIT {
   void basePods_start_andPassEveryProbe() throws IOException {
     Images.build();
     Manifests manifests = Manifests.render("base");
-    String rendered = Tools.ok("kubectl", "kustomize", "deploy/k8s/base");
     Tools.run(Duration.ofMinutes(1), Map.of(), List.of("podman", "network", "create", NETWORK));
     closer.add(
         () ->
@@ -55,7 +54,7 @@ class KubePlayIT {
                 List.of("podman", "network", "rm", "-f", NETWORK)));
 
     Path users = dir.resolve("users.yaml");
-    Files.writeString(users, Playable.deployment(rendered, "user-server", Map.of()));
+    Files.writeString(users, manifests.playable("user-server", Map.of()));
     play(users);
     List<String> userAddresses =
         IntStream.range(0, 3).mapToObj(pod -> address("user-server", pod)).toList();
@@ -65,10 +64,8 @@ class KubePlayIT {
     Path posts = dir.resolve("posts.yaml");
     Files.writeString(
         posts,
-        Playable.deployment(
-            rendered,
-            "post-server",
-            Map.of("--user-target=dns:///user:9000", "--user-target=" + target)));
+        manifests.playable(
+            "post-server", Map.of("--user-target=dns:///user:9000", "--user-target=" + target)));
     play(posts);
 
     for (int pod = 0; pod < 3; pod++) {

@@ -16,6 +16,8 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
 import tools.jackson.dataformat.yaml.YAMLMapper;
 
 /**
@@ -31,9 +33,13 @@ final class Manifests {
           "Service", Service.class,
           "PodDisruptionBudget", PodDisruptionBudget.class);
 
+  private static final YAMLMapper YAML = YAMLMapper.builder().build();
+
+  private final List<JsonNode> documents;
   private final List<HasMetadata> objects;
 
-  private Manifests(List<HasMetadata> objects) {
+  private Manifests(List<JsonNode> documents, List<HasMetadata> objects) {
+    this.documents = documents;
     this.objects = objects;
   }
 
@@ -44,19 +50,44 @@ final class Manifests {
   }
 
   static Manifests parse(String yaml) {
-    YAMLMapper mapper = YAMLMapper.builder().build();
     List<HasMetadata> objects = new ArrayList<>();
-    List<JsonNode> documents =
-        mapper.readerFor(JsonNode.class).<JsonNode>readValues(yaml).readAll();
+    List<JsonNode> documents = YAML.readerFor(JsonNode.class).<JsonNode>readValues(yaml).readAll();
     for (JsonNode document : documents) {
       String kind = document.path("kind").asString();
       Class<? extends HasMetadata> type = KINDS.get(kind);
       assertThat(type).as("a kind the deployment uses, not " + kind).isNotNull();
-      HasMetadata object = mapper.treeToValue(document, type);
+      HasMetadata object = YAML.treeToValue(document, type);
       assertNoUnknownFields(object, kind + " " + object.getMetadata().getName());
       objects.add(object);
     }
-    return new Manifests(objects);
+    return new Manifests(documents, objects);
+  }
+
+  /**
+   * The Deployment {@code name} alone, as podman 4.3's {@code kube play} can run it: without
+   * container ports (podman would publish each on the host, and replicas would collide), its
+   * arguments replaced as {@code arguments} says.
+   */
+  String playable(String name, Map<String, String> arguments) {
+    JsonNode deployment =
+        documents.stream()
+            .filter(document -> document.path("kind").asString().equals("Deployment"))
+            .filter(document -> document.path("metadata").path("name").asString().equals(name))
+            .findFirst()
+            .orElseThrow()
+            .deepCopy();
+    for (JsonNode container :
+        deployment.path("spec").path("template").path("spec").path("containers")) {
+      ((ObjectNode) container).remove("ports");
+      ArrayNode args = (ArrayNode) container.path("args");
+      for (int i = 0; i < args.size(); i++) {
+        String replaced = arguments.get(args.get(i).asString());
+        if (replaced != null) {
+          args.set(i, replaced);
+        }
+      }
+    }
+    return YAML.writeValueAsString(deployment);
   }
 
   <T extends HasMetadata> T get(Class<T> type, String name) {
