@@ -69,6 +69,21 @@ class RetryTest {
     assertThat(scriptedUsers.getUserCalls()).as("attempts").isEqualTo(2);
   }
 
+  /** What grpc-java reports for a call that lost the race with a closing connection. */
+  @Test
+  void unknownChannelClosedOnce_isRetriedAndThePostCallSucceeds() throws Exception {
+    PostGrpc.PostBlockingStub posts = postsAsking();
+    scriptedUsers.failNext(1, Status.UNKNOWN.withDescription("channel closed"));
+
+    assertThat(
+            posts
+                .withDeadlineAfter(10, TimeUnit.SECONDS)
+                .listPostsByUserId(user("1"))
+                .getPostMessagesCount())
+        .isEqualTo(4);
+    assertThat(scriptedUsers.getUserCalls()).as("attempts").isEqualTo(2);
+  }
+
   @Test
   void notFound_isNotRetried() throws Exception {
     PostGrpc.PostBlockingStub posts = postsAsking();
