@@ -23,6 +23,17 @@ modules=java.base,java.logging,java.naming,jdk.httpserver,jdk.unsupported,jdk.cr
 
 say() { echo "build-images: $*" >&2; }
 
+# Tags $1 as $2; the image that had the tag before goes, unless a container still uses it, so
+# rebuilding does not pile up untagged images.
+commit() {
+  local container=$1 image=$2 previous
+  previous=$(podman image inspect --format '{{.Id}}' "$image" 2>/dev/null || true)
+  buildah commit --quiet --rm "$container" "$image" >/dev/null
+  if [[ -n "$previous" && "$previous" != "$(podman image inspect --format '{{.Id}}' "$image")" ]]; then
+    podman rmi "$previous" >/dev/null 2>&1 || true
+  fi
+}
+
 if [[ -z "${SKIP_BUILD:-}" ]]; then
   say "building the jars (mvn -B -q -DskipTests package)"
   # Maven prints what went wrong on standard output, and stray colour codes when all is well.
@@ -110,9 +121,9 @@ build() {
   podman rm "$run" >/dev/null
   [[ -s "$work/cds/$name.jsa" ]] || { say "no class-data archive was written for $name"; exit 1; }
   buildah copy --quiet --chmod 0444 "$container" "$work/cds/$name.jsa" "$archive" >/dev/null
-  buildah commit --quiet --rm "$container" "$image" >/dev/null
+  commit "$container" "$image"
   podman rmi "$image-untrained" >/dev/null
-  say "$image: $(podman image inspect --format "{{.Size}}" "$image" | numfmt --to=iec)"
+  say "$image: $(podman image inspect --format "{{.Size}}" "$image" | numfmt --to=si --round=nearest --format=%.1f --suffix=B)"
 }
 
 # Prometheus for the compose stack, from the machine's own binary (Debian: apt-get install
@@ -135,7 +146,7 @@ build_prometheus() {
   buildah config --user 10001:10001 --port 9090 --workingdir /prometheus \
     --entrypoint "[\"$binary\", \"--storage.tsdb.path=/prometheus\"]" \
     --cmd '["--config.file=/etc/prometheus/prometheus.yml"]' "$container"
-  buildah commit --quiet --rm "$container" "$image" >/dev/null
+  commit "$container" "$image"
 }
 
 build user-server 9000
