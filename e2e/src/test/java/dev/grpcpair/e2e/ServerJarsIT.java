@@ -44,6 +44,8 @@ import org.junit.jupiter.api.io.TempDir;
 class ServerJarsIT {
 
   private static final Pattern LISTENING = Pattern.compile("listening on port (\\d+)");
+  private static final Pattern STAMPED =
+      Pattern.compile("^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z \\[");
   private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
 
   @RegisterExtension final Closer closer = new Closer();
@@ -93,8 +95,12 @@ class ServerJarsIT {
         .isEqualTo(8);
 
     for (JarProcess process : List.of(post, user)) {
-      assertThat(process.stopWithSigterm())
-          .contains("stopping: draining in-flight calls", "stopped");
+      String log = process.stopWithSigterm();
+      assertThat(log).contains("stopping: draining in-flight calls", "stopped");
+      assertThat(log.lines())
+          .as("every line starts with the time, in UTC, to the millisecond (LogOutput)")
+          .isNotEmpty()
+          .allMatch(STAMPED.asPredicate());
     }
   }
 
