@@ -12,7 +12,6 @@ import dev.grpcpair.proto.post.v1.PostMessage;
 import dev.grpcpair.proto.user.v1.GetUserRequest;
 import dev.grpcpair.proto.user.v1.GetUserResponse;
 import dev.grpcpair.proto.user.v1.UserGrpc;
-import dev.grpcpair.proto.user.v1.UserMessage;
 import io.grpc.BindableService;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
@@ -33,15 +32,9 @@ import java.util.List;
  */
 public final class BareServer {
 
+  /** User 1 of the sample data, built once. */
   private static final GetUserResponse HENRY =
-      GetUserResponse.newBuilder()
-          .setUserMessage(
-              UserMessage.newBuilder()
-                  .setUserId("1")
-                  .setName("Henry")
-                  .setPhoneNumber("01012341234")
-                  .setAge(22))
-          .build();
+      GetUserResponse.newBuilder().setUserMessage(Datasets.seed().getUsers(0)).build();
 
   private BareServer() {}
 

@@ -2,7 +2,6 @@ package dev.grpcpair.testing;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.DescriptorProtos.FileDescriptorProto;
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.grpc.Channel;
 import io.grpc.reflection.v1.ServerReflectionGrpc;
 import io.grpc.reflection.v1.ServerReflectionRequest;
@@ -39,13 +38,9 @@ public final class Reflection {
         ask(channel, ServerReflectionRequest.newBuilder().setFileContainingSymbol(symbol).build())
             .getFileDescriptorResponse()
             .getFileDescriptorProtoList()) {
-      files.add(parse(file));
+      files.add(FileDescriptorProto.parseFrom(file));
     }
     return files;
-  }
-
-  private static FileDescriptorProto parse(ByteString file) throws InvalidProtocolBufferException {
-    return FileDescriptorProto.parseFrom(file);
   }
 
   private static ServerReflectionResponse ask(Channel channel, ServerReflectionRequest request)

@@ -104,7 +104,7 @@ public final class GrpcServerBuilder {
     AtomicReference<String> servedBy = new AtomicReference<>(flags.replicaName);
     OpenStreams openStreams = new OpenStreams();
     interceptorChain(servedBy, openStreams).forEach(builder::intercept);
-    Server server = listen(builder);
+    Server server = listen(builder, "port " + port);
     HealthPort healthPort;
     try {
       healthPort = HealthPort.open(flags.healthPort, health);
@@ -135,13 +135,14 @@ public final class GrpcServerBuilder {
     return started;
   }
 
-  private Server listen(NettyServerBuilder builder) throws IOException {
+  /** Builds and starts {@code builder}; {@code what} names the port in the error if it cannot. */
+  static Server listen(NettyServerBuilder builder, String what) throws IOException {
     try {
       return builder.build().start();
     } catch (IOException e) {
       // Netty's message names the address; its cause says what is wrong with it.
       throw new IOException(
-          "cannot listen on port " + port + ": " + Throwables.getRootCause(e).getMessage(), e);
+          "cannot listen on " + what + ": " + Throwables.getRootCause(e).getMessage(), e);
     }
   }
 

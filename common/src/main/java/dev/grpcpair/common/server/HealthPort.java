@@ -1,6 +1,5 @@
 package dev.grpcpair.common.server;
 
-import com.google.common.base.Throwables;
 import com.google.common.util.concurrent.MoreExecutors;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
@@ -30,18 +29,12 @@ final class HealthPort implements AutoCloseable {
     if (port == null) {
       return NONE;
     }
-    Server server =
-        NettyServerBuilder.forPort(port, InsecureServerCredentials.create())
-            .executor(MoreExecutors.directExecutor())
-            .addService(StrictParsing.of(health.getHealthService().bindService()))
-            .build();
-    try {
-      return new HealthPort(server.start());
-    } catch (IOException e) {
-      throw new IOException(
-          "cannot listen on --health-port " + port + ": " + Throwables.getRootCause(e).getMessage(),
-          e);
-    }
+    return new HealthPort(
+        GrpcServerBuilder.listen(
+            NettyServerBuilder.forPort(port, InsecureServerCredentials.create())
+                .executor(MoreExecutors.directExecutor())
+                .addService(StrictParsing.of(health.getHealthService().bindService())),
+            "--health-port " + port));
   }
 
   int port() {

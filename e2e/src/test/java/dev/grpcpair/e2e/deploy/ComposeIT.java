@@ -64,8 +64,7 @@ class ComposeIT {
   }
 
   private static int hostPort(String service, int port) {
-    String published = Tools.ok("podman", "port", PROJECT + "_" + service + "_1", port + "");
-    return Integer.parseInt(published.substring(published.lastIndexOf(':') + 1));
+    return Tools.publishedPort(PROJECT + "_" + service + "_1", port);
   }
 
   private PostGrpc.PostBlockingStub posts() {

@@ -44,9 +44,7 @@ class ImagesIT {
             "--publish=127.0.0.1::" + port,
             image);
     closer.add(() -> Tools.ok("podman", "rm", "--force", container));
-    String published = Tools.ok("podman", "port", container, String.valueOf(port));
-    ManagedChannel channel =
-        closer.channelTo(Integer.parseInt(published.substring(published.lastIndexOf(':') + 1)));
+    ManagedChannel channel = closer.channelTo(Tools.publishedPort(container, port));
     ServingStatus status =
         HealthGrpc.newBlockingStub(channel)
             .withWaitForReady()

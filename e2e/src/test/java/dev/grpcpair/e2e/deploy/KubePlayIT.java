@@ -105,11 +105,7 @@ class KubePlayIT {
 
   /** Each probe: its port and service at the pod's address, until SERVING or a minute passes. */
   private void assertProbesPass(Container container, String address) {
-    for (Probe probe :
-        List.of(
-            container.getStartupProbe(),
-            container.getLivenessProbe(),
-            container.getReadinessProbe())) {
+    for (Probe probe : Manifests.probes(container)) {
       ManagedChannel channel =
           closer.add(
               Grpc.newChannelBuilderForAddress(

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.fail;
 
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
@@ -109,6 +110,12 @@ final class Manifests {
         get(Deployment.class, deployment).getSpec().getTemplate().getSpec().getContainers();
     assertThat(containers).hasSize(1);
     return containers.get(0);
+  }
+
+  /** The startup, liveness and readiness probes of {@code container}. */
+  static List<Probe> probes(Container container) {
+    return List.of(
+        container.getStartupProbe(), container.getLivenessProbe(), container.getReadinessProbe());
   }
 
   /** Walks fabric8's objects: every {@code additionalProperties} must be empty. */

@@ -189,11 +189,7 @@ class ManifestsIT {
 
       assertThat(env).containsKeys("TLS_CERT", "TLS_KEY", "AUTH_TOKENS_FILE");
       assertThat(port(container, "health")).isEqualTo(health);
-      for (Probe probe :
-          List.of(
-              container.getStartupProbe(),
-              container.getLivenessProbe(),
-              container.getReadinessProbe())) {
+      for (Probe probe : Manifests.probes(container)) {
         assertThat(probe.getGrpc().getPort()).isEqualTo(health);
       }
       assertThat(container.getReadinessProbe().getGrpc().getService())

@@ -77,6 +77,12 @@ final class Tools {
     }
   }
 
+  /** The host port podman published {@code container}'s {@code port} on. */
+  static int publishedPort(String container, int port) {
+    String published = ok("podman", "port", container, String.valueOf(port));
+    return Integer.parseInt(published.substring(published.lastIndexOf(':') + 1));
+  }
+
   /** Runs {@code command} and returns what it printed, failing the test if it fails. */
   static String ok(String... command) {
     Result result = run(Duration.ofMinutes(5), Map.of(), List.of(command));
