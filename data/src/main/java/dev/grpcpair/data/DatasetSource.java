@@ -2,6 +2,7 @@ package dev.grpcpair.data;
 
 import dev.grpcpair.proto.data.v1.Dataset;
 import java.nio.file.Path;
+import java.util.function.Function;
 
 /**
  * Where a server's data comes from: a file users provide, a generated dataset of a given size, or
@@ -40,23 +41,17 @@ public record DatasetSource(Path file, int generatedUsers, int generatedPosts) {
   }
 
   /**
-   * Reads or makes the dataset.
+   * Reads or makes the dataset and indexes it with {@code index} (a repository's constructor).
    *
    * @throws InvalidDatasetException if it cannot be read or is not valid
-   * @throws IllegalStateException if it does not fit in the heap: one line that says so, where the
-   *     JVM would print a stack trace
+   * @throws IllegalStateException if the dataset or its index does not fit in the heap: one line
+   *     that says so, where the JVM would print a stack trace
    */
-  public Dataset load() {
+  public <R> R load(Function<Dataset, R> index) {
     try {
-      if (file != null) {
-        return Datasets.fromFile(file);
-      }
-      if (generatedUsers > 0) {
-        return Datasets.generate(generatedUsers, generatedPosts);
-      }
-      return Datasets.seed();
+      return index.apply(read());
     } catch (OutOfMemoryError e) {
-      // What was loaded so far is garbage now: there is room again to say what happened.
+      // What was loaded or indexed so far is garbage now: there is room again to say what happened.
       throw new IllegalStateException(
           "the dataset ("
               + this
@@ -64,6 +59,16 @@ public record DatasetSource(Path file, int generatedUsers, int generatedPosts) {
               + Runtime.getRuntime().maxMemory() / (1024 * 1024)
               + " MiB): start the JVM with a larger -Xmx, or serve a smaller dataset");
     }
+  }
+
+  private Dataset read() {
+    if (file != null) {
+      return Datasets.fromFile(file);
+    }
+    if (generatedUsers > 0) {
+      return Datasets.generate(generatedUsers, generatedPosts);
+    }
+    return Datasets.seed();
   }
 
   @Override

@@ -14,8 +14,10 @@ import java.util.List;
  * bytes, so no response nears grpc's 4 MiB message limit. The page token is opaque to callers: the
  * position after this page and the query it belongs to, so a token cannot be replayed on another
  * query.
+ *
+ * @param bytes the items' size serialized, about what an answer carrying them takes
  */
-public record Page<T extends MessageLite>(List<T> items, String nextPageToken) {
+public record Page<T extends MessageLite>(List<T> items, String nextPageToken, long bytes) {
 
   /**
    * The page of {@code all} that {@code pageSize} and {@code pageToken} ask for; {@code query}
@@ -35,14 +37,15 @@ public record Page<T extends MessageLite>(List<T> items, String nextPageToken) {
     long bytes = 0;
     while (to < all.size() && to - from < size) {
       // Tag and length prefix of a repeated field: a few bytes more than the message itself.
-      bytes += all.get(to).getSerializedSize() + 8;
-      if (bytes > ApiLimits.MAX_PAGE_BYTES && to > from) {
+      long item = all.get(to).getSerializedSize() + 8;
+      if (bytes + item > ApiLimits.MAX_PAGE_BYTES && to > from) {
         break;
       }
+      bytes += item;
       to++;
     }
     String next = to < all.size() ? token(query, to) : "";
-    return new Page<>(all.subList(from, to), next);
+    return new Page<>(all.subList(from, to), next, bytes);
   }
 
   private static String token(String query, int offset) {

@@ -146,7 +146,10 @@ class PagingTest {
         closer.add(
             GrpcServer.builder("post-under-test", 0, ServerFlags.parse())
                 .addService(
-                    new PostServiceImpl(new InMemoryPostRepository(dataset.build()), client))
+                    new PostServiceImpl(
+                        new InMemoryPostRepository(dataset.build()),
+                        client,
+                        ServerFlags.parse().maxOutboundMessageSize()))
                 .start());
     ManagedChannel channel = Channels.localhost(postServer.port());
     closer.add(channel);

@@ -20,21 +20,16 @@ import io.grpc.Status;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -43,10 +38,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** The fat jars as users run them: {@code java -jar}, flags, SIGTERM and exit codes. */
 class ServerJarsIT {
 
-  private static final Pattern LISTENING = Pattern.compile("listening on port (\\d+)");
   private static final Pattern STAMPED =
       Pattern.compile("^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z \\[");
-  private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
 
   @RegisterExtension final Closer closer = new Closer();
 
@@ -63,21 +56,7 @@ class ServerJarsIT {
   private JarProcess run(
       List<String> prefix, String jarProperty, Map<String, String> env, String... args)
       throws IOException {
-    Path jar = Path.of(System.getProperty(jarProperty));
-    assertThat(jar).as("built by mvn package").exists();
-    List<String> command = new ArrayList<>(prefix);
-    command.addAll(List.of(javaBinary(), "-jar", jar.toString()));
-    command.addAll(List.of(args));
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-    builder.environment().putAll(env);
-    JarProcess process = new JarProcess(builder.start());
-    // Whatever a test left running is killed.
-    closer.add(process.process::destroyForcibly);
-    return process;
-  }
-
-  private static String javaBinary() {
-    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    return closer.add(JarProcess.start(prefix, List.of(), jarProperty, env, args));
   }
 
   @Test
@@ -230,6 +209,26 @@ class ServerJarsIT {
   }
 
   @Test
+  void datasetWhoseIndexDoesNotFitTheShippedHeap_isOneLineAndExitCodeOne() throws Exception {
+    // The posts fit in 128 MiB; indexing them by owner is what runs out.
+    JarProcess post =
+        closer.add(
+            JarProcess.start(
+                List.of(),
+                JarProcess.SHIPPED,
+                "postServerJar",
+                Map.of(),
+                "--port=0",
+                "--generate-dataset=200000:200000"));
+
+    assertThat(post.awaitExit()).isEqualTo(1);
+    assertThat(post.output())
+        .contains("does not fit in the heap (at most")
+        .doesNotContain("\tat ", "OutOfMemoryError");
+    assertThat(post.output().lines()).hasSize(1);
+  }
+
+  @Test
   void missingDatasetFile_isExitCodeTwo(@TempDir Path dir) throws Exception {
     JarProcess user = run("userServerJar", "--port=0", "--dataset=" + dir.resolve("nope.json"));
 
@@ -334,67 +333,6 @@ class ServerJarsIT {
           .getPostMessagesCount();
     } finally {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    }
-  }
-
-  /** A started jar and everything it has printed so far. */
-  private static final class JarProcess {
-    final Process process;
-    private final StringBuffer output = new StringBuffer();
-    private final Thread reader;
-
-    JarProcess(Process process) {
-      this.process = process;
-      reader =
-          new Thread(
-              () -> {
-                try (BufferedReader lines =
-                    new BufferedReader(
-                        new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                  String line;
-                  while ((line = lines.readLine()) != null) {
-                    output.append(line).append('\n');
-                  }
-                } catch (IOException e) {
-                  output.append("<output unreadable: ").append(e).append(">\n");
-                }
-              },
-              "jar-output");
-      reader.setDaemon(true);
-      reader.start();
-    }
-
-    /** Sends SIGTERM, checks the process exits 0, and returns everything it printed. */
-    String stopWithSigterm() throws InterruptedException {
-      // Through the handle: Process.destroy() would also close the output being read.
-      process.toHandle().destroy();
-      assertThat(awaitExit()).as(output()).isZero();
-      return output();
-    }
-
-    /** Waits for the process to exit and for its last output; returns its exit code. */
-    int awaitExit() throws InterruptedException {
-      assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("exited; output: %s", output()).isTrue();
-      reader.join(TimeUnit.SECONDS.toMillis(10));
-      return process.exitValue();
-    }
-
-    String output() {
-      return output.toString();
-    }
-
-    int awaitPort() throws Exception {
-      AtomicInteger port = new AtomicInteger();
-      await()
-          .atMost(START_TIMEOUT)
-          .untilAsserted(
-              () -> {
-                Matcher matcher = LISTENING.matcher(output());
-                assertThat(process.isAlive()).as("still running; output: %s", output()).isTrue();
-                assertThat(matcher.find()).as("start-up line in: %s", output()).isTrue();
-                port.set(Integer.parseInt(matcher.group(1)));
-              });
-      return port.get();
     }
   }
 }

@@ -30,8 +30,8 @@ public final class PostServer {
   public static GrpcServer start(PostServerConfig config) throws IOException {
     ServerFlags flags = config.server;
     InMemoryPostRepository posts =
-        new InMemoryPostRepository(
-            DatasetSource.of(flags.dataset(), flags.generateDataset()).load());
+        DatasetSource.of(flags.dataset(), flags.generateDataset())
+            .load(InMemoryPostRepository::new);
     Metrics metrics = flags.openMetrics();
     UserChannel channel;
     try {
@@ -50,7 +50,7 @@ public final class PostServer {
     UserClient users = new UserClient(channel.managed(), target, config.user.deadline);
     GrpcServer started =
         GrpcServer.builder("post-server", config.port, flags)
-            .addService(new PostServiceImpl(posts, users))
+            .addService(new PostServiceImpl(posts, users, flags.maxOutboundMessageSize()))
             .intercept(UserReplicaTrail.serverInterceptor())
             // Closed in this order after the server has drained, when nothing calls the User
             // service any more (and right away if the server cannot start).

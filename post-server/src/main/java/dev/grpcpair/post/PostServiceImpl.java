@@ -1,5 +1,6 @@
 package dev.grpcpair.post;
 
+import dev.grpcpair.common.server.OutboundBudget;
 import dev.grpcpair.common.server.Replies;
 import dev.grpcpair.data.Page;
 import dev.grpcpair.data.PostRepository;
@@ -37,10 +38,16 @@ public final class PostServiceImpl extends PostGrpc.PostImplBase {
 
   private final PostRepository posts;
   private final UserClient users;
+  private final int maxAnswerBytes;
 
-  public PostServiceImpl(PostRepository posts, UserClient users) {
+  /**
+   * @param maxAnswerBytes the largest answer to build ({@code --max-outbound-message-size}); only
+   *     CollectPosts can get there, the List methods page
+   */
+  public PostServiceImpl(PostRepository posts, UserClient users, int maxAnswerBytes) {
     this.posts = posts;
     this.users = users;
+    this.maxAnswerBytes = maxAnswerBytes;
   }
 
   /** One user's posts, a page at a time; NOT_FOUND if the User service does not know the user. */
@@ -55,6 +62,7 @@ public final class PostServiceImpl extends PostGrpc.PostImplBase {
             request.getPageSize(),
             request.getPageToken(),
             "user:" + userId);
+    OutboundBudget.reserve(page.bytes());
     Replies.answer(
         users.findUser(userId),
         responseObserver,
@@ -77,6 +85,8 @@ public final class PostServiceImpl extends PostGrpc.PostImplBase {
       ListPostsRequest request, StreamObserver<ListPostsResponse> responseObserver) {
     Page<StoredPost> page =
         Page.of(posts.findAll(), request.getPageSize(), request.getPageToken(), "all");
+    // Before the look-up: a client that does not read its answers gets no more work done for it.
+    OutboundBudget.reserve(page.bytes());
     Set<String> ownerIds = new LinkedHashSet<>();
     page.items().forEach(post -> ownerIds.add(post.getUserId()));
     Replies.answer(
@@ -117,7 +127,7 @@ public final class PostServiceImpl extends PostGrpc.PostImplBase {
   @Override
   public StreamObserver<ListPostsByUserIdRequest> collectPosts(
       StreamObserver<ListPostsResponse> responseObserver) {
-    return new PostCollector(posts, users, responseObserver);
+    return new PostCollector(posts, users, responseObserver, maxAnswerBytes);
   }
 
   private static String authorOf(StoredPost post, Map<String, UserMessage> owners) {

@@ -35,7 +35,9 @@ final class UserChannel implements AutoCloseable {
 
   static final String EMBEDDED_SERVICE_CONFIG = "/user-service-config.json";
   private static final List<String> LB_POLICIES = List.of("pick_first", "round_robin");
-  private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
+  // Closed after the server has stopped: every call it answered has ended, and with it (through its
+  // Context) every call it made here. A stop must stay within the grace period and a second.
+  private static final Duration CLOSE_WAIT = Duration.ofMillis(200);
 
   private final ManagedChannel channel;
   private final ReloadingTls<ChannelCredentials> tls;

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
 import dev.grpcpair.common.server.RecoveryInterceptor;
+import dev.grpcpair.common.server.ServerFlags;
 import dev.grpcpair.data.Datasets;
 import dev.grpcpair.data.InMemoryPostRepository;
 import dev.grpcpair.data.PostRepository;
@@ -52,7 +53,8 @@ class PostServiceImplTest {
             // As GrpcServer serves it: handlers throw statuses, RecoveryInterceptor answers them.
             .addService(
                 ServerInterceptors.intercept(
-                    new PostServiceImpl(posts, users), new RecoveryInterceptor()))
+                    new PostServiceImpl(posts, users, ServerFlags.parse().maxOutboundMessageSize()),
+                    new RecoveryInterceptor()))
             .build()
             .start();
     ManagedChannel postChannel = InProcessChannelBuilder.forName(postName).build();

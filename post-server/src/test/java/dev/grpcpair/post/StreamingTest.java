@@ -79,7 +79,8 @@ class StreamingTest {
     return channelTo(
         closer.add(
             GrpcServer.builder("post-under-test", 0, ServerFlags.parse())
-                .addService(new PostServiceImpl(posts, users))
+                .addService(
+                    new PostServiceImpl(posts, users, ServerFlags.parse().maxOutboundMessageSize()))
                 .intercept(counter)
                 .start()));
   }

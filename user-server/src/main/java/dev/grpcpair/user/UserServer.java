@@ -19,8 +19,8 @@ public final class UserServer {
   public static GrpcServer start(UserServerConfig config) throws IOException {
     ServerFlags flags = config.server;
     InMemoryUserRepository users =
-        new InMemoryUserRepository(
-            DatasetSource.of(flags.dataset(), flags.generateDataset()).load());
+        DatasetSource.of(flags.dataset(), flags.generateDataset())
+            .load(InMemoryUserRepository::new);
     return GrpcServer.builder("user-server", config.port, flags)
         .addService(new UserServiceImpl(users))
         .metrics(flags.openMetrics())

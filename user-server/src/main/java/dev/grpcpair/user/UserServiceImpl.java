@@ -1,5 +1,6 @@
 package dev.grpcpair.user;
 
+import dev.grpcpair.common.server.OutboundBudget;
 import dev.grpcpair.data.Page;
 import dev.grpcpair.data.UserRepository;
 import dev.grpcpair.proto.ApiErrors;
@@ -71,6 +72,7 @@ public final class UserServiceImpl extends UserGrpc.UserImplBase {
       ListUsersRequest request, StreamObserver<ListUsersResponse> responseObserver) {
     Page<UserMessage> page =
         Page.of(users.findAll(), request.getPageSize(), request.getPageToken(), "users");
+    OutboundBudget.reserve(page.bytes());
     responseObserver.onNext(
         ListUsersResponse.newBuilder()
             .addAllUserMessages(page.items())

@@ -1,13 +1,10 @@
 package dev.grpcpair.common.security;
 
 import com.google.common.base.Throwables;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
+import dev.grpcpair.common.observability.RateLimitedLog;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
-import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -19,12 +16,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>It listens to the grpc-netty handler that records a connection's failure and picks out the TLS
  * ones (nothing else is passed on, as before), writing at most one line a second and counting the
- * rest: a client failing in a loop cannot fill the disk.
+ * rest ({@link RateLimitedLog}).
  */
 final class TlsHandshakeLog extends Handler {
 
-  private static final Logger log = LoggerFactory.getLogger(TlsHandshakeLog.class);
-  private static final long INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
+  private static final RateLimitedLog log =
+      new RateLimitedLog(LoggerFactory.getLogger(TlsHandshakeLog.class));
 
   /** Held here: java.util.logging keeps its loggers (and their levels) only weakly. */
   private static final java.util.logging.Logger NETTY_FAILURES =
@@ -32,9 +29,6 @@ final class TlsHandshakeLog extends Handler {
           "io.grpc.netty.shaded.io.grpc.netty.WriteBufferingAndExceptionHandler");
 
   private static final TlsHandshakeLog INSTANCE = new TlsHandshakeLog();
-
-  private final AtomicLong lastLogged = new AtomicLong(System.nanoTime() - INTERVAL_NANOS);
-  private final AtomicInteger unlogged = new AtomicInteger();
 
   private TlsHandshakeLog() {}
 
@@ -54,17 +48,7 @@ final class TlsHandshakeLog extends Handler {
     if (cause == null || !isTls(cause)) {
       return;
     }
-    long now = System.nanoTime();
-    long last = lastLogged.get();
-    if (now - last < INTERVAL_NANOS || !lastLogged.compareAndSet(last, now)) {
-      unlogged.incrementAndGet();
-      return;
-    }
-    int before = unlogged.getAndSet(0);
-    log.info(
-        "a client's TLS handshake failed: {}{}",
-        explain(cause),
-        before == 0 ? "" : " (and " + before + " more since the last such line)");
+    log.info(() -> "a client's TLS handshake failed: " + explain(cause));
   }
 
   private static boolean isTls(Throwable cause) {

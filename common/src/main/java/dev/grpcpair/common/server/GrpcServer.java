@@ -26,8 +26,15 @@ public final class GrpcServer implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(GrpcServer.class);
 
-  /** How long ended calls get to unwind after the grace period, and again after a reset. */
-  private static final Duration FORCED_STOP_WAIT = Duration.ofSeconds(5);
+  /**
+   * After the grace period: how long the streams ended with UNAVAILABLE get to carry it to clients
+   * that read, before everything still open is reset; and how long the reset gets. With closing
+   * what the server owns, a stop takes at most the grace period and a second, whatever clients do
+   * (one that never reads holds its calls open until they are reset).
+   */
+  private static final Duration ENDED_STREAMS_WAIT = Duration.ofMillis(400);
+
+  private static final Duration RESET_WAIT = Duration.ofMillis(200);
 
   private final String name;
   private final Server server;
@@ -117,9 +124,9 @@ public final class GrpcServer implements AutoCloseable {
         // Ended with UNAVAILABLE (retry elsewhere), which reaches a client reading its stream;
         // what is still open after that is reset, and reads CANCELLED.
         openStreams.closeAll();
-        if (!server.awaitTermination(FORCED_STOP_WAIT.toNanos(), TimeUnit.NANOSECONDS)) {
+        if (!server.awaitTermination(ENDED_STREAMS_WAIT.toNanos(), TimeUnit.NANOSECONDS)) {
           server.shutdownNow();
-          server.awaitTermination(FORCED_STOP_WAIT.toNanos(), TimeUnit.NANOSECONDS);
+          server.awaitTermination(RESET_WAIT.toNanos(), TimeUnit.NANOSECONDS);
         }
       }
       closeAll(ownedResources);

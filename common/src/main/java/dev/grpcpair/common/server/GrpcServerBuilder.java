@@ -103,7 +103,11 @@ public final class GrpcServerBuilder {
     metrics.configure(builder);
     AtomicReference<String> servedBy = new AtomicReference<>(flags.replicaName);
     OpenStreams openStreams = new OpenStreams();
-    interceptorChain(servedBy, openStreams).forEach(builder::intercept);
+    OutboundBudget outbound =
+        new OutboundBudget(
+            flags.maxOutboundMessageSize, flags.maxUnreadBytesPerConnection, flags.maxUnreadBytes);
+    outbound.install(builder);
+    interceptorChain(servedBy, openStreams, outbound).forEach(builder::intercept);
     Server server = listen(builder, "port " + port);
     HealthPort healthPort;
     try {
@@ -159,19 +163,22 @@ public final class GrpcServerBuilder {
   /**
    * grpc runs the interceptor added last first, so this list is in reverse order of the call's
    * path: request id (adopt or make x-request-id) → access log (sees every outcome, rejections too)
-   * → open streams (ended with a status at stop) → x-served-by → bearer tokens (nothing past here
-   * sees an unauthenticated call) → recovery (the one place failures become statuses) → the
-   * server's own interceptors → the handler.
+   * → outbound budget (refuses work for connections that do not read) → open streams (ended with a
+   * status at stop) → x-served-by → bearer tokens (nothing past here sees an unauthenticated call)
+   * → recovery (the one place failures become statuses) → one request per unary call → the server's
+   * own interceptors → the handler.
    */
   private List<ServerInterceptor> interceptorChain(
-      AtomicReference<String> servedBy, OpenStreams openStreams) {
+      AtomicReference<String> servedBy, OpenStreams openStreams, OutboundBudget outbound) {
     List<ServerInterceptor> chain = new ArrayList<>(interceptors);
+    chain.add(new SingleRequest());
     chain.add(new RecoveryInterceptor());
     if (flags.authTokens != null) {
       chain.add(new BearerAuthInterceptor(flags.authTokens, flags.authExempt));
     }
     chain.add(new ServedByInterceptor(servedBy::get));
     chain.add(openStreams);
+    chain.add(outbound);
     chain.add(new AccessLogInterceptor());
     chain.add(RequestId.serverInterceptor());
     return chain;

@@ -121,6 +121,32 @@ public final class ServerFlags implements Flags.Checked {
       description = "Largest request header block accepted, in bytes.")
   int maxInboundMetadataSize;
 
+  // The default inbound limit of grpc clients: a larger answer would be refused by most callers.
+  @Option(
+      names = "--max-outbound-message-size",
+      defaultValue = "4194304",
+      description = "Largest answer sent in one message, in bytes; a larger one is refused.")
+  int maxOutboundMessageSize;
+
+  // Half of -XX:MaxDirectMemorySize (deploy/jvm.options), where unread answers wait; the other half
+  // is for requests being read and the allocator's slack.
+  @Option(
+      names = "--max-unread-bytes",
+      defaultValue = "33554432",
+      description =
+          "Bytes of answers the server holds for clients that have not read them; past it, the"
+              + " connection holding the most has its answers dropped.")
+  long maxUnreadBytes;
+
+  // A client that reads holds next to nothing: what it has not read yet is in flight. An eighth of
+  // --max-unread-bytes, so that one connection cannot take it all; at least one whole answer.
+  @Option(
+      names = "--max-unread-bytes-per-connection",
+      defaultValue = "4194304",
+      description =
+          "Bytes of answers one connection may leave unread; past it, its calls are refused.")
+  long maxUnreadBytesPerConnection;
+
   @Option(
       names = "--max-concurrent-calls-per-connection",
       defaultValue = "256",
@@ -168,6 +194,14 @@ public final class ServerFlags implements Flags.Checked {
           "--max-inbound-message-size and --max-inbound-metadata-size take at least 1024 bytes,"
               + " --max-concurrent-calls-per-connection at least 1");
     }
+    if (maxOutboundMessageSize < 1024
+        || maxUnreadBytesPerConnection < maxOutboundMessageSize
+        || maxUnreadBytes < maxUnreadBytesPerConnection) {
+      throw new IllegalArgumentException(
+          "--max-outbound-message-size takes at least 1024 bytes, and"
+              + " --max-outbound-message-size <= --max-unread-bytes-per-connection <="
+              + " --max-unread-bytes");
+    }
     if ((tlsCert == null) != (tlsKey == null)) {
       throw new IllegalArgumentException("--tls-cert and --tls-key go together");
     }
@@ -186,6 +220,11 @@ public final class ServerFlags implements Flags.Checked {
     }
     Flags.Secret tokens = Flags.secret("--auth-tokens-file", authTokensFile, AUTH_TOKENS_ENV);
     authTokens = tokens == null ? null : AuthTokens.parse(tokens.text(), tokens.source());
+  }
+
+  /** The largest answer sent in one message; handlers that build large answers check it. */
+  public int maxOutboundMessageSize() {
+    return maxOutboundMessageSize;
   }
 
   /** How often TLS files are re-read: the server's own, and those of the clients it makes. */

@@ -50,6 +50,13 @@ public final class ServerMain {
       log.error("{} could not start: {}", commandLine.getCommandName(), e.getMessage());
       log.debug("{} start-up failure", commandLine.getCommandName(), e);
       return 1;
+    } catch (OutOfMemoryError e) {
+      // Whatever ran out of memory is garbage now; the line fits. The data's own check says more.
+      log.error(
+          "{} could not start: out of memory ({}); start the JVM with a larger -Xmx",
+          commandLine.getCommandName(),
+          e.getMessage());
+      return 1;
     }
     serveUntilSignalled(server);
     return 0;

@@ -1,0 +1,424 @@
+package dev.grpcpair.common.server;
+
+import dev.grpcpair.common.observability.RateLimitedLog;
+import io.grpc.Attributes;
+import io.grpc.Context;
+import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
+import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
+import io.grpc.Grpc;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor.MethodType;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerStreamTracer;
+import io.grpc.ServerTransportFilter;
+import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Bounds the bytes of answers a server holds for clients that have not read them, so that no client
+ * can make it run out of memory by asking and never reading (an HTTP/2 receive window of 0 keeps
+ * every answer queued in the server's direct buffers).
+ *
+ * <ul>
+ *   <li>An answer larger than {@code --max-outbound-message-size} is never sent: the call ends
+ *       {@code RESOURCE_EXHAUSTED}.
+ *   <li>A connection holds at most {@code --max-unread-bytes-per-connection}: past it, its new
+ *       calls and the answers that would not fit are refused with {@code RESOURCE_EXHAUSTED}.
+ *   <li>The server holds at most {@code --max-unread-bytes}, and connections that hold more than
+ *       {@value #LIGHT} bytes (clients that do not read) at most half of it between them: past
+ *       that, their answers are refused. The other half is for clients that read: when one of their
+ *       answers takes the server past half, the connection holding the most has its streams reset,
+ *       which drops its answers and frees their memory.
+ * </ul>
+ *
+ * <p>An answer is held from the moment it is handed to the transport until its stream is over: a
+ * dropped answer counts until the transport has reset its stream, which happens on the connection's
+ * event loop once it is done with what it is reading. A streaming call's earlier answers leave as
+ * the client reads: grpc reports a stream ready only once fewer than {@value #READY_QUEUE} bytes of
+ * it are queued, so while it is ready its count is capped at that (a bound, never an undercount).
+ *
+ * <p>grpc-java offers a server no way to reset one stream; it resets a stream whose context is
+ * cancelled with {@code DEADLINE_EXCEEDED}. So each stream's context gets a cancellable parent here
+ * (a stream tracer's {@code filterContext}) that a drop cancels that way.
+ */
+public final class OutboundBudget implements ServerInterceptor {
+
+  /** grpc's default onReady threshold: a ready stream has fewer bytes than this queued. */
+  static final long READY_QUEUE = 32 * 1024;
+
+  /** A connection holding less than this is taken to be reading what it is sent. */
+  static final long LIGHT = 64 * 1024;
+
+  /**
+   * A connection holding more, whose last answer left longer ago than this, is not reading: a busy
+   * client that reads late (the Post server, as the User server's client) still finishes answers.
+   */
+  static final long STALLED_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+  private static final RateLimitedLog drops =
+      new RateLimitedLog(LoggerFactory.getLogger(OutboundBudget.class));
+  private static final Attributes.Key<Connection> CONNECTION =
+      Attributes.Key.create("outbound-budget-connection");
+  private static final Context.Key<Stream> STREAM = Context.key("outbound-budget-stream");
+
+  private final long maxMessage;
+  private final long perConnection;
+  private final long total;
+  private final AtomicLong held = new AtomicLong();
+  private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
+
+  OutboundBudget(long maxMessage, long perConnection, long total) {
+    this.maxMessage = maxMessage;
+    this.perConnection = perConnection;
+    this.total = total;
+  }
+
+  /** Adds what the budget needs from the transport: connections, and resettable streams. */
+  void install(NettyServerBuilder builder) {
+    builder.addTransportFilter(
+        new ServerTransportFilter() {
+          @Override
+          public Attributes transportReady(Attributes attributes) {
+            Connection connection = new Connection(attributes.get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR));
+            connections.add(connection);
+            return attributes.toBuilder().set(CONNECTION, connection).build();
+          }
+
+          @Override
+          public void transportTerminated(Attributes attributes) {
+            // Null for a connection that ended before it was ready.
+            Connection connection = attributes == null ? null : attributes.get(CONNECTION);
+            if (connection != null) {
+              connections.remove(connection);
+            }
+          }
+        });
+    builder.addStreamTracerFactory(
+        new ServerStreamTracer.Factory() {
+          @Override
+          public ServerStreamTracer newServerStreamTracer(String method, Metadata headers) {
+            return new ServerStreamTracer() {
+              @Override
+              public Context filterContext(Context context) {
+                Context.CancellableContext cancellable = context.withCancellation();
+                return cancellable.withValue(STREAM, new Stream(cancellable));
+              }
+            };
+          }
+        });
+  }
+
+  /**
+   * Takes {@code bytes} for the answer the calling handler is about to build, so that it builds
+   * none that could not be sent: call it before the work (a look-up, a page) that the answer needs.
+   * The answer, once sent, counts instead. Without a socket (the in-process transport) it does
+   * nothing.
+   *
+   * @throws io.grpc.StatusRuntimeException RESOURCE_EXHAUSTED if the connection or the server
+   *     cannot hold that much more for clients that have not read it
+   */
+  public static void reserve(long bytes) {
+    Stream stream = STREAM.get();
+    Answers<?, ?> answers = stream == null ? null : stream.answers;
+    if (answers != null) {
+      answers.reserveAhead(bytes);
+    }
+  }
+
+  @Override
+  public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
+      ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
+    Connection connection = call.getAttributes().get(CONNECTION);
+    Stream stream = STREAM.get();
+    if (connection == null || stream == null) {
+      return next.startCall(call, headers); // no socket (the in-process transport): nothing held
+    }
+    long connectionHeld = connection.held.get();
+    if (connectionHeld >= perConnection) {
+      call.close(connectionFull(connectionHeld), new Metadata());
+      return new ServerCall.Listener<>() {};
+    }
+    if (connectionHeld >= LIGHT
+        && held.get() >= total / 2
+        && connection.stalled(System.nanoTime())) {
+      call.close(serverFull(held.get()), new Metadata());
+      return new ServerCall.Listener<>() {};
+    }
+    Answers<ReqT, RespT> answers = new Answers<>(call, connection, stream.context);
+    stream.answers = answers;
+    return new SimpleForwardingServerCallListener<>(next.startCall(answers, headers)) {
+      @Override
+      public void onReady() {
+        answers.capWhileReady();
+        super.onReady();
+      }
+
+      @Override
+      public void onComplete() {
+        if (answers.release() > 0) {
+          connection.lastAnswered = System.nanoTime(); // an answer left: this client reads
+        }
+        super.onComplete();
+      }
+
+      @Override
+      public void onCancel() {
+        answers.release();
+        super.onCancel();
+      }
+    };
+  }
+
+  /** Takes {@code size} bytes for {@code answers}; null, or the status that refuses them. */
+  private Status reserve(Answers<?, ?> answers, long size) {
+    Connection connection = answers.connection;
+    long connectionAfter = connection.held.addAndGet(size);
+    if (connectionAfter > perConnection) {
+      connection.held.addAndGet(-size);
+      return connectionFull(connectionAfter - size);
+    }
+    boolean reading = connectionAfter - size < LIGHT || !connection.stalled(System.nanoTime());
+    long after = held.addAndGet(size);
+    if (after > total / 2 && reading) {
+      dropStalledOtherThan(connection, after);
+    }
+    if (after > (reading ? total : total / 2)) {
+      connection.held.addAndGet(-size);
+      held.addAndGet(-size);
+      return serverFull(after - size);
+    }
+    connection.calls.add(answers);
+    return null;
+  }
+
+  /**
+   * Resets the streams of the stalled connection whose last answer left longest ago: one that holds
+   * at least {@value #LIGHT} bytes and has finished no answer for {@link #STALLED_NANOS}. Readers,
+   * {@code asking} among them, are never chosen, nor a connection whose drop is under way.
+   */
+  private void dropStalledOtherThan(Connection asking, long serverHeld) {
+    long now = System.nanoTime();
+    Connection stalest = null;
+    long most = 0;
+    for (Connection connection : connections) {
+      long bytes = connection.held.get();
+      if (bytes >= LIGHT
+          && connection != asking
+          && !connection.dropping
+          && connection.stalled(now)
+          && (stalest == null || connection.lastAnswered - stalest.lastAnswered < 0)) {
+        most = bytes;
+        stalest = connection;
+      }
+    }
+    if (stalest != null) {
+      Connection dropped = stalest;
+      int calls = dropped.dropAll();
+      long bytes = most;
+      drops.warn(
+          () ->
+              "dropped the "
+                  + calls
+                  + " unread answers ("
+                  + bytes
+                  + " bytes) of client "
+                  + dropped.peer
+                  + ": the server held "
+                  + serverHeld
+                  + " bytes its clients had not read (--max-unread-bytes="
+                  + total
+                  + ")");
+    }
+  }
+
+  private void giveBack(Connection connection, long bytes) {
+    if (bytes > 0) {
+      if (connection.held.addAndGet(-bytes) == 0) {
+        connection.dropping = false;
+      }
+      held.addAndGet(-bytes);
+    }
+  }
+
+  private Status connectionFull(long connectionHeld) {
+    return Status.RESOURCE_EXHAUSTED.withDescription(
+        "this connection holds "
+            + connectionHeld
+            + " bytes of answers its client has not read, the most one connection may hold"
+            + " (--max-unread-bytes-per-connection="
+            + perConnection
+            + "); read them first, or call on another connection");
+  }
+
+  private Status serverFull(long serverHeld) {
+    return Status.RESOURCE_EXHAUSTED.withDescription(
+        "the server holds "
+            + serverHeld
+            + " bytes of answers its clients have not read, its limit (--max-unread-bytes="
+            + total
+            + "); read the answers of this connection first, or retry later");
+  }
+
+  private Status tooLarge(long size) {
+    return Status.RESOURCE_EXHAUSTED.withDescription(
+        "the answer is "
+            + size
+            + " bytes, more than this server sends in one message (--max-outbound-message-size="
+            + maxMessage
+            + "); ask for less in one call");
+  }
+
+  /** A stream's cancellable context, and its call's answers once the call has started. */
+  private static final class Stream {
+    final Context.CancellableContext context;
+    volatile Answers<?, ?> answers;
+
+    Stream(Context.CancellableContext context) {
+      this.context = context;
+    }
+  }
+
+  /** A client connection and the calls that hold bytes on it. */
+  private static final class Connection {
+    final Object peer;
+    final AtomicLong held = new AtomicLong();
+    final Set<Answers<?, ?>> calls = ConcurrentHashMap.newKeySet();
+    volatile boolean dropping;
+    // Until it has finished an answer, a connection holding more than LIGHT counts as stalled.
+    volatile long lastAnswered = System.nanoTime() - STALLED_NANOS - 1;
+
+    Connection(Object peer) {
+      this.peer = peer;
+    }
+
+    boolean stalled(long now) {
+      return now - lastAnswered > STALLED_NANOS;
+    }
+
+    /** Resets every stream holding answers; returns how many. */
+    int dropAll() {
+      dropping = true;
+      int dropped = 0;
+      for (Answers<?, ?> answers : calls) {
+        answers.drop();
+        dropped++;
+      }
+      return dropped;
+    }
+  }
+
+  /** One call's answers: what they hold, and the refusal of those that do not fit. */
+  private final class Answers<ReqT, RespT> extends SimpleForwardingServerCall<ReqT, RespT> {
+    final Connection connection;
+    private final Context.CancellableContext stream;
+    private final boolean streaming;
+    private final AtomicLong callHeld = new AtomicLong();
+    private volatile boolean dropped;
+    private long reservedAhead;
+    private boolean closed;
+
+    Answers(
+        ServerCall<ReqT, RespT> call, Connection connection, Context.CancellableContext stream) {
+      super(call);
+      this.connection = connection;
+      this.stream = stream;
+      MethodType type = call.getMethodDescriptor().getType();
+      this.streaming = type == MethodType.SERVER_STREAMING || type == MethodType.BIDI_STREAMING;
+    }
+
+    @Override
+    public void sendMessage(RespT message) {
+      if (closed || dropped) {
+        return; // refused before, or reset to free its memory: the client gets no more
+      }
+      long size = sizeOf(message);
+      if (size > maxMessage) {
+        close(tooLarge(size), new Metadata());
+        return;
+      }
+      if (streaming) {
+        capWhileReady();
+      }
+      long ahead = reservedAhead;
+      reservedAhead = 0;
+      if (size > ahead) {
+        Status refused = reserve(this, size - ahead);
+        if (refused != null) {
+          close(refused, new Metadata());
+          return;
+        }
+        callHeld.addAndGet(size - ahead);
+      } else if (ahead > size) {
+        callHeld.addAndGet(size - ahead);
+        giveBack(connection, ahead - size);
+      }
+      super.sendMessage(message);
+    }
+
+    /** See {@link OutboundBudget#reserve}. */
+    void reserveAhead(long bytes) {
+      Status refused = reserve(this, bytes);
+      if (refused != null) {
+        throw refused.asRuntimeException();
+      }
+      callHeld.addAndGet(bytes);
+      reservedAhead += bytes;
+    }
+
+    @Override
+    public void close(Status status, Metadata trailers) {
+      if (!closed) {
+        closed = true;
+        super.close(status, trailers);
+      }
+    }
+
+    void capWhileReady() {
+      long bytes = callHeld.get();
+      if (bytes > READY_QUEUE && isReady() && callHeld.compareAndSet(bytes, READY_QUEUE)) {
+        giveBack(connection, bytes - READY_QUEUE);
+      }
+    }
+
+    /** Gives back what the call held; returns how much. */
+    long release() {
+      connection.calls.remove(this);
+      long bytes = callHeld.getAndSet(0);
+      giveBack(connection, bytes);
+      return bytes;
+    }
+
+    /**
+     * Drops this call's queued answers: grpc resets the stream, which frees them; they count until
+     * then ({@link #release} on the call's cancellation).
+     */
+    void drop() {
+      dropped = true;
+      stream.cancel(
+          Status.DEADLINE_EXCEEDED
+              .withDescription("answers dropped: the client did not read them")
+              .asRuntimeException());
+    }
+
+    private static long sizeOf(Object message) {
+      // Every service here sends protobuf's streams (StrictParsing), which know their length.
+      if (message instanceof InputStream stream) {
+        try {
+          return stream.available();
+        } catch (IOException e) {
+          return 0;
+        }
+      }
+      return 0;
+    }
+  }
+}

@@ -1,0 +1,118 @@
+package dev.grpcpair.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A server jar started as users start it ({@code java [options] -jar}) and everything it has
+ * printed so far. Closing it kills whatever a test left running.
+ */
+final class JarProcess implements AutoCloseable {
+
+  /** The launch configuration the servers ship with, as {@code run-pair.sh} and images use it. */
+  static final List<String> SHIPPED =
+      List.of("@" + Path.of(System.getProperty("projectRoot"), "deploy", "jvm.options"));
+
+  private static final Pattern LISTENING = Pattern.compile("listening on port (\\d+)");
+  private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+
+  final Process process;
+  private final StringBuffer output = new StringBuffer();
+  private final Thread reader;
+
+  private JarProcess(Process process) {
+    this.process = process;
+    reader =
+        new Thread(
+            () -> {
+              try (BufferedReader lines =
+                  new BufferedReader(
+                      new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = lines.readLine()) != null) {
+                  output.append(line).append('\n');
+                }
+              } catch (IOException e) {
+                output.append("<output unreadable: ").append(e).append(">\n");
+              }
+            },
+            "jar-output");
+    reader.setDaemon(true);
+    reader.start();
+  }
+
+  /**
+   * Starts the jar named by the system property {@code jarProperty}, through {@code prefix} (a
+   * shell setting a limit, say), with {@code jvmOptions} (e.g. {@link #SHIPPED}).
+   */
+  static JarProcess start(
+      List<String> prefix,
+      List<String> jvmOptions,
+      String jarProperty,
+      Map<String, String> env,
+      String... args)
+      throws IOException {
+    Path jar = Path.of(System.getProperty(jarProperty));
+    assertThat(jar).as("built by mvn package").exists();
+    List<String> command = new ArrayList<>(prefix);
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(jvmOptions);
+    command.addAll(List.of("-jar", jar.toString()));
+    command.addAll(List.of(args));
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    builder.environment().putAll(env);
+    return new JarProcess(builder.start());
+  }
+
+  /** Sends SIGTERM, checks the process exits 0, and returns everything it printed. */
+  String stopWithSigterm() throws InterruptedException {
+    // Through the handle: Process.destroy() would also close the output being read.
+    process.toHandle().destroy();
+    assertThat(awaitExit()).as(output()).isZero();
+    return output();
+  }
+
+  /** Waits for the process to exit and for its last output; returns its exit code. */
+  int awaitExit() throws InterruptedException {
+    assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("exited; output: %s", output()).isTrue();
+    reader.join(TimeUnit.SECONDS.toMillis(10));
+    return process.exitValue();
+  }
+
+  String output() {
+    return output.toString();
+  }
+
+  int awaitPort() throws Exception {
+    AtomicInteger port = new AtomicInteger();
+    await()
+        .atMost(START_TIMEOUT)
+        .untilAsserted(
+            () -> {
+              Matcher matcher = LISTENING.matcher(output());
+              assertThat(process.isAlive()).as("still running; output: %s", output()).isTrue();
+              assertThat(matcher.find()).as("start-up line in: %s", output()).isTrue();
+              port.set(Integer.parseInt(matcher.group(1)));
+            });
+    return port.get();
+  }
+
+  @Override
+  public void close() {
+    process.destroyForcibly();
+  }
+}

@@ -1,0 +1,152 @@
+package dev.grpcpair.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.grpcpair.proto.post.v1.ListPostsByUserIdRequest;
+import dev.grpcpair.proto.post.v1.PostGrpc;
+import dev.grpcpair.proto.user.v1.GetUserRequest;
+import dev.grpcpair.proto.user.v1.UserGrpc;
+import dev.grpcpair.testing.Closer;
+import dev.grpcpair.testing.RawHttp2Client;
+import io.grpc.ManagedChannel;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.health.v1.HealthGrpc;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Clients that ask and never read (issue 17), against the jars as shipped ({@code java
+ * @deploy/jvm.options -jar}) on large data: each never-reading connection fires 256 list calls
+ * whose answers (98 KB a page of posts, 31 KB of users) can only queue in the server. Without a
+ * bound, a few dozen such connections exhaust the servers' 32 MiB of direct memory, and both stop
+ * answering anyone for minutes.
+ */
+class UnreadAnswersIT {
+
+  private static final int ATTACKERS_PER_SERVER = 24;
+  private static final int CALLS_PER_CONNECTION = 256;
+  private static final Duration ATTACK = Duration.ofSeconds(6);
+  private static final Duration PROMPT = Duration.ofSeconds(2);
+  private static final Duration GRACE = Duration.ofSeconds(2);
+
+  @RegisterExtension final Closer closer = new Closer();
+
+  @Test
+  void neverReadingClients_cannotStarveOthers_orOutliveSigterm() throws Exception {
+    JarProcess user = start("userServerJar");
+    int userPort = user.awaitPort();
+    JarProcess post = start("postServerJar", "--user-target=localhost:" + userPort);
+    int postPort = post.awaitPort();
+    Probe probe = new Probe(closer.channelTo(userPort), closer.channelTo(postPort));
+    // A server in service has run for a while: its code is compiled, its connections are up.
+    for (int i = 0; i < 3; i++) {
+      attack(postPort, "/v1.post.Post/ListPosts", 2).forEach(RawHttp2Client::close);
+      attack(userPort, "/v1.user.User/ListUsers", 2).forEach(RawHttp2Client::close);
+      for (int round = 0; round < 100; round++) {
+        probe.round();
+      }
+    }
+
+    List<RawHttp2Client> attackers = new ArrayList<>();
+    attackers.addAll(attack(postPort, "/v1.post.Post/ListPosts", ATTACKERS_PER_SERVER));
+    attackers.addAll(attack(userPort, "/v1.user.User/ListUsers", ATTACKERS_PER_SERVER));
+    Duration slowestDuring = probe.slowestFor(ATTACK);
+    attackers.forEach(RawHttp2Client::close);
+    Duration firstAfter = probe.round();
+
+    assertThat(slowestDuring).as("slowest probe call during the attack").isLessThan(PROMPT);
+    assertThat(firstAfter).as("probe round once the attackers left").isLessThan(PROMPT);
+
+    // Attacked again, the servers still stop within their grace period and one second.
+    attack(postPort, "/v1.post.Post/ListPosts", ATTACKERS_PER_SERVER);
+    attack(userPort, "/v1.user.User/ListUsers", ATTACKERS_PER_SERVER);
+    probe.round();
+    for (JarProcess server : List.of(post, user)) {
+      String log = server.stopWithSigterm();
+      assertThat(Duration.between(timeOf(log, "stopping: draining"), timeOf(log, "stopped")))
+          .as("graceful stop, from its first line to its last")
+          .isLessThan(GRACE.plusSeconds(1));
+      assertThat(log).contains("RESOURCE_EXHAUSTED").doesNotContain("OutOfMemoryError", "\tat ");
+    }
+  }
+
+  /** When the line of {@code log} that contains {@code text} was written. */
+  private static Instant timeOf(String log, String text) {
+    String line = log.lines().filter(l -> l.contains(text)).findFirst().orElseThrow();
+    return Instant.parse(line.substring(0, line.indexOf(' ')));
+  }
+
+  private JarProcess start(String jar, String... flags) throws Exception {
+    List<String> args = new ArrayList<>(List.of("--port=0", "--generate-dataset=200000:100000"));
+    args.add("--shutdown-grace=" + GRACE.toSeconds() + "s");
+    args.addAll(List.of(flags));
+    return closer.add(
+        JarProcess.start(
+            List.of(), JarProcess.SHIPPED, jar, Map.of(), args.toArray(String[]::new)));
+  }
+
+  /** {@code count} never-reading connections, each firing 256 calls of {@code method}. */
+  private List<RawHttp2Client> attack(int port, String method, int count) throws Exception {
+    List<RawHttp2Client> connections = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      RawHttp2Client attacker = closer.add(RawHttp2Client.neverReading(port));
+      for (int call = 0; call < CALLS_PER_CONNECTION; call++) {
+        attacker.call(method, new byte[0]);
+      }
+      attacker.flush();
+      connections.add(attacker);
+    }
+    return connections;
+  }
+
+  /** A well-behaved client of both servers, timing each round of its calls. */
+  private record Probe(ManagedChannel users, ManagedChannel posts) {
+
+    /** One GetUser, ListPostsByUserId and health check of each server; how long they took. */
+    Duration round() {
+      long start = System.nanoTime();
+      assertThat(
+              UserGrpc.newBlockingStub(users)
+                  .withDeadlineAfter(10, TimeUnit.SECONDS)
+                  .getUser(GetUserRequest.newBuilder().setUserId("7920").build())
+                  .getUserMessage()
+                  .getUserId())
+          .isEqualTo("7920");
+      assertThat(
+              PostGrpc.newBlockingStub(posts)
+                  .withDeadlineAfter(10, TimeUnit.SECONDS)
+                  .listPostsByUserId(
+                      ListPostsByUserIdRequest.newBuilder().setUserId("7920").build())
+                  .getPostMessagesList())
+          .isNotEmpty()
+          .allMatch(message -> !message.getAuthor().isEmpty());
+      for (ManagedChannel channel : List.of(users, posts)) {
+        assertThat(
+                HealthGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(10, TimeUnit.SECONDS)
+                    .check(HealthCheckRequest.getDefaultInstance())
+                    .getStatus())
+            .isEqualTo(ServingStatus.SERVING);
+      }
+      return Duration.ofNanos(System.nanoTime() - start);
+    }
+
+    /** Probes for {@code period}, round after round; the slowest round. */
+    Duration slowestFor(Duration period) {
+      long end = System.nanoTime() + period.toNanos();
+      Duration slowest = Duration.ZERO;
+      while (System.nanoTime() < end) {
+        Duration took = round();
+        slowest = took.compareTo(slowest) > 0 ? took : slowest;
+      }
+      return slowest;
+    }
+  }
+}

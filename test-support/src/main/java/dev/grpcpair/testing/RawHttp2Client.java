@@ -1,0 +1,145 @@
+package dev.grpcpair.testing;
+
+import static java.nio.charset.StandardCharsets.US_ASCII;
+
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.Socket;
+
+/**
+ * HTTP/2 frames written by hand on a socket: what a hostile or broken client sends, which no grpc
+ * client can be made to (a receive window of 0, a stream reset as soon as it is opened, a unary
+ * call without a request). It reads nothing unless asked to.
+ */
+public final class RawHttp2Client implements AutoCloseable {
+
+  private static final int HEADERS = 0x1;
+  private static final int DATA = 0x0;
+  private static final int RST_STREAM = 0x3;
+  private static final int SETTINGS = 0x4;
+  private static final int END_STREAM = 0x1;
+  private static final int END_HEADERS = 0x4;
+  private static final int SETTINGS_INITIAL_WINDOW_SIZE = 0x4;
+
+  private final Socket socket;
+  private final DataOutputStream out;
+  private int nextStream = 1;
+
+  private RawHttp2Client(Socket socket) throws IOException {
+    this.socket = socket;
+    this.out = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream()));
+  }
+
+  /** Connects and sends the preface and SETTINGS: the server's defaults for every stream. */
+  public static RawHttp2Client connect(int port) throws IOException {
+    return connect(port, new byte[0]);
+  }
+
+  /**
+   * Connects with a receive window of 0 for every stream: the server may send headers, never a
+   * message, so each answer stays queued in the server until the connection ends.
+   */
+  public static RawHttp2Client neverReading(int port) throws IOException {
+    return connect(port, new byte[] {0, SETTINGS_INITIAL_WINDOW_SIZE, 0, 0, 0, 0});
+  }
+
+  private static RawHttp2Client connect(int port, byte[] settings) throws IOException {
+    RawHttp2Client client = new RawHttp2Client(new Socket(InetAddress.getLoopbackAddress(), port));
+    client.out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(US_ASCII));
+    client.frame(SETTINGS, 0, 0, settings);
+    return client;
+  }
+
+  /**
+   * Opens a stream for {@code method} ({@code /package.Service/Method}) and sends {@code request}
+   * as its one message, ending the stream; returns the stream's id. Buffered until {@link #flush}.
+   */
+  public int call(String method, byte[] request) throws IOException {
+    int stream = open(method, false);
+    byte[] message = new byte[5 + request.length];
+    message[1] = (byte) (request.length >>> 24);
+    message[2] = (byte) (request.length >>> 16);
+    message[3] = (byte) (request.length >>> 8);
+    message[4] = (byte) request.length;
+    System.arraycopy(request, 0, message, 5, request.length);
+    frame(DATA, END_STREAM, stream, message);
+    return stream;
+  }
+
+  /** Opens a stream for {@code method} and ends it at once: a call without a request message. */
+  public int callWithoutRequest(String method) throws IOException {
+    return open(method, true);
+  }
+
+  /** Opens a stream for {@code method} and resets it at once (rapid reset). */
+  public void openAndReset(String method) throws IOException {
+    int stream = open(method, false);
+    frame(RST_STREAM, 0, stream, new byte[] {0, 0, 0, 8}); // CANCEL
+  }
+
+  public void flush() throws IOException {
+    out.flush();
+  }
+
+  /** Reads until the server closes the connection, or fails if it resets it. */
+  public void readUntilClosed() throws IOException {
+    InputStream in = socket.getInputStream();
+    byte[] discarded = new byte[16 * 1024];
+    while (in.read(discarded) >= 0) {
+      // what the server sent is not looked at
+    }
+  }
+
+  @Override
+  public void close() {
+    try {
+      socket.close();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private int open(String method, boolean endStream) throws IOException {
+    int stream = nextStream;
+    nextStream += 2;
+    frame(HEADERS, END_HEADERS | (endStream ? END_STREAM : 0), stream, requestHeaders(method));
+    return stream;
+  }
+
+  /** An HTTP/2 frame: 24-bit length, type, flags, stream id, payload. */
+  private void frame(int type, int flags, int stream, byte[] payload) throws IOException {
+    out.writeByte(payload.length >>> 16);
+    out.writeShort(payload.length & 0xFFFF);
+    out.writeByte(type);
+    out.writeByte(flags);
+    out.writeInt(stream);
+    out.write(payload);
+  }
+
+  /** A gRPC request's headers, HPACK literals without indexing (no Huffman coding). */
+  private static byte[] requestHeaders(String path) {
+    ByteArrayOutputStream block = new ByteArrayOutputStream();
+    String[][] headers = {
+      {":method", "POST"},
+      {":scheme", "http"},
+      {":path", path},
+      {":authority", "localhost"},
+      {"content-type", "application/grpc"},
+      {"te", "trailers"},
+    };
+    for (String[] header : headers) {
+      block.write(0x00);
+      for (String part : header) {
+        byte[] bytes = part.getBytes(US_ASCII);
+        block.write(bytes.length);
+        block.write(bytes, 0, bytes.length);
+      }
+    }
+    return block.toByteArray();
+  }
+}
