@@ -181,6 +181,51 @@ class HostileInputTest {
   }
 
   @Test
+  void unaryCallsWithoutARequestOrWithTwo_areInvalidArgument_loggedOnce() throws Exception {
+    GrpcServer users = startUsers();
+    ManagedChannel userChannel = closer.channelTo(users.port());
+    ManagedChannel postChannel = closer.channelTo(startPosts(users).port());
+    byte[] henry = HENRY.toByteArray();
+    List<String> userMethods =
+        List.of("v1.user.User/GetUser", "v1.user.User/ListUsers", "v1.user.User/BatchGetUsers");
+    List<String> postMethods =
+        List.of(
+            "v1.post.Post/ListPostsByUserId", "v1.post.Post/ListPosts", "v1.post.Post/StreamPosts");
+
+    try (LogCapture log = LogCapture.start()) {
+      for (String method :
+          concat(userMethods, postMethods, List.of("grpc.health.v1.Health/Check"))) {
+        ManagedChannel channel = method.startsWith("v1.post.") ? postChannel : userChannel;
+        Status none = RawCalls.unaryWith(channel, method, List.of());
+        Status two = RawCalls.unaryWith(channel, method, List.of(henry, henry));
+
+        assertThat(none.getCode())
+            .as("%s without a request", method)
+            .isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(none.getDescription())
+            .isEqualTo(method + " takes exactly one request message; the call ended without one");
+        assertThat(two.getCode()).as("%s with two", method).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(two.getDescription())
+            .isEqualTo(method + " takes exactly one request message; it sent a second one");
+      }
+      String lastMethod = "Health/Check INVALID_ARGUMENT";
+      await().atMost(Duration.ofSeconds(10)).until(() -> count(log.text(), lastMethod) == 2);
+      assertThat(count(log.text(), " INVALID_ARGUMENT ")).isEqualTo(14);
+      assertThat(log.text()).doesNotContain("INTERNAL", "\tat ");
+    }
+    assertServesHenry(users(userChannel));
+  }
+
+  @SafeVarargs
+  private static List<String> concat(List<String>... lists) {
+    List<String> all = new ArrayList<>();
+    for (List<String> list : lists) {
+      all.addAll(list);
+    }
+    return all;
+  }
+
+  @Test
   void requestOver1MiB_isResourceExhausted_andLoggedWithTheStatusTheCallerGot() throws Exception {
     ManagedChannel channel = closer.channelTo(startUsers().port());
     GetUserRequest tooBig = GetUserRequest.newBuilder().setUserId("b".repeat(5_000_000)).build();

@@ -10,6 +10,7 @@ import dev.grpcpair.proto.post.v1.PostGrpc;
 import dev.grpcpair.proto.post.v1.PostMessage;
 import dev.grpcpair.proto.post.v1.StreamPostsRequest;
 import dev.grpcpair.testing.Closer;
+import dev.grpcpair.testing.RawHttp2Client;
 import dev.grpcpair.testing.Streams;
 import io.grpc.CallCredentials;
 import io.grpc.ChannelCredentials;
@@ -206,6 +207,35 @@ class ServerJarsIT {
     assertThat(user.output())
         .contains("does not fit in the heap (at most")
         .doesNotContain("\tat ", "OutOfMemoryError");
+  }
+
+  @Test
+  void requestsClaimingMoreThanTheLimit_costOneAccessLogLineEach() throws Exception {
+    JarProcess user = run("userServerJar", "--port=0");
+    int port = user.awaitPort();
+    int calls = 2000;
+    try (RawHttp2Client client = RawHttp2Client.connect(port)) {
+      for (int i = 0; i < calls; i++) {
+        client.callClaiming("/v1.user.User/GetUser", Integer.MAX_VALUE); // 5 bytes each
+        if (i % 100 == 99) {
+          client.flush(); // within the 256 calls a connection may have open
+          int answered = i + 1;
+          await()
+              .atMost(Duration.ofSeconds(10))
+              .until(() -> countOf(user.output(), "GetUser RESOURCE_EXHAUSTED") == answered);
+        }
+      }
+    }
+
+    String log = user.stopWithSigterm();
+    assertThat(countOf(log, "GetUser RESOURCE_EXHAUSTED")).isEqualTo(calls);
+    // One access-log line a call (about 170 bytes); the transport's own account, once a second.
+    assertThat(log.length() / calls).isLessThan(250);
+    assertThat(log).contains("a client's call failed in the transport").doesNotContain("\tat ");
+  }
+
+  private static int countOf(String text, String what) {
+    return text.split(Pattern.quote(what), -1).length - 1;
   }
 
   @Test

@@ -71,6 +71,22 @@ public final class RawHttp2Client implements AutoCloseable {
     return stream;
   }
 
+  /**
+   * Opens a stream for {@code method} whose one message claims {@code length} bytes in its prefix
+   * and carries none, ending the stream.
+   */
+  public int callClaiming(String method, int length) throws IOException {
+    int stream = open(method, false);
+    frame(
+        DATA,
+        END_STREAM,
+        stream,
+        new byte[] {
+          0, (byte) (length >>> 24), (byte) (length >>> 16), (byte) (length >>> 8), (byte) length
+        });
+    return stream;
+  }
+
   /** Opens a stream for {@code method} and ends it at once: a call without a request message. */
   public int callWithoutRequest(String method) throws IOException {
     return open(method, true);

@@ -6,6 +6,7 @@ import dev.grpcpair.common.observability.AccessLogInterceptor;
 import dev.grpcpair.common.observability.Metrics;
 import dev.grpcpair.common.observability.RequestId;
 import dev.grpcpair.common.observability.ServedByInterceptor;
+import dev.grpcpair.common.observability.TransportFailureLog;
 import dev.grpcpair.common.security.BearerAuthInterceptor;
 import dev.grpcpair.common.security.ReloadingTls;
 import io.grpc.BindableService;
@@ -91,6 +92,7 @@ public final class GrpcServerBuilder {
   }
 
   private GrpcServer startOrThrow() throws IOException {
+    TransportFailureLog.install();
     NettyServerBuilder builder = NettyServerBuilder.forPort(port, credentials());
     builder.executor(MoreExecutors.directExecutor());
     builder.addStreamTracerFactory(AccessLogInterceptor.transportStatus());
@@ -165,13 +167,12 @@ public final class GrpcServerBuilder {
    * path: request id (adopt or make x-request-id) → access log (sees every outcome, rejections too)
    * → outbound budget (refuses work for connections that do not read) → open streams (ended with a
    * status at stop) → x-served-by → bearer tokens (nothing past here sees an unauthenticated call)
-   * → recovery (the one place failures become statuses) → one request per unary call → the server's
-   * own interceptors → the handler.
+   * → recovery (the one place failures become statuses) → the server's own interceptors → the
+   * handler.
    */
   private List<ServerInterceptor> interceptorChain(
       AtomicReference<String> servedBy, OpenStreams openStreams, OutboundBudget outbound) {
     List<ServerInterceptor> chain = new ArrayList<>(interceptors);
-    chain.add(new SingleRequest());
     chain.add(new RecoveryInterceptor());
     if (flags.authTokens != null) {
       chain.add(new BearerAuthInterceptor(flags.authTokens, flags.authExempt));

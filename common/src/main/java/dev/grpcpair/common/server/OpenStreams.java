@@ -2,7 +2,6 @@ package dev.grpcpair.common.server;
 
 import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
 import io.grpc.Metadata;
-import io.grpc.MethodDescriptor.MethodType;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
@@ -31,7 +30,8 @@ final class OpenStreams implements ServerInterceptor {
   @Override
   public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
       ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
-    if (call.getMethodDescriptor().getType() == MethodType.UNARY) {
+    // Unary methods are declared as client streaming to the transport (StrictParsing).
+    if (call.getMethodDescriptor().getType().serverSendsOneMessage()) {
       return next.startCall(call, headers);
     }
     ClosableCall<ReqT, RespT> closable = new ClosableCall<>(call);

@@ -7,7 +7,6 @@ import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
 import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
 import io.grpc.Grpc;
 import io.grpc.Metadata;
-import io.grpc.MethodDescriptor.MethodType;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
@@ -331,8 +330,7 @@ public final class OutboundBudget implements ServerInterceptor {
       super(call);
       this.connection = connection;
       this.stream = stream;
-      MethodType type = call.getMethodDescriptor().getType();
-      this.streaming = type == MethodType.SERVER_STREAMING || type == MethodType.BIDI_STREAMING;
+      this.streaming = !call.getMethodDescriptor().getType().serverSendsOneMessage();
     }
 
     @Override

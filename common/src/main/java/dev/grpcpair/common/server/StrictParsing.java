@@ -3,7 +3,9 @@ package dev.grpcpair.common.server;
 import com.google.protobuf.Message;
 import io.grpc.MethodDescriptor;
 import io.grpc.MethodDescriptor.Marshaller;
+import io.grpc.MethodDescriptor.MethodType;
 import io.grpc.MethodDescriptor.PrototypeMarshaller;
+import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
@@ -70,11 +72,20 @@ final class StrictParsing {
   private static <Q, R> ServerMethodDefinition<Q, R> strict(ServerMethodDefinition<Q, R> method) {
     MethodDescriptor<Q, R> descriptor = method.getMethodDescriptor();
     Marshaller<Q> requests = descriptor.getRequestMarshaller();
-    return ServerMethodDefinition.create(
+    MethodDescriptor.Builder<Q, R> strict =
         descriptor.toBuilder(
-                new Checked<>(requests, typeName(requests)), descriptor.getResponseMarshaller())
-            .build(),
-        method.getServerCallHandler());
+            new Checked<>(requests, typeName(requests)), descriptor.getResponseMarshaller());
+    ServerCallHandler<Q, R> handler = method.getServerCallHandler();
+    if (descriptor.getType().clientSendsOneMessage()) {
+      // Declared to the transport as taking a stream, so that SingleRequest, not grpc, answers a
+      // call with no request or two. Reflection describes the method from the .proto, as it is.
+      strict.setType(
+          descriptor.getType().serverSendsOneMessage()
+              ? MethodType.CLIENT_STREAMING
+              : MethodType.BIDI_STREAMING);
+      handler = SingleRequest.of(handler, descriptor);
+    }
+    return ServerMethodDefinition.create(strict.build(), handler);
   }
 
   private static String typeName(Marshaller<?> marshaller) {
