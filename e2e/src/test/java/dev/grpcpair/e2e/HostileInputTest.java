@@ -1,7 +1,6 @@
 package dev.grpcpair.e2e;
 
 import static dev.grpcpair.testing.GrpcAssertions.codeOf;
-import static java.nio.charset.StandardCharsets.US_ASCII;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -31,6 +30,7 @@ import dev.grpcpair.testing.Closer;
 import dev.grpcpair.testing.FreezableTcpProxy;
 import dev.grpcpair.testing.LogCapture;
 import dev.grpcpair.testing.RawCalls;
+import dev.grpcpair.testing.RawHttp2Client;
 import dev.grpcpair.testing.SeedPosts;
 import dev.grpcpair.testing.Streams;
 import dev.grpcpair.user.UserServer;
@@ -42,12 +42,7 @@ import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
-import java.io.BufferedOutputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -146,6 +141,91 @@ class HostileInputTest {
                 .listPostsByUserId(byUser("1"))
                 .getPostMessagesCount())
         .isEqualTo(4);
+  }
+
+  @Test
+  void collectPostsWhoseAnswerWouldPassTheMessageLimit_isRefusedBeforeTheLookUp() throws Exception {
+    // 100 posts of about 100 bytes per user: 1,000 users' posts are about 10 MB.
+    GrpcServer users = startUsers("--generate-dataset=1000:100000");
+    GrpcServer post =
+        closer.add(
+            PostServer.start(
+                PostServerConfig.parse(
+                    "--port=0",
+                    "--generate-dataset=1000:100000",
+                    "--user-target=localhost:" + users.port())));
+    ManagedChannel channel = closer.channelTo(post.port());
+    List<String> all = new ArrayList<>();
+    for (int i = 1; i <= 1000; i++) {
+      all.add(String.valueOf(i));
+    }
+
+    Status refused = collectPosts(channel, all);
+    Status answered = collectPosts(channel, all.subList(0, 100));
+
+    assertThat(refused.getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+    assertThat(refused.getDescription())
+        .isEqualTo(
+            "the posts of these 1000 users take more than 4194304 bytes, the largest answer this"
+                + " server sends (--max-outbound-message-size): ask for fewer users per call, or"
+                + " use StreamPosts");
+    assertThat(answered.getCode()).isEqualTo(Status.Code.OK);
+  }
+
+  @Test
+  void connectionThatNeverReads_isRefusedPastItsBudget_othersAreServed() throws Exception {
+    GrpcServer server =
+        startUsers(
+            "--generate-dataset=2000:0",
+            "--max-outbound-message-size=65536",
+            "--max-unread-bytes-per-connection=262144",
+            "--max-unread-bytes=1048576");
+    try (LogCapture log = LogCapture.start();
+        RawHttp2Client stalled = RawHttp2Client.neverReading(server.port())) {
+      for (int i = 0; i < 100; i++) {
+        stalled.call("/v1.user.User/ListUsers", new byte[0]); // 31.8 KB answers it never reads
+      }
+      stalled.flush();
+
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () ->
+                  count(log.text(), "ListUsers RESOURCE_EXHAUSTED")
+                          + count(log.text(), "ListUsers OK")
+                      == 100);
+      assertThat(count(log.text(), "ListUsers OK")).as("answers in 256 KiB").isBetween(6, 8);
+      // A client that reads is answered, lists included.
+      UserGrpc.UserBlockingStub reader = users(closer.channelTo(server.port()));
+      assertThat(reader.listUsers(ListUsersRequest.getDefaultInstance()).getUserMessagesCount())
+          .isEqualTo(1000);
+      assertThat(reader.getUser(HENRY).getUserMessage().getName()).isEqualTo("User 1");
+    }
+  }
+
+  @Test
+  void answerOverTheOutboundMessageLimit_isResourceExhaustedNamingTheFlag() throws Exception {
+    UserGrpc.UserBlockingStub users =
+        users(
+            closer.channelTo(
+                startUsers(
+                        "--generate-dataset=2000:0",
+                        "--max-outbound-message-size=16384",
+                        "--max-unread-bytes-per-connection=16384",
+                        "--max-unread-bytes=16384")
+                    .port()));
+
+    Throwable refused =
+        catchThrowable(() -> users.listUsers(ListUsersRequest.getDefaultInstance()));
+
+    Status status = Status.fromThrowable(refused);
+    assertThat(status.getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+    assertThat(status.getDescription()).contains("--max-outbound-message-size=16384");
+    assertThat(
+            users
+                .listUsers(ListUsersRequest.newBuilder().setPageSize(100).build())
+                .getUserMessagesCount())
+        .isEqualTo(100);
   }
 
   @Test
@@ -440,23 +520,14 @@ class HostileInputTest {
   @Test
   void rapidReset_closesTheConnectionEarly_andOthersAreServed() throws Exception {
     GrpcServer server = startUsers();
-    int streams = 100_000;
-    int sent = 0;
     try (LogCapture log = LogCapture.start();
-        Socket socket = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
-      DataOutputStream out =
-          new DataOutputStream(new BufferedOutputStream(socket.getOutputStream()));
-      out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(US_ASCII));
-      frame(out, 0x4, 0, 0, new byte[0]); // SETTINGS
-      byte[] headers = requestHeaders("/v1.user.User/GetUser");
+        RawHttp2Client client = RawHttp2Client.connect(server.port())) {
       try {
-        for (; sent < streams; sent++) {
-          int stream = 2 * sent + 1;
-          frame(out, 0x1, 0x4, stream, headers); // HEADERS, END_HEADERS
-          frame(out, 0x3, 0, stream, new byte[] {0, 0, 0, 8}); // RST_STREAM CANCEL
+        for (int sent = 0; sent < 100_000; sent++) {
+          client.openAndReset("/v1.user.User/GetUser");
         }
-        out.flush();
-        socket.getInputStream().readAllBytes(); // until the server closes the connection
+        client.flush();
+        client.readUntilClosed();
       } catch (IOException closedByTheServer) {
         // Expected: the server closed the connection while frames were still being sent.
       }
@@ -468,22 +539,14 @@ class HostileInputTest {
   }
 
   @Test
-  void clientThatNeverReads_firing4000ListUsers_holdsAtMost256Calls_othersServed()
-      throws Exception {
+  void clientThatNeverReads_firing4000ListUsers_holdsAtMost4MiB_othersServed() throws Exception {
     GrpcServer server = startUsers("--generate-dataset=200000:0");
     try (LogCapture log = LogCapture.start()) {
-      try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
-        DataOutputStream out =
-            new DataOutputStream(new BufferedOutputStream(socket.getOutputStream()));
-        out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(US_ASCII));
-        frame(out, 0x4, 0, 0, new byte[] {0, 4, 0, 0, 0, 0}); // SETTINGS: receive window 0
-        byte[] headers = requestHeaders("/v1.user.User/ListUsers");
+      try (RawHttp2Client stalled = RawHttp2Client.neverReading(server.port())) {
         for (int i = 0; i < 4000; i++) {
-          int stream = 2 * i + 1;
-          frame(out, 0x1, 0x4, stream, headers); // HEADERS, END_HEADERS
-          frame(out, 0x0, 0x1, stream, new byte[5]); // DATA: an empty request, END_STREAM
+          stalled.call("/v1.user.User/ListUsers", new byte[0]);
         }
-        out.flush();
+        stalled.flush();
 
         // The stalled connection holds the server's answers; everyone else is served.
         ManagedChannel other = closer.channelTo(server.port());
@@ -496,45 +559,13 @@ class HostileInputTest {
                     .getUserMessagesCount())
             .isEqualTo(1000);
       }
-      // Its calls end when the connection does: at most 256 of the 4,000 were ever started.
+      // Answers of 31.8 KB: at most 131 fit in the connection's 4 MiB; later calls are refused
+      // (those past the 256 streams a connection may open, by the transport, unlogged).
       await()
           .atMost(Duration.ofSeconds(10))
-          .untilAsserted(() -> assertThat(count(log.text(), "ListUsers")).isGreaterThan(1));
-      assertThat(count(log.text(), "ListUsers")).isBetween(2, 257);
+          .until(() -> count(log.text(), "ListUsers RESOURCE_EXHAUSTED") >= 100);
+      assertThat(count(log.text(), "ListUsers OK") - 1).isBetween(100, 131);
     }
-  }
-
-  /** An HTTP/2 frame: 24-bit length, type, flags, stream id, payload. */
-  private static void frame(DataOutputStream out, int type, int flags, int stream, byte[] payload)
-      throws IOException {
-    out.writeByte(payload.length >>> 16);
-    out.writeShort(payload.length & 0xFFFF);
-    out.writeByte(type);
-    out.writeByte(flags);
-    out.writeInt(stream);
-    out.write(payload);
-  }
-
-  /** A gRPC request's headers, HPACK literals without indexing (no Huffman coding). */
-  private static byte[] requestHeaders(String path) throws IOException {
-    ByteArrayOutputStream block = new ByteArrayOutputStream();
-    String[][] headers = {
-      {":method", "POST"},
-      {":scheme", "http"},
-      {":path", path},
-      {":authority", "localhost"},
-      {"content-type", "application/grpc"},
-      {"te", "trailers"},
-    };
-    for (String[] header : headers) {
-      block.write(0x00);
-      for (String part : header) {
-        byte[] bytes = part.getBytes(US_ASCII);
-        block.write(bytes.length);
-        block.write(bytes);
-      }
-    }
-    return block.toByteArray();
   }
 
   private PostGrpc.PostBlockingStub posts(GrpcServer postServer) {

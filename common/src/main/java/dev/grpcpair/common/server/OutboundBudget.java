@@ -364,7 +364,7 @@ public final class OutboundBudget implements ServerInterceptor {
 
     /** See {@link OutboundBudget#reserve}. */
     void reserveAhead(long bytes) {
-      Status refused = reserve(this, bytes);
+      Status refused = bytes > maxMessage ? tooLarge(bytes) : reserve(this, bytes);
       if (refused != null) {
         throw refused.asRuntimeException();
       }
