@@ -1,6 +1,7 @@
 package dev.grpcpair.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.grpcpair.proto.post.v1.ListPostsByUserIdRequest;
 import dev.grpcpair.proto.post.v1.PostGrpc;
@@ -34,6 +35,7 @@ class UnreadAnswersIT {
   private static final int CALLS_PER_CONNECTION = 256;
   private static final Duration ATTACK = Duration.ofSeconds(6);
   private static final Duration PROMPT = Duration.ofSeconds(2);
+  private static final Duration AT_ONCE = Duration.ofMillis(500);
   private static final Duration GRACE = Duration.ofSeconds(2);
 
   @RegisterExtension final Closer closer = new Closer();
@@ -59,10 +61,14 @@ class UnreadAnswersIT {
     attackers.addAll(attack(userPort, "/v1.user.User/ListUsers", ATTACKERS_PER_SERVER));
     Duration slowestDuring = probe.slowestFor(ATTACK);
     attackers.forEach(RawHttp2Client::close);
-    Duration firstAfter = probe.round();
+    Duration slowestAfter = probe.round();
 
+    // For the record (target/failsafe-reports): how close to the bounds this run came.
+    System.out.printf(
+        "slowest probe call: %d ms during the attack, %d ms after it%n",
+        slowestDuring.toMillis(), slowestAfter.toMillis());
     assertThat(slowestDuring).as("slowest probe call during the attack").isLessThan(PROMPT);
-    assertThat(firstAfter).as("probe round once the attackers left").isLessThan(PROMPT);
+    assertThat(slowestAfter).as("slowest probe call once the attackers left").isLessThan(AT_ONCE);
 
     // Attacked again, the servers still stop within their grace period and one second.
     attack(postPort, "/v1.post.Post/ListPosts", ATTACKERS_PER_SERVER);
@@ -70,11 +76,49 @@ class UnreadAnswersIT {
     probe.round();
     for (JarProcess server : List.of(post, user)) {
       String log = server.stopWithSigterm();
-      assertThat(Duration.between(timeOf(log, "stopping: draining"), timeOf(log, "stopped")))
+      Duration stop = Duration.between(timeOf(log, "stopping: draining"), timeOf(log, "stopped"));
+      System.out.printf("stop under attack: %d ms%n", stop.toMillis());
+      assertThat(stop)
           .as("graceful stop, from its first line to its last")
           .isLessThan(GRACE.plusSeconds(1));
       assertThat(log).contains("RESOURCE_EXHAUSTED").doesNotContain("OutOfMemoryError", "\tat ");
     }
+  }
+
+  @Test
+  void directMemoryRunningOutAllTheSame_failsThoseCalls_loggedOnceASecond() throws Exception {
+    // Budgets of the shipped 64 MiB, in a JVM given 8 MiB: allocations fail before they are hit.
+    JarProcess user =
+        closer.add(
+            JarProcess.start(
+                List.of(),
+                concat(
+                    JarProcess.SHIPPED, "-Dio.grpc.netty.shaded.io.netty.maxDirectMemory=8388608"),
+                "userServerJar",
+                Map.of(),
+                "--port=0",
+                "--generate-dataset=10000:0"));
+    int port = user.awaitPort();
+
+    List<RawHttp2Client> attackers = attack(port, "/v1.user.User/ListUsers", 4);
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> user.output().contains("could not send an answer"));
+    attackers.forEach(RawHttp2Client::close);
+
+    Probe probe = new Probe(closer.channelTo(port), null);
+    assertThat(probe.userRound()).as("a call once the attackers left").isLessThan(AT_ONCE);
+    String log = user.stopWithSigterm();
+    assertThat(log.lines().filter(line -> line.contains("could not send an answer")).count())
+        .as("at most a line a second")
+        .isLessThan(10);
+    assertThat(log).doesNotContain("\tat ");
+  }
+
+  private static List<String> concat(List<String> options, String option) {
+    List<String> all = new ArrayList<>(options);
+    all.add(option);
+    return all;
   }
 
   /** When the line of {@code log} that contains {@code text} was written. */
@@ -106,47 +150,74 @@ class UnreadAnswersIT {
     return connections;
   }
 
-  /** A well-behaved client of both servers, timing each round of its calls. */
+  /** A well-behaved client of both servers, timing each of its calls. */
   private record Probe(ManagedChannel users, ManagedChannel posts) {
 
-    /** One GetUser, ListPostsByUserId and health check of each server; how long they took. */
-    Duration round() {
-      long start = System.nanoTime();
-      assertThat(
-              UserGrpc.newBlockingStub(users)
-                  .withDeadlineAfter(10, TimeUnit.SECONDS)
-                  .getUser(GetUserRequest.newBuilder().setUserId("7920").build())
-                  .getUserMessage()
-                  .getUserId())
-          .isEqualTo("7920");
-      assertThat(
-              PostGrpc.newBlockingStub(posts)
-                  .withDeadlineAfter(10, TimeUnit.SECONDS)
-                  .listPostsByUserId(
-                      ListPostsByUserIdRequest.newBuilder().setUserId("7920").build())
-                  .getPostMessagesList())
-          .isNotEmpty()
-          .allMatch(message -> !message.getAuthor().isEmpty());
-      for (ManagedChannel channel : List.of(users, posts)) {
-        assertThat(
-                HealthGrpc.newBlockingStub(channel)
-                    .withDeadlineAfter(10, TimeUnit.SECONDS)
-                    .check(HealthCheckRequest.getDefaultInstance())
-                    .getStatus())
-            .isEqualTo(ServingStatus.SERVING);
-      }
-      return Duration.ofNanos(System.nanoTime() - start);
+    /** A GetUser of the User server; how long it took. */
+    Duration userRound() {
+      return timed(
+          () ->
+              assertThat(
+                      UserGrpc.newBlockingStub(users)
+                          .withDeadlineAfter(10, TimeUnit.SECONDS)
+                          .getUser(GetUserRequest.newBuilder().setUserId("7920").build())
+                          .getUserMessage()
+                          .getUserId())
+                  .isEqualTo("7920"));
     }
 
-    /** Probes for {@code period}, round after round; the slowest round. */
+    /** A GetUser, a ListPostsByUserId and a health check of each server; the slowest of them. */
+    Duration round() {
+      Duration slowest = userRound();
+      slowest =
+          max(
+              slowest,
+              timed(
+                  () ->
+                      assertThat(
+                              PostGrpc.newBlockingStub(posts)
+                                  .withDeadlineAfter(10, TimeUnit.SECONDS)
+                                  .listPostsByUserId(
+                                      ListPostsByUserIdRequest.newBuilder()
+                                          .setUserId("7920")
+                                          .build())
+                                  .getPostMessagesList())
+                          .isNotEmpty()
+                          .allMatch(message -> !message.getAuthor().isEmpty())));
+      for (ManagedChannel channel : List.of(users, posts)) {
+        slowest =
+            max(
+                slowest,
+                timed(
+                    () ->
+                        assertThat(
+                                HealthGrpc.newBlockingStub(channel)
+                                    .withDeadlineAfter(10, TimeUnit.SECONDS)
+                                    .check(HealthCheckRequest.getDefaultInstance())
+                                    .getStatus())
+                            .isEqualTo(ServingStatus.SERVING)));
+      }
+      return slowest;
+    }
+
+    /** Probes for {@code period}, round after round; the slowest call. */
     Duration slowestFor(Duration period) {
       long end = System.nanoTime() + period.toNanos();
       Duration slowest = Duration.ZERO;
       while (System.nanoTime() < end) {
-        Duration took = round();
-        slowest = took.compareTo(slowest) > 0 ? took : slowest;
+        slowest = max(slowest, round());
       }
       return slowest;
+    }
+
+    private static Duration timed(Runnable call) {
+      long start = System.nanoTime();
+      call.run();
+      return Duration.ofNanos(System.nanoTime() - start);
+    }
+
+    private static Duration max(Duration a, Duration b) {
+      return a.compareTo(b) >= 0 ? a : b;
     }
   }
 }

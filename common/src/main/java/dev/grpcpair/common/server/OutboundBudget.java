@@ -32,11 +32,12 @@ import org.slf4j.LoggerFactory;
  *       {@code RESOURCE_EXHAUSTED}.
  *   <li>A connection holds at most {@code --max-unread-bytes-per-connection}: past it, its new
  *       calls and the answers that would not fit are refused with {@code RESOURCE_EXHAUSTED}.
- *   <li>The server holds at most {@code --max-unread-bytes}, and connections that hold more than
- *       {@value #LIGHT} bytes (clients that do not read) at most half of it between them: past
- *       that, their answers are refused. The other half is for clients that read: when one of their
- *       answers takes the server past half, the connection holding the most has its streams reset,
- *       which drops its answers and frees their memory.
+ *   <li>The server holds at most {@code --max-unread-bytes}, and stalled connections at most half
+ *       of it between them: past that, their answers are refused. A connection is stalled when it
+ *       holds {@value #LIGHT} bytes or more and has not finished an answer for ten seconds, or
+ *       ever. The other half is for clients that read: when one of their answers takes the server
+ *       past half, the stalled connection that has waited longest has its streams reset, which
+ *       drops its answers and frees their memory.
  * </ul>
  *
  * <p>An answer is held from the moment it is handed to the transport until its stream is over: a
@@ -58,12 +59,15 @@ public final class OutboundBudget implements ServerInterceptor {
   static final long LIGHT = 64 * 1024;
 
   /**
-   * A connection holding more, whose last answer left longer ago than this, is not reading: a busy
-   * client that reads late (the Post server, as the User server's client) still finishes answers.
+   * A connection holding more, whose last answer left longer ago than this, is not reading. A busy
+   * client can leave its socket unread for a second or more (the Post server, as the User server's
+   * client, under a burst of its own), and must not lose its calls for it.
    */
-  static final long STALLED_NANOS = TimeUnit.SECONDS.toNanos(1);
+  static final long STALLED_NANOS = TimeUnit.SECONDS.toNanos(10);
 
   private static final RateLimitedLog drops =
+      new RateLimitedLog(LoggerFactory.getLogger(OutboundBudget.class));
+  private static final RateLimitedLog outOfMemory =
       new RateLimitedLog(LoggerFactory.getLogger(OutboundBudget.class));
   private static final Attributes.Key<Connection> CONNECTION =
       Attributes.Key.create("outbound-budget-connection");
@@ -359,7 +363,14 @@ public final class OutboundBudget implements ServerInterceptor {
         callHeld.addAndGet(size - ahead);
         giveBack(connection, ahead - size);
       }
-      super.sendMessage(message);
+      try {
+        super.sendMessage(message);
+      } catch (OutOfMemoryError e) {
+        // Direct memory ran out all the same (the budgets leave half of it, so something else took
+        // it): grpc has ended this call (CANCELLED); the server goes on, and says so once a second.
+        closed = true;
+        outOfMemory.warn(() -> "could not send an answer of " + size + " bytes: " + e);
+      }
     }
 
     /** See {@link OutboundBudget#reserve}. */
