@@ -74,7 +74,8 @@ public final class Datasets {
     return dataset.build();
   }
 
-  private static Dataset parse(Reader reader, String source) throws IOException {
+  /** A dataset from protobuf JSON; {@code source} names it in errors. */
+  static Dataset parse(Reader reader, String source) throws IOException {
     Dataset.Builder dataset = Dataset.newBuilder();
     try {
       JsonFormat.parser().merge(reader, dataset);

@@ -65,7 +65,7 @@ public final class RequestId {
    * Short, and safe to write into a log line: {@code [A-Za-z0-9._:/+=-]{1,128}}. A loop, not a
    * regex: it runs on every call, and the regex was 2% of the User server's CPU.
    */
-  static boolean acceptable(String id) {
+  public static boolean acceptable(String id) {
     if (id.isEmpty() || id.length() > MAX_LENGTH) {
       return false;
     }

@@ -387,7 +387,10 @@ public final class OutboundBudget implements ServerInterceptor {
     public void close(Status status, Metadata trailers) {
       if (!closed) {
         closed = true;
-        super.close(status, trailers);
+        // A dropped call ends in its stream's reset, which is under way: its answer never left.
+        if (!dropped) {
+          super.close(status, trailers);
+        }
       }
     }
 

@@ -132,13 +132,13 @@ public final class ServerFlags implements Flags.Checked {
   // is for requests being read and the allocator's slack.
   @Option(
       names = "--max-unread-bytes",
-      defaultValue = "33554432",
+      defaultValue = "16777216",
       description =
           "Bytes of answers the server holds for clients that have not read them; past it, the"
               + " connection holding the most has its answers dropped.")
   long maxUnreadBytes;
 
-  // A client that reads holds next to nothing: what it has not read yet is in flight. An eighth of
+  // A client that reads holds next to nothing: what it has not read yet is in flight. A quarter of
   // --max-unread-bytes, so that one connection cannot take it all; at least one whole answer.
   @Option(
       names = "--max-unread-bytes-per-connection",

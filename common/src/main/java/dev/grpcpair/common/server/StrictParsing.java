@@ -69,7 +69,8 @@ final class StrictParsing {
     return ServerInterceptors.useMarshalledMessages(strict.build(), UNDECODED, UNDECODED);
   }
 
-  private static <Q, R> ServerMethodDefinition<Q, R> strict(ServerMethodDefinition<Q, R> method) {
+  /** {@code method}, parsing its requests as the servers do (package-private for the fuzz test). */
+  static <Q, R> ServerMethodDefinition<Q, R> strict(ServerMethodDefinition<Q, R> method) {
     MethodDescriptor<Q, R> descriptor = method.getMethodDescriptor();
     Marshaller<Q> requests = descriptor.getRequestMarshaller();
     MethodDescriptor.Builder<Q, R> strict =
