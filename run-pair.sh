@@ -12,7 +12,9 @@
 #                                 a bare grpc-java server: quick (under a minute, the default) or
 #                                 full (about 5 minutes); --write-report writes
 #                                 docs/performance.md and its chart; BENCH_JVM="-Xmx64m ..."
-#                                 replaces the servers' JVM flags
+#                                 replaces the servers' JVM flags; compare DIR runs this
+#                                 checkout's pair against the one built in DIR (another
+#                                 checkout, with its jars built), interleaved, in one run
 #
 #   SKIP_BUILD=1 ./run-pair.sh    run the jars already built, even if the sources changed
 #   USER_PORT=9100 POST_PORT=9101 ./run-pair.sh
@@ -85,7 +87,7 @@ case "$mode" in
     exec java ${BENCH_JVM:+"-Dbench.jvm=$BENCH_JVM"} -jar bench/target/bench.jar . "$@" ;;
   plain) ;;
   -h|--help) sed -n '2,/^set -euo pipefail/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-  *) echo "usage: $0 [certs [DIR] | secure [DIR] | bench [quick|full] [--write-report]] (--help: more)" >&2; exit 2 ;;
+  *) echo "usage: $0 [certs [DIR] | secure [DIR] | bench [quick|full] [--write-report | compare DIR]] (--help: more)" >&2; exit 2 ;;
 esac
 
 jars=(user-server/target/user-server.jar post-server/target/post-server.jar)

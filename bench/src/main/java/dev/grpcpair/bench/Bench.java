@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -18,7 +19,7 @@ import java.util.List;
  *
  * <p>Arguments: the project's root; {@code quick} (a smoke check, under a minute) or {@code full};
  * {@code --write-report} to write docs/performance.md and its chart (otherwise the report is only
- * printed).
+ * printed); or {@code compare DIR}, this checkout's pair against the one built in DIR.
  */
 public final class Bench {
 
@@ -62,6 +63,11 @@ public final class Bench {
     Path root = Path.of(args.length > 0 ? args[0] : ".").toAbsolutePath().normalize();
     List<String> options = List.of(args).subList(Math.min(1, args.length), args.length);
     Bench bench = new Bench(root, options.contains("full"));
+    int compare = options.indexOf("compare");
+    if (compare >= 0) {
+      bench.compare(Path.of(options.get(compare + 1)).toAbsolutePath().normalize());
+      return;
+    }
     bench.run();
     if (options.contains("--write-report")) {
       bench.write(root.resolve("docs"));
@@ -150,6 +156,65 @@ public final class Bench {
           report.median(BARE_BY_USER.name(), Result::cpuMicros) / floor);
       fixedRate(pair);
     }
+  }
+
+  /**
+   * {@code compare DIR}: the pair of this checkout against the pair built in DIR (another checkout,
+   * say the last release), in one run, their cases interleaved with the bare floor's: what a change
+   * costs per call, as a ratio to the same floor, and in peak RSS.
+   */
+  private void compare(Path baseline) throws Exception {
+    Path baselineWork = Files.createDirectories(work.resolve("baseline"));
+    try (Pair bare = Pair.bare(root, work);
+        Pair before = Pair.start(baseline, baselineWork, List.of());
+        Pair after = Pair.start(root, work, List.of())) {
+      List<LoadCase> cases = List.of(GET_USER, BY_USER, LIST_POSTS);
+      Runs.Amounts amounts = full ? FULL : QUICK;
+      for (LoadCase call : List.of(BARE, BARE_BY_USER)) {
+        runs.measure(call, bare, 16, 8, amounts.warmUpCalls(), 0);
+      }
+      for (LoadCase call : cases) {
+        runs.measure(call, before, 16, 8, amounts.warmUpCalls(), 0);
+        runs.measure(call, after, 16, 8, amounts.warmUpCalls(), 0);
+      }
+      for (int run = 0; run < runs.repeats(); run++) {
+        for (LoadCase call : List.of(BARE, BARE_BY_USER)) {
+          report.record(call.name(), runs.measure(call, bare, 16, 8, runs.calls(), 0));
+        }
+        for (LoadCase call : cases) {
+          report.record(
+              "before: " + call.name(), runs.measure(call, before, 16, 8, runs.calls(), 0));
+          report.record("after: " + call.name(), runs.measure(call, after, 16, 8, runs.calls(), 0));
+        }
+      }
+      List<String> names = new ArrayList<>(List.of(BARE.name(), BARE_BY_USER.name()));
+      cases.forEach(
+          call -> names.addAll(List.of("before: " + call.name(), "after: " + call.name())));
+      report.line("## " + baseline + " (before) against this checkout (after), 16 x 8");
+      report.line("");
+      report.table(names);
+      double floor = report.median(BARE.name(), Result::cpuMicros);
+      double twoHops = report.median(BARE_BY_USER.name(), Result::cpuMicros);
+      for (LoadCase call : cases) {
+        double base = call == BY_USER ? twoHops : floor;
+        report.line(
+            String.format(
+                "- %s, CPU per call (both servers) over bare grpc-java's%s: before %.2f x, after"
+                    + " %.2f x",
+                call.name(),
+                call == BY_USER ? " two hops" : " GetUser",
+                report.median("before: " + call.name(), Result::cpuMicros) / base,
+                report.median("after: " + call.name(), Result::cpuMicros) / base));
+      }
+      report.line(
+          String.format(
+              "- peak RSS: before User %d MiB, Post %d MiB; after User %d MiB, Post %d MiB",
+              before.user.peakRssMiB(),
+              before.post.peakRssMiB(),
+              after.user.peakRssMiB(),
+              after.post.peakRssMiB()));
+    }
+    System.out.println(report);
   }
 
   private static boolean isBare(LoadCase call) {
