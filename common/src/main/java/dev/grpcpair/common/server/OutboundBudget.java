@@ -199,7 +199,13 @@ public final class OutboundBudget implements ServerInterceptor {
       held.addAndGet(-size);
       return serverFull(after - size);
     }
-    connection.calls.add(answers);
+    // Only a connection holding LIGHT or more can have its calls dropped; a reader's calls are
+    // never registered, which spares every call of theirs two updates of a concurrent set. The
+    // few calls a stalled connection made while it was still light stay counted, unreclaimed.
+    if (connectionAfter >= LIGHT && !answers.registered) {
+      answers.registered = true;
+      connection.calls.add(answers);
+    }
     return null;
   }
 
@@ -326,6 +332,7 @@ public final class OutboundBudget implements ServerInterceptor {
     private final boolean streaming;
     private final AtomicLong callHeld = new AtomicLong();
     private volatile boolean dropped;
+    private volatile boolean registered;
     private long reservedAhead;
     private boolean closed;
 
@@ -403,7 +410,9 @@ public final class OutboundBudget implements ServerInterceptor {
 
     /** Gives back what the call held; returns how much. */
     long release() {
-      connection.calls.remove(this);
+      if (registered) {
+        connection.calls.remove(this);
+      }
       long bytes = callHeld.getAndSet(0);
       giveBack(connection, bytes);
       return bytes;
