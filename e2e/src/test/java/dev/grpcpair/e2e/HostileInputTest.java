@@ -75,10 +75,11 @@ class HostileInputTest {
     return closer.add(UserServer.start(UserServerConfig.parse(args.toArray(String[]::new))));
   }
 
-  private GrpcServer startPosts(GrpcServer users) throws IOException {
-    return closer.add(
-        PostServer.start(
-            PostServerConfig.parse("--port=0", "--user-target=localhost:" + users.port())));
+  private GrpcServer startPosts(GrpcServer users, String... flags) throws IOException {
+    List<String> args =
+        new ArrayList<>(List.of("--port=0", "--user-target=localhost:" + users.port()));
+    args.addAll(List.of(flags));
+    return closer.add(PostServer.start(PostServerConfig.parse(args.toArray(String[]::new))));
   }
 
   private UserGrpc.UserBlockingStub users(ManagedChannel channel) {
@@ -147,13 +148,7 @@ class HostileInputTest {
   void collectPostsWhoseAnswerWouldPassTheMessageLimit_isRefusedBeforeTheLookUp() throws Exception {
     // 100 posts of about 100 bytes per user: 1,000 users' posts are about 10 MB.
     GrpcServer users = startUsers("--generate-dataset=1000:100000");
-    GrpcServer post =
-        closer.add(
-            PostServer.start(
-                PostServerConfig.parse(
-                    "--port=0",
-                    "--generate-dataset=1000:100000",
-                    "--user-target=localhost:" + users.port())));
+    GrpcServer post = startPosts(users, "--generate-dataset=1000:100000");
     ManagedChannel channel = closer.channelTo(post.port());
     List<String> all = new ArrayList<>();
     for (int i = 1; i <= 1000; i++) {
@@ -378,13 +373,7 @@ class HostileInputTest {
   @Test
   void streamStillRunningWhenTheShutdownGraceEnds_endsUnavailable() throws Exception {
     GrpcServer users = startUsers("--generate-dataset=10:300000");
-    GrpcServer post =
-        PostServer.start(
-            PostServerConfig.parse(
-                "--port=0",
-                "--generate-dataset=10:300000",
-                "--shutdown-grace=1s",
-                "--user-target=localhost:" + users.port()));
+    GrpcServer post = startPosts(users, "--generate-dataset=10:300000", "--shutdown-grace=1s");
     Streams.SlowReader<PostMessage> reader = new Streams.SlowReader<>(1);
     PostGrpc.newStub(closer.channelTo(post.port()))
         .withDeadlineAfter(60, TimeUnit.SECONDS)

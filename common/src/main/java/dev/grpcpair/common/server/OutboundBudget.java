@@ -20,6 +20,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -76,7 +77,10 @@ public final class OutboundBudget implements ServerInterceptor {
   private final long maxMessage;
   private final long perConnection;
   private final long total;
-  private final AtomicLong held = new AtomicLong();
+  // Every call adds to it and takes from it, from every event loop: a LongAdder keeps them off one
+  // contended cache line. Its sum is read after adding, so concurrent answers may overshoot the
+  // limit by at most one answer per event loop.
+  private final LongAdder held = new LongAdder();
   private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
 
   OutboundBudget(long maxMessage, long perConnection, long total) {
@@ -151,9 +155,9 @@ public final class OutboundBudget implements ServerInterceptor {
       return new ServerCall.Listener<>() {};
     }
     if (connectionHeld >= LIGHT
-        && held.get() >= total / 2
+        && held.sum() >= total / 2
         && connection.stalled(System.nanoTime())) {
-      call.close(serverFull(held.get()), new Metadata());
+      call.close(serverFull(held.sum()), new Metadata());
       return new ServerCall.Listener<>() {};
     }
     Answers<ReqT, RespT> answers = new Answers<>(call, connection, stream.context);
@@ -190,13 +194,14 @@ public final class OutboundBudget implements ServerInterceptor {
       return connectionFull(connectionAfter - size);
     }
     boolean reading = connectionAfter - size < LIGHT || !connection.stalled(System.nanoTime());
-    long after = held.addAndGet(size);
+    held.add(size);
+    long after = held.sum();
     if (after > total / 2 && reading) {
       dropStalledOtherThan(connection, after);
     }
     if (after > (reading ? total : total / 2)) {
       connection.held.addAndGet(-size);
-      held.addAndGet(-size);
+      held.add(-size);
       return serverFull(after - size);
     }
     // Only a connection holding LIGHT or more can have its calls dropped; a reader's calls are
@@ -254,36 +259,40 @@ public final class OutboundBudget implements ServerInterceptor {
       if (connection.held.addAndGet(-bytes) == 0) {
         connection.dropping = false;
       }
-      held.addAndGet(-bytes);
+      held.add(-bytes);
     }
   }
 
   private Status connectionFull(long connectionHeld) {
-    return Status.RESOURCE_EXHAUSTED.withDescription(
+    return exhausted(
         "this connection holds "
             + connectionHeld
-            + " bytes of answers its client has not read, the most one connection may hold"
-            + " (--max-unread-bytes-per-connection="
-            + perConnection
-            + "); read them first, or call on another connection");
+            + " bytes of answers its client has not read, the most one connection may hold",
+        "--max-unread-bytes-per-connection",
+        perConnection,
+        "read them first, or call on another connection");
   }
 
   private Status serverFull(long serverHeld) {
-    return Status.RESOURCE_EXHAUSTED.withDescription(
-        "the server holds "
-            + serverHeld
-            + " bytes of answers its clients have not read, its limit (--max-unread-bytes="
-            + total
-            + "); read the answers of this connection first, or retry later");
+    return exhausted(
+        "the server holds " + serverHeld + " bytes of answers its clients have not read, its limit",
+        "--max-unread-bytes",
+        total,
+        "read the answers of this connection first, or retry later");
   }
 
   private Status tooLarge(long size) {
+    return exhausted(
+        "the answer is " + size + " bytes, more than this server sends in one message",
+        "--max-outbound-message-size",
+        maxMessage,
+        "ask for less in one call");
+  }
+
+  /** What was refused, the flag and value that set the limit, and what the caller can do. */
+  private static Status exhausted(String what, String flag, long limit, String advice) {
     return Status.RESOURCE_EXHAUSTED.withDescription(
-        "the answer is "
-            + size
-            + " bytes, more than this server sends in one message (--max-outbound-message-size="
-            + maxMessage
-            + "); ask for less in one call");
+        what + " (" + flag + "=" + limit + "); " + advice);
   }
 
   /** A stream's cancellable context, and its call's answers once the call has started. */
