@@ -155,49 +155,49 @@ class UnreadAnswersIT {
 
     /** A GetUser of the User server; how long it took. */
     Duration userRound() {
-      return timed(
-          () ->
-              assertThat(
-                      UserGrpc.newBlockingStub(users)
-                          .withDeadlineAfter(10, TimeUnit.SECONDS)
-                          .getUser(GetUserRequest.newBuilder().setUserId("7920").build())
-                          .getUserMessage()
-                          .getUserId())
-                  .isEqualTo("7920"));
+      return timed(this::getUser);
     }
 
     /** A GetUser, a ListPostsByUserId and a health check of each server; the slowest of them. */
     Duration round() {
-      Duration slowest = userRound();
-      slowest =
-          max(
-              slowest,
-              timed(
-                  () ->
-                      assertThat(
-                              PostGrpc.newBlockingStub(posts)
-                                  .withDeadlineAfter(10, TimeUnit.SECONDS)
-                                  .listPostsByUserId(
-                                      ListPostsByUserIdRequest.newBuilder()
-                                          .setUserId("7920")
-                                          .build())
-                                  .getPostMessagesList())
-                          .isNotEmpty()
-                          .allMatch(message -> !message.getAuthor().isEmpty())));
-      for (ManagedChannel channel : List.of(users, posts)) {
-        slowest =
-            max(
-                slowest,
-                timed(
-                    () ->
-                        assertThat(
-                                HealthGrpc.newBlockingStub(channel)
-                                    .withDeadlineAfter(10, TimeUnit.SECONDS)
-                                    .check(HealthCheckRequest.getDefaultInstance())
-                                    .getStatus())
-                            .isEqualTo(ServingStatus.SERVING)));
+      List<Runnable> calls =
+          List.of(
+              this::getUser, this::listPosts, () -> checkHealth(users), () -> checkHealth(posts));
+      Duration slowest = Duration.ZERO;
+      for (Runnable call : calls) {
+        slowest = max(slowest, timed(call));
       }
       return slowest;
+    }
+
+    private void getUser() {
+      assertThat(
+              UserGrpc.newBlockingStub(users)
+                  .withDeadlineAfter(10, TimeUnit.SECONDS)
+                  .getUser(GetUserRequest.newBuilder().setUserId("7920").build())
+                  .getUserMessage()
+                  .getUserId())
+          .isEqualTo("7920");
+    }
+
+    private void listPosts() {
+      assertThat(
+              PostGrpc.newBlockingStub(posts)
+                  .withDeadlineAfter(10, TimeUnit.SECONDS)
+                  .listPostsByUserId(
+                      ListPostsByUserIdRequest.newBuilder().setUserId("7920").build())
+                  .getPostMessagesList())
+          .isNotEmpty()
+          .allMatch(message -> !message.getAuthor().isEmpty());
+    }
+
+    private static void checkHealth(ManagedChannel channel) {
+      assertThat(
+              HealthGrpc.newBlockingStub(channel)
+                  .withDeadlineAfter(10, TimeUnit.SECONDS)
+                  .check(HealthCheckRequest.getDefaultInstance())
+                  .getStatus())
+          .isEqualTo(ServingStatus.SERVING);
     }
 
     /** Probes for {@code period}, round after round; the slowest call. */

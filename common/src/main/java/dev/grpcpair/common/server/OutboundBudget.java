@@ -154,11 +154,12 @@ public final class OutboundBudget implements ServerInterceptor {
       call.close(connectionFull(connectionHeld), new Metadata());
       return new ServerCall.Listener<>() {};
     }
-    if (connectionHeld >= LIGHT
-        && held.sum() >= total / 2
-        && connection.stalled(System.nanoTime())) {
-      call.close(serverFull(held.sum()), new Metadata());
-      return new ServerCall.Listener<>() {};
+    if (connectionHeld >= LIGHT && connection.stalled(System.nanoTime())) {
+      long serverHeld = held.sum();
+      if (serverHeld >= total / 2) {
+        call.close(serverFull(serverHeld), new Metadata());
+        return new ServerCall.Listener<>() {};
+      }
     }
     Answers<ReqT, RespT> answers = new Answers<>(call, connection, stream.context);
     stream.answers = answers;
