@@ -14,6 +14,7 @@ import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.ServerCredentials;
 import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
@@ -96,11 +97,6 @@ public final class GrpcServerBuilder {
     NettyServerBuilder builder = NettyServerBuilder.forPort(port, credentials());
     builder.executor(MoreExecutors.directExecutor());
     builder.addStreamTracerFactory(AccessLogInterceptor.transportStatus());
-    builder.addService(StrictParsing.of(health.getHealthService().bindService()));
-    builder.addService(StrictParsing.of(ProtoReflectionServiceV1.newInstance().bindService()));
-    // The v1alpha reflection service too: BloomRPC-era GUI clients speak nothing else.
-    builder.addService(StrictParsing.of(newV1AlphaReflectionService().bindService()));
-    services.forEach(service -> builder.addService(StrictParsing.of(service)));
     applyConnectionSettings(builder);
     metrics.configure(builder);
     AtomicReference<String> servedBy = new AtomicReference<>(flags.replicaName);
@@ -109,7 +105,18 @@ public final class GrpcServerBuilder {
         new OutboundBudget(
             flags.maxOutboundMessageSize, flags.maxUnreadBytesPerConnection, flags.maxUnreadBytes);
     outbound.install(builder);
-    interceptorChain(servedBy, openStreams, outbound).forEach(builder::intercept);
+    List<ServerInterceptor> chain = interceptorChain(servedBy, openStreams, outbound);
+    List<ServerServiceDefinition> served = new ArrayList<>();
+    served.add(health.getHealthService().bindService());
+    served.add(ProtoReflectionServiceV1.newInstance().bindService());
+    // The v1alpha reflection service too: BloomRPC-era GUI clients speak nothing else.
+    served.add(newV1AlphaReflectionService().bindService());
+    served.addAll(services);
+    // The chain is bound to each method once, here: the server builder's own intercept() builds
+    // it again for every call (an object per interceptor and a method definition each time).
+    served.forEach(
+        service ->
+            builder.addService(ServerInterceptors.intercept(StrictParsing.of(service), chain)));
     Server server = listen(builder, "port " + port);
     HealthPort healthPort;
     try {
