@@ -23,6 +23,7 @@ public final class UserServer {
             .load(InMemoryUserRepository::new);
     return GrpcServer.builder("user-server", config.port, flags)
         .addService(new UserServiceImpl(users))
+        .addService(new UserServiceV2Impl(users))
         .metrics(flags.openMetrics())
         .start();
   }

@@ -1,6 +1,5 @@
 package dev.grpcpair.user;
 
-import dev.grpcpair.common.server.OutboundBudget;
 import dev.grpcpair.data.Page;
 import dev.grpcpair.data.UserRepository;
 import dev.grpcpair.proto.ApiErrors;
@@ -22,10 +21,10 @@ import io.grpc.stub.StreamObserver;
  */
 public final class UserServiceImpl extends UserGrpc.UserImplBase {
 
-  private final UserRepository users;
+  private final Users users;
 
   public UserServiceImpl(UserRepository users) {
-    this.users = users;
+    this.users = new Users(users);
   }
 
   @Override
@@ -52,6 +51,7 @@ public final class UserServiceImpl extends UserGrpc.UserImplBase {
       }
       ApiErrors.requireUserId("user_ids[" + i + "]", userId);
       users
+          .repository()
           .findById(userId)
           .ifPresentOrElse(response::addUsers, () -> response.addMissingUserIds(userId));
     }
@@ -70,9 +70,7 @@ public final class UserServiceImpl extends UserGrpc.UserImplBase {
   @Override
   public void listUsers(
       ListUsersRequest request, StreamObserver<ListUsersResponse> responseObserver) {
-    Page<UserMessage> page =
-        Page.of(users.findAll(), request.getPageSize(), request.getPageToken(), "users");
-    OutboundBudget.reserve(page.bytes());
+    Page<UserMessage> page = users.page(request.getPageSize(), request.getPageToken());
     responseObserver.onNext(
         ListUsersResponse.newBuilder()
             .addAllUserMessages(page.items())
@@ -83,11 +81,6 @@ public final class UserServiceImpl extends UserGrpc.UserImplBase {
 
   /** The user {@code request} asks for; throws INVALID_ARGUMENT or NOT_FOUND. */
   private GetUserResponse lookUp(GetUserRequest request) {
-    String userId = ApiErrors.requireUserId("user_id", request.getUserId());
-    // The original answers OK with an empty user_message; a caller cannot tell that from a user
-    // whose fields are all empty.
-    return GetUserResponse.newBuilder()
-        .setUserMessage(users.findById(userId).orElseThrow(() -> ApiErrors.userNotFound(userId)))
-        .build();
+    return GetUserResponse.newBuilder().setUserMessage(users.get(request.getUserId())).build();
   }
 }
