@@ -186,6 +186,7 @@ class PairEndToEndTest {
     assertThat(Reflection.listServices(userChannel))
         .containsExactlyInAnyOrder(
             "v1.user.User",
+            "v2.user.User",
             "grpc.health.v1.Health",
             "grpc.reflection.v1.ServerReflection",
             "grpc.reflection.v1alpha.ServerReflection");
