@@ -1,7 +1,7 @@
 package dev.grpcpair.e2e;
 
+import dev.grpcpair.common.client.UserReplicaTrail;
 import dev.grpcpair.common.server.GrpcServer;
-import dev.grpcpair.post.UserReplicaTrail;
 import dev.grpcpair.proto.post.v1.ListPostsByUserIdRequest;
 import dev.grpcpair.proto.post.v1.PostGrpc;
 import dev.grpcpair.user.UserServer;

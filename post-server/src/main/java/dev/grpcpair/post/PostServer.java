@@ -1,5 +1,7 @@
 package dev.grpcpair.post;
 
+import dev.grpcpair.common.client.UserChannel;
+import dev.grpcpair.common.client.UserReplicaTrail;
 import dev.grpcpair.common.observability.Metrics;
 import dev.grpcpair.common.server.GrpcServer;
 import dev.grpcpair.common.server.ServerFlags;

@@ -1,5 +1,6 @@
 package dev.grpcpair.post;
 
+import dev.grpcpair.common.client.UserChannelFlags;
 import dev.grpcpair.common.config.Flags;
 import dev.grpcpair.common.config.PortConverter;
 import dev.grpcpair.common.server.ServerFlags;

@@ -30,8 +30,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The Post server's client of the User service: one per server, over the one long-lived {@link
- * UserChannel} (or any {@link Channel}, such as an in-process one in tests), shared by every call.
- * It never blocks: each look-up is a future, answered on the channel's event loop.
+ * dev.grpcpair.common.client.UserChannel} (or any {@link Channel}, such as an in-process one in
+ * tests), shared by every call. It never blocks: each look-up is a future, answered on the
+ * channel's event loop.
  *
  * <p>Every call carries a deadline: the incoming call's, which grpc propagates through {@link
  * Context}, or else the configured default. Failures come out as {@link StatusRuntimeException}s

@@ -3,6 +3,8 @@ package dev.grpcpair.post;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.grpcpair.common.client.UserChannel;
+import dev.grpcpair.common.client.UserChannelFlags;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package dev.grpcpair.post;
+package dev.grpcpair.common.client;
 
 import dev.grpcpair.common.observability.ServedByInterceptor;
 import io.grpc.CallOptions;
@@ -35,7 +35,7 @@ public final class UserReplicaTrail {
   private UserReplicaTrail() {}
 
   /** On the Post server: collects the replicas of each call and sends them as a trailer. */
-  static ServerInterceptor serverInterceptor() {
+  public static ServerInterceptor serverInterceptor() {
     return new ServerInterceptor() {
       @Override
       public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
@@ -58,7 +58,7 @@ public final class UserReplicaTrail {
   }
 
   /** On the UserClient's channel: records which replica answered into the caller's collection. */
-  static ClientInterceptor clientInterceptor() {
+  public static ClientInterceptor clientInterceptor() {
     return new ClientInterceptor() {
       @Override
       public <ReqT, RespT> ClientCall<ReqT, RespT> interceptCall(

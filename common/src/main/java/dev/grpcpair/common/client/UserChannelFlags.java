@@ -1,4 +1,4 @@
-package dev.grpcpair.post;
+package dev.grpcpair.common.client;
 
 import dev.grpcpair.common.config.Flags;
 import java.nio.file.Path;
@@ -6,12 +6,12 @@ import java.time.Duration;
 import picocli.CommandLine.Option;
 
 /**
- * The Post server's flags for its channel to the User service (a picocli mixin; see {@link Flags}):
- * where, how securely, how balanced and retried, how kept alive. {@link UserChannel} reads them.
- * The token is never a flag (a flag shows in {@code ps}): it comes from a file, or from the {@code
- * USER_TOKEN} environment variable.
+ * The flags of a channel to the User service (the Post server's, the gateway's) (a picocli mixin;
+ * see {@link Flags}): where, how securely, how balanced and retried, how kept alive. {@link
+ * UserChannel} reads them. The token is never a flag (a flag shows in {@code ps}): it comes from a
+ * file, or from the {@code USER_TOKEN} environment variable.
  */
-final class UserChannelFlags implements Flags.Checked {
+public final class UserChannelFlags implements Flags.Checked {
 
   /** Environment variable holding the token itself. */
   static final String USER_TOKEN_ENV = "USER_TOKEN";
@@ -20,13 +20,13 @@ final class UserChannelFlags implements Flags.Checked {
       names = "--user-target",
       defaultValue = "localhost:9000",
       description = "The User service: host:port, dns:///host:port or static:///host:port,...")
-  String target;
+  public String target;
 
   @Option(
       names = "--user-deadline",
       defaultValue = "2s",
       description = "Deadline of a User call when the incoming call carries none.")
-  Duration deadline;
+  public Duration deadline;
 
   @Option(names = "--user-tls", description = "Speak TLS to the User service.")
   boolean tls;
@@ -91,7 +91,7 @@ final class UserChannelFlags implements Flags.Checked {
       names = "--user-unavailable-grace",
       defaultValue = "10s",
       description = "Report NOT_SERVING after this long without a READY User connection.")
-  Duration unavailableGrace;
+  public Duration unavailableGrace;
 
   /** The token read from {@link #tokenFile} or {@value #USER_TOKEN_ENV}; null: none. */
   String token;

@@ -1,4 +1,4 @@
-package dev.grpcpair.post;
+package dev.grpcpair.common.client;
 
 import com.google.gson.Gson;
 import com.google.gson.JsonParseException;
@@ -25,13 +25,13 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The Post server's one long-lived channel to the User service, made from {@link UserChannelFlags}:
- * TLS, the bearer token (on every call, through the channel's credentials), the service config
- * (load balancing, client-side health checking, retries, wait-for-ready), keepalive, the request-id
- * and replica-trail interceptors, and metrics. {@link PostServer} owns it and closes it after the
- * server has drained.
+ * The one long-lived channel to the User service (the Post server's and the gateway's), made from
+ * {@link UserChannelFlags}: TLS, the bearer token (on every call, through the channel's
+ * credentials), the service config (load balancing, client-side health checking, retries,
+ * wait-for-ready), keepalive, the request-id and replica-trail interceptors, and metrics. Its owner
+ * closes it after its server has drained.
  */
-final class UserChannel implements AutoCloseable {
+public final class UserChannel implements AutoCloseable {
 
   static final String EMBEDDED_SERVICE_CONFIG = "/user-service-config.json";
   private static final List<String> LB_POLICIES = List.of("pick_first", "round_robin");
@@ -51,7 +51,8 @@ final class UserChannel implements AutoCloseable {
    * Opens the channel; it connects in the background and reconnects by itself, so the Post server
    * starts whether or not the User server is up.
    */
-  static UserChannel open(UserChannelFlags flags, Duration tlsReloadInterval, Metrics metrics) {
+  public static UserChannel open(
+      UserChannelFlags flags, Duration tlsReloadInterval, Metrics metrics) {
     Map<String, ?> serviceConfig = serviceConfig(flags);
     ReloadingTls<ChannelCredentials> tls =
         flags.tls
@@ -99,7 +100,7 @@ final class UserChannel implements AutoCloseable {
     return builder.build();
   }
 
-  ManagedChannel managed() {
+  public ManagedChannel managed() {
     return channel;
   }
 
@@ -131,7 +132,7 @@ final class UserChannel implements AutoCloseable {
    * embedded {@code user-service-config.json} by default), with the load-balancing policy and
    * wait-for-ready overridden by their flags.
    */
-  static Map<String, ?> serviceConfig(UserChannelFlags flags) {
+  public static Map<String, ?> serviceConfig(UserChannelFlags flags) {
     String source =
         flags.serviceConfig == null ? EMBEDDED_SERVICE_CONFIG : flags.serviceConfig.toString();
     Map<String, Object> config;
