@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * never block (they answer from memory, or from a future), so a thread hop per call would only cost
  * CPU. A handler that blocks must not be added to this server.
  */
-public final class GrpcServer implements AutoCloseable {
+public final class GrpcServer implements RunningServer, AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(GrpcServer.class);
 
@@ -108,6 +108,7 @@ public final class GrpcServer implements AutoCloseable {
    * within the grace period, cancels those still running, then closes the resources the server
    * owned. Later calls wait for the first one to finish.
    */
+  @Override
   public void stop() throws InterruptedException {
     if (!stopping.compareAndSet(false, true)) {
       stopped.await();
@@ -137,6 +138,7 @@ public final class GrpcServer implements AutoCloseable {
   }
 
   /** Blocks until {@link #stop} has finished. */
+  @Override
   public void awaitStopped() throws InterruptedException {
     stopped.await();
   }

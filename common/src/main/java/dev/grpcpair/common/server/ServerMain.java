@@ -11,10 +11,10 @@ import picocli.CommandLine;
 import picocli.CommandLine.ParameterException;
 
 /**
- * What both servers' {@code main} do: parse flags (see {@link Flags}), start the server, serve
- * until SIGTERM or Ctrl-C, and exit with a code that says how it went: 0 after a graceful stop, 2
- * for a bad flag or environment value (one line on stderr, no stack trace), 1 when the server could
- * not start.
+ * What every server's {@code main} does (the User and Post servers', the gateway's): parse flags
+ * (see {@link Flags}), start the server, serve until SIGTERM or Ctrl-C, and exit with a code that
+ * says how it went: 0 after a graceful stop, 2 for a bad flag or environment value (one line on
+ * stderr, no stack trace), 1 when the server could not start.
  */
 public final class ServerMain {
 
@@ -23,7 +23,7 @@ public final class ServerMain {
   /** Starts a server from its parsed config. */
   @FunctionalInterface
   public interface Starter<C> {
-    GrpcServer start(C config) throws IOException;
+    RunningServer start(C config) throws IOException;
   }
 
   private ServerMain() {}
@@ -35,7 +35,7 @@ public final class ServerMain {
     SLF4JBridgeHandler.removeHandlersForRootLogger();
     SLF4JBridgeHandler.install();
     CommandLine commandLine = Flags.commandLine(config);
-    GrpcServer server;
+    RunningServer server;
     try {
       CommandLine.ParseResult parsed = Flags.parse(commandLine, args);
       if (CommandLine.printHelpIfRequested(parsed)) {
@@ -67,7 +67,7 @@ public final class ServerMain {
    * stops the server gracefully and then halts with 0: left to itself the JVM would exit with
    * 128+signal (143 for SIGTERM) however cleanly the server drained.
    */
-  private static void serveUntilSignalled(GrpcServer server) {
+  private static void serveUntilSignalled(RunningServer server) {
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(

@@ -1,0 +1,96 @@
+package dev.grpcpair.gateway;
+
+import com.linecorp.armeria.common.grpc.GrpcJsonMarshaller;
+import com.linecorp.armeria.server.Server;
+import com.linecorp.armeria.server.grpc.GrpcService;
+import com.linecorp.armeria.server.grpc.HttpJsonTranscodingOptions;
+import dev.grpcpair.common.client.UserChannel;
+import dev.grpcpair.common.observability.Metrics;
+import dev.grpcpair.common.observability.RequestId;
+import dev.grpcpair.common.server.RunningServer;
+import dev.grpcpair.common.server.ServerMain;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gateway of the original's part 3: HTTP/JSON (and gRPC-Web) in front of the User service's
+ * {@code v2.user.User}, routed by the {@code google.api.http} rules in its descriptors. It calls
+ * the User server through the same {@link UserChannel} as the Post server: TLS, token, balancing,
+ * health checking and retries as configured there.
+ */
+public final class Gateway implements RunningServer {
+
+  private static final Logger log = LoggerFactory.getLogger(Gateway.class);
+
+  private final Server server;
+  private final UserChannel channel;
+
+  private Gateway(Server server, UserChannel channel) {
+    this.server = server;
+    this.channel = channel;
+  }
+
+  public static void main(String[] args) {
+    System.exit(ServerMain.run(new GatewayConfig(), args, Gateway::start));
+  }
+
+  /** Starts the gateway; the User server need not be up (the channel connects when it is). */
+  public static Gateway start(GatewayConfig config) {
+    UserChannel channel = UserChannel.open(config.user, config.tlsReloadInterval, Metrics.NONE);
+    try {
+      GrpcService users =
+          GrpcService.builder()
+              .addService(new UserForwarder(channel.managed(), config.user.deadline))
+              // X-Request-Id adopted (or made) here and passed on by the channel, as the Post
+              // server does: one id in every server's access log.
+              .intercept(ForwardedMetadata.serverInterceptor(), RequestId.serverInterceptor())
+              // grpc-gateway writes fields at their default value ("age": 0, "nextPageToken": "").
+              .jsonMarshallerFactory(
+                  service ->
+                      GrpcJsonMarshaller.builder()
+                          .jsonMarshallerCustomizer(json -> json.includingDefaultValueFields(true))
+                          .build(service))
+              .enableHttpJsonTranscoding(
+                  HttpJsonTranscodingOptions.builder()
+                      .errorHandler(GatewayErrors.ofCalls())
+                      .build())
+              .build();
+      Server server =
+          Server.builder()
+              .http(config.port)
+              .service(users)
+              .errorHandler(GatewayErrors.ofRequests())
+              .gracefulShutdownTimeout(Duration.ZERO, config.shutdownGrace)
+              .build();
+      server.start().join();
+      Gateway gateway = new Gateway(server, channel);
+      log.info(
+          "gateway listening on port {} (HTTP/1.1 and h2c; User service at {})",
+          gateway.port(),
+          config.user.target);
+      return gateway;
+    } catch (RuntimeException e) {
+      channel.close();
+      throw e;
+    }
+  }
+
+  /** The port it listens on: the one asked for, or the one the system chose for 0. */
+  public int port() {
+    return server.activeLocalPort();
+  }
+
+  @Override
+  public void stop() {
+    log.info("gateway stopping: draining requests in flight");
+    server.stop().join();
+    channel.close();
+    log.info("gateway stopped");
+  }
+
+  @Override
+  public void awaitStopped() {
+    server.whenClosed().join();
+  }
+}

@@ -1,0 +1,55 @@
+package dev.grpcpair.gateway;
+
+import dev.grpcpair.common.client.UserChannelFlags;
+import dev.grpcpair.common.config.Flags;
+import dev.grpcpair.common.config.PortConverter;
+import java.time.Duration;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** What the gateway runs with: {@code java -jar gateway.jar --help} lists it. */
+@Command(
+    name = "gateway",
+    mixinStandardHelpOptions = true,
+    showDefaultValues = true,
+    abbreviateSynopsis = true,
+    version = "gateway 1.0.0",
+    description = "Serves v2.user.User over HTTP/JSON (GET /v2/users/{user_id}, GET /v2/users).",
+    footer = {
+      "Each flag falls back to the environment variable named like it: --port to PORT,",
+      "--user-target to USER_TARGET, and so on. The token only comes from a file or USER_TOKEN."
+    })
+public final class GatewayConfig implements Flags.Checked {
+
+  @Option(
+      names = "--port",
+      defaultValue = "8080",
+      converter = PortConverter.class,
+      description = "HTTP port to listen on; 0 picks a free one.")
+  int port;
+
+  @Option(
+      names = "--shutdown-grace",
+      defaultValue = "10s",
+      description = "How long requests in flight may finish after SIGTERM.")
+  Duration shutdownGrace;
+
+  @Option(
+      names = "--tls-reload-interval",
+      defaultValue = "1m",
+      description = "How often the User channel's TLS files are re-read.")
+  Duration tlsReloadInterval;
+
+  @Mixin UserChannelFlags user;
+
+  /** Parses flags as {@code main} does; what tests start gateways with. */
+  public static GatewayConfig parse(String... args) {
+    return Flags.parse(new GatewayConfig(), args);
+  }
+
+  @Override
+  public void check() {
+    user.check();
+  }
+}

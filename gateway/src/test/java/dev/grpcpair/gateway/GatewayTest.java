@@ -1,0 +1,165 @@
+package dev.grpcpair.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.grpcpair.common.server.GrpcServer;
+import dev.grpcpair.testing.Closer;
+import dev.grpcpair.user.UserServer;
+import dev.grpcpair.user.UserServerConfig;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The gateway as its jar starts it, in front of a real User server, called over HTTP: every answer
+ * as grpc-gateway v2 gives it by default (docs/gateway.md), byte for byte where the body is fixed.
+ */
+class GatewayTest {
+
+  private static final String HENRY =
+      "{\"userMessage\":{\"userId\":\"1\",\"name\":\"Henry\",\"phoneNumber\":\"01012341234\","
+          + "\"age\":22}}";
+
+  @RegisterExtension final Closer closer = new Closer();
+  private final HttpClient http = HttpClient.newHttpClient();
+  private int port;
+
+  private void start(String... userFlags) throws IOException {
+    GrpcServer users = closer.add(UserServer.start(UserServerConfig.parse(userFlags)));
+    startGateway("--port=0", "--user-target=localhost:" + users.port());
+  }
+
+  private void startGateway(String... flags) {
+    Gateway gateway = Gateway.start(GatewayConfig.parse(flags));
+    closer.add(gateway::stop);
+    port = gateway.port();
+  }
+
+  private HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
+    return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private HttpResponse<String> get(String path, String... headers) throws Exception {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create("http://localhost:" + port + path));
+    if (headers.length > 0) {
+      request.headers(headers);
+    }
+    return send(request);
+  }
+
+  @Test
+  void getUser_answersTheUserInJson() throws Exception {
+    start("--port=0");
+
+    HttpResponse<String> response = get("/v2/users/1");
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.headers().firstValue("content-type"))
+        .hasValueSatisfying(type -> assertThat(type).startsWith("application/json"));
+    assertThat(response.body()).isEqualTo(HENRY);
+  }
+
+  @Test
+  void listUsers_allFiveInOneAnswer_defaultsWrittenOut() throws Exception {
+    start("--port=0");
+
+    HttpResponse<String> response = get("/v2/users");
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.body())
+        .startsWith(
+            "{\"userMessages\":["
+                + HENRY.substring("{\"userMessage\":".length(), HENRY.length() - 1)
+                + ",")
+        .contains("\"name\":\"Tony\"")
+        .endsWith("],\"nextPageToken\":\"\"}");
+  }
+
+  @Test
+  void queryParameters_fillTheRequest_unknownOnesIgnored_pathPercentDecoded() throws Exception {
+    start("--port=0");
+
+    assertThat(get("/v2/users?page_size=1&colour=blue").body())
+        .isEqualTo(
+            "{\"userMessages\":["
+                + HENRY.substring("{\"userMessage\":".length(), HENRY.length() - 1)
+                + "],\"nextPageToken\":\"CgV1c2VycxAB\"}");
+    assertThat(get("/v2/users?pageSize=1").body()).contains("\"nextPageToken\":\"CgV1c2VycxAB\"");
+    assertThat(get("/v2/users/%31").body()).isEqualTo(HENRY);
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "/v2/users/99 | 404 | {\"code\":5,\"message\":\"user \\\"99\\\" does not exist\",\"details\":[]}",
+        "/v2/users?page_size=-1 | 400 | {\"code\":3,\"message\":\"page_size must not be negative\",\"details\":[]}",
+        "/v2/users?page_token=forged | 400 | {\"code\":3,\"message\":\"page_token is not a next_page_token of this request; start again without it\",\"details\":[]}",
+        "/nowhere | 404 | {\"code\":5,\"message\":\"Not Found\",\"details\":[]}",
+      })
+  void errors_asGrpcGatewayWritesThem(String path, int status, String body) throws Exception {
+    start("--port=0");
+
+    HttpResponse<String> response = get(path);
+
+    assertThat(response.statusCode()).isEqualTo(status);
+    assertThat(response.body()).isEqualTo(body);
+  }
+
+  @Test
+  void anotherMethodOnAKnownPath_is405WithAllow() throws Exception {
+    start("--port=0");
+
+    HttpResponse<String> response =
+        send(
+            HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/v2/users/1"))
+                .DELETE());
+
+    assertThat(response.statusCode()).isEqualTo(405);
+    assertThat(response.headers().firstValue("allow")).hasValue("GET");
+    assertThat(response.body())
+        .isEqualTo("{\"code\":12,\"message\":\"Method Not Allowed\",\"details\":[]}");
+  }
+
+  @Test
+  void userServerDown_is503Unavailable() throws Exception {
+    startGateway("--port=0", "--user-target=localhost:1", "--user-deadline=1s");
+
+    HttpResponse<String> response = get("/v2/users/1");
+
+    assertThat(response.statusCode()).isEqualTo(503);
+    assertThat(response.body()).startsWith("{\"code\":14,\"message\":");
+  }
+
+  @Test
+  void authorizationAndGrpcMetadata_arePassedOn(@TempDir Path dir) throws Exception {
+    Path tokens = Files.writeString(dir.resolve("tokens"), "browser=s3cret\n");
+    start("--port=0", "--auth-tokens-file=" + tokens);
+
+    assertThat(get("/v2/users/1").statusCode()).isEqualTo(401);
+    assertThat(get("/v2/users/1", "Authorization", "Bearer wrong").statusCode()).isEqualTo(401);
+    assertThat(get("/v2/users/1", "Authorization", "Bearer s3cret").body()).isEqualTo(HENRY);
+    // Grpc-Metadata-Authorization becomes authorization, as grpc-gateway passes it on.
+    assertThat(get("/v2/users/1", "Grpc-Metadata-Authorization", "Bearer s3cret").body())
+        .isEqualTo(HENRY);
+  }
+
+  @Test
+  void requestId_isAdoptedAndEchoed() throws Exception {
+    start("--port=0");
+
+    HttpResponse<String> response = get("/v2/users/1", "X-Request-Id", "trace-abc-123");
+
+    assertThat(response.headers().firstValue("x-request-id")).hasValue("trace-abc-123");
+  }
+}
