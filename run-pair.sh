@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds both servers and runs them side by side: User on 9000, Post on 9001.
-# Ctrl-C (or SIGTERM) stops both gracefully. If either server exits, the other is stopped too.
+# Builds the servers and runs them side by side: User on 9000, Post on 9001, and the HTTP/JSON
+# gateway (the original's part 3) on 8080. Ctrl-C (or SIGTERM) stops them gracefully. If one
+# exits, the others are stopped too.
 #
 #   ./run-pair.sh                 build, then run in plaintext (the original pair's setup)
 #   ./run-pair.sh certs [DIR]     make a local CA, certificates and tokens in DIR (default: certs)
@@ -17,19 +18,20 @@
 #                                 checkout, with its jars built), interleaved, in one run
 #
 #   SKIP_BUILD=1 ./run-pair.sh    run the jars already built, even if the sources changed
-#   USER_PORT=9100 POST_PORT=9101 ./run-pair.sh
+#   USER_PORT=9100 POST_PORT=9101 GATEWAY_PORT=8180 ./run-pair.sh
 #   JDK_JAVA_OPTIONS=-Dorg.slf4j.simpleLogger.log.access=debug ./run-pair.sh
 #                                 log health checks and reflection calls too (docs/observability.md)
 #
 # The jars are rebuilt only when a source or pom is newer than them. Both servers start with
 # the launch configuration in deploy/jvm.options and a class-data archive beside each jar,
 # written when the server first stops (Ctrl-C) and used from the next start on: start-up in
-# about 0.4 s instead of 0.9 s. Each server's lines start with "user | " or "post | ".
+# about 0.4 s instead of 0.9 s. Each server's lines start with "user | ", "post | " or "gate | ".
 set -euo pipefail
 cd "$(dirname "$0")"
 
 user_port=${USER_PORT:-9000}
 post_port=${POST_PORT:-9001}
+gateway_port=${GATEWAY_PORT:-8080}
 
 # A local CA, a certificate for each server (valid for localhost, 127.0.0.1 and the Service names
 # of deploy/k8s, user and post), a client
@@ -90,7 +92,7 @@ case "$mode" in
   *) echo "usage: $0 [certs [DIR] | secure [DIR] | bench [quick|full] [--write-report | compare DIR]] (--help: more)" >&2; exit 2 ;;
 esac
 
-jars=(user-server/target/user-server.jar post-server/target/post-server.jar)
+jars=(user-server/target/user-server.jar post-server/target/post-server.jar gateway/target/gateway.jar)
 stale() {
   local jar
   for jar in "${jars[@]}"; do
@@ -117,6 +119,7 @@ class_data() {
 
 user_env=(PORT="$user_port")
 post_env=(PORT="$post_port" USER_TARGET="${USER_TARGET:-localhost:$user_port}")
+gateway_env=(PORT="$gateway_port" USER_TARGET="${USER_TARGET:-localhost:$user_port}")
 if [[ "$mode" == secure ]]; then
   user_env+=(TLS_CERT="$certs/user-server.pem" TLS_KEY="$certs/user-server.key"
     TLS_CLIENT_CA="$certs/ca.pem" AUTH_TOKENS_FILE="$certs/user-server.tokens")
@@ -124,6 +127,10 @@ if [[ "$mode" == secure ]]; then
     AUTH_TOKENS_FILE="$certs/post-server.tokens"
     USER_CA="$certs/ca.pem" USER_CERT="$certs/post-client.pem" USER_KEY="$certs/post-client.key"
     USER_TOKEN_FILE="$certs/post-to-user.token")
+  # The gateway reaches the User server over mutual TLS with the Post server's client certificate,
+  # and passes on each caller's own Authorization header (docs/gateway.md).
+  gateway_env+=(USER_CA="$certs/ca.pem" USER_CERT="$certs/post-client.pem"
+    USER_KEY="$certs/post-client.key")
 fi
 
 # Each server's lines are labelled, as compose labels its containers'.
@@ -133,21 +140,27 @@ user_pid=$!
 env "${post_env[@]}" java @deploy/jvm.options "$(class_data "${jars[1]}")" -jar "${jars[1]}" \
   > >(sed -u 's/^/post | /') 2>&1 &
 post_pid=$!
+env "${gateway_env[@]}" java @deploy/jvm.options "$(class_data "${jars[2]}")" -jar "${jars[2]}" \
+  > >(sed -u 's/^/gate | /') 2>&1 &
+gateway_pid=$!
 
 # Background jobs of a script ignore SIGINT, so the servers get SIGTERM, their graceful stop:
-# the Post server first, so that its calls in flight can still reach the User server.
-stop_both() {
+# the Post server and the gateway first, so that their calls in flight can still reach the User
+# server.
+stop_all() {
   trap '' INT TERM
-  kill -TERM "$post_pid" 2>/dev/null || true
+  kill -TERM "$post_pid" "$gateway_pid" 2>/dev/null || true
   wait "$post_pid" || post_status=$?
+  wait "$gateway_pid" || gateway_status=$?
   kill -TERM "$user_pid" 2>/dev/null || true
   wait "$user_pid" || user_status=$?
 }
 post_status=0
+gateway_status=0
 user_status=0
-trap 'stop_both; exit $((post_status | user_status))' INT TERM
+trap 'stop_all; exit $((post_status | gateway_status | user_status))' INT TERM
 
-# Either server exiting on its own (a port in use, say) stops the other.
-wait -n "$user_pid" "$post_pid" || true
-stop_both
-exit $((post_status | user_status))
+# Any server exiting on its own (a port in use, say) stops the others.
+wait -n "$user_pid" "$post_pid" "$gateway_pid" || true
+stop_all
+exit $((post_status | gateway_status | user_status))

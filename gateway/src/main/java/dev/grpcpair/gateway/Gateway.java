@@ -5,6 +5,7 @@ import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.grpc.GrpcService;
 import com.linecorp.armeria.server.grpc.HttpJsonTranscodingOptions;
 import dev.grpcpair.common.client.UserChannel;
+import dev.grpcpair.common.observability.AccessLogInterceptor;
 import dev.grpcpair.common.observability.Metrics;
 import dev.grpcpair.common.observability.RequestId;
 import dev.grpcpair.common.server.RunningServer;
@@ -42,9 +43,14 @@ public final class Gateway implements RunningServer {
       GrpcService users =
           GrpcService.builder()
               .addService(new UserForwarder(channel.managed(), config.user.deadline))
-              // X-Request-Id adopted (or made) here and passed on by the channel, as the Post
-              // server does: one id in every server's access log.
-              .intercept(ForwardedMetadata.serverInterceptor(), RequestId.serverInterceptor())
+              // The last runs first, as in grpc: X-Request-Id adopted (or made) and passed on by
+              // the channel, as the Post server does (one id in every server's access log); one
+              // access-log line per request, in the servers' format.
+              .intercept(
+                  ForwardedMetadata.serverInterceptor(),
+                  new AccessLogInterceptor(),
+                  new HttpPeer(),
+                  RequestId.serverInterceptor())
               // grpc-gateway writes fields at their default value ("age": 0, "nextPageToken": "").
               .jsonMarshallerFactory(
                   service ->
@@ -61,6 +67,9 @@ public final class Gateway implements RunningServer {
               .http(config.port)
               .service(users)
               .errorHandler(GatewayErrors.ofRequests())
+              // Its own event loops, stopped with it: Armeria's shared ones are shut down by a JVM
+              // shutdown hook of their own, and a stop from ours then never completed.
+              .workerGroup(2)
               .gracefulShutdownTimeout(Duration.ZERO, config.shutdownGrace)
               .build();
       server.start().join();
