@@ -1,5 +1,6 @@
 package dev.grpcpair.gateway;
 
+import dev.grpcpair.common.observability.RequestId;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
@@ -7,6 +8,8 @@ import io.grpc.ClientInterceptor;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.ForwardingClientCall.SimpleForwardingClientCall;
+import io.grpc.ForwardingClientCallListener.SimpleForwardingClientCallListener;
+import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
@@ -15,64 +18,99 @@ import io.grpc.ServerInterceptor;
 import java.util.Locale;
 
 /**
- * The request headers grpc-gateway passes on to the gRPC call, passed on here the same way: {@code
- * Authorization} as it is, and each {@code Grpc-Metadata-<key>} as {@code <key>}. (X-Request-Id
- * travels through {@link dev.grpcpair.common.observability.RequestId}, as between the servers.)
+ * Metadata both ways, as grpc-gateway passes it: the request's {@code Authorization} and each
+ * {@code Grpc-Metadata-<key>} (as {@code <key>}) on to the User call, and the User server's
+ * response headers back to the caller ({@link JsonResponseHeaders} then names them {@code
+ * Grpc-Metadata-<key>}). X-Request-Id travels through {@link
+ * dev.grpcpair.common.observability.RequestId}, as between the servers.
  */
 final class ForwardedMetadata {
 
   private static final String PREFIX = "grpc-metadata-";
   private static final Metadata.Key<String> AUTHORIZATION =
       Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
-  private static final Context.Key<Metadata> FORWARDED = Context.key("forwarded-metadata");
+  private static final Context.Key<Passed> PASSED = Context.key("passed-metadata");
+
+  /** One request's metadata for the User call, and the User server's answer headers. */
+  private static final class Passed {
+    final Metadata request = new Metadata();
+    volatile Metadata response;
+  }
 
   private ForwardedMetadata() {}
 
-  /** Keeps what the incoming request's headers pass on, for the call made on its behalf. */
+  /** Keeps what the incoming request passes on; gives its answer the User server's headers. */
   static ServerInterceptor serverInterceptor() {
     return new ServerInterceptor() {
       @Override
       public <Q, R> ServerCall.Listener<Q> interceptCall(
           ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
-        Metadata forwarded = new Metadata();
+        Passed passed = new Passed();
         for (String name : headers.keys()) {
           String lower = name.toLowerCase(Locale.ROOT);
           if (lower.startsWith(PREFIX) && lower.length() > PREFIX.length()) {
-            copy(headers, name, forwarded, lower.substring(PREFIX.length()));
+            copy(headers, name, passed.request, lower.substring(PREFIX.length()));
           }
         }
         String authorization = headers.get(AUTHORIZATION);
         if (authorization != null) {
-          forwarded.put(AUTHORIZATION, authorization);
+          passed.request.put(AUTHORIZATION, authorization);
         }
-        if (forwarded.keys().isEmpty()) {
-          return next.startCall(call, headers);
-        }
+        ServerCall<Q, R> answering =
+            new SimpleForwardingServerCall<>(call) {
+              @Override
+              public void sendHeaders(Metadata answer) {
+                Metadata fromUser = passed.response;
+                if (fromUser != null) {
+                  for (String name : fromUser.keys()) {
+                    // The request id is echoed by RequestId's own interceptor, once.
+                    if (!name.equals(RequestId.HEADER.name())
+                        && !name.endsWith(Metadata.BINARY_HEADER_SUFFIX)
+                        && !answer.containsKey(asciiKey(name))) {
+                      copy(fromUser, name, answer, name);
+                    }
+                  }
+                }
+                super.sendHeaders(answer);
+              }
+            };
         return Contexts.interceptCall(
-            Context.current().withValue(FORWARDED, forwarded), call, headers, next);
+            Context.current().withValue(PASSED, passed), answering, headers, next);
       }
     };
   }
 
-  /** Adds what {@link #serverInterceptor} kept to the User call. */
+  /** Adds what {@link #serverInterceptor} kept to the User call, and keeps its answer headers. */
   static ClientInterceptor clientInterceptor() {
     return new ClientInterceptor() {
       @Override
       public <Q, R> ClientCall<Q, R> interceptCall(
           MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
-        Metadata forwarded = FORWARDED.get();
-        if (forwarded == null) {
+        Passed passed = PASSED.get();
+        if (passed == null) {
           return next.newCall(method, options);
         }
         return new SimpleForwardingClientCall<>(next.newCall(method, options)) {
           @Override
           public void start(Listener<R> listener, Metadata headers) {
-            headers.merge(forwarded);
-            super.start(listener, headers);
+            headers.merge(passed.request);
+            super.start(
+                new SimpleForwardingClientCallListener<>(listener) {
+                  @Override
+                  public void onHeaders(Metadata answer) {
+                    passed.response = answer;
+                    super.onHeaders(answer);
+                  }
+                },
+                headers);
           }
         };
       }
     };
+  }
+
+  private static Metadata.Key<String> asciiKey(String name) {
+    return Metadata.Key.of(name, Metadata.ASCII_STRING_MARSHALLER);
   }
 
   private static void copy(Metadata from, String name, Metadata to, String as) {

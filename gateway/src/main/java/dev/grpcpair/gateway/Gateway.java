@@ -1,6 +1,7 @@
 package dev.grpcpair.gateway;
 
 import com.linecorp.armeria.common.grpc.GrpcJsonMarshaller;
+import com.linecorp.armeria.common.util.EventLoopGroups;
 import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.grpc.GrpcService;
 import com.linecorp.armeria.server.grpc.HttpJsonTranscodingOptions;
@@ -10,7 +11,9 @@ import dev.grpcpair.common.observability.Metrics;
 import dev.grpcpair.common.observability.RequestId;
 import dev.grpcpair.common.server.RunningServer;
 import dev.grpcpair.common.server.ServerMain;
+import io.netty.channel.EventLoopGroup;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,12 +26,15 @@ import org.slf4j.LoggerFactory;
 public final class Gateway implements RunningServer {
 
   private static final Logger log = LoggerFactory.getLogger(Gateway.class);
+  private static final int EVENT_LOOPS = 2;
 
   private final Server server;
+  private final EventLoopGroup eventLoops;
   private final UserChannel channel;
 
-  private Gateway(Server server, UserChannel channel) {
+  private Gateway(Server server, EventLoopGroup eventLoops, UserChannel channel) {
     this.server = server;
+    this.eventLoops = eventLoops;
     this.channel = channel;
   }
 
@@ -39,6 +45,9 @@ public final class Gateway implements RunningServer {
   /** Starts the gateway; the User server need not be up (the channel connects when it is). */
   public static Gateway start(GatewayConfig config) {
     UserChannel channel = UserChannel.open(config.user, config.tlsReloadInterval, Metrics.NONE);
+    // Its own event loops, stopped with it: Armeria's shared ones are shut down by a JVM shutdown
+    // hook of their own, and a stop from ours then never completed.
+    EventLoopGroup eventLoops = EventLoopGroups.newEventLoopGroup(EVENT_LOOPS);
     try {
       GrpcService users =
           GrpcService.builder()
@@ -66,20 +75,20 @@ public final class Gateway implements RunningServer {
           Server.builder()
               .http(config.port)
               .service(users)
+              .decorator(JsonResponseHeaders.decorator())
               .errorHandler(GatewayErrors.ofRequests())
-              // Its own event loops, stopped with it: Armeria's shared ones are shut down by a JVM
-              // shutdown hook of their own, and a stop from ours then never completed.
-              .workerGroup(2)
+              .workerGroup(eventLoops, false)
               .gracefulShutdownTimeout(Duration.ZERO, config.shutdownGrace)
               .build();
       server.start().join();
-      Gateway gateway = new Gateway(server, channel);
+      Gateway gateway = new Gateway(server, eventLoops, channel);
       log.info(
           "gateway listening on port {} (HTTP/1.1 and h2c; User service at {})",
           gateway.port(),
           config.user.target);
       return gateway;
     } catch (RuntimeException e) {
+      eventLoops.shutdownGracefully(0, 0, TimeUnit.SECONDS);
       channel.close();
       throw e;
     }
@@ -94,6 +103,8 @@ public final class Gateway implements RunningServer {
   public void stop() {
     log.info("gateway stopping: draining requests in flight");
     server.stop().join();
+    // Nothing is left for them to do: no quiet period (Netty's default waits 2 s).
+    eventLoops.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     channel.close();
     log.info("gateway stopped");
   }

@@ -155,11 +155,17 @@ class GatewayTest {
   }
 
   @Test
-  void requestId_isAdoptedAndEchoed() throws Exception {
-    start("--port=0");
+  void responseMetadata_comesBackAsGrpcMetadataHeaders_grpcsOwnLeftOut() throws Exception {
+    start("--port=0", "--replica-name=user-a");
 
     HttpResponse<String> response = get("/v2/users/1", "X-Request-Id", "trace-abc-123");
 
-    assertThat(response.headers().firstValue("x-request-id")).hasValue("trace-abc-123");
+    assertThat(response.headers().allValues("grpc-metadata-x-request-id"))
+        .containsExactly("trace-abc-123");
+    assertThat(response.headers().firstValue("grpc-metadata-x-served-by")).hasValue("user-a");
+    assertThat(response.headers().firstValue("content-type")).hasValue("application/json");
+    assertThat(response.headers().map().keySet())
+        .noneMatch(name -> name.startsWith("grpc-") && !name.startsWith("grpc-metadata-"))
+        .doesNotContain("x-request-id");
   }
 }
