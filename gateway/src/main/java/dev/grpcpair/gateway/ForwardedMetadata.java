@@ -1,5 +1,6 @@
 package dev.grpcpair.gateway;
 
+import com.linecorp.armeria.server.ServiceRequestContext;
 import dev.grpcpair.common.observability.RequestId;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
@@ -27,8 +28,9 @@ import java.util.Locale;
 final class ForwardedMetadata {
 
   private static final String PREFIX = "grpc-metadata-";
-  private static final Metadata.Key<String> AUTHORIZATION =
-      Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+  private static final Metadata.Key<String> AUTHORIZATION = asciiKey("authorization");
+  private static final Metadata.Key<String> X_FORWARDED_FOR = asciiKey("x-forwarded-for");
+  private static final Metadata.Key<String> X_FORWARDED_HOST = asciiKey("x-forwarded-host");
   private static final Context.Key<Passed> PASSED = Context.key("passed-metadata");
 
   /** One request's metadata for the User call, and the User server's answer headers. */
@@ -55,6 +57,17 @@ final class ForwardedMetadata {
         String authorization = headers.get(AUTHORIZATION);
         if (authorization != null) {
           passed.request.put(AUTHORIZATION, authorization);
+        }
+        ServiceRequestContext http = ServiceRequestContext.currentOrNull();
+        if (http != null) {
+          // Who asked, and under which name, as grpc-gateway tells the server behind it.
+          String client = http.remoteAddress().getAddress().getHostAddress();
+          String before = headers.get(X_FORWARDED_FOR);
+          passed.request.put(X_FORWARDED_FOR, before == null ? client : before + ", " + client);
+          String host = http.request().authority();
+          if (host != null) {
+            passed.request.put(X_FORWARDED_HOST, host);
+          }
         }
         ServerCall<Q, R> answering =
             new SimpleForwardingServerCall<>(call) {

@@ -65,8 +65,15 @@ final class GatewayErrors {
   /** For the calls the transcoder made: their status, as grpc-gateway answers it. */
   static UnframedGrpcErrorHandler ofCalls() {
     return (ctx, status, response) -> {
+      Status.Code code = status.getCode();
       String message = status.getDescription() == null ? "" : status.getDescription();
-      return body(httpStatus(status.getCode()), status.getCode(), message).toHttpResponse();
+      if (code == Status.Code.CANCELLED && ctx.isTimedOut()) {
+        // Grpc-Timeout ran out: Armeria ends the request, where grpc-gateway's call would end
+        // with its context's deadline.
+        code = Status.Code.DEADLINE_EXCEEDED;
+        message = "context deadline exceeded";
+      }
+      return body(httpStatus(code), code, message).toHttpResponse();
     };
   }
 
