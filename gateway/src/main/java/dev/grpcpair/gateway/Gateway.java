@@ -27,6 +27,7 @@ public final class Gateway implements RunningServer {
 
   private static final Logger log = LoggerFactory.getLogger(Gateway.class);
   private static final int EVENT_LOOPS = 2;
+  private static final int MAX_URL_BYTES = 8192;
 
   private final Server server;
   private final EventLoopGroup eventLoops;
@@ -78,6 +79,8 @@ public final class Gateway implements RunningServer {
               .decorator(JsonResponseHeaders.decorator())
               .errorHandler(GatewayErrors.ofRequests())
               .workerGroup(eventLoops, false)
+              // URLs up to 8 KiB, as Go's HTTP server takes them; longer ones answer 414.
+              .http1MaxInitialLineLength(MAX_URL_BYTES)
               .gracefulShutdownTimeout(Duration.ZERO, config.shutdownGrace)
               .build();
       server.start().join();

@@ -9,6 +9,7 @@ import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.common.ResponseHeaders;
+import com.linecorp.armeria.common.grpc.protocol.StatusMessageEscaper;
 import com.linecorp.armeria.server.ServerErrorHandler;
 import com.linecorp.armeria.server.ServiceConfig;
 import com.linecorp.armeria.server.ServiceRequestContext;
@@ -66,7 +67,11 @@ final class GatewayErrors {
   static UnframedGrpcErrorHandler ofCalls() {
     return (ctx, status, response) -> {
       Status.Code code = status.getCode();
-      String message = status.getDescription() == null ? "" : status.getDescription();
+      // The transcoder hands over the description as it travels in grpc-message, percent-encoded.
+      String message =
+          status.getDescription() == null
+              ? ""
+              : StatusMessageEscaper.unescape(status.getDescription());
       if (code == Status.Code.CANCELLED && ctx.isTimedOut()) {
         // Grpc-Timeout ran out: Armeria ends the request, where grpc-gateway's call would end
         // with its context's deadline.
