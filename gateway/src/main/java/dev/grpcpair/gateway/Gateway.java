@@ -5,12 +5,16 @@ import com.linecorp.armeria.common.util.EventLoopGroups;
 import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.grpc.GrpcService;
 import com.linecorp.armeria.server.grpc.HttpJsonTranscodingOptions;
+import com.linecorp.armeria.server.healthcheck.HealthCheckService;
+import com.linecorp.armeria.server.healthcheck.SettableHealthChecker;
 import dev.grpcpair.common.client.UserChannel;
+import dev.grpcpair.common.client.UserConnectivityHealth;
 import dev.grpcpair.common.observability.AccessLogInterceptor;
 import dev.grpcpair.common.observability.Metrics;
 import dev.grpcpair.common.observability.RequestId;
 import dev.grpcpair.common.server.RunningServer;
 import dev.grpcpair.common.server.ServerMain;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.netty.channel.EventLoopGroup;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -28,14 +32,21 @@ public final class Gateway implements RunningServer {
   private static final Logger log = LoggerFactory.getLogger(Gateway.class);
   private static final int EVENT_LOOPS = 2;
   private static final int MAX_URL_BYTES = 8192;
+  static final String HEALTH_PATH = "/healthz";
 
   private final Server server;
   private final EventLoopGroup eventLoops;
+  private final UserConnectivityHealth userHealth;
   private final UserChannel channel;
 
-  private Gateway(Server server, EventLoopGroup eventLoops, UserChannel channel) {
+  private Gateway(
+      Server server,
+      EventLoopGroup eventLoops,
+      UserConnectivityHealth userHealth,
+      UserChannel channel) {
     this.server = server;
     this.eventLoops = eventLoops;
+    this.userHealth = userHealth;
     this.channel = channel;
   }
 
@@ -46,36 +57,20 @@ public final class Gateway implements RunningServer {
   /** Starts the gateway; the User server need not be up (the channel connects when it is). */
   public static Gateway start(GatewayConfig config) {
     UserChannel channel = UserChannel.open(config.user, config.tlsReloadInterval, Metrics.NONE);
+    UserConnectivityHealth userHealth =
+        new UserConnectivityHealth(
+            channel.managed(), config.user.target, config.user.unavailableGrace);
     // Its own event loops, stopped with it: Armeria's shared ones are shut down by a JVM shutdown
     // hook of their own, and a stop from ours then never completed.
     EventLoopGroup eventLoops = EventLoopGroups.newEventLoopGroup(EVENT_LOOPS);
     try {
-      GrpcService users =
-          GrpcService.builder()
-              .addService(new UserForwarder(channel.managed(), config.user.deadline))
-              // The last runs first, as in grpc: X-Request-Id adopted (or made) and passed on by
-              // the channel, as the Post server does (one id in every server's access log); one
-              // access-log line per request, in the servers' format.
-              .intercept(
-                  ForwardedMetadata.serverInterceptor(),
-                  new AccessLogInterceptor(),
-                  new HttpPeer(),
-                  RequestId.serverInterceptor())
-              // grpc-gateway writes fields at their default value ("age": 0, "nextPageToken": "").
-              .jsonMarshallerFactory(
-                  service ->
-                      GrpcJsonMarshaller.builder()
-                          .jsonMarshallerCustomizer(json -> json.includingDefaultValueFields(true))
-                          .build(service))
-              .enableHttpJsonTranscoding(
-                  HttpJsonTranscodingOptions.builder()
-                      .errorHandler(GatewayErrors.ofCalls())
-                      .build())
-              .build();
+      SettableHealthChecker reachable = new SettableHealthChecker(true);
       Server server =
           Server.builder()
               .http(config.port)
-              .service(users)
+              .service(users(channel, config))
+              // For load balancers and Kubernetes probes: 503 while no User replica is reachable.
+              .service(HEALTH_PATH, HealthCheckService.of(reachable))
               .decorator(JsonResponseHeaders.decorator())
               .errorHandler(GatewayErrors.ofRequests())
               .workerGroup(eventLoops, false)
@@ -84,7 +79,8 @@ public final class Gateway implements RunningServer {
               .gracefulShutdownTimeout(Duration.ZERO, config.shutdownGrace)
               .build();
       server.start().join();
-      Gateway gateway = new Gateway(server, eventLoops, channel);
+      userHealth.start(status -> reachable.setHealthy(status == ServingStatus.SERVING));
+      Gateway gateway = new Gateway(server, eventLoops, userHealth, channel);
       log.info(
           "gateway listening on port {} (HTTP/1.1 and h2c; User service at {})",
           gateway.port(),
@@ -92,9 +88,33 @@ public final class Gateway implements RunningServer {
       return gateway;
     } catch (RuntimeException e) {
       eventLoops.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+      userHealth.close();
       channel.close();
       throw e;
     }
+  }
+
+  /** {@code v2.user.User} over HTTP/JSON and gRPC-Web, each call made on the User server. */
+  private static GrpcService users(UserChannel channel, GatewayConfig config) {
+    return GrpcService.builder()
+        .addService(new UserForwarder(channel.managed(), config.user.deadline))
+        // The last runs first, as in grpc: X-Request-Id adopted (or made) and passed on by the
+        // channel, as the Post server does (one id in every server's access log); one access-log
+        // line per request, in the servers' format.
+        .intercept(
+            ForwardedMetadata.serverInterceptor(),
+            new AccessLogInterceptor(),
+            new HttpPeer(),
+            RequestId.serverInterceptor())
+        // grpc-gateway writes fields at their default value ("age": 0, "nextPageToken": "").
+        .jsonMarshallerFactory(
+            service ->
+                GrpcJsonMarshaller.builder()
+                    .jsonMarshallerCustomizer(json -> json.includingDefaultValueFields(true))
+                    .build(service))
+        .enableHttpJsonTranscoding(
+            HttpJsonTranscodingOptions.builder().errorHandler(GatewayErrors.ofCalls()).build())
+        .build();
   }
 
   /** The port it listens on: the one asked for, or the one the system chose for 0. */
@@ -108,6 +128,7 @@ public final class Gateway implements RunningServer {
     server.stop().join();
     // Nothing is left for them to do: no quiet period (Netty's default waits 2 s).
     eventLoops.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    userHealth.close();
     channel.close();
     log.info("gateway stopped");
   }

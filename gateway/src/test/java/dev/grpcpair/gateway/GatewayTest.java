@@ -1,6 +1,7 @@
 package dev.grpcpair.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.grpcpair.common.server.GrpcServer;
 import dev.grpcpair.testing.Closer;
@@ -13,6 +14,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -132,13 +134,27 @@ class GatewayTest {
   }
 
   @Test
-  void userServerDown_is503Unavailable() throws Exception {
-    startGateway("--port=0", "--user-target=localhost:1", "--user-deadline=1s");
+  void userServerDown_is503Unavailable_andHealthSaysSoAfterTheGrace() throws Exception {
+    startGateway(
+        "--port=0",
+        "--user-target=localhost:1",
+        "--user-deadline=1s",
+        "--user-unavailable-grace=1s");
 
     HttpResponse<String> response = get("/v2/users/1");
 
     assertThat(response.statusCode()).isEqualTo(503);
     assertThat(response.body()).startsWith("{\"code\":14,\"message\":");
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(() -> assertThat(get(Gateway.HEALTH_PATH).statusCode()).isEqualTo(503));
+  }
+
+  @Test
+  void health_isOkWhileTheUserServerIsReachable() throws Exception {
+    start("--port=0");
+
+    assertThat(get(Gateway.HEALTH_PATH).statusCode()).isEqualTo(200);
   }
 
   @Test

@@ -1,6 +1,7 @@
 package dev.grpcpair.post;
 
 import dev.grpcpair.common.client.UserChannel;
+import dev.grpcpair.common.client.UserConnectivityHealth;
 import dev.grpcpair.common.client.UserReplicaTrail;
 import dev.grpcpair.common.observability.Metrics;
 import dev.grpcpair.common.server.GrpcServer;
@@ -44,11 +45,7 @@ public final class PostServer {
     }
     String target = config.user.target;
     UserConnectivityHealth userHealth =
-        new UserConnectivityHealth(
-            channel.managed(),
-            target,
-            List.of(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, PostGrpc.SERVICE_NAME),
-            config.user.unavailableGrace);
+        new UserConnectivityHealth(channel.managed(), target, config.user.unavailableGrace);
     UserClient users = new UserClient(channel.managed(), target, config.user.deadline);
     GrpcServer started =
         GrpcServer.builder("post-server", config.port, flags)
@@ -60,7 +57,12 @@ public final class PostServer {
             .closeOnStop(channel)
             .metrics(metrics)
             .start();
-    userHealth.start(started.health());
+    HealthStatusManager health = started.health();
+    // The Post service, and the server as a whole (""), are of no use without users.
+    userHealth.start(
+        status ->
+            List.of(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, PostGrpc.SERVICE_NAME)
+                .forEach(service -> health.setStatus(service, status)));
     log.info("post-server asks the user service at {}", target);
     return started;
   }

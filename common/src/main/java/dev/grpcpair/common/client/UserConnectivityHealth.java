@@ -1,39 +1,37 @@
-package dev.grpcpair.post;
+package dev.grpcpair.common.client;
 
 import dev.grpcpair.common.config.DurationConverter;
 import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
-import io.grpc.protobuf.services.HealthStatusManager;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reports the Post server NOT_SERVING (its service and the whole server, {@code ""}) while its
- * channel to the User service has had no READY connection for longer than a grace period, and
- * SERVING again as soon as it has one. A Post server that cannot fill in authors is of no use to a
- * load balancer.
+ * Reports NOT_SERVING while a channel to the User service has had no READY connection for longer
+ * than a grace period, and SERVING again as soon as it has one: a Post server that cannot fill in
+ * authors, or a gateway that cannot reach users, is of no use to a load balancer. Each server says
+ * where the status goes (its gRPC health service, an HTTP health check).
  *
  * <p>It asks the channel to connect whenever it is idle, so the connection is made at start-up
  * rather than on the first call (start-up itself never waits for it), and to retry a replica that
  * is down every second rather than after grpc's growing backoff.
  */
-final class UserConnectivityHealth implements AutoCloseable {
+public final class UserConnectivityHealth implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(UserConnectivityHealth.class);
   private static final Duration RECONNECT_EVERY = Duration.ofSeconds(1);
 
   private final ManagedChannel channel;
   private final String target;
-  private volatile HealthStatusManager health;
-  private final List<String> services;
+  private volatile Consumer<ServingStatus> health;
   private final Duration grace;
   private final ScheduledExecutorService timer =
       Executors.newSingleThreadScheduledExecutor(
@@ -46,16 +44,17 @@ final class UserConnectivityHealth implements AutoCloseable {
   private ServingStatus reported = ServingStatus.SERVING;
   private boolean closed;
 
-  UserConnectivityHealth(
-      ManagedChannel channel, String target, List<String> services, Duration grace) {
+  public UserConnectivityHealth(ManagedChannel channel, String target, Duration grace) {
     this.channel = channel;
     this.target = target;
-    this.services = List.copyOf(services);
     this.grace = grace;
   }
 
-  /** Starts watching, reporting to {@code health}: the server's, once it has started. */
-  void start(HealthStatusManager health) {
+  /**
+   * Starts watching, reporting every status to {@code health} (the server's, once it has started),
+   * on one thread, never two at once.
+   */
+  public void start(Consumer<ServingStatus> health) {
     this.health = health;
     timer.execute(this::onStateChange);
     // grpc backs off exponentially between reconnection attempts (up to two minutes): a User
@@ -111,7 +110,7 @@ final class UserConnectivityHealth implements AutoCloseable {
         log.info("user service at {} is reachable again: reporting SERVING", target);
       }
     }
-    services.forEach(service -> health.setStatus(service, status));
+    health.accept(status);
   }
 
   @Override
