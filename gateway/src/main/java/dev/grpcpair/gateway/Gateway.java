@@ -1,7 +1,11 @@
 package dev.grpcpair.gateway;
 
+import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.HttpStatus;
+import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.grpc.GrpcJsonMarshaller;
 import com.linecorp.armeria.common.util.EventLoopGroups;
+import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.grpc.GrpcService;
 import com.linecorp.armeria.server.grpc.HttpJsonTranscodingOptions;
@@ -14,6 +18,7 @@ import dev.grpcpair.common.observability.Metrics;
 import dev.grpcpair.common.observability.RequestId;
 import dev.grpcpair.common.server.RunningServer;
 import dev.grpcpair.common.server.ServerMain;
+import dev.grpcpair.proto.user.v2.UserProto;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.netty.channel.EventLoopGroup;
 import java.time.Duration;
@@ -33,6 +38,7 @@ public final class Gateway implements RunningServer {
   private static final int EVENT_LOOPS = 2;
   private static final int MAX_URL_BYTES = 8192;
   static final String HEALTH_PATH = "/healthz";
+  static final String OPENAPI_PATH = "/openapi.json";
 
   private final Server server;
   private final EventLoopGroup eventLoops;
@@ -71,6 +77,7 @@ public final class Gateway implements RunningServer {
               .service(users(channel, config))
               // For load balancers and Kubernetes probes: 503 while no User replica is reachable.
               .service(HEALTH_PATH, HealthCheckService.of(reachable))
+              .service(OPENAPI_PATH, openApi())
               .decorator(JsonResponseHeaders.decorator())
               .errorHandler(GatewayErrors.ofRequests())
               .workerGroup(eventLoops, false)
@@ -92,6 +99,12 @@ public final class Gateway implements RunningServer {
       channel.close();
       throw e;
     }
+  }
+
+  /** The OpenAPI document of the routes, made once from the descriptors. */
+  private static HttpService openApi() {
+    String document = OpenApi.document(UserProto.getDescriptor().getServices());
+    return (ctx, request) -> HttpResponse.of(HttpStatus.OK, MediaType.JSON, document);
   }
 
   /** {@code v2.user.User} over HTTP/JSON and gRPC-Web, each call made on the User server. */

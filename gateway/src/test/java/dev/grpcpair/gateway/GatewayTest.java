@@ -3,6 +3,8 @@ package dev.grpcpair.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import dev.grpcpair.common.server.GrpcServer;
 import dev.grpcpair.testing.Closer;
 import dev.grpcpair.user.UserServer;
@@ -148,6 +150,27 @@ class GatewayTest {
     await()
         .atMost(Duration.ofSeconds(10))
         .untilAsserted(() -> assertThat(get(Gateway.HEALTH_PATH).statusCode()).isEqualTo(503));
+  }
+
+  @Test
+  void openApi_describesEveryRouteFromTheDescriptors() throws Exception {
+    start("--port=0");
+
+    JsonObject document = JsonParser.parseString(get("/openapi.json").body()).getAsJsonObject();
+
+    JsonObject paths = document.getAsJsonObject("paths");
+    assertThat(paths.keySet()).containsExactly("/v2/users/{user_id}", "/v2/users");
+    JsonObject getUser = paths.getAsJsonObject("/v2/users/{user_id}").getAsJsonObject("get");
+    assertThat(getUser.get("operationId").getAsString()).isEqualTo("v2.user.User.GetUser");
+    assertThat(
+            getUser.getAsJsonArray("parameters").get(0).getAsJsonObject().get("in").getAsString())
+        .isEqualTo("path");
+    JsonObject schemas = document.getAsJsonObject("components").getAsJsonObject("schemas");
+    assertThat(
+            schemas.getAsJsonObject("v2.user.UserMessage").getAsJsonObject("properties").keySet())
+        .containsExactly("userId", "name", "phoneNumber", "age");
+    assertThat(schemas.keySet())
+        .contains("v2.user.GetUserResponse", "v2.user.ListUsersResponse", "google.rpc.Status");
   }
 
   @Test
