@@ -44,16 +44,19 @@ public final class Gateway implements RunningServer {
   private final EventLoopGroup eventLoops;
   private final UserConnectivityHealth userHealth;
   private final UserChannel channel;
+  private final Metrics metrics;
 
   private Gateway(
       Server server,
       EventLoopGroup eventLoops,
       UserConnectivityHealth userHealth,
-      UserChannel channel) {
+      UserChannel channel,
+      Metrics metrics) {
     this.server = server;
     this.eventLoops = eventLoops;
     this.userHealth = userHealth;
     this.channel = channel;
+    this.metrics = metrics;
   }
 
   public static void main(String[] args) {
@@ -62,7 +65,14 @@ public final class Gateway implements RunningServer {
 
   /** Starts the gateway; the User server need not be up (the channel connects when it is). */
   public static Gateway start(GatewayConfig config) {
-    UserChannel channel = UserChannel.open(config.user, config.tlsReloadInterval, Metrics.NONE);
+    Metrics metrics = config.metricsPort == null ? Metrics.NONE : Metrics.serve(config.metricsPort);
+    UserChannel channel;
+    try {
+      channel = UserChannel.open(config.user, config.tlsReloadInterval, metrics);
+    } catch (RuntimeException e) {
+      metrics.close();
+      throw e;
+    }
     UserConnectivityHealth userHealth =
         new UserConnectivityHealth(
             channel.managed(), config.user.target, config.user.unavailableGrace);
@@ -87,16 +97,18 @@ public final class Gateway implements RunningServer {
               .build();
       server.start().join();
       userHealth.start(status -> reachable.setHealthy(status == ServingStatus.SERVING));
-      Gateway gateway = new Gateway(server, eventLoops, userHealth, channel);
+      Gateway gateway = new Gateway(server, eventLoops, userHealth, channel, metrics);
       log.info(
-          "gateway listening on port {} (HTTP/1.1 and h2c; User service at {})",
+          "gateway listening on port {} (HTTP/1.1 and h2c; User service at {}{})",
           gateway.port(),
-          config.user.target);
+          config.user.target,
+          metrics.port() == 0 ? "" : "; metrics on port " + metrics.port());
       return gateway;
     } catch (RuntimeException e) {
       eventLoops.shutdownGracefully(0, 0, TimeUnit.SECONDS);
       userHealth.close();
       channel.close();
+      metrics.close();
       throw e;
     }
   }
@@ -130,6 +142,11 @@ public final class Gateway implements RunningServer {
         .build();
   }
 
+  /** The port metrics are served on; 0 when off. */
+  public int metricsPort() {
+    return metrics.port();
+  }
+
   /** The port it listens on: the one asked for, or the one the system chose for 0. */
   public int port() {
     return server.activeLocalPort();
@@ -143,6 +160,7 @@ public final class Gateway implements RunningServer {
     eventLoops.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     userHealth.close();
     channel.close();
+    metrics.close();
     log.info("gateway stopped");
   }
 

@@ -41,6 +41,13 @@ public final class GatewayConfig implements Flags.Checked {
       description = "How often the User channel's TLS files are re-read.")
   Duration tlsReloadInterval;
 
+  @Option(
+      names = "--metrics-port",
+      description =
+          "Serve Prometheus metrics (its User calls) at http://0.0.0.0:PORT/metrics (0: any free"
+              + " port).")
+  Integer metricsPort;
+
   @Mixin UserChannelFlags user;
 
   /** Parses flags as {@code main} does; what tests start gateways with. */

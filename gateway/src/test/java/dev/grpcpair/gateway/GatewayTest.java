@@ -52,6 +52,10 @@ class GatewayTest {
     return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
   }
 
+  private HttpResponse<String> getUrl(String url) throws Exception {
+    return send(HttpRequest.newBuilder(URI.create(url)));
+  }
+
   private HttpResponse<String> get(String path, String... headers) throws Exception {
     HttpRequest.Builder request =
         HttpRequest.newBuilder(URI.create("http://localhost:" + port + path));
@@ -171,6 +175,28 @@ class GatewayTest {
         .containsExactly("userId", "name", "phoneNumber", "age");
     assertThat(schemas.keySet())
         .contains("v2.user.GetUserResponse", "v2.user.ListUsersResponse", "google.rpc.Status");
+  }
+
+  @Test
+  void metrics_countTheUserCallsMadeForRequests() throws Exception {
+    GrpcServer users = closer.add(UserServer.start(UserServerConfig.parse("--port=0")));
+    Gateway gateway =
+        Gateway.start(
+            GatewayConfig.parse(
+                "--port=0", "--metrics-port=0", "--user-target=localhost:" + users.port()));
+    closer.add(gateway::stop);
+    port = gateway.port();
+    for (int i = 0; i < 3; i++) {
+      get("/v2/users/1");
+    }
+
+    String scrape = getUrl("http://localhost:" + gateway.metricsPort() + "/metrics").body();
+
+    assertThat(scrape.lines())
+        .filteredOn(line -> line.startsWith("grpc_client_call_duration_seconds_count{"))
+        .filteredOn(line -> line.contains("grpc_method=\"v2.user.User/GetUser\""))
+        .singleElement()
+        .satisfies(line -> assertThat(line).contains("grpc_status=\"OK\"").endsWith(" 3"));
   }
 
   @Test
