@@ -67,10 +67,13 @@ make_certs() {
 }
 
 # Maven prints what went wrong on standard output, and stray colour codes when all is well.
+# From clean: Maven's incremental compiler does not recompile a module whose own sources did not
+# change when a module it depends on changed an interface, and the jar then fails at start-up
+# (AbstractMethodError).
 build_jars() {
   local log
   log=$(mktemp)
-  mvn -B -q -DskipTests package > "$log" 2>&1 || { cat "$log" >&2; rm -f "$log"; exit 1; }
+  mvn -B -q -DskipTests clean package > "$log" 2>&1 || { cat "$log" >&2; rm -f "$log"; exit 1; }
   rm -f "$log"
 }
 
@@ -102,7 +105,7 @@ stale() {
   return 1
 }
 if [[ -z "${SKIP_BUILD:-}" ]] && stale; then
-  echo "run-pair: building the jars (mvn -B -q -DskipTests package)..." >&2
+  echo "run-pair: building the jars (mvn -B -q -DskipTests clean package)..." >&2
   build_jars
 fi
 
