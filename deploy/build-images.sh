@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Builds the two server images from this repository, with no image registry:
+# Builds the server images (User, Post, gateway) from this repository, with no image registry:
 #
 #   deploy/build-images.sh [TAG]      (default TAG: dev)
 #
-# makes localhost/grpc-pair/user-server:TAG and localhost/grpc-pair/post-server:TAG in the local
+# makes localhost/grpc-pair/user-server:TAG, .../post-server:TAG and .../gateway:TAG in the local
 # podman/buildah storage. Each image is a Java runtime cut down with jlink from the build JDK to
 # the modules the servers use, the C libraries it links to, the server's jar, the launch
 # configuration (deploy/jvm.options, with the heap sized from the container's memory limit) and
@@ -153,6 +153,7 @@ build_prometheus() {
 
 build user-server 9000
 build post-server 9001
+build gateway 8080
 if [[ -x /usr/bin/prometheus ]]; then
   build_prometheus
 fi

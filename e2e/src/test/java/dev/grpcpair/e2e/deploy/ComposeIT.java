@@ -33,13 +33,17 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The compose stack of docs/deploy.md (deploy/compose.yaml): three User containers behind the DNS
- * name {@code user}, the Post container, Prometheus. Host ports are chosen by the system.
+ * name {@code user}, the Post and gateway containers, Prometheus. Host ports are chosen by the
+ * system.
  */
 class ComposeIT {
 
   private static final String PROJECT = "grpc-pair-test";
   private static final Map<String, String> ANY_FREE_PORT =
-      Map.of("POST_HOST_PORT", "127.0.0.1:", "PROMETHEUS_HOST_PORT", "127.0.0.1:");
+      Map.of(
+          "POST_HOST_PORT", "127.0.0.1:",
+          "GATEWAY_HOST_PORT", "127.0.0.1:",
+          "PROMETHEUS_HOST_PORT", "127.0.0.1:");
 
   @RegisterExtension final Closer closer = new Closer();
 
@@ -70,6 +74,25 @@ class ComposeIT {
   private PostGrpc.PostBlockingStub posts() {
     ManagedChannel channel = closer.channelTo(hostPort("post", 9001));
     return PostGrpc.newBlockingStub(channel).withWaitForReady();
+  }
+
+  @Test
+  void theGatewayContainer_answersHttpJsonFromTheUserReplicas() throws Exception {
+    URI user = URI.create("http://localhost:" + hostPort("gateway", 8080) + "/v2/users/1");
+    HttpClient http = HttpClient.newHttpClient();
+
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .untilAsserted(
+            () ->
+                assertThat(
+                        http.send(
+                                HttpRequest.newBuilder(user).build(),
+                                HttpResponse.BodyHandlers.ofString())
+                            .body())
+                    .isEqualTo(
+                        "{\"userMessage\":{\"userId\":\"1\",\"name\":\"Henry\","
+                            + "\"phoneNumber\":\"01012341234\",\"age\":22}}"));
   }
 
   @Test

@@ -11,6 +11,7 @@ final class Images {
 
   static final String USER = "localhost/grpc-pair/user-server:dev";
   static final String POST = "localhost/grpc-pair/post-server:dev";
+  static final String GATEWAY = "localhost/grpc-pair/gateway:dev";
 
   private static boolean built;
 
