@@ -16,9 +16,6 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.stub.StreamObserver;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeEach;
@@ -30,7 +27,7 @@ class ForwardedMetadataTest {
 
   @RegisterExtension final Closer closer = new Closer();
   private final AtomicReference<Metadata> received = new AtomicReference<>();
-  private int port;
+  private GatewayClient gateway;
 
   @BeforeEach
   void setUp() throws Exception {
@@ -60,10 +57,7 @@ class ForwardedMetadataTest {
                 .addService(ServerInterceptors.intercept(users, recording))
                 .build()
                 .start());
-    Gateway gateway =
-        Gateway.start(GatewayConfig.parse("--port=0", "--user-target=localhost:" + user.getPort()));
-    closer.add(gateway::stop);
-    port = gateway.port();
+    gateway = GatewayClient.inFrontOf(user.getPort(), closer);
   }
 
   private String header(String name) {
@@ -73,33 +67,28 @@ class ForwardedMetadataTest {
   @Test
   void authorizationGrpcMetadataAndForwardedHeaders_reachTheUserServer() throws Exception {
     HttpResponse<String> response =
-        HttpClient.newHttpClient()
-            .send(
-                HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/v2/users/7"))
-                    .header("Authorization", "Bearer abc")
-                    .header("Grpc-Metadata-Tenant", "blue")
-                    .header("X-Forwarded-For", "203.0.113.9")
-                    .header("X-Unrelated", "kept out")
-                    .build(),
-                HttpResponse.BodyHandlers.ofString());
+        gateway.get(
+            "/v2/users/7",
+            "Authorization",
+            "Bearer abc",
+            "Grpc-Metadata-Tenant",
+            "blue",
+            "X-Forwarded-For",
+            "203.0.113.9",
+            "X-Unrelated",
+            "kept out");
 
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(header("authorization")).isEqualTo("Bearer abc");
     assertThat(header("tenant")).isEqualTo("blue");
     assertThat(header("x-forwarded-for")).isEqualTo("203.0.113.9, 127.0.0.1");
-    assertThat(header("x-forwarded-host")).isEqualTo("localhost:" + port);
+    assertThat(header("x-forwarded-host")).isEqualTo("localhost:" + gateway.gateway().port());
     assertThat(header("x-unrelated")).isNull();
   }
 
   @Test
   void grpcTimeoutThatRunsOut_is504DeadlineExceeded() throws Exception {
-    HttpResponse<String> response =
-        HttpClient.newHttpClient()
-            .send(
-                HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/v2/users/7"))
-                    .header("Grpc-Timeout", "1n")
-                    .build(),
-                HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> response = gateway.get("/v2/users/7", "Grpc-Timeout", "1n");
 
     assertThat(response.statusCode()).isEqualTo(504);
     assertThat(response.body())

@@ -11,8 +11,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
-import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -27,32 +25,18 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class GatewayBadInputTest {
 
-  private static final String HENRY =
-      "{\"userMessage\":{\"userId\":\"1\",\"name\":\"Henry\",\"phoneNumber\":\"01012341234\","
-          + "\"age\":22}}";
-
   @RegisterExtension final Closer closer = new Closer();
-  private final HttpClient http = HttpClient.newHttpClient();
-  private int port;
+  private GatewayClient gateway;
 
   @BeforeEach
   void setUp() throws Exception {
     GrpcServer users = closer.add(UserServer.start(UserServerConfig.parse("--port=0")));
-    Gateway gateway =
-        Gateway.start(GatewayConfig.parse("--port=0", "--user-target=localhost:" + users.port()));
-    closer.add(gateway::stop);
-    port = gateway.port();
+    gateway = GatewayClient.inFrontOf(users.port(), closer);
   }
 
   @AfterEach
   void othersAreStillServed() throws Exception {
-    assertThat(get("/v2/users/1").body()).isEqualTo(HENRY);
-  }
-
-  private HttpResponse<String> get(String pathAndQuery) throws Exception {
-    return http.send(
-        HttpRequest.newBuilder(URI.create("http://localhost:" + port + pathAndQuery)).build(),
-        HttpResponse.BodyHandlers.ofString());
+    assertThat(gateway.get("/v2/users/1").body()).isEqualTo(GatewayClient.HENRY);
   }
 
   @Test
@@ -67,7 +51,7 @@ class GatewayBadInputTest {
 
   @Test
   void pathParameterOverTheIdLimit_is400WithTheServersMessage() throws Exception {
-    HttpResponse<String> response = get("/v2/users/" + "a".repeat(300));
+    HttpResponse<String> response = gateway.get("/v2/users/" + "a".repeat(300));
 
     assertThat(response.statusCode()).isEqualTo(400);
     assertThat(response.body())
@@ -79,7 +63,7 @@ class GatewayBadInputTest {
 
   @Test
   void urlOver8KiB_is414() throws Exception {
-    HttpResponse<String> response = get("/v2/users?page_token=" + "a".repeat(9 * 1024));
+    HttpResponse<String> response = gateway.get("/v2/users?page_token=" + "a".repeat(9 * 1024));
 
     assertThat(response.statusCode()).isEqualTo(414);
     assertThat(response.body())
@@ -93,7 +77,7 @@ class GatewayBadInputTest {
       query.append("&p").append(i).append("=1");
     }
 
-    HttpResponse<String> response = get("/v2/users" + query);
+    HttpResponse<String> response = gateway.get("/v2/users" + query);
 
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(response.body()).contains("\"name\":\"Henry\"").doesNotContain("Michael");
@@ -102,20 +86,19 @@ class GatewayBadInputTest {
   @Test
   void bodyOnAGet_isIgnored() throws Exception {
     HttpResponse<String> response =
-        http.send(
-            HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/v2/users/1"))
+        gateway.send(
+            gateway
+                .request("/v2/users/1")
                 .method("GET", HttpRequest.BodyPublishers.ofString("{\"userId\":\"2\"}"))
-                .header("content-type", "application/json")
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
+                .header("content-type", "application/json"));
 
     assertThat(response.statusCode()).isEqualTo(200);
-    assertThat(response.body()).isEqualTo(HENRY);
+    assertThat(response.body()).isEqualTo(GatewayClient.HENRY);
   }
 
   /** Sends {@code request} as bytes on a fresh connection; returns all the server answers. */
   private String raw(String request) throws Exception {
-    try (Socket socket = new Socket("localhost", port)) {
+    try (Socket socket = new Socket("localhost", gateway.gateway().port())) {
       OutputStream out = socket.getOutputStream();
       out.write(request.getBytes(StandardCharsets.US_ASCII));
       out.flush();

@@ -11,7 +11,6 @@ import dev.grpcpair.user.UserServer;
 import dev.grpcpair.user.UserServerConfig;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -29,40 +28,16 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class GatewayTest {
 
-  private static final String HENRY =
-      "{\"userMessage\":{\"userId\":\"1\",\"name\":\"Henry\",\"phoneNumber\":\"01012341234\","
-          + "\"age\":22}}";
-
   @RegisterExtension final Closer closer = new Closer();
-  private final HttpClient http = HttpClient.newHttpClient();
-  private int port;
+  private GatewayClient gateway;
 
   private void start(String... userFlags) throws IOException {
     GrpcServer users = closer.add(UserServer.start(UserServerConfig.parse(userFlags)));
-    startGateway("--port=0", "--user-target=localhost:" + users.port());
-  }
-
-  private void startGateway(String... flags) {
-    Gateway gateway = Gateway.start(GatewayConfig.parse(flags));
-    closer.add(gateway::stop);
-    port = gateway.port();
-  }
-
-  private HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
-    return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-  }
-
-  private HttpResponse<String> getUrl(String url) throws Exception {
-    return send(HttpRequest.newBuilder(URI.create(url)));
+    gateway = GatewayClient.inFrontOf(users.port(), closer);
   }
 
   private HttpResponse<String> get(String path, String... headers) throws Exception {
-    HttpRequest.Builder request =
-        HttpRequest.newBuilder(URI.create("http://localhost:" + port + path));
-    if (headers.length > 0) {
-      request.headers(headers);
-    }
-    return send(request);
+    return gateway.get(path, headers);
   }
 
   @Test
@@ -74,7 +49,7 @@ class GatewayTest {
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(response.headers().firstValue("content-type"))
         .hasValueSatisfying(type -> assertThat(type).startsWith("application/json"));
-    assertThat(response.body()).isEqualTo(HENRY);
+    assertThat(response.body()).isEqualTo(GatewayClient.HENRY);
   }
 
   @Test
@@ -87,7 +62,8 @@ class GatewayTest {
     assertThat(response.body())
         .startsWith(
             "{\"userMessages\":["
-                + HENRY.substring("{\"userMessage\":".length(), HENRY.length() - 1)
+                + GatewayClient.HENRY.substring(
+                    "{\"userMessage\":".length(), GatewayClient.HENRY.length() - 1)
                 + ",")
         .contains("\"name\":\"Tony\"")
         .endsWith("],\"nextPageToken\":\"\"}");
@@ -100,10 +76,11 @@ class GatewayTest {
     assertThat(get("/v2/users?page_size=1&colour=blue").body())
         .isEqualTo(
             "{\"userMessages\":["
-                + HENRY.substring("{\"userMessage\":".length(), HENRY.length() - 1)
+                + GatewayClient.HENRY.substring(
+                    "{\"userMessage\":".length(), GatewayClient.HENRY.length() - 1)
                 + "],\"nextPageToken\":\"CgV1c2VycxAB\"}");
     assertThat(get("/v2/users?pageSize=1").body()).contains("\"nextPageToken\":\"CgV1c2VycxAB\"");
-    assertThat(get("/v2/users/%31").body()).isEqualTo(HENRY);
+    assertThat(get("/v2/users/%31").body()).isEqualTo(GatewayClient.HENRY);
   }
 
   @ParameterizedTest
@@ -128,10 +105,7 @@ class GatewayTest {
   void anotherMethodOnAKnownPath_is405WithAllow() throws Exception {
     start("--port=0");
 
-    HttpResponse<String> response =
-        send(
-            HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/v2/users/1"))
-                .DELETE());
+    HttpResponse<String> response = gateway.send(gateway.request("/v2/users/1").DELETE());
 
     assertThat(response.statusCode()).isEqualTo(405);
     assertThat(response.headers().firstValue("allow")).hasValue("GET");
@@ -141,11 +115,12 @@ class GatewayTest {
 
   @Test
   void userServerDown_is503Unavailable_andHealthSaysSoAfterTheGrace() throws Exception {
-    startGateway(
-        "--port=0",
-        "--user-target=localhost:1",
-        "--user-deadline=1s",
-        "--user-unavailable-grace=1s");
+    gateway =
+        GatewayClient.start(
+            closer,
+            "--user-target=localhost:1",
+            "--user-deadline=1s",
+            "--user-unavailable-grace=1s");
 
     HttpResponse<String> response = get("/v2/users/1");
 
@@ -180,17 +155,17 @@ class GatewayTest {
   @Test
   void metrics_countTheUserCallsMadeForRequests() throws Exception {
     GrpcServer users = closer.add(UserServer.start(UserServerConfig.parse("--port=0")));
-    Gateway gateway =
-        Gateway.start(
-            GatewayConfig.parse(
-                "--port=0", "--metrics-port=0", "--user-target=localhost:" + users.port()));
-    closer.add(gateway::stop);
-    port = gateway.port();
+    gateway = GatewayClient.inFrontOf(users.port(), closer, "--metrics-port=0");
     for (int i = 0; i < 3; i++) {
       get("/v2/users/1");
     }
 
-    String scrape = getUrl("http://localhost:" + gateway.metricsPort() + "/metrics").body();
+    String scrape =
+        gateway
+            .send(
+                HttpRequest.newBuilder(
+                    URI.create("http://localhost:" + gateway.gateway().metricsPort() + "/metrics")))
+            .body();
 
     assertThat(scrape.lines())
         .filteredOn(line -> line.startsWith("grpc_client_call_duration_seconds_count{"))
@@ -213,10 +188,11 @@ class GatewayTest {
 
     assertThat(get("/v2/users/1").statusCode()).isEqualTo(401);
     assertThat(get("/v2/users/1", "Authorization", "Bearer wrong").statusCode()).isEqualTo(401);
-    assertThat(get("/v2/users/1", "Authorization", "Bearer s3cret").body()).isEqualTo(HENRY);
+    assertThat(get("/v2/users/1", "Authorization", "Bearer s3cret").body())
+        .isEqualTo(GatewayClient.HENRY);
     // Grpc-Metadata-Authorization becomes authorization, as grpc-gateway passes it on.
     assertThat(get("/v2/users/1", "Grpc-Metadata-Authorization", "Bearer s3cret").body())
-        .isEqualTo(HENRY);
+        .isEqualTo(GatewayClient.HENRY);
   }
 
   @Test
