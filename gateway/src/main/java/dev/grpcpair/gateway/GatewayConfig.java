@@ -15,7 +15,9 @@ import picocli.CommandLine.Option;
     showDefaultValues = true,
     abbreviateSynopsis = true,
     version = "gateway 1.0.0",
-    description = "Serves v2.user.User over HTTP/JSON (GET /v2/users/{user_id}, GET /v2/users).",
+    description =
+        "Serves v2.user.User over HTTP/JSON (GET /v2/users/{user_id}, GET /v2/users) and the User"
+            + " services over gRPC-Web.",
     footer = {
       "Each flag falls back to the environment variable named like it: --port to PORT,",
       "--user-target to USER_TARGET, and so on. The token only comes from a file or USER_TOKEN."
@@ -34,6 +36,20 @@ public final class GatewayConfig implements Flags.Checked {
       defaultValue = "10s",
       description = "How long requests in flight may finish after SIGTERM.")
   Duration shutdownGrace;
+
+  @Option(
+      names = "--request-timeout",
+      defaultValue = "10s",
+      description =
+          "How long a client may take to send a whole request once it has begun; slower ones are"
+              + " answered 408 and disconnected.")
+  Duration requestTimeout;
+
+  @Option(
+      names = "--idle-timeout",
+      defaultValue = "2m",
+      description = "Close a connection with no request in flight after this long.")
+  Duration idleTimeout;
 
   @Option(
       names = "--tls-reload-interval",

@@ -1,21 +1,18 @@
 package dev.grpcpair.gateway;
 
-import com.google.api.AnnotationsProto;
-import com.google.api.HttpRule;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.EnumValueDescriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Descriptors.MethodDescriptor;
-import com.google.protobuf.Descriptors.ServiceDescriptor;
+import io.grpc.protobuf.ProtoMethodDescriptorSupplier;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * An OpenAPI 3 document of every route the gateway serves, made from the same descriptors and
@@ -25,24 +22,23 @@ import java.util.regex.Pattern;
  */
 final class OpenApi {
 
-  private static final Pattern PATH_VARIABLE = Pattern.compile("\\{([a-z_][a-z0-9_.]*)(=[^}]*)?}");
-
   private OpenApi() {}
 
-  /** The document, as JSON text. */
-  static String document(List<ServiceDescriptor> services) {
+  /** The document of {@code routes}, as JSON text. */
+  static String document(List<Route> routes) {
     JsonObject paths = new JsonObject();
     Set<Descriptor> messages = new LinkedHashSet<>();
-    for (ServiceDescriptor service : services) {
-      for (MethodDescriptor method : service.getMethods()) {
-        HttpRule rule = method.getOptions().getExtension(AnnotationsProto.http);
-        if (rule.getPatternCase() == HttpRule.PatternCase.GET) {
-          String path = PATH_VARIABLE.matcher(rule.getGet()).replaceAll("{$1}");
-          JsonObject item = paths.has(path) ? paths.getAsJsonObject(path) : new JsonObject();
-          item.add("get", operation(method, rule.getGet()));
-          paths.add(path, item);
-          messages.add(method.getOutputType());
-        }
+    for (Route route : routes) {
+      MethodDescriptor method =
+          ((ProtoMethodDescriptorSupplier) route.method().getSchemaDescriptor())
+              .getMethodDescriptor();
+      String path = route.path().openApiPath();
+      JsonObject item = paths.has(path) ? paths.getAsJsonObject(path) : new JsonObject();
+      item.add(route.httpMethod().toLowerCase(Locale.ROOT), operation(method, route));
+      paths.add(path, item);
+      messages.add(method.getOutputType());
+      if (!route.body().isEmpty()) {
+        messages.add(method.getInputType());
       }
     }
     JsonObject schemas = new JsonObject();
@@ -67,17 +63,15 @@ final class OpenApi {
     return document.toString();
   }
 
-  private static JsonObject operation(MethodDescriptor method, String template) {
-    Set<String> inPath = new LinkedHashSet<>();
-    Matcher variables = PATH_VARIABLE.matcher(template);
-    while (variables.find()) {
-      inPath.add(variables.group(1));
-    }
+  private static JsonObject operation(MethodDescriptor method, Route route) {
+    List<String> inPath = route.path().fields();
+    boolean body = !route.body().isEmpty();
     JsonArray parameters = new JsonArray();
     for (FieldDescriptor field : method.getInputType().getFields()) {
       boolean path = inPath.contains(field.getName());
-      // A GET's other fields come from the query: scalars only, as grpc-gateway reads them.
-      if (path || field.getJavaType() != FieldDescriptor.JavaType.MESSAGE) {
+      // The other fields come from the query (scalars only, as grpc-gateway reads them), or
+      // from the body where the rule says body: "*".
+      if (path || (!body && field.getJavaType() != FieldDescriptor.JavaType.MESSAGE)) {
         JsonObject parameter = new JsonObject();
         parameter.addProperty("name", path ? field.getName() : field.getJsonName());
         parameter.addProperty("in", path ? "path" : "query");
@@ -89,6 +83,10 @@ final class OpenApi {
     JsonObject operation = new JsonObject();
     operation.addProperty("operationId", method.getFullName());
     operation.add("parameters", parameters);
+    if (body) {
+      operation.add(
+          "requestBody", content("#/components/schemas/" + method.getInputType().getFullName()));
+    }
     JsonObject responses = new JsonObject();
     responses.add("200", response("A successful answer", method.getOutputType().getFullName()));
     responses.add("default", response("An error, as grpc-gateway writes it", "google.rpc.Status"));
@@ -97,16 +95,22 @@ final class OpenApi {
   }
 
   private static JsonObject response(String description, String schema) {
-    JsonObject ref = new JsonObject();
-    ref.addProperty("$ref", "#/components/schemas/" + schema);
+    JsonObject response = content("#/components/schemas/" + schema);
+    response.addProperty("description", description);
+    return response;
+  }
+
+  /** {@code {"content": {"application/json": {"schema": {"$ref": ref}}}}}. */
+  private static JsonObject content(String ref) {
+    JsonObject schema = new JsonObject();
+    schema.addProperty("$ref", ref);
     JsonObject json = new JsonObject();
-    json.add("schema", ref);
+    json.add("schema", schema);
     JsonObject content = new JsonObject();
     content.add("application/json", json);
-    JsonObject response = new JsonObject();
-    response.addProperty("description", description);
-    response.add("content", content);
-    return response;
+    JsonObject wrapper = new JsonObject();
+    wrapper.add("content", content);
+    return wrapper;
   }
 
   private static JsonObject schema(Descriptor message, Deque<Descriptor> toDescribe) {

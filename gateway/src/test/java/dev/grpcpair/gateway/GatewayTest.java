@@ -128,7 +128,8 @@ class GatewayTest {
     assertThat(response.body()).startsWith("{\"code\":14,\"message\":");
     await()
         .atMost(Duration.ofSeconds(10))
-        .untilAsserted(() -> assertThat(get(Gateway.HEALTH_PATH).statusCode()).isEqualTo(503));
+        .untilAsserted(
+            () -> assertThat(get(GatewayServices.HEALTH_PATH).statusCode()).isEqualTo(503));
   }
 
   @Test
@@ -178,7 +179,7 @@ class GatewayTest {
   void health_isOkWhileTheUserServerIsReachable() throws Exception {
     start("--port=0");
 
-    assertThat(get(Gateway.HEALTH_PATH).statusCode()).isEqualTo(200);
+    assertThat(get(GatewayServices.HEALTH_PATH).statusCode()).isEqualTo(200);
   }
 
   @Test

@@ -104,14 +104,29 @@ public final class AccessLogInterceptor implements ServerInterceptor {
       SocketAddress peer,
       String identity,
       String requestId) {
-    if (!logged.compareAndSet(false, true)) {
-      return;
+    if (logged.compareAndSet(false, true)) {
+      boolean routine =
+          (method.startsWith("grpc.health.") || method.startsWith("grpc.reflection."))
+              && (code == Status.Code.OK || code == Status.Code.CANCELLED);
+      log(method, code, start, peer, identity, requestId, routine);
     }
-    boolean routine =
-        (method.startsWith("grpc.health.") || method.startsWith("grpc.reflection."))
-            && (code == Status.Code.OK || code == Status.Code.CANCELLED);
+  }
+
+  /**
+   * Writes one access-log line in the servers' format, for a request that was not a gRPC call on
+   * this server (the gateway's HTTP requests): at DEBUG if {@code routine} (a health probe), else
+   * INFO.
+   */
+  public static void log(
+      String method,
+      Status.Code code,
+      long startNanos,
+      SocketAddress peer,
+      String identity,
+      String requestId,
+      boolean routine) {
     if (routine ? log.isDebugEnabled() : log.isInfoEnabled()) {
-      long micros = TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - start);
+      long micros = TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - startNanos);
       long fraction = micros % 1000;
       // Built by hand: String.format cost a fifth of the line's CPU.
       String line =

@@ -3,6 +3,8 @@ package dev.grpcpair.common.observability;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.ServerBuilder;
 import io.grpc.opentelemetry.GrpcOpenTelemetry;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.metrics.Meter;
 import io.opentelemetry.exporter.prometheus.PrometheusMetricReader;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.metrics.SdkMeterProvider;
@@ -68,6 +70,11 @@ public final class Metrics implements AutoCloseable {
     if (grpc != null) {
       grpc.configureChannelBuilder(builder);
     }
+  }
+
+  /** A meter for a process' own instruments; a no-op one when metrics are off. */
+  public Meter meter(String scope) {
+    return sdk == null ? OpenTelemetry.noop().getMeter(scope) : sdk.getMeter(scope);
   }
 
   /** Stops serving metrics. */

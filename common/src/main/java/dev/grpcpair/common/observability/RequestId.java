@@ -88,7 +88,7 @@ public final class RequestId {
    * only has to be unique enough to find a request in the logs, not unguessable, and {@code
    * SecureRandom} costs every call that arrives without an id a shared, slower generator.
    */
-  static String newId() {
+  public static String newId() {
     ThreadLocalRandom random = ThreadLocalRandom.current();
     return new UUID(random.nextLong(), random.nextLong()).toString();
   }

@@ -1,0 +1,233 @@
+package dev.grpcpair.gateway;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import dev.grpcpair.common.observability.RequestId;
+import io.grpc.Deadline;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.util.ReferenceCountUtil;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Answers the requests of one HTTP/1.1 connection or HTTP/2 stream: a routed request becomes its
+ * gRPC call ({@link JsonCall}), a gRPC-Web request its call ({@link GrpcWebCall}); {@code /healthz}
+ * and {@code /openapi.json} are answered here; the rest gets grpc-gateway's error body. On HTTP/1.1
+ * requests are answered one at a time, in order: reading stops while one is in flight, and a client
+ * that pipelines more than a few is disconnected.
+ */
+final class GatewayHandler extends ChannelInboundHandlerAdapter {
+
+  private static final int MAX_PIPELINED = 8;
+
+  private final GatewayServices services;
+  private final ArrayDeque<FullHttpRequest> waiting = new ArrayDeque<>();
+  private boolean busy;
+
+  GatewayHandler(GatewayServices services) {
+    this.services = services;
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (!(msg instanceof FullHttpRequest request)) {
+      ctx.fireChannelRead(msg);
+      return;
+    }
+    RequestTimeouts.requestReceived(ctx.channel());
+    if (busy) {
+      if (waiting.size() >= MAX_PIPELINED) {
+        request.release();
+        ctx.close();
+      } else {
+        waiting.add(request);
+      }
+      return;
+    }
+    handle(ctx, request);
+  }
+
+  private void handle(ChannelHandlerContext ctx, FullHttpRequest request) {
+    busy = true;
+    services.started();
+    ctx.channel().config().setAutoRead(false);
+    String offered = request.headers().get("x-request-id");
+    String requestId =
+        offered != null && RequestId.acceptable(offered) ? offered : RequestId.newId();
+    HttpExchange exchange =
+        new HttpExchange(
+            ctx.channel(),
+            request,
+            requestId,
+            services.metrics(),
+            () -> ctx.executor().execute(() -> next(ctx)));
+    if (services.draining()) {
+      exchange.closeAfterAnswer();
+    }
+    try {
+      serve(request, exchange);
+    } catch (RuntimeException e) {
+      exchange.fail(Status.INTERNAL.withDescription("internal error"));
+      throw e;
+    } finally {
+      request.release();
+    }
+  }
+
+  /** After an answer: the next pipelined request, or reading again. */
+  private void next(ChannelHandlerContext ctx) {
+    busy = false;
+    services.finished();
+    FullHttpRequest next = waiting.poll();
+    if (next != null) {
+      handle(ctx, next);
+    } else if (ctx.channel().isActive()) {
+      RequestTimeouts.answered(ctx.channel());
+      ctx.channel().config().setAutoRead(true);
+      ctx.read();
+    }
+  }
+
+  private void serve(FullHttpRequest request, HttpExchange exchange) {
+    if (request.decoderResult().isFailure()) {
+      exchange.closeAfterAnswer();
+      exchange.refuse(refusal(request.decoderResult().cause()));
+      return;
+    }
+    QueryStringDecoder uri =
+        new QueryStringDecoder(request.uri(), StandardCharsets.UTF_8, true, 1024);
+    String path = uri.rawPath();
+    HttpMethod method = request.method();
+    if (path.equals(GatewayServices.HEALTH_PATH) && method.equals(HttpMethod.GET)) {
+      exchange.routedTo(path, path, true);
+      boolean healthy = services.healthy();
+      exchange.respond(
+          healthy ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
+          EmptyHttpHeaders.INSTANCE,
+          "{\"healthy\":" + healthy + "}",
+          healthy ? Status.Code.OK : Status.Code.UNAVAILABLE);
+      return;
+    }
+    if (path.equals(GatewayServices.OPENAPI_PATH) && method.equals(HttpMethod.GET)) {
+      exchange.routedTo(path, path, false);
+      exchange.respond(
+          HttpResponseStatus.OK, EmptyHttpHeaders.INSTANCE, services.openApi(), Status.Code.OK);
+      return;
+    }
+    Deadline deadline;
+    try {
+      deadline = deadline(request.headers().get("grpc-timeout"));
+    } catch (IllegalArgumentException e) {
+      exchange.fail(Status.INVALID_ARGUMENT.withDescription(e.getMessage()));
+      return;
+    }
+    if (method.equals(HttpMethod.POST)
+        && GrpcWebCall.accepts(request.headers().get(HttpHeaderNames.CONTENT_TYPE))) {
+      String name = path.substring(1);
+      MethodDescriptor<Message, Message> grpc = services.routes().method(name);
+      if (grpc == null) {
+        exchange.refuse(HttpResponseStatus.NOT_FOUND);
+        return;
+      }
+      exchange.routedTo(name, "/" + name, false);
+      GrpcWebCall.start(
+          grpc, services.routes().channel(name), request.content(), deadline, exchange);
+      return;
+    }
+    List<String> segments = PathTemplate.segments(path);
+    Route route = services.routes().find(method.name(), segments);
+    if (route == null) {
+      refuseUnrouted(exchange, segments);
+      return;
+    }
+    exchange.routedTo(route.method().getFullMethodName(), route.path().template(), false);
+    Message.Builder message = route.newRequest();
+    try {
+      if (!route.body().isEmpty()) {
+        JsonBodies.merge(request.content().toString(StandardCharsets.UTF_8), message);
+      }
+      RequestFields.fromPath(message, route.path().variables(segments));
+      if (route.body().isEmpty()) {
+        RequestFields.fromQuery(message, uri.parameters(), route.path().fields());
+      }
+    } catch (InvalidProtocolBufferException e) {
+      exchange.fail(
+          Status.INVALID_ARGUMENT.withDescription(
+              "the body is not "
+                  + message.getDescriptorForType().getFullName()
+                  + " in JSON: "
+                  + e.getMessage()));
+      return;
+    } catch (IllegalArgumentException e) {
+      // A malformed percent-encoding (in the path or the query), or a value of the wrong type.
+      if (e.getMessage() != null && e.getMessage().startsWith("parameter ")) {
+        exchange.fail(Status.INVALID_ARGUMENT.withDescription(e.getMessage()));
+      } else {
+        exchange.refuse(HttpResponseStatus.BAD_REQUEST);
+      }
+      return;
+    }
+    JsonCall.start(route, message.build(), deadline, exchange);
+  }
+
+  private void refuseUnrouted(HttpExchange exchange, List<String> segments) {
+    String allowed = String.join(", ", services.routes().allowed(segments));
+    if (allowed.isEmpty()) {
+      exchange.refuse(HttpResponseStatus.NOT_FOUND);
+      return;
+    }
+    HttpResponseStatus status = HttpResponseStatus.METHOD_NOT_ALLOWED;
+    HttpHeaders headers = new DefaultHttpHeaders().set(HttpHeaderNames.ALLOW, allowed);
+    exchange.respond(status, headers, GatewayErrors.body(status), GatewayErrors.grpcCode(status));
+  }
+
+  /** What a request the HTTP decoder could not read is answered. */
+  private static HttpResponseStatus refusal(Throwable cause) {
+    if (cause instanceof TooLongHttpLineException) {
+      return HttpResponseStatus.REQUEST_URI_TOO_LONG;
+    }
+    if (cause instanceof TooLongHttpHeaderException) {
+      return HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE;
+    }
+    if (cause instanceof TooLongFrameException) {
+      return HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE;
+    }
+    return HttpResponseStatus.BAD_REQUEST;
+  }
+
+  /** The call's deadline: {@code Grpc-Timeout} if given, else the default. */
+  private Deadline deadline(String grpcTimeout) {
+    if (grpcTimeout == null) {
+      return Deadline.after(services.defaultDeadline().toNanos(), TimeUnit.NANOSECONDS);
+    }
+    return Deadline.after(GrpcTimeout.parseNanos(grpcTimeout), TimeUnit.NANOSECONDS);
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    waiting.forEach(ReferenceCountUtil::release);
+    waiting.clear();
+    ctx.fireChannelInactive();
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    ctx.close();
+  }
+}

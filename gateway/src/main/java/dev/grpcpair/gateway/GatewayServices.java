@@ -1,0 +1,87 @@
+package dev.grpcpair.gateway;
+
+import java.time.Duration;
+
+/** What every connection's handler answers from: the routes, the fixed documents, the health. */
+final class GatewayServices {
+
+  static final String HEALTH_PATH = "/healthz";
+  static final String OPENAPI_PATH = "/openapi.json";
+
+  private final Routes routes;
+  private final String openApi;
+  private final HttpMetrics metrics;
+  private final Duration defaultDeadline;
+  private volatile boolean healthy = true;
+  private volatile boolean draining;
+  private int inFlight; // guarded by this
+
+  GatewayServices(Routes routes, HttpMetrics metrics, Duration defaultDeadline) {
+    this.routes = routes;
+    this.openApi = OpenApi.document(routes.all());
+    this.metrics = metrics;
+    this.defaultDeadline = defaultDeadline;
+  }
+
+  Routes routes() {
+    return routes;
+  }
+
+  /** The OpenAPI document of the routes, made once. */
+  String openApi() {
+    return openApi;
+  }
+
+  HttpMetrics metrics() {
+    return metrics;
+  }
+
+  /** The deadline of a call whose request has no {@code Grpc-Timeout}. */
+  Duration defaultDeadline() {
+    return defaultDeadline;
+  }
+
+  /** Whether a User replica is reachable: what {@code /healthz} answers. */
+  boolean healthy() {
+    return healthy;
+  }
+
+  void healthy(boolean healthy) {
+    this.healthy = healthy;
+  }
+
+  /** A request is being answered. */
+  synchronized void started() {
+    inFlight++;
+  }
+
+  /** A request has been answered. */
+  synchronized void finished() {
+    if (--inFlight == 0) {
+      notifyAll();
+    }
+  }
+
+  /** Whether the gateway is stopping: answers then close their HTTP/1.1 connections. */
+  boolean draining() {
+    return draining;
+  }
+
+  /**
+   * Waits until no request is in flight, or until {@code grace} has passed.
+   *
+   * @return whether every request was answered
+   */
+  synchronized boolean drain(Duration grace) throws InterruptedException {
+    draining = true;
+    long end = System.nanoTime() + grace.toNanos();
+    while (inFlight > 0) {
+      long left = end - System.nanoTime();
+      if (left <= 0) {
+        return false;
+      }
+      wait(Math.max(1, left / 1_000_000));
+    }
+    return true;
+  }
+}

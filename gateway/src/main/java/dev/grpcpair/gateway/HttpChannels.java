@@ -1,0 +1,135 @@
+package dev.grpcpair.gateway;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpServerUpgradeHandler;
+import io.netty.handler.codec.http2.CleartextHttp2ServerUpgradeHandler;
+import io.netty.handler.codec.http2.Http2CodecUtil;
+import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2ServerUpgradeCodec;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.util.AsciiString;
+import io.netty.util.ReferenceCountUtil;
+import java.time.Duration;
+
+/**
+ * The pipeline of each connection: HTTP/1.1, or HTTP/2 without TLS (h2c), by prior knowledge or by
+ * an {@code Upgrade: h2c} request, as grpc-gateway's Go server speaks them. Each request reaches a
+ * {@link GatewayHandler} whole, as a {@link FullHttpRequest}, on HTTP/1.1 and on each HTTP/2 stream
+ * alike.
+ */
+final class HttpChannels extends ChannelInitializer<SocketChannel> {
+
+  /** URLs up to 8 KiB, as Go's HTTP server takes them; longer ones answer 414. */
+  static final int MAX_URL_BYTES = 8192;
+
+  /** All of a request's headers; more answers 431. */
+  private static final int MAX_HEADER_BYTES = 16 * 1024;
+
+  /** A request body (a gRPC-Web message, a JSON body); more answers 413. */
+  static final int MAX_BODY_BYTES = 1024 * 1024;
+
+  /** HTTP/2 streams in flight per connection, as Go's server allows by default. */
+  private static final int MAX_STREAMS = 250;
+
+  private final GatewayServices services;
+  private final Duration requestTimeout;
+  private final Duration idleTimeout;
+
+  HttpChannels(GatewayServices services, Duration requestTimeout, Duration idleTimeout) {
+    this.services = services;
+    this.requestTimeout = requestTimeout;
+    this.idleTimeout = idleTimeout;
+  }
+
+  @Override
+  protected void initChannel(SocketChannel channel) {
+    HttpServerCodec http1 =
+        new HttpServerCodec(
+            new HttpDecoderConfig()
+                .setMaxInitialLineLength(MAX_URL_BYTES)
+                .setMaxHeaderSize(MAX_HEADER_BYTES));
+    HttpServerUpgradeHandler upgrade =
+        new HttpServerUpgradeHandler(
+            http1,
+            protocol ->
+                AsciiString.contentEquals(Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol)
+                    ? new Http2ServerUpgradeCodec(http2(), multiplex())
+                    : null,
+            MAX_BODY_BYTES);
+    ChannelPipeline pipeline = channel.pipeline();
+    pipeline.addLast(new RequestTimeouts(requestTimeout, idleTimeout, services.metrics()));
+    pipeline.addLast(
+        new CleartextHttp2ServerUpgradeHandler(
+            http1,
+            upgrade,
+            new ChannelInitializer<Channel>() {
+              @Override
+              protected void initChannel(Channel connection) {
+                connection.pipeline().addLast(http2(), multiplex());
+              }
+            }));
+    // Reached by HTTP/1.1 requests only (h2c replaces what is above): stays HTTP/1.1.
+    pipeline.addLast(
+        new SimpleChannelInboundHandler<HttpMessage>() {
+          @Override
+          protected void channelRead0(ChannelHandlerContext ctx, HttpMessage message) {
+            ChannelPipeline http = ctx.pipeline();
+            http.addAfter(ctx.name(), null, new GatewayHandler(services));
+            http.addAfter(ctx.name(), null, aggregator());
+            http.remove(this);
+            ctx.fireChannelRead(ReferenceCountUtil.retain(message));
+          }
+        });
+  }
+
+  private Http2FrameCodec http2() {
+    return Http2FrameCodecBuilder.forServer()
+        .initialSettings(
+            Http2Settings.defaultSettings()
+                .maxConcurrentStreams(MAX_STREAMS)
+                .maxHeaderListSize(MAX_URL_BYTES + MAX_HEADER_BYTES))
+        .build();
+  }
+
+  private Http2MultiplexHandler multiplex() {
+    return new Http2MultiplexHandler(
+        new ChannelInitializer<Channel>() {
+          @Override
+          protected void initChannel(Channel stream) {
+            stream
+                .pipeline()
+                .addLast(new Http2StreamFrameToHttpObjectCodec(true))
+                .addLast(aggregator())
+                .addLast(new GatewayHandler(services));
+          }
+        });
+  }
+
+  /** Whole requests, bodies up to {@link #MAX_BODY_BYTES}; a larger one answers 413 and closes. */
+  private HttpObjectAggregator aggregator() {
+    return new HttpObjectAggregator(MAX_BODY_BYTES, true) {
+      @Override
+      protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
+        HttpExchange.refuseUnread(
+            ctx.channel(),
+            HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+            services.metrics(),
+            System.nanoTime());
+      }
+    };
+  }
+}

@@ -1,0 +1,118 @@
+package dev.grpcpair.gateway;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.util.AttributeKey;
+import java.time.Duration;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The two clocks of a connection, so that clients that hold one without using it cannot exhaust the
+ * gateway: a request must arrive whole within the request timeout of its first byte (a client
+ * sending its headers a byte a second is answered 408 and disconnected), and a connection with
+ * nothing in flight is closed after the idle timeout. The first handler of each connection, so it
+ * sees every byte before any decoder.
+ */
+final class RequestTimeouts extends ChannelDuplexHandler {
+
+  private static final AttributeKey<RequestTimeouts> KEY = AttributeKey.valueOf("request-timeouts");
+
+  private final long requestNanos;
+  private final long idleNanos;
+  private final HttpMetrics metrics;
+  private ChannelHandlerContext ctx;
+  private ScheduledFuture<?> timer;
+  private long requestStarted;
+  private boolean reading;
+  private int inFlight;
+
+  RequestTimeouts(Duration request, Duration idle, HttpMetrics metrics) {
+    this.requestNanos = request.toNanos();
+    this.idleNanos = idle.toNanos();
+    this.metrics = metrics;
+  }
+
+  /** A whole request has arrived on {@code channel} (a connection or an HTTP/2 stream). */
+  static void requestReceived(Channel channel) {
+    RequestTimeouts timeouts = of(channel);
+    if (timeouts != null) {
+      timeouts.inFlight++;
+      timeouts.reading = false;
+      timeouts.cancel();
+    }
+  }
+
+  /** A request on {@code channel} has been answered. */
+  static void answered(Channel channel) {
+    RequestTimeouts timeouts = of(channel);
+    if (timeouts != null && --timeouts.inFlight <= 0) {
+      timeouts.inFlight = 0;
+      timeouts.arm(timeouts.idleNanos, timeouts::idle);
+    }
+  }
+
+  private static RequestTimeouts of(Channel channel) {
+    Channel connection = channel instanceof Http2StreamChannel ? channel.parent() : channel;
+    return connection.attr(KEY).get();
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
+    ctx.channel().attr(KEY).set(this);
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    arm(idleNanos, this::idle);
+    ctx.fireChannelActive();
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    // HTTP/2 frames between requests (PINGs, SETTINGS) start no request.
+    if (!reading && inFlight == 0 && ctx.pipeline().get(Http2FrameCodec.class) == null) {
+      reading = true;
+      requestStarted = System.nanoTime();
+      arm(requestNanos, this::tooSlow);
+    }
+    ctx.fireChannelRead(msg);
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    cancel();
+    ctx.fireChannelInactive();
+  }
+
+  private void idle() {
+    ctx.close();
+  }
+
+  /** A request that did not arrive whole in time: 408, logged, and the connection closed. */
+  private void tooSlow() {
+    if (ctx.pipeline().get(Http2FrameCodec.class) != null) {
+      ctx.close();
+      return;
+    }
+    HttpExchange.refuseUnread(
+        ctx.channel(), HttpResponseStatus.REQUEST_TIMEOUT, metrics, requestStarted);
+  }
+
+  private void arm(long nanos, Runnable task) {
+    cancel();
+    timer = ctx.executor().schedule(task, nanos, TimeUnit.NANOSECONDS);
+  }
+
+  private void cancel() {
+    if (timer != null) {
+      timer.cancel(false);
+      timer = null;
+    }
+  }
+}
