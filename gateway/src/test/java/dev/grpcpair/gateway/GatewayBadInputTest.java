@@ -14,6 +14,10 @@ import java.net.SocketTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -31,7 +35,8 @@ class GatewayBadInputTest {
   @BeforeEach
   void setUp() throws Exception {
     GrpcServer users = closer.add(UserServer.start(UserServerConfig.parse("--port=0")));
-    gateway = GatewayClient.inFrontOf(users.port(), closer);
+    gateway =
+        GatewayClient.inFrontOf(users.port(), closer, "--request-timeout=1s", "--idle-timeout=2s");
   }
 
   @AfterEach
@@ -42,7 +47,7 @@ class GatewayBadInputTest {
   @Test
   void malformedPercentEncoding_is400() throws Exception {
     // java.net.URI refuses to make such a request: sent as bytes.
-    String answer = raw("GET /v2/users/%zz HTTP/1.1\r\nHost: localhost\r\n\r\n");
+    String answer = raw("GET /v2/users/%zz HTTP/1.1\r\nHost: localhost\r\n\r\n").text();
 
     assertThat(answer)
         .startsWith("HTTP/1.1 400 ")
@@ -96,25 +101,121 @@ class GatewayBadInputTest {
     assertThat(response.body()).isEqualTo(GatewayClient.HENRY);
   }
 
+  @Test
+  void contentLengthAndChunkedTogether_is400AndTheConnectionClosed() throws Exception {
+    // The smuggling shape: a front proxy that reads Content-Length sees one request here, a
+    // server that reads the chunks sees a second one (the DELETE). RFC 9112: refuse, then close.
+    String smuggling =
+        "POST /v2/users/1 HTTP/1.1\r\nHost: localhost\r\nContent-Length: 40\r\n"
+            + "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
+            + "DELETE /v2/users/2 HTTP/1.1\r\nHost: x\r\n\r\n";
+
+    Answer answer = raw(smuggling);
+
+    assertThat(answer.text())
+        .startsWith("HTTP/1.1 400 ")
+        .endsWith("{\"code\":3,\"message\":\"Bad Request\",\"details\":[]}");
+    assertThat(answer.text().split("HTTP/1\\.")).as("one answer, not two").hasSize(2);
+    assertThat(answer.closed()).isTrue();
+  }
+
+  @Test
+  void bodyOver1MiB_is413AndTheConnectionClosed() throws Exception {
+    Answer answer =
+        raw(
+            "POST /v2/users/1 HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2000000\r\n\r\n"
+                + "x".repeat(1000));
+
+    assertThat(answer.text())
+        .startsWith("HTTP/1.1 413 ")
+        .endsWith("{\"code\":3,\"message\":\"Request Entity Too Large\",\"details\":[]}");
+    assertThat(answer.closed()).isTrue();
+  }
+
+  @Test
+  void headersSentAByteAtATime_are408AfterTheRequestTimeout() throws Exception {
+    try (Socket socket = new Socket("localhost", gateway.gateway().port())) {
+      OutputStream out = socket.getOutputStream();
+      AtomicBoolean stop = new AtomicBoolean();
+      Thread slowloris =
+          new Thread(
+              () -> {
+                byte[] request =
+                    "GET /v2/users/1 HTTP/1.1\r\nHost: localhost\r\nX-Slow: "
+                        .getBytes(StandardCharsets.US_ASCII);
+                try {
+                  for (int i = 0; !stop.get(); i++) {
+                    out.write(i < request.length ? request[i] : 'a');
+                    out.flush();
+                    Thread.sleep(100); // the attack: a byte every tenth of a second, never done
+                  }
+                } catch (Exception e) {
+                  // the server closed the connection
+                }
+              });
+      slowloris.start();
+      try {
+        Answer answer = readAll(socket, Duration.ofSeconds(5));
+
+        assertThat(answer.text())
+            .startsWith("HTTP/1.1 408 ")
+            .endsWith("{\"code\":4,\"message\":\"Request Timeout\",\"details\":[]}");
+        assertThat(answer.closed()).isTrue();
+      } finally {
+        stop.set(true);
+        slowloris.join();
+      }
+    }
+  }
+
+  @Test
+  void fiveThousandIdleConnections_othersServed_allClosedAfterTheIdleTimeout() throws Exception {
+    List<Socket> idle = new ArrayList<>();
+    try {
+      for (int i = 0; i < 5_000; i++) {
+        idle.add(new Socket("localhost", gateway.gateway().port()));
+      }
+
+      assertThat(gateway.get("/v2/users/1").body()).isEqualTo(GatewayClient.HENRY);
+      for (Socket socket : List.of(idle.get(0), idle.get(2_500), idle.get(4_999))) {
+        assertThat(readAll(socket, Duration.ofSeconds(10)).closed()).isTrue();
+      }
+    } finally {
+      for (Socket socket : idle) {
+        socket.close();
+      }
+    }
+  }
+
+  /** What a server sent on a connection, and whether it closed it. */
+  private record Answer(String text, boolean closed) {}
+
   /** Sends {@code request} as bytes on a fresh connection; returns all the server answers. */
-  private String raw(String request) throws Exception {
+  private Answer raw(String request) throws Exception {
     try (Socket socket = new Socket("localhost", gateway.gateway().port())) {
       OutputStream out = socket.getOutputStream();
       out.write(request.getBytes(StandardCharsets.US_ASCII));
       out.flush();
       // Until the server closes the connection or has said nothing for a second.
-      socket.setSoTimeout(1_000);
-      InputStream in = socket.getInputStream();
-      ByteArrayOutputStream answer = new ByteArrayOutputStream();
-      byte[] buffer = new byte[8192];
-      try {
-        for (int read; (read = in.read(buffer)) > 0; ) {
-          answer.write(buffer, 0, read);
-        }
-      } catch (SocketTimeoutException e) {
-        // what came is all there is
+      return readAll(socket, Duration.ofSeconds(1));
+    }
+  }
+
+  /** Reads until the server closes the connection, or says nothing for {@code quiet}. */
+  private static Answer readAll(Socket socket, Duration quiet) throws Exception {
+    socket.setSoTimeout((int) quiet.toMillis());
+    InputStream in = socket.getInputStream();
+    ByteArrayOutputStream answer = new ByteArrayOutputStream();
+    byte[] buffer = new byte[8192];
+    try {
+      for (int read; (read = in.read(buffer)) >= 0; ) {
+        answer.write(buffer, 0, read);
       }
-      return answer.toString(StandardCharsets.UTF_8);
+      return new Answer(answer.toString(StandardCharsets.UTF_8), true);
+    } catch (SocketTimeoutException e) {
+      return new Answer(answer.toString(StandardCharsets.UTF_8), false);
+    } catch (java.net.SocketException e) {
+      return new Answer(answer.toString(StandardCharsets.UTF_8), true); // reset: closed too
     }
   }
 }
