@@ -28,15 +28,11 @@ class ImagesIT {
     Images.build();
   }
 
-  /**
-   * The gateway's image is larger: Armeria, its own Netty and Jackson come to 55 MB of jar
-   * (docs/gateway.md).
-   */
   @ParameterizedTest
   @CsvSource({
     Images.USER + ", 9000, user-server, 100",
     Images.POST + ", 9001, post-server, 100",
-    Images.GATEWAY + ", 8080, gateway, 150"
+    Images.GATEWAY + ", 8080, gateway, 100"
   })
   void image_isSmall_runsAsNonRootOnAReadOnlyRoot_answersHealth_andStopsWithZero(
       String image, int port, String name, long maxMiB) throws Exception {
