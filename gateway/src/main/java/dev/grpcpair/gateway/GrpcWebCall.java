@@ -204,7 +204,10 @@ final class GrpcWebCall extends ClientCall.Listener<byte[]> {
       block.append("grpc-message:").append(escape(status.getDescription())).append("\r\n");
     }
     for (String key : trailers.keys()) {
-      if (!key.endsWith(Metadata.BINARY_HEADER_SUFFIX) && !key.startsWith("grpc-")) {
+      // A call that fails at once answers trailers only, gRPC's content-type among them.
+      if (!key.endsWith(Metadata.BINARY_HEADER_SUFFIX)
+          && !key.startsWith("grpc-")
+          && !key.equals("content-type")) {
         for (String value :
             trailers.getAll(Metadata.Key.of(key, Metadata.ASCII_STRING_MARSHALLER))) {
           block.append(key).append(':').append(value).append("\r\n");

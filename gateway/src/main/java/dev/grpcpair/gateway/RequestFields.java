@@ -102,7 +102,8 @@ final class RequestFields {
       };
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(
-          "parameter " + name + ": \"" + shortened(text) + "\" is not a " + typeName(field), e);
+          "parameter " + name + ": \"" + shortened(text) + "\" is not of type " + typeName(field),
+          e);
     }
   }
 

@@ -45,6 +45,10 @@ final class GatewayClient {
     return gateway;
   }
 
+  HttpClient http() {
+    return http;
+  }
+
   HttpRequest.Builder request(String pathAndQuery) {
     return HttpRequest.newBuilder(URI.create("http://localhost:" + gateway.port() + pathAndQuery));
   }

@@ -91,6 +91,7 @@ class GatewayTest {
         "/v2/users?page_size=-1 | 400 | {\"code\":3,\"message\":\"page_size must not be negative\",\"details\":[]}",
         "/v2/users?page_token=forged | 400 | {\"code\":3,\"message\":\"page_token is not a next_page_token of this request; start again without it\",\"details\":[]}",
         "/nowhere | 404 | {\"code\":5,\"message\":\"Not Found\",\"details\":[]}",
+        "/v2/users?page_size=ten | 400 | {\"code\":3,\"message\":\"parameter page_size: \\\"ten\\\" is not of type int32\",\"details\":[]}",
       })
   void errors_asGrpcGatewayWritesThem(String path, int status, String body) throws Exception {
     start("--port=0");
@@ -169,10 +170,59 @@ class GatewayTest {
             .body();
 
     assertThat(scrape.lines())
+        .filteredOn(line -> line.startsWith("http_server_request_duration_seconds_count{"))
+        .singleElement()
+        .satisfies(
+            line ->
+                assertThat(line)
+                    .contains(
+                        "http_request_method=\"GET\"",
+                        "http_response_status_code=\"200\"",
+                        "http_route=\"/v2/users/{user_id}\"")
+                    .endsWith(" 3"));
+    assertThat(scrape.lines())
         .filteredOn(line -> line.startsWith("grpc_client_call_duration_seconds_count{"))
         .filteredOn(line -> line.contains("grpc_method=\"v2.user.User/GetUser\""))
         .singleElement()
         .satisfies(line -> assertThat(line).contains("grpc_status=\"OK\"").endsWith(" 3"));
+  }
+
+  @Test
+  void grpcTimeoutOfAnotherForm_is400() throws Exception {
+    start("--port=0");
+
+    HttpResponse<String> response = get("/v2/users/1", "Grpc-Timeout", "soon");
+
+    assertThat(response.statusCode()).isEqualTo(400);
+    assertThat(response.body())
+        .isEqualTo(
+            "{\"code\":3,\"message\":\"Grpc-Timeout \\\"soon\\\" is not 1-8 digits and a unit"
+                + " (H, M, S, m, u, n)\",\"details\":[]}");
+  }
+
+  @Test
+  void grpcWeb_carriesTheCallsStatusInTheTrailersFrame() throws Exception {
+    start("--port=0");
+    byte[] request = {0, 0, 0, 0, 4, 0x0a, 2, '9', '9'}; // GetUserRequest{user_id: "99"}
+
+    HttpResponse<byte[]> response =
+        gateway
+            .http()
+            .send(
+                gateway
+                    .request("/v2.user.User/GetUser")
+                    .header("content-type", "application/grpc-web+proto")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(request))
+                    .build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.headers().firstValue("content-type"))
+        .hasValue("application/grpc-web+proto");
+    byte[] body = response.body();
+    assertThat(body[0]).as("a trailers frame, no message").isEqualTo((byte) 0x80);
+    assertThat(new String(body, 5, body.length - 5, java.nio.charset.StandardCharsets.US_ASCII))
+        .isEqualTo("grpc-status:5\r\ngrpc-message:user \"99\" does not exist\r\n");
   }
 
   @Test

@@ -1,0 +1,108 @@
+package dev.grpcpair.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.api.Http;
+import com.google.api.HttpRule;
+import dev.grpcpair.proto.post.v1.PostGrpc;
+import dev.grpcpair.proto.user.v2.UserGrpc;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Routes from {@code google.api.http} rules: those in the descriptors, those the configuration
+ * adds, and the forms the gateway refuses when it starts rather than mismatching at run time.
+ */
+class RoutesTest {
+
+  private static Http rules(HttpRule... rules) {
+    return Http.newBuilder().addAllRules(List.of(rules)).build();
+  }
+
+  @Test
+  void rulesInTheDescriptors_routeByMethodAndPath() {
+    Routes routes =
+        new Routes().add(UserGrpc.getServiceDescriptor(), null, Http.getDefaultInstance());
+
+    assertThat(routes.find("GET", PathTemplate.segments("/v2/users/1")).method())
+        .isEqualTo(UserGrpc.getGetUserMethod());
+    assertThat(routes.find("GET", PathTemplate.segments("/v2/users")).method())
+        .isEqualTo(UserGrpc.getListUsersMethod());
+    assertThat(routes.find("POST", PathTemplate.segments("/v2/users/1"))).isNull();
+    assertThat(routes.allowed(PathTemplate.segments("/v2/users/1"))).containsExactly("GET");
+    assertThat(routes.find("GET", PathTemplate.segments("/v2/users/"))).isNull();
+  }
+
+  @Test
+  void rulesFromTheConfiguration_routeMethodsWhoseProtosHaveNone() {
+    Routes routes =
+        new Routes()
+            .add(
+                PostGrpc.getServiceDescriptor(),
+                null,
+                rules(
+                    HttpRule.newBuilder()
+                        .setSelector("v1.post.Post.ListPostsByUserId")
+                        .setGet("/v1/users/{user_id}/posts")
+                        .build()));
+
+    Route route = routes.find("GET", PathTemplate.segments("/v1/users/7/posts"));
+    assertThat(route.method()).isEqualTo(PostGrpc.getListPostsByUserIdMethod());
+    assertThat(route.path().variables(PathTemplate.segments("/v1/users/a%2Fb/posts")))
+        .containsEntry("user_id", "a/b");
+  }
+
+  @Test
+  void unsupportedRules_failTheStartNamingTheMethod() {
+    assertThatThrownBy(
+            () ->
+                new Routes()
+                    .add(
+                        PostGrpc.getServiceDescriptor(),
+                        null,
+                        rules(
+                            HttpRule.newBuilder()
+                                .setSelector("v1.post.Post.StreamPosts")
+                                .setGet("/v1/stream")
+                                .build())))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("v1.post.Post/StreamPosts")
+        .hasMessageContaining("only unary methods");
+    assertThatThrownBy(
+            () ->
+                new Routes()
+                    .add(
+                        PostGrpc.getServiceDescriptor(),
+                        null,
+                        rules(
+                            HttpRule.newBuilder()
+                                .setSelector("v1.post.Post.ListPosts")
+                                .setGet("/v1/{page_token=**}")
+                                .build())))
+        .hasMessageContaining("v1.post.Post/ListPosts")
+        .hasMessageContaining("only {field} or {field=*} variables");
+    assertThatThrownBy(
+            () ->
+                new Routes()
+                    .add(
+                        PostGrpc.getServiceDescriptor(),
+                        null,
+                        rules(
+                            HttpRule.newBuilder()
+                                .setSelector("v1.post.Post.ListPosts")
+                                .setGet("/v1/{colour}")
+                                .build())))
+        .hasMessageContaining(
+            "{colour} is not a singular scalar field of v1.post.ListPostsRequest");
+  }
+
+  @Test
+  void percentDecoding_isStrict() {
+    assertThat(PathTemplate.percentDecode("%E2%82%AC+1")).isEqualTo("€+1");
+    assertThatThrownBy(() -> PathTemplate.percentDecode("%zz"))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> PathTemplate.percentDecode("%C3%28"))
+        .hasMessageContaining("not UTF-8");
+  }
+}
