@@ -122,7 +122,8 @@ class_data() {
 
 user_env=(PORT="$user_port")
 post_env=(PORT="$post_port" USER_TARGET="${USER_TARGET:-localhost:$user_port}")
-gateway_env=(PORT="$gateway_port" USER_TARGET="${USER_TARGET:-localhost:$user_port}")
+gateway_env=(PORT="$gateway_port" USER_TARGET="${USER_TARGET:-localhost:$user_port}"
+  POST_TARGET="localhost:$post_port")
 if [[ "$mode" == secure ]]; then
   user_env+=(TLS_CERT="$certs/user-server.pem" TLS_KEY="$certs/user-server.key"
     TLS_CLIENT_CA="$certs/ca.pem" AUTH_TOKENS_FILE="$certs/user-server.tokens")
@@ -131,9 +132,10 @@ if [[ "$mode" == secure ]]; then
     USER_CA="$certs/ca.pem" USER_CERT="$certs/post-client.pem" USER_KEY="$certs/post-client.key"
     USER_TOKEN_FILE="$certs/post-to-user.token")
   # The gateway reaches the User server over mutual TLS with the Post server's client certificate,
-  # and passes on each caller's own Authorization header (docs/gateway.md).
+  # the Post server over TLS, and passes on each caller's own Authorization header
+  # (docs/gateway.md).
   gateway_env+=(USER_CA="$certs/ca.pem" USER_CERT="$certs/post-client.pem"
-    USER_KEY="$certs/post-client.key")
+    USER_KEY="$certs/post-client.key" POST_CA="$certs/ca.pem")
 fi
 
 # Each server's lines are labelled, as compose labels its containers'.

@@ -6,7 +6,9 @@ import dev.grpcpair.common.client.UserConnectivityHealth;
 import dev.grpcpair.common.observability.Metrics;
 import dev.grpcpair.common.server.RunningServer;
 import dev.grpcpair.common.server.ServerMain;
+import dev.grpcpair.proto.post.v1.PostGrpc;
 import dev.grpcpair.proto.user.v1.UserGrpc;
+import io.grpc.ManagedChannel;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -22,9 +24,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The gateway of the original's part 3: HTTP/JSON (and gRPC-Web) in front of the User service,
- * routed by the {@code google.api.http} rules in its descriptors. It calls the User server through
- * the same {@link UserChannel} as the Post server: TLS, token, balancing, health checking and
- * retries as configured there.
+ * routed by the {@code google.api.http} rules in its descriptors, and of the Post service, by rules
+ * of the gateway's own ({@link HttpRules}). It calls the User server through the same {@link
+ * UserChannel} as the Post server: TLS, token, balancing, health checking and retries as configured
+ * there.
  */
 public final class Gateway implements RunningServer {
 
@@ -38,6 +41,7 @@ public final class Gateway implements RunningServer {
   private final EventLoopGroup workers;
   private final UserConnectivityHealth userHealth;
   private final UserChannel channel;
+  private final ManagedChannel posts;
   private final Metrics metrics;
   private final GatewayConfig config;
   private final GatewayServices services;
@@ -48,6 +52,7 @@ public final class Gateway implements RunningServer {
       EventLoopGroup workers,
       UserConnectivityHealth userHealth,
       UserChannel channel,
+      ManagedChannel posts,
       Metrics metrics,
       GatewayConfig config,
       GatewayServices services) {
@@ -56,6 +61,7 @@ public final class Gateway implements RunningServer {
     this.workers = workers;
     this.userHealth = userHealth;
     this.channel = channel;
+    this.posts = posts;
     this.metrics = metrics;
     this.config = config;
     this.services = services;
@@ -78,17 +84,28 @@ public final class Gateway implements RunningServer {
     UserConnectivityHealth userHealth =
         new UserConnectivityHealth(
             channel.managed(), config.user.target, config.user.unavailableGrace);
+    ManagedChannel posts;
+    try {
+      posts = PostChannel.open(config, metrics);
+    } catch (RuntimeException e) {
+      channel.close();
+      metrics.close();
+      throw e;
+    }
     EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     EventLoopGroup workers =
         new MultiThreadIoEventLoopGroup(EVENT_LOOPS, NioIoHandler.newFactory());
     try {
+      Http rules = HttpRules.load(config.httpRules);
       Routes routes =
           new Routes()
               .add(
                   dev.grpcpair.proto.user.v2.UserGrpc.getServiceDescriptor(),
                   channel.managed(),
-                  Http.getDefaultInstance())
-              .add(UserGrpc.getServiceDescriptor(), channel.managed(), Http.getDefaultInstance());
+                  rules)
+              .add(UserGrpc.getServiceDescriptor(), channel.managed(), rules)
+              .add(PostGrpc.getServiceDescriptor(), posts, rules)
+              .checkSelectors(rules);
       GatewayServices services =
           new GatewayServices(routes, new HttpMetrics(metrics), config.user.deadline);
       Channel listening =
@@ -103,11 +120,14 @@ public final class Gateway implements RunningServer {
               .channel();
       userHealth.start(status -> services.healthy(status == ServingStatus.SERVING));
       Gateway gateway =
-          new Gateway(listening, boss, workers, userHealth, channel, metrics, config, services);
+          new Gateway(
+              listening, boss, workers, userHealth, channel, posts, metrics, config, services);
       log.info(
-          "gateway listening on port {} (HTTP/1.1 and h2c; User service at {}{})",
+          "gateway listening on port {} (HTTP/1.1 and h2c; User service at {}, Post service at"
+              + " {}{})",
           gateway.port(),
           config.user.target,
+          config.postTarget,
           metrics.port() == 0 ? "" : "; metrics on port " + metrics.port());
       return gateway;
     } catch (RuntimeException e) {
@@ -115,6 +135,7 @@ public final class Gateway implements RunningServer {
       workers.shutdownGracefully(0, 0, TimeUnit.SECONDS);
       userHealth.close();
       channel.close();
+      posts.shutdownNow();
       metrics.close();
       throw e;
     }
@@ -147,6 +168,7 @@ public final class Gateway implements RunningServer {
     workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     userHealth.close();
     channel.close();
+    posts.shutdown();
     metrics.close();
     log.info("gateway stopped");
   }

@@ -3,6 +3,7 @@ package dev.grpcpair.gateway;
 import dev.grpcpair.common.client.UserChannelFlags;
 import dev.grpcpair.common.config.Flags;
 import dev.grpcpair.common.config.PortConverter;
+import java.nio.file.Path;
 import java.time.Duration;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -16,8 +17,8 @@ import picocli.CommandLine.Option;
     abbreviateSynopsis = true,
     version = "gateway 1.0.0",
     description =
-        "Serves v2.user.User over HTTP/JSON (GET /v2/users/{user_id}, GET /v2/users) and the User"
-            + " services over gRPC-Web.",
+        "Serves v2.user.User (GET /v2/users/{user_id}, GET /v2/users) and v1.post.Post (GET"
+            + " /v1/users/{user_id}/posts, GET /v1/posts) over HTTP/JSON, and both over gRPC-Web.",
     footer = {
       "Each flag falls back to the environment variable named like it: --port to PORT,",
       "--user-target to USER_TARGET, and so on. The token only comes from a file or USER_TOKEN."
@@ -63,6 +64,29 @@ public final class GatewayConfig implements Flags.Checked {
           "Serve Prometheus metrics (its User calls) at http://0.0.0.0:PORT/metrics (0: any free"
               + " port).")
   Integer metricsPort;
+
+  @Option(
+      names = "--post-target",
+      defaultValue = "localhost:9001",
+      description = "The Post service, for the /v1 routes: host:port or a gRPC target URI.")
+  String postTarget;
+
+  @Option(
+      names = "--post-tls",
+      description = "Speak TLS to the Post service, trusting the system's CAs.")
+  boolean postTls;
+
+  @Option(
+      names = "--post-ca",
+      description = "Trust this PEM CA for the Post server (implies --post-tls).")
+  Path postCa;
+
+  @Option(
+      names = "--http-rules",
+      description =
+          "google.api.Http rules in JSON for services whose protos carry none (default: the Post"
+              + " service's, built in).")
+  Path httpRules;
 
   @Mixin UserChannelFlags user;
 

@@ -56,6 +56,25 @@ final class Routes {
     return this;
   }
 
+  /**
+   * Checks that each of {@code configured} names a method of a service added.
+   *
+   * @throws IllegalArgumentException naming the first that does not
+   */
+  Routes checkSelectors(Http configured) {
+    for (HttpRule rule : configured.getRulesList()) {
+      String selector = rule.getSelector();
+      int dot = selector.lastIndexOf('.');
+      String method =
+          dot < 0 ? selector : selector.substring(0, dot) + "/" + selector.substring(dot + 1);
+      if (!methods.containsKey(method)) {
+        throw new IllegalArgumentException(
+            "HTTP rule for \"" + selector + "\": no such method among those served");
+      }
+    }
+    return this;
+  }
+
   /** The route of {@code httpMethod} on {@code segments}, or null. */
   Route find(String httpMethod, List<String> segments) {
     for (Route route : routes) {

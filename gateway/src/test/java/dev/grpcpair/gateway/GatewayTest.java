@@ -6,6 +6,8 @@ import static org.awaitility.Awaitility.await;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.grpcpair.common.server.GrpcServer;
+import dev.grpcpair.post.PostServer;
+import dev.grpcpair.post.PostServerConfig;
 import dev.grpcpair.testing.Closer;
 import dev.grpcpair.user.UserServer;
 import dev.grpcpair.user.UserServerConfig;
@@ -140,7 +142,9 @@ class GatewayTest {
     JsonObject document = JsonParser.parseString(get("/openapi.json").body()).getAsJsonObject();
 
     JsonObject paths = document.getAsJsonObject("paths");
-    assertThat(paths.keySet()).containsExactly("/v2/users/{user_id}", "/v2/users");
+    assertThat(paths.keySet())
+        .containsExactly(
+            "/v2/users/{user_id}", "/v2/users", "/v1/users/{user_id}/posts", "/v1/posts");
     JsonObject getUser = paths.getAsJsonObject("/v2/users/{user_id}").getAsJsonObject("get");
     assertThat(getUser.get("operationId").getAsString()).isEqualTo("v2.user.User.GetUser");
     assertThat(
@@ -185,6 +189,35 @@ class GatewayTest {
         .filteredOn(line -> line.contains("grpc_method=\"v2.user.User/GetUser\""))
         .singleElement()
         .satisfies(line -> assertThat(line).contains("grpc_status=\"OK\"").endsWith(" 3"));
+  }
+
+  @Test
+  void postRoutes_fromTheGatewaysRules_answerWithAuthors() throws Exception {
+    GrpcServer users = closer.add(UserServer.start(UserServerConfig.parse("--port=0")));
+    GrpcServer posts =
+        closer.add(
+            PostServer.start(
+                PostServerConfig.parse("--port=0", "--user-target=localhost:" + users.port())));
+    gateway =
+        GatewayClient.inFrontOf(users.port(), closer, "--post-target=localhost:" + posts.port());
+
+    HttpResponse<String> byUser = get("/v1/users/1/posts");
+    HttpResponse<String> firstPage = get("/v1/posts?page_size=2");
+    HttpResponse<String> noSuchUser = get("/v1/users/99/posts");
+
+    assertThat(byUser.statusCode()).isEqualTo(200);
+    JsonObject answer = JsonParser.parseString(byUser.body()).getAsJsonObject();
+    assertThat(answer.getAsJsonArray("postMessages"))
+        .isNotEmpty()
+        .allSatisfy(
+            post ->
+                assertThat(post.getAsJsonObject().get("author").getAsString()).isEqualTo("Henry"));
+    assertThat(answer.get("nextPageToken").getAsString()).isEmpty();
+    JsonObject page = JsonParser.parseString(firstPage.body()).getAsJsonObject();
+    assertThat(page.getAsJsonArray("postMessages")).hasSize(2);
+    assertThat(page.get("nextPageToken").getAsString()).isNotEmpty();
+    assertThat(noSuchUser.statusCode()).isEqualTo(404);
+    assertThat(noSuchUser.body()).startsWith("{\"code\":5,");
   }
 
   @Test

@@ -98,6 +98,17 @@ class RoutesTest {
   }
 
   @Test
+  void aRuleForNoMethod_failsTheStart() {
+    Http typo =
+        rules(HttpRule.newBuilder().setSelector("v1.post.Post.ListPost").setGet("/v1/p").build());
+
+    assertThatThrownBy(
+            () ->
+                new Routes().add(PostGrpc.getServiceDescriptor(), null, typo).checkSelectors(typo))
+        .hasMessage("HTTP rule for \"v1.post.Post.ListPost\": no such method among those served");
+  }
+
+  @Test
   void percentDecoding_isStrict() {
     assertThat(PathTemplate.percentDecode("%E2%82%AC+1")).isEqualTo("€+1");
     assertThatThrownBy(() -> PathTemplate.percentDecode("%zz"))

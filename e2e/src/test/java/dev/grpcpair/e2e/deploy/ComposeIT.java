@@ -77,22 +77,28 @@ class ComposeIT {
   }
 
   @Test
-  void theGatewayContainer_answersHttpJsonFromTheUserReplicas() throws Exception {
-    URI user = URI.create("http://localhost:" + hostPort("gateway", 8080) + "/v2/users/1");
+  void theGatewayContainer_answersHttpJsonFromTheUserReplicasAndThePostContainer()
+      throws Exception {
+    URI gateway = URI.create("http://localhost:" + hostPort("gateway", 8080));
     HttpClient http = HttpClient.newHttpClient();
 
     await()
         .atMost(Duration.ofSeconds(60))
         .untilAsserted(
-            () ->
-                assertThat(
-                        http.send(
-                                HttpRequest.newBuilder(user).build(),
-                                HttpResponse.BodyHandlers.ofString())
-                            .body())
-                    .isEqualTo(
-                        "{\"userMessage\":{\"userId\":\"1\",\"name\":\"Henry\","
-                            + "\"phoneNumber\":\"01012341234\",\"age\":22}}"));
+            () -> {
+              assertThat(get(http, gateway.resolve("/v2/users/1")))
+                  .isEqualTo(
+                      "{\"userMessage\":{\"userId\":\"1\",\"name\":\"Henry\","
+                          + "\"phoneNumber\":\"01012341234\",\"age\":22}}");
+              assertThat(get(http, gateway.resolve("/v1/users/2/posts")))
+                  .startsWith("{\"postMessages\":[{")
+                  .contains("\"author\":\"Michael\"");
+            });
+  }
+
+  private static String get(HttpClient http, URI uri) throws Exception {
+    return http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString())
+        .body();
   }
 
   @Test
