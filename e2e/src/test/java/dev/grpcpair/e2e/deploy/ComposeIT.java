@@ -90,9 +90,9 @@ class ComposeIT {
                   .isEqualTo(
                       "{\"userMessage\":{\"userId\":\"1\",\"name\":\"Henry\","
                           + "\"phoneNumber\":\"01012341234\",\"age\":22}}");
-              assertThat(get(http, gateway.resolve("/v1/users/2/posts")))
+              assertThat(get(http, gateway.resolve("/v1/users/3/posts")))
                   .startsWith("{\"postMessages\":[{")
-                  .contains("\"author\":\"Michael\"");
+                  .contains("\"author\":\"Jessie\"");
             });
   }
 
