@@ -96,11 +96,6 @@ class ComposeIT {
             });
   }
 
-  private static String get(HttpClient http, URI uri) throws Exception {
-    return http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString())
-        .body();
-  }
-
   @Test
   void seedCases_throughThePostContainer_giveTheContractsAnswers() {
     PostGrpc.PostBlockingStub posts = posts();
