@@ -17,6 +17,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -92,9 +93,12 @@ public final class Gateway implements RunningServer {
       metrics.close();
       throw e;
     }
-    EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    EventLoopGroup boss =
+        new MultiThreadIoEventLoopGroup(
+            1, new DefaultThreadFactory("gateway-accept"), NioIoHandler.newFactory());
     EventLoopGroup workers =
-        new MultiThreadIoEventLoopGroup(EVENT_LOOPS, NioIoHandler.newFactory());
+        new MultiThreadIoEventLoopGroup(
+            EVENT_LOOPS, new DefaultThreadFactory("gateway-http"), NioIoHandler.newFactory());
     try {
       Http rules = HttpRules.load(config.httpRules);
       Routes routes =
