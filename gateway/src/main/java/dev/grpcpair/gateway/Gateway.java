@@ -12,6 +12,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -112,7 +113,7 @@ public final class Gateway implements RunningServer {
               .checkSelectors(rules);
       GatewayServices services =
           new GatewayServices(routes, new HttpMetrics(metrics), config.user.deadline);
-      Channel listening =
+      ChannelFuture bound =
           new ServerBootstrap()
               .group(boss, workers)
               .channel(NioServerSocketChannel.class)
@@ -120,8 +121,14 @@ public final class Gateway implements RunningServer {
               .childOption(ChannelOption.TCP_NODELAY, true)
               .childHandler(new HttpChannels(services, config.requestTimeout, config.idleTimeout))
               .bind(new InetSocketAddress(config.port))
-              .syncUninterruptibly()
-              .channel();
+              .awaitUninterruptibly();
+      if (!bound.isSuccess()) {
+        // As the servers say it: which port, and why.
+        throw new IllegalStateException(
+            "cannot listen on port " + config.port + ": " + bound.cause().getMessage(),
+            bound.cause());
+      }
+      Channel listening = bound.channel();
       userHealth.start(status -> services.healthy(status == ServingStatus.SERVING));
       Gateway gateway =
           new Gateway(

@@ -1,6 +1,7 @@
 package dev.grpcpair.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.google.gson.JsonObject;
@@ -256,6 +257,17 @@ class GatewayTest {
     assertThat(body[0]).as("a trailers frame, no message").isEqualTo((byte) 0x80);
     assertThat(new String(body, 5, body.length - 5, java.nio.charset.StandardCharsets.US_ASCII))
         .isEqualTo("grpc-status:5\r\ngrpc-message:user \"99\" does not exist\r\n");
+  }
+
+  @Test
+  void aPortInUse_failsTheStartNamingThePort() throws Exception {
+    start("--port=0");
+    int taken = gateway.gateway().port();
+
+    assertThatThrownBy(
+            () ->
+                Gateway.start(GatewayConfig.parse("--port=" + taken, "--user-target=localhost:1")))
+        .hasMessageStartingWith("cannot listen on port " + taken + ": ");
   }
 
   @Test
