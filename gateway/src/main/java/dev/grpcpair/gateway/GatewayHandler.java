@@ -124,6 +124,12 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
           healthy ? Status.Code.OK : Status.Code.UNAVAILABLE);
       return;
     }
+    if (path.equals(GatewayServices.LIVE_PATH) && method.equals(HttpMethod.GET)) {
+      exchange.routedTo(path, path, true);
+      exchange.respond(
+          HttpResponseStatus.OK, EmptyHttpHeaders.INSTANCE, "{\"live\":true}", Status.Code.OK);
+      return;
+    }
     if (path.equals(GatewayServices.OPENAPI_PATH) && method.equals(HttpMethod.GET)) {
       exchange.routedTo(path, path, false);
       exchange.respond(

@@ -5,7 +5,12 @@ import java.time.Duration;
 /** What every connection's handler answers from: the routes, the fixed documents, the health. */
 final class GatewayServices {
 
+  /** Readiness: 503 while no User replica is reachable. */
   static final String HEALTH_PATH = "/healthz";
+
+  /** Liveness: 200 while the process answers HTTP at all, whatever the services behind it. */
+  static final String LIVE_PATH = "/livez";
+
   static final String OPENAPI_PATH = "/openapi.json";
 
   private final Routes routes;

@@ -118,7 +118,8 @@ class GatewayTest {
   }
 
   @Test
-  void userServerDown_is503Unavailable_andHealthSaysSoAfterTheGrace() throws Exception {
+  void userServerDown_is503Unavailable_andReadinessSaysSoAfterTheGrace_livenessDoesNot()
+      throws Exception {
     gateway =
         GatewayClient.start(
             closer,
@@ -134,6 +135,8 @@ class GatewayTest {
         .atMost(Duration.ofSeconds(10))
         .untilAsserted(
             () -> assertThat(get(GatewayServices.HEALTH_PATH).statusCode()).isEqualTo(503));
+    // Liveness stays up: a User outage must not get every gateway restarted.
+    assertThat(get(GatewayServices.LIVE_PATH).statusCode()).isEqualTo(200);
   }
 
   @Test

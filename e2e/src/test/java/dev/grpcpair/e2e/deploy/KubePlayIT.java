@@ -13,6 +13,10 @@ import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,13 +30,13 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The kustomize base, run by {@code podman kube play}: three User pods and two Post pods start, and
- * every probe of theirs passes, asked as the kubelet would ask it.
+ * The kustomize base, run by {@code podman kube play}: three User pods, two Post pods and two
+ * gateway pods start, and every probe of theirs passes, asked as the kubelet would ask it.
  *
  * <p>What podman 4.3 does not do, the test does: it publishes every containerPort on the host
- * (three replicas would collide), so ports are left out; it ignores Services, so the Post server is
- * given the User pods' addresses instead of the headless Service's name; it ignores gRPC probes, so
- * the test asks each probe's port and service itself.
+ * (three replicas would collide), so ports are left out; it ignores Services, so the Post server
+ * and the gateway are given the pods' addresses instead of the Services' names; it ignores gRPC
+ * probes, so the test asks each probe's port and service itself.
  */
 class KubePlayIT {
 
@@ -68,6 +72,18 @@ class KubePlayIT {
             "post-server", Map.of("--user-target=dns:///user:9000", "--user-target=" + target)));
     play(posts);
 
+    Path gateways = dir.resolve("gateways.yaml");
+    Files.writeString(
+        gateways,
+        manifests.playable(
+            "gateway",
+            Map.of(
+                "--user-target=dns:///user:9000",
+                "--user-target=" + target,
+                "--post-target=post:9001",
+                "--post-target=" + address("post-server", 0) + ":9001")));
+    play(gateways);
+
     for (int pod = 0; pod < 3; pod++) {
       assertProbesPass(manifests.container("user-server"), address("user-server", pod));
     }
@@ -80,6 +96,31 @@ class KubePlayIT {
                   container("post-server", pod),
                   "--format={{.HostConfig.ReadonlyRootfs}} {{.Config.User}}"))
           .isEqualTo("true 10001:10001");
+    }
+    for (int pod = 0; pod < 2; pod++) {
+      assertHttpProbesPass(manifests.container("gateway"), address("gateway", pod));
+    }
+  }
+
+  /** Each HTTP probe: its path on the pod's port 8080 answers 200 within a minute. */
+  private static void assertHttpProbesPass(Container container, String address) {
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    for (Probe probe : Manifests.probes(container)) {
+      URI uri = URI.create("http://" + address + ":8080" + probe.getHttpGet().getPath());
+      await()
+          .atMost(Duration.ofMinutes(1))
+          .ignoreExceptions()
+          .untilAsserted(
+              () ->
+                  assertThat(
+                          http.send(
+                                  HttpRequest.newBuilder(uri)
+                                      .timeout(Duration.ofSeconds(2))
+                                      .build(),
+                                  HttpResponse.BodyHandlers.discarding())
+                              .statusCode())
+                      .as(container.getName() + " at " + uri)
+                      .isEqualTo(200));
     }
   }
 

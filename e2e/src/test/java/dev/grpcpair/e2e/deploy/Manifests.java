@@ -66,8 +66,9 @@ final class Manifests {
 
   /**
    * The Deployment {@code name} alone, as podman 4.3's {@code kube play} can run it: without
-   * container ports (podman would publish each on the host, and replicas would collide), its
-   * arguments replaced as {@code arguments} says.
+   * container ports (podman would publish each on the host, and replicas would collide) and without
+   * probes (podman runs an HTTP probe with curl inside the container, which the images do not
+   * carry: the test asks each probe itself), its arguments replaced as {@code arguments} says.
    */
   String playable(String name, Map<String, String> arguments) {
     JsonNode deployment =
@@ -80,6 +81,7 @@ final class Manifests {
     for (JsonNode container :
         deployment.path("spec").path("template").path("spec").path("containers")) {
       ((ObjectNode) container).remove("ports");
+      ((ObjectNode) container).remove(List.of("startupProbe", "livenessProbe", "readinessProbe"));
       ArrayNode args = (ArrayNode) container.path("args");
       for (int i = 0; i < args.size(); i++) {
         String replaced = arguments.get(args.get(i).asString());

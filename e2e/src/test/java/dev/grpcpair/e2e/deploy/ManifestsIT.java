@@ -218,7 +218,8 @@ class ManifestsIT {
     }
   }
 
-  private static final List<String> MADE_BY_CERTS =
+  /** What {@code ./run-pair.sh certs} makes: the files the Secret holds. */
+  static final List<String> MADE_BY_CERTS =
       List.of(
           "ca.pem",
           "user-server.pem",
