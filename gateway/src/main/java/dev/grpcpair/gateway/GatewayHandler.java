@@ -124,6 +124,12 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
           healthy ? Status.Code.OK : Status.Code.UNAVAILABLE);
       return;
     }
+    StaticFiles.File file = method.equals(HttpMethod.GET) ? services.page().at(path) : null;
+    if (file != null) {
+      exchange.routedTo(path, path, false);
+      exchange.respond(file);
+      return;
+    }
     if (path.equals(GatewayServices.LIVE_PATH) && method.equals(HttpMethod.GET)) {
       exchange.routedTo(path, path, true);
       exchange.respond(

@@ -17,6 +17,7 @@ final class GatewayServices {
   private final String openApi;
   private final HttpMetrics metrics;
   private final Duration defaultDeadline;
+  private final StaticFiles page = StaticFiles.load();
   private volatile boolean healthy = true;
   private volatile boolean draining;
   private int inFlight; // guarded by this
@@ -35,6 +36,11 @@ final class GatewayServices {
   /** The OpenAPI document of the routes, made once. */
   String openApi() {
     return openApi;
+  }
+
+  /** The browser page's files. */
+  StaticFiles page() {
+    return page;
   }
 
   HttpMetrics metrics() {

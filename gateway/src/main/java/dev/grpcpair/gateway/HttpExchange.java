@@ -115,6 +115,15 @@ final class HttpExchange {
     respond(response, code);
   }
 
+  /** Answers 200 with a file of the page's. */
+  void respond(StaticFiles.File file) {
+    FullHttpResponse response =
+        new DefaultFullHttpResponse(
+            version, HttpResponseStatus.OK, Unpooled.wrappedBuffer(file.content()));
+    response.headers().set(HttpHeaderNames.CONTENT_TYPE, file.contentType());
+    respond(response, Status.Code.OK);
+  }
+
   /** Answers {@code status} as a call that failed with it would be. */
   void fail(Status status) {
     respond(
