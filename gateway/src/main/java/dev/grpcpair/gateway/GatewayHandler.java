@@ -6,6 +6,7 @@ import dev.grpcpair.common.observability.RequestId;
 import io.grpc.Deadline;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.TooLongFrameException;
@@ -19,6 +20,8 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
+import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
@@ -240,6 +243,13 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (cause instanceof Http2Exception.StreamException stream) {
+      // A malformed HTTP/2 stream (say, DATA longer than its content-length): reset with the
+      // codec's error (PROTOCOL_ERROR), not the CANCEL that Netty's close of the stream sends.
+      ctx.writeAndFlush(new DefaultHttp2ResetFrame(stream.error()))
+          .addListener(ChannelFutureListener.CLOSE);
+      return;
+    }
     ctx.close();
   }
 }
