@@ -138,15 +138,16 @@ if [[ "$mode" == secure ]]; then
     USER_KEY="$certs/post-client.key" POST_CA="$certs/ca.pem")
 fi
 
-# Each server's lines are labelled, as compose labels its containers'.
+# Each server's lines are labelled, as compose labels its containers'. Line-buffered, not sed -u:
+# that reads a byte at a time, and under load took most of a core and throttled the servers.
 env "${user_env[@]}" java @deploy/jvm.options "$(class_data "${jars[0]}")" -jar "${jars[0]}" \
-  > >(sed -u 's/^/user | /') 2>&1 &
+  > >(stdbuf -oL sed 's/^/user | /') 2>&1 &
 user_pid=$!
 env "${post_env[@]}" java @deploy/jvm.options "$(class_data "${jars[1]}")" -jar "${jars[1]}" \
-  > >(sed -u 's/^/post | /') 2>&1 &
+  > >(stdbuf -oL sed 's/^/post | /') 2>&1 &
 post_pid=$!
 env "${gateway_env[@]}" java @deploy/jvm.options "$(class_data "${jars[2]}")" -jar "${jars[2]}" \
-  > >(sed -u 's/^/gate | /') 2>&1 &
+  > >(stdbuf -oL sed 's/^/gate | /') 2>&1 &
 gateway_pid=$!
 
 # Background jobs of a script ignore SIGINT, so the servers get SIGTERM, their graceful stop:

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The gateway's cost per request beside the User server's own GetUser, measured in one run
 # (docs/gateway.md, "What it costs"). Start the User server and the gateway first, as jars with
-# deploy/jvm.options and their output to files (not ./run-pair.sh: its labelled output, one sed
-# per server, throttles them under load), then:
+# deploy/jvm.options and their output to files (./run-pair.sh works too, its labelled output
+# costing a little per log line), then:
 #   bench/gateway-load.sh [ROUNDS [REQUESTS]]
 # Each round drives, one after the other: gRPC v1.user.User/GetUser on the User server (16
 # connections x 8 streams), GET /v2/users/1 on the gateway over h2c (16 x 8) and over HTTP/1.1
