@@ -32,8 +32,8 @@ import java.util.concurrent.TimeUnit;
  * Answers the requests of one HTTP/1.1 connection or HTTP/2 stream: a routed request becomes its
  * gRPC call ({@link JsonCall}), a gRPC-Web request its call ({@link GrpcWebCall}); {@code /healthz}
  * and {@code /openapi.json} are answered here; the rest gets grpc-gateway's error body. On HTTP/1.1
- * requests are answered one at a time, in order: reading stops while one is in flight, and a client
- * that pipelines more than a few is disconnected.
+ * requests are answered one at a time, in order: reading stops while pipelined ones wait, and a
+ * client that pipelines more than a few is disconnected.
  */
 final class GatewayHandler extends ChannelInboundHandlerAdapter {
 
@@ -59,7 +59,9 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
         request.release();
         ctx.close();
       } else {
+        // A client that pipelines: read no more until it has been answered.
         waiting.add(request);
+        ctx.channel().config().setAutoRead(false);
       }
       return;
     }
@@ -69,7 +71,6 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
   private void handle(ChannelHandlerContext ctx, FullHttpRequest request) {
     busy = true;
     services.started();
-    ctx.channel().config().setAutoRead(false);
     String offered = request.headers().get("x-request-id");
     String requestId =
         offered != null && RequestId.acceptable(offered) ? offered : RequestId.newId();
@@ -102,8 +103,12 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
       handle(ctx, next);
     } else if (ctx.channel().isActive()) {
       RequestTimeouts.answered(ctx.channel());
-      ctx.channel().config().setAutoRead(true);
-      ctx.read();
+      // Reading is left on while one request at a time is in flight: turning it off and on
+      // for each cost two epoll_ctl calls a request.
+      if (!ctx.channel().config().isAutoRead()) {
+        ctx.channel().config().setAutoRead(true);
+        ctx.read();
+      }
     }
   }
 

@@ -17,6 +17,10 @@ import java.util.concurrent.TimeUnit;
  * sending its headers a byte a second is answered 408 and disconnected), and a connection with
  * nothing in flight is closed after the idle timeout. The first handler of each connection, so it
  * sees every byte before any decoder.
+ *
+ * <p>One periodic check per connection (every request timeout, or idle timeout if shorter) reads
+ * the clocks, rather than a timer set and cancelled for each request: a timeout is noticed up to
+ * one period late (so 10-20 s for the request timeout), and a request costs no scheduling.
  */
 final class RequestTimeouts extends ChannelDuplexHandler {
 
@@ -26,8 +30,9 @@ final class RequestTimeouts extends ChannelDuplexHandler {
   private final long idleNanos;
   private final HttpMetrics metrics;
   private ChannelHandlerContext ctx;
-  private ScheduledFuture<?> timer;
+  private ScheduledFuture<?> check;
   private long requestStarted;
+  private long idleSince;
   private boolean reading;
   private int inFlight;
 
@@ -43,7 +48,6 @@ final class RequestTimeouts extends ChannelDuplexHandler {
     if (timeouts != null) {
       timeouts.inFlight++;
       timeouts.reading = false;
-      timeouts.cancel();
     }
   }
 
@@ -52,7 +56,7 @@ final class RequestTimeouts extends ChannelDuplexHandler {
     RequestTimeouts timeouts = of(channel);
     if (timeouts != null && --timeouts.inFlight <= 0) {
       timeouts.inFlight = 0;
-      timeouts.arm(timeouts.idleNanos, timeouts::idle);
+      timeouts.idleSince = System.nanoTime();
     }
   }
 
@@ -69,7 +73,9 @@ final class RequestTimeouts extends ChannelDuplexHandler {
 
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
-    arm(idleNanos, this::idle);
+    idleSince = System.nanoTime();
+    long period = Math.min(requestNanos, idleNanos);
+    check = ctx.executor().scheduleAtFixedRate(this::check, period, period, TimeUnit.NANOSECONDS);
     ctx.fireChannelActive();
   }
 
@@ -79,40 +85,35 @@ final class RequestTimeouts extends ChannelDuplexHandler {
     if (!reading && inFlight == 0 && ctx.pipeline().get(Http2FrameCodec.class) == null) {
       reading = true;
       requestStarted = System.nanoTime();
-      arm(requestNanos, this::tooSlow);
     }
     ctx.fireChannelRead(msg);
   }
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
-    cancel();
+    if (check != null) {
+      check.cancel(false);
+    }
     ctx.fireChannelInactive();
   }
 
-  private void idle() {
-    ctx.close();
+  private void check() {
+    long now = System.nanoTime();
+    if (reading && now - requestStarted >= requestNanos) {
+      tooSlow();
+    } else if (!reading && inFlight == 0 && now - idleSince >= idleNanos) {
+      ctx.close();
+    }
   }
 
   /** A request that did not arrive whole in time: 408, logged, and the connection closed. */
   private void tooSlow() {
+    reading = false;
     if (ctx.pipeline().get(Http2FrameCodec.class) != null) {
       ctx.close();
       return;
     }
     HttpExchange.refuseUnread(
         ctx.channel(), HttpResponseStatus.REQUEST_TIMEOUT, metrics, requestStarted);
-  }
-
-  private void arm(long nanos, Runnable task) {
-    cancel();
-    timer = ctx.executor().schedule(task, nanos, TimeUnit.NANOSECONDS);
-  }
-
-  private void cancel() {
-    if (timer != null) {
-      timer.cancel(false);
-      timer = null;
-    }
   }
 }

@@ -120,6 +120,23 @@ class GatewayBadInputTest {
   }
 
   @Test
+  void pipelinedRequests_areAnsweredInOrder_tooManyCloseTheConnection() throws Exception {
+    String three =
+        "GET /v2/users/3 HTTP/1.1\r\nHost: x\r\n\r\n"
+            + "GET /v2/users/1 HTTP/1.1\r\nHost: x\r\n\r\n"
+            + "GET /v2/users/2 HTTP/1.1\r\nHost: x\r\n\r\n";
+    String answers = raw(three).text();
+
+    assertThat(answers.split("HTTP/1\\.1 200 ")).hasSize(4);
+    assertThat(answers.indexOf("Jessie")).isLessThan(answers.indexOf("Henry"));
+    assertThat(answers.indexOf("Henry")).isLessThan(answers.indexOf("Michael"));
+
+    Answer flood = raw("GET /v2/users/1 HTTP/1.1\r\nHost: x\r\n\r\n".repeat(50));
+    assertThat(flood.closed()).isTrue();
+    assertThat(flood.text().split("HTTP/1\\.1 200 ").length - 1).isLessThanOrEqualTo(9);
+  }
+
+  @Test
   void bodyOver1MiB_is413AndTheConnectionClosed() throws Exception {
     Answer answer =
         raw(
