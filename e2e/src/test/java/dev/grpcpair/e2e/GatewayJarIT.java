@@ -16,7 +16,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The gateway's jar as users run it, launch configuration included, in front of the User server's
- * jar: HTTP/JSON over HTTP/1.1 and h2c, gRPC-Web, SIGTERM and exit codes.
+ * jar: HTTP/JSON over HTTP/1.1 and h2c, gRPC-Web, the browser page and liveness, SIGTERM and exit
+ * codes.
  */
 class GatewayJarIT {
 
@@ -48,13 +49,17 @@ class GatewayJarIT {
       assertThat(response.body()).as("over %s", version).isEqualTo(HENRY);
     }
     assertThat(grpcWebGetUser(base, "2")).contains("Michael").containsPattern("grpc-status: ?0");
+    HttpClient http = HttpClient.newHttpClient();
+    assertThat(get(http, base.resolve("/livez"))).isEqualTo("{\"live\":true}");
+    assertThat(get(http, base.resolve("/"))).contains("<script src=\"app.js\"></script>");
+    assertThat(get(http, base.resolve("/app.js"))).contains("v2.user.User");
 
     long stopping = System.nanoTime();
     String log = gateway.stopWithSigterm();
     assertThat(Duration.ofNanos(System.nanoTime() - stopping)).isLessThan(Duration.ofSeconds(3));
     assertThat(log).contains("gateway stopping", "gateway stopped").doesNotContain("\tat ");
     assertThat(log.lines().filter(line -> line.contains("access - v2.user.User/GetUser OK")))
-        .as("one access-log line per request: HTTP/1.1, h2c, gRPC-Web")
+        .as("one access-log line per GetUser request: HTTP/1.1, h2c, gRPC-Web")
         .hasSize(3)
         .allMatch(line -> line.contains("peer=/127.0.0.1:") && line.contains("request_id="));
     user.stopWithSigterm();
@@ -66,6 +71,13 @@ class GatewayJarIT {
 
     assertThat(gateway.awaitExit()).isEqualTo(2);
     assertThat(gateway.output()).startsWith("gateway: ").contains("--port");
+  }
+
+  private static String get(HttpClient http, URI uri) throws Exception {
+    HttpResponse<String> response =
+        http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).as(uri.toString()).isEqualTo(200);
+    return response.body();
   }
 
   /**
