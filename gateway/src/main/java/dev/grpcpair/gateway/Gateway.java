@@ -75,18 +75,17 @@ public final class Gateway implements RunningServer {
 
   /** Starts the gateway; the User server need not be up (the channel connects when it is). */
   public static Gateway start(GatewayConfig config) {
+    // A rules file that does not parse fails the start before anything is opened.
+    Http rules = HttpRules.load(config.httpRules);
     Metrics metrics = config.metricsPort == null ? Metrics.NONE : Metrics.serve(config.metricsPort);
     UserChannel channel;
+    ManagedChannel posts;
     try {
       channel = UserChannel.open(config.user, config.tlsReloadInterval, metrics);
     } catch (RuntimeException e) {
       metrics.close();
       throw e;
     }
-    UserConnectivityHealth userHealth =
-        new UserConnectivityHealth(
-            channel.managed(), config.user.target, config.user.unavailableGrace);
-    ManagedChannel posts;
     try {
       posts = PostChannel.open(config, metrics);
     } catch (RuntimeException e) {
@@ -94,6 +93,9 @@ public final class Gateway implements RunningServer {
       metrics.close();
       throw e;
     }
+    UserConnectivityHealth userHealth =
+        new UserConnectivityHealth(
+            channel.managed(), config.user.target, config.user.unavailableGrace);
     EventLoopGroup boss =
         new MultiThreadIoEventLoopGroup(
             1, new DefaultThreadFactory("gateway-accept"), NioIoHandler.newFactory());
@@ -101,7 +103,6 @@ public final class Gateway implements RunningServer {
         new MultiThreadIoEventLoopGroup(
             EVENT_LOOPS, new DefaultThreadFactory("gateway-http"), NioIoHandler.newFactory());
     try {
-      Http rules = HttpRules.load(config.httpRules);
       Routes routes =
           new Routes()
               .add(

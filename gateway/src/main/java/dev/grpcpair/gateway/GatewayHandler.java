@@ -4,7 +4,6 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import dev.grpcpair.common.observability.RequestId;
 import io.grpc.Deadline;
-import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -26,14 +25,15 @@ import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Answers the requests of one HTTP/1.1 connection or HTTP/2 stream: a routed request becomes its
  * gRPC call ({@link JsonCall}), a gRPC-Web request its call ({@link GrpcWebCall}); {@code /healthz}
- * and {@code /openapi.json} are answered here; the rest gets grpc-gateway's error body. On HTTP/1.1
- * requests are answered one at a time, in order: reading stops while pipelined ones wait, and a
- * client that pipelines more than a few is disconnected.
+ * and the {@link StaticFiles} are answered here; the rest gets grpc-gateway's error body. On
+ * HTTP/1.1 requests are answered one at a time, in order: reading stops while pipelined ones wait,
+ * and a client that pipelines more than a few is disconnected.
  */
 final class GatewayHandler extends ChannelInboundHandlerAdapter {
 
@@ -132,22 +132,10 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
           healthy ? Status.Code.OK : Status.Code.UNAVAILABLE);
       return;
     }
-    StaticFiles.File file = method.equals(HttpMethod.GET) ? services.page().at(path) : null;
+    StaticFiles.File file = method.equals(HttpMethod.GET) ? services.files().at(path) : null;
     if (file != null) {
-      exchange.routedTo(path, path, false);
+      exchange.routedTo(path, path, file.routine());
       exchange.respond(file);
-      return;
-    }
-    if (path.equals(GatewayServices.LIVE_PATH) && method.equals(HttpMethod.GET)) {
-      exchange.routedTo(path, path, true);
-      exchange.respond(
-          HttpResponseStatus.OK, EmptyHttpHeaders.INSTANCE, "{\"live\":true}", Status.Code.OK);
-      return;
-    }
-    if (path.equals(GatewayServices.OPENAPI_PATH) && method.equals(HttpMethod.GET)) {
-      exchange.routedTo(path, path, false);
-      exchange.respond(
-          HttpResponseStatus.OK, EmptyHttpHeaders.INSTANCE, services.openApi(), Status.Code.OK);
       return;
     }
     Deadline deadline;
@@ -160,14 +148,13 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
     if (method.equals(HttpMethod.POST)
         && GrpcWebCall.accepts(request.headers().get(HttpHeaderNames.CONTENT_TYPE))) {
       String name = path.substring(1);
-      MethodDescriptor<Message, Message> grpc = services.routes().method(name);
+      Routes.Served grpc = services.routes().served(name);
       if (grpc == null) {
         exchange.refuse(HttpResponseStatus.NOT_FOUND);
         return;
       }
       exchange.routedTo(name, "/" + name, false);
-      GrpcWebCall.start(
-          grpc, services.routes().channel(name), request.content(), deadline, exchange);
+      GrpcWebCall.start(grpc.method(), grpc.channel(), request.content(), deadline, exchange);
       return;
     }
     List<String> segments = PathTemplate.segments(path);
@@ -177,15 +164,22 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     exchange.routedTo(route.method().getFullMethodName(), route.path().template(), false);
+    Map<String, String> variables;
+    Map<String, List<String>> parameters;
+    try {
+      variables = route.path().variables(segments);
+      parameters = route.body().isEmpty() ? uri.parameters() : Map.of();
+    } catch (IllegalArgumentException e) {
+      exchange.refuse(HttpResponseStatus.BAD_REQUEST); // a malformed percent-encoding
+      return;
+    }
     Message.Builder message = route.newRequest();
     try {
       if (!route.body().isEmpty()) {
         JsonBodies.merge(request.content().toString(StandardCharsets.UTF_8), message);
       }
-      RequestFields.fromPath(message, route.path().variables(segments));
-      if (route.body().isEmpty()) {
-        RequestFields.fromQuery(message, uri.parameters(), route.path().fields());
-      }
+      RequestFields.fromPath(message, variables);
+      RequestFields.fromQuery(message, parameters, route.path().fields());
     } catch (InvalidProtocolBufferException e) {
       exchange.fail(
           Status.INVALID_ARGUMENT.withDescription(
@@ -195,12 +189,7 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
                   + e.getMessage()));
       return;
     } catch (IllegalArgumentException e) {
-      // A malformed percent-encoding (in the path or the query), or a value of the wrong type.
-      if (e.getMessage() != null && e.getMessage().startsWith("parameter ")) {
-        exchange.fail(Status.INVALID_ARGUMENT.withDescription(e.getMessage()));
-      } else {
-        exchange.refuse(HttpResponseStatus.BAD_REQUEST);
-      }
+      exchange.fail(Status.INVALID_ARGUMENT.withDescription(e.getMessage())); // a wrong type
       return;
     }
     JsonCall.start(route, message.build(), deadline, exchange);

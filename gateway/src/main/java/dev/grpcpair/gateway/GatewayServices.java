@@ -14,17 +14,16 @@ final class GatewayServices {
   static final String OPENAPI_PATH = "/openapi.json";
 
   private final Routes routes;
-  private final String openApi;
+  private final StaticFiles files;
   private final HttpMetrics metrics;
   private final Duration defaultDeadline;
-  private final StaticFiles page = StaticFiles.load();
   private volatile boolean healthy = true;
   private volatile boolean draining;
   private int inFlight; // guarded by this
 
   GatewayServices(Routes routes, HttpMetrics metrics, Duration defaultDeadline) {
     this.routes = routes;
-    this.openApi = OpenApi.document(routes.all());
+    this.files = StaticFiles.load(OpenApi.document(routes.all()));
     this.metrics = metrics;
     this.defaultDeadline = defaultDeadline;
   }
@@ -33,14 +32,9 @@ final class GatewayServices {
     return routes;
   }
 
-  /** The OpenAPI document of the routes, made once. */
-  String openApi() {
-    return openApi;
-  }
-
-  /** The browser page's files. */
-  StaticFiles page() {
-    return page;
+  /** The page, the OpenAPI document and the liveness answer. */
+  StaticFiles files() {
+    return files;
   }
 
   HttpMetrics metrics() {

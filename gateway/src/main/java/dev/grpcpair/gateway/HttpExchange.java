@@ -65,11 +65,8 @@ final class HttpExchange {
     this.keepAlive = HttpUtil.isKeepAlive(request);
     this.requestHeaders = request.headers();
     this.httpMethod = request.method().name();
-    InetSocketAddress address = (InetSocketAddress) channel.remoteAddress();
-    if (address == null && channel.parent() != null) {
-      address = (InetSocketAddress) channel.parent().remoteAddress(); // an HTTP/2 stream
-    }
-    this.peer = address;
+    // An HTTP/2 stream's is its connection's.
+    this.peer = (InetSocketAddress) channel.remoteAddress();
     this.requestId = requestId;
     this.metrics = metrics;
     this.onDone = onDone;
@@ -115,7 +112,7 @@ final class HttpExchange {
     respond(response, code);
   }
 
-  /** Answers 200 with a file of the page's. */
+  /** Answers 200 with {@code file}. */
   void respond(StaticFiles.File file) {
     FullHttpResponse response =
         new DefaultFullHttpResponse(
@@ -126,9 +123,14 @@ final class HttpExchange {
 
   /** Answers {@code status} as a call that failed with it would be. */
   void fail(Status status) {
+    fail(status, EmptyHttpHeaders.INSTANCE);
+  }
+
+  /** Answers {@code status} with {@code headers} (the server's metadata) as grpc-gateway does. */
+  void fail(Status status, HttpHeaders headers) {
     respond(
         GatewayErrors.httpStatus(status.getCode()),
-        EmptyHttpHeaders.INSTANCE,
+        headers,
         GatewayErrors.body(status),
         status.getCode());
   }

@@ -59,32 +59,20 @@ final class JsonCall extends ClientCall.Listener<Message> {
     HttpHeaders headers = new DefaultHttpHeaders();
     ForwardedMetadata.toResponse(responseHeaders, headers);
     if (status.isOk() && response != null) {
-      String json;
       try {
-        json = JsonBodies.print(response);
+        exchange.respond(
+            HttpResponseStatus.OK, headers, JsonBodies.print(response), Status.Code.OK);
+        return;
       } catch (InvalidProtocolBufferException e) {
         status =
             Status.INTERNAL.withDescription("cannot write the answer as JSON: " + e.getMessage());
-        exchange.respond(
-            GatewayErrors.httpStatus(status.getCode()),
-            headers,
-            GatewayErrors.body(status),
-            status.getCode());
-        return;
       }
-      exchange.respond(HttpResponseStatus.OK, headers, json, Status.Code.OK);
-      return;
-    }
-    if (status.getCode() == Status.Code.DEADLINE_EXCEEDED && deadline.isExpired()) {
+    } else if (status.getCode() == Status.Code.DEADLINE_EXCEEDED && deadline.isExpired()) {
       // What grpc-gateway's Go context says when Grpc-Timeout (or the default) runs out.
       status = Status.DEADLINE_EXCEEDED.withDescription("context deadline exceeded");
     } else if (status.isOk()) {
       status = Status.INTERNAL.withDescription("the server answered no message");
     }
-    exchange.respond(
-        GatewayErrors.httpStatus(status.getCode()),
-        headers,
-        GatewayErrors.body(status),
-        status.getCode());
+    exchange.fail(status, headers);
   }
 }

@@ -33,31 +33,17 @@ record Route(
       throw new IllegalArgumentException(
           where + ": additional_bindings and response_body are not supported");
     }
-    String httpMethod;
-    String path;
-    switch (rule.getPatternCase()) {
-      case GET -> {
-        httpMethod = "GET";
-        path = rule.getGet();
-      }
-      case POST -> {
-        httpMethod = "POST";
-        path = rule.getPost();
-      }
-      case PUT -> {
-        httpMethod = "PUT";
-        path = rule.getPut();
-      }
-      case PATCH -> {
-        httpMethod = "PATCH";
-        path = rule.getPatch();
-      }
-      case DELETE -> {
-        httpMethod = "DELETE";
-        path = rule.getDelete();
-      }
-      default -> throw new IllegalArgumentException(where + ": no HTTP method and path");
-    }
+    String path =
+        switch (rule.getPatternCase()) {
+          case GET -> rule.getGet();
+          case POST -> rule.getPost();
+          case PUT -> rule.getPut();
+          case PATCH -> rule.getPatch();
+          case DELETE -> rule.getDelete();
+          default -> throw new IllegalArgumentException(where + ": no HTTP method and path");
+        };
+    // The pattern's name is the HTTP method's: GET, POST, PUT, PATCH, DELETE.
+    String httpMethod = rule.getPatternCase().name();
     PathTemplate template;
     try {
       template = PathTemplate.parse(path);

@@ -22,9 +22,11 @@ import java.util.Set;
  */
 final class Routes {
 
+  /** A method the gateway calls, and the channel to its server. */
+  record Served(MethodDescriptor<Message, Message> method, Channel channel) {}
+
   private final List<Route> routes = new ArrayList<>();
-  private final Map<String, MethodDescriptor<Message, Message>> methods = new HashMap<>();
-  private final Map<String, Channel> channels = new HashMap<>();
+  private final Map<String, Served> served = new HashMap<>();
 
   /**
    * Adds {@code service}, reached through {@code channel}: a route for each method with a rule in
@@ -38,8 +40,7 @@ final class Routes {
     }
     for (MethodDescriptor<?, ?> method : service.getMethods()) {
       MethodDescriptor<Message, Message> typed = (MethodDescriptor<Message, Message>) method;
-      methods.put(method.getFullMethodName(), typed);
-      channels.put(method.getFullMethodName(), channel);
+      served.put(method.getFullMethodName(), new Served(typed, channel));
       HttpRule rule =
           ((ProtoMethodDescriptorSupplier) method.getSchemaDescriptor())
               .getMethodDescriptor()
@@ -67,7 +68,7 @@ final class Routes {
       int dot = selector.lastIndexOf('.');
       String method =
           dot < 0 ? selector : selector.substring(0, dot) + "/" + selector.substring(dot + 1);
-      if (!methods.containsKey(method)) {
+      if (!served.containsKey(method)) {
         throw new IllegalArgumentException(
             "HTTP rule for \"" + selector + "\": no such method among those served");
       }
@@ -96,14 +97,9 @@ final class Routes {
     return allowed;
   }
 
-  /** A method by its gRPC name ({@code v2.user.User/GetUser}), or null. */
-  MethodDescriptor<Message, Message> method(String fullMethodName) {
-    return methods.get(fullMethodName);
-  }
-
-  /** The channel to the server of a method {@link #method} knows. */
-  Channel channel(String fullMethodName) {
-    return channels.get(fullMethodName);
+  /** A method by its gRPC name ({@code v2.user.User/GetUser}), with its channel; or null. */
+  Served served(String fullMethodName) {
+    return served.get(fullMethodName);
   }
 
   List<Route> all() {

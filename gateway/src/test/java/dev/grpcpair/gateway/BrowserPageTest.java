@@ -2,12 +2,7 @@ package dev.grpcpair.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.grpcpair.common.server.GrpcServer;
-import dev.grpcpair.post.PostServer;
-import dev.grpcpair.post.PostServerConfig;
 import dev.grpcpair.testing.Closer;
-import dev.grpcpair.user.UserServer;
-import dev.grpcpair.user.UserServerConfig;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -32,13 +27,7 @@ class BrowserPageTest {
 
   @BeforeEach
   void setUp() throws Exception {
-    GrpcServer users = closer.add(UserServer.start(UserServerConfig.parse("--port=0")));
-    GrpcServer posts =
-        closer.add(
-            PostServer.start(
-                PostServerConfig.parse("--port=0", "--user-target=localhost:" + users.port())));
-    gateway =
-        GatewayClient.inFrontOf(users.port(), closer, "--post-target=localhost:" + posts.port());
+    gateway = GatewayClient.inFrontOfThePair(closer);
   }
 
   /** What the page shows for {@code userId}: its status line, then the result's text. */

@@ -1,6 +1,12 @@
 package dev.grpcpair.gateway;
 
+import dev.grpcpair.common.server.GrpcServer;
+import dev.grpcpair.post.PostServer;
+import dev.grpcpair.post.PostServerConfig;
 import dev.grpcpair.testing.Closer;
+import dev.grpcpair.user.UserServer;
+import dev.grpcpair.user.UserServerConfig;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -39,6 +45,16 @@ final class GatewayClient {
     List<String> args = new ArrayList<>(List.of("--user-target=localhost:" + userPort));
     args.addAll(List.of(flags));
     return start(closer, args.toArray(String[]::new));
+  }
+
+  /** A gateway on a free port in front of a real User server and a Post server that uses it. */
+  static GatewayClient inFrontOfThePair(Closer closer) throws IOException {
+    GrpcServer users = closer.add(UserServer.start(UserServerConfig.parse("--port=0")));
+    GrpcServer posts =
+        closer.add(
+            PostServer.start(
+                PostServerConfig.parse("--port=0", "--user-target=localhost:" + users.port())));
+    return inFrontOf(users.port(), closer, "--post-target=localhost:" + posts.port());
   }
 
   Gateway gateway() {

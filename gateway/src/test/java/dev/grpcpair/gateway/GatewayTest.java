@@ -7,8 +7,6 @@ import static org.awaitility.Awaitility.await;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.grpcpair.common.server.GrpcServer;
-import dev.grpcpair.post.PostServer;
-import dev.grpcpair.post.PostServerConfig;
 import dev.grpcpair.testing.Closer;
 import dev.grpcpair.user.UserServer;
 import dev.grpcpair.user.UserServerConfig;
@@ -197,13 +195,7 @@ class GatewayTest {
 
   @Test
   void postRoutes_fromTheGatewaysRules_answerWithAuthors() throws Exception {
-    GrpcServer users = closer.add(UserServer.start(UserServerConfig.parse("--port=0")));
-    GrpcServer posts =
-        closer.add(
-            PostServer.start(
-                PostServerConfig.parse("--port=0", "--user-target=localhost:" + users.port())));
-    gateway =
-        GatewayClient.inFrontOf(users.port(), closer, "--post-target=localhost:" + posts.port());
+    gateway = GatewayClient.inFrontOfThePair(closer);
 
     HttpResponse<String> byUser = get("/v1/users/1/posts");
     HttpResponse<String> firstPage = get("/v1/posts?page_size=2");

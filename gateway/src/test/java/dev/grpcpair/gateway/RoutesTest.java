@@ -7,7 +7,6 @@ import com.google.api.Http;
 import com.google.api.HttpRule;
 import dev.grpcpair.proto.post.v1.PostGrpc;
 import dev.grpcpair.proto.user.v2.UserGrpc;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -16,8 +15,16 @@ import org.junit.jupiter.api.Test;
  */
 class RoutesTest {
 
-  private static Http rules(HttpRule... rules) {
-    return Http.newBuilder().addAllRules(List.of(rules)).build();
+  /** One {@code get} rule for {@code selector}, as the gateway's configuration gives it. */
+  private static Http get(String selector, String path) {
+    return Http.newBuilder()
+        .addRules(HttpRule.newBuilder().setSelector(selector).setGet(path))
+        .build();
+  }
+
+  /** The Post service's routes with {@code rules}, which the Post protos do not carry. */
+  private static Routes posts(Http rules) {
+    return new Routes().add(PostGrpc.getServiceDescriptor(), null, rules);
   }
 
   @Test
@@ -36,16 +43,7 @@ class RoutesTest {
 
   @Test
   void rulesFromTheConfiguration_routeMethodsWhoseProtosHaveNone() {
-    Routes routes =
-        new Routes()
-            .add(
-                PostGrpc.getServiceDescriptor(),
-                null,
-                rules(
-                    HttpRule.newBuilder()
-                        .setSelector("v1.post.Post.ListPostsByUserId")
-                        .setGet("/v1/users/{user_id}/posts")
-                        .build()));
+    Routes routes = posts(get("v1.post.Post.ListPostsByUserId", "/v1/users/{user_id}/posts"));
 
     Route route = routes.find("GET", PathTemplate.segments("/v1/users/7/posts"));
     assertThat(route.method()).isEqualTo(PostGrpc.getListPostsByUserIdMethod());
@@ -55,56 +53,23 @@ class RoutesTest {
 
   @Test
   void unsupportedRules_failTheStartNamingTheMethod() {
-    assertThatThrownBy(
-            () ->
-                new Routes()
-                    .add(
-                        PostGrpc.getServiceDescriptor(),
-                        null,
-                        rules(
-                            HttpRule.newBuilder()
-                                .setSelector("v1.post.Post.StreamPosts")
-                                .setGet("/v1/stream")
-                                .build())))
+    assertThatThrownBy(() -> posts(get("v1.post.Post.StreamPosts", "/v1/stream")))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("v1.post.Post/StreamPosts")
         .hasMessageContaining("only unary methods");
-    assertThatThrownBy(
-            () ->
-                new Routes()
-                    .add(
-                        PostGrpc.getServiceDescriptor(),
-                        null,
-                        rules(
-                            HttpRule.newBuilder()
-                                .setSelector("v1.post.Post.ListPosts")
-                                .setGet("/v1/{page_token=**}")
-                                .build())))
+    assertThatThrownBy(() -> posts(get("v1.post.Post.ListPosts", "/v1/{page_token=**}")))
         .hasMessageContaining("v1.post.Post/ListPosts")
         .hasMessageContaining("only {field} or {field=*} variables");
-    assertThatThrownBy(
-            () ->
-                new Routes()
-                    .add(
-                        PostGrpc.getServiceDescriptor(),
-                        null,
-                        rules(
-                            HttpRule.newBuilder()
-                                .setSelector("v1.post.Post.ListPosts")
-                                .setGet("/v1/{colour}")
-                                .build())))
+    assertThatThrownBy(() -> posts(get("v1.post.Post.ListPosts", "/v1/{colour}")))
         .hasMessageContaining(
             "{colour} is not a singular scalar field of v1.post.ListPostsRequest");
   }
 
   @Test
   void aRuleForNoMethod_failsTheStart() {
-    Http typo =
-        rules(HttpRule.newBuilder().setSelector("v1.post.Post.ListPost").setGet("/v1/p").build());
+    Http typo = get("v1.post.Post.ListPost", "/v1/p");
 
-    assertThatThrownBy(
-            () ->
-                new Routes().add(PostGrpc.getServiceDescriptor(), null, typo).checkSelectors(typo))
+    assertThatThrownBy(() -> posts(typo).checkSelectors(typo))
         .hasMessage("HTTP rule for \"v1.post.Post.ListPost\": no such method among those served");
   }
 

@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.US_ASCII;
 
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,8 +14,8 @@ import java.net.Socket;
 
 /**
  * HTTP/2 frames written by hand on a socket: what a hostile or broken client sends, which no grpc
- * client can be made to (a receive window of 0, a stream reset as soon as it is opened, a unary
- * call without a request). It reads nothing unless asked to.
+ * or HTTP client can be made to (a receive window of 0, a stream reset as soon as it is opened, a
+ * unary call without a request, HTTP/1.1's headers on a stream). It reads nothing unless asked to.
  */
 public final class RawHttp2Client implements AutoCloseable {
 
@@ -22,6 +23,7 @@ public final class RawHttp2Client implements AutoCloseable {
   private static final int DATA = 0x0;
   private static final int RST_STREAM = 0x3;
   private static final int SETTINGS = 0x4;
+  private static final int GOAWAY = 0x7;
   private static final int END_STREAM = 0x1;
   private static final int END_HEADERS = 0x4;
   private static final int SETTINGS_INITIAL_WINDOW_SIZE = 0x4;
@@ -87,6 +89,55 @@ public final class RawHttp2Client implements AutoCloseable {
     return stream;
   }
 
+  /**
+   * Opens a stream with {@code method} and {@code path} and one more header as given, HTTP/2's own
+   * rules aside (a connection-specific header, a content-length); returns the stream's id.
+   */
+  public int request(String method, String path, String name, String value, boolean endStream)
+      throws IOException {
+    String[][] headers = {
+      {":method", method},
+      {":scheme", "http"},
+      {":path", path},
+      {":authority", "localhost"},
+      {name, value},
+    };
+    return open(headerBlock(headers), endStream);
+  }
+
+  /** Sends {@code payload} as one DATA frame on {@code stream}, ending it. */
+  public void data(int stream, byte[] payload) throws IOException {
+    frame(DATA, END_STREAM, stream, payload);
+  }
+
+  /**
+   * Reads frames until the server resets a stream or the connection; returns the error code of that
+   * RST_STREAM or GOAWAY. Fails if the server answers with headers or data instead, or closes the
+   * connection without either.
+   */
+  public int readResetCode() throws IOException {
+    DataInputStream in = new DataInputStream(socket.getInputStream());
+    while (true) {
+      int length = in.readUnsignedByte() << 16 | in.readUnsignedShort();
+      int type = in.readUnsignedByte();
+      in.readUnsignedByte(); // flags
+      in.readInt(); // stream id
+      byte[] payload = new byte[length];
+      in.readFully(payload);
+      if (type == RST_STREAM || type == GOAWAY) {
+        // RST_STREAM: the code; GOAWAY: the last stream id, then the code.
+        int at = type == RST_STREAM ? 0 : 4;
+        return (payload[at] & 0xff) << 24
+            | (payload[at + 1] & 0xff) << 16
+            | (payload[at + 2] & 0xff) << 8
+            | payload[at + 3] & 0xff;
+      }
+      if (type == HEADERS || type == DATA) {
+        throw new IllegalStateException("the server answered the stream instead of resetting it");
+      }
+    }
+  }
+
   /** Opens a stream for {@code method} and ends it at once: a call without a request message. */
   public int callWithoutRequest(String method) throws IOException {
     return open(method, true);
@@ -121,9 +172,13 @@ public final class RawHttp2Client implements AutoCloseable {
   }
 
   private int open(String method, boolean endStream) throws IOException {
+    return open(requestHeaders(method), endStream);
+  }
+
+  private int open(byte[] headerBlock, boolean endStream) throws IOException {
     int stream = nextStream;
     nextStream += 2;
-    frame(HEADERS, END_HEADERS | (endStream ? END_STREAM : 0), stream, requestHeaders(method));
+    frame(HEADERS, END_HEADERS | (endStream ? END_STREAM : 0), stream, headerBlock);
     return stream;
   }
 
@@ -137,17 +192,22 @@ public final class RawHttp2Client implements AutoCloseable {
     out.write(payload);
   }
 
-  /** A gRPC request's headers, HPACK literals without indexing (no Huffman coding). */
+  /** A gRPC request's headers. */
   private static byte[] requestHeaders(String path) {
+    return headerBlock(
+        new String[][] {
+          {":method", "POST"},
+          {":scheme", "http"},
+          {":path", path},
+          {":authority", "localhost"},
+          {"content-type", "application/grpc"},
+          {"te", "trailers"},
+        });
+  }
+
+  /** HPACK literals without indexing (no Huffman coding); every name and value under 128 bytes. */
+  private static byte[] headerBlock(String[][] headers) {
     ByteArrayOutputStream block = new ByteArrayOutputStream();
-    String[][] headers = {
-      {":method", "POST"},
-      {":scheme", "http"},
-      {":path", path},
-      {":authority", "localhost"},
-      {"content-type", "application/grpc"},
-      {"te", "trailers"},
-    };
     for (String[] header : headers) {
       block.write(0x00);
       for (String part : header) {

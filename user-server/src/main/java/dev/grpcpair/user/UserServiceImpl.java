@@ -51,8 +51,7 @@ public final class UserServiceImpl extends UserGrpc.UserImplBase {
       }
       ApiErrors.requireUserId("user_ids[" + i + "]", userId);
       users
-          .repository()
-          .findById(userId)
+          .find(userId)
           .ifPresentOrElse(response::addUsers, () -> response.addMissingUserIds(userId));
     }
     responseObserver.onNext(response.build());

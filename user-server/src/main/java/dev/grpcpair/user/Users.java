@@ -5,6 +5,7 @@ import dev.grpcpair.data.Page;
 import dev.grpcpair.data.UserRepository;
 import dev.grpcpair.proto.ApiErrors;
 import dev.grpcpair.proto.user.v1.UserMessage;
+import java.util.Optional;
 
 /**
  * The two questions both versions of the User service answer, asked the same way: one user by id,
@@ -24,7 +25,7 @@ final class Users {
     String id = ApiErrors.requireUserId("user_id", userId);
     // The original answers OK with an empty user_message; a caller cannot tell that from a user
     // whose fields are all empty.
-    return repository.findById(id).orElseThrow(() -> ApiErrors.userNotFound(id));
+    return find(id).orElseThrow(() -> ApiErrors.userNotFound(id));
   }
 
   /**
@@ -38,7 +39,8 @@ final class Users {
     return page;
   }
 
-  UserRepository repository() {
-    return repository;
+  /** The user with {@code userId}, an id already checked by the caller; empty if none. */
+  Optional<UserMessage> find(String userId) {
+    return repository.findById(userId);
   }
 }

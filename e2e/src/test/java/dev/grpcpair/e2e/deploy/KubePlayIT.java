@@ -22,6 +22,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -98,29 +99,7 @@ class KubePlayIT {
           .isEqualTo("true 10001:10001");
     }
     for (int pod = 0; pod < 2; pod++) {
-      assertHttpProbesPass(manifests.container("gateway"), address("gateway", pod));
-    }
-  }
-
-  /** Each HTTP probe: its path on the pod's port 8080 answers 200 within a minute. */
-  private static void assertHttpProbesPass(Container container, String address) {
-    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    for (Probe probe : Manifests.probes(container)) {
-      URI uri = URI.create("http://" + address + ":8080" + probe.getHttpGet().getPath());
-      await()
-          .atMost(Duration.ofMinutes(1))
-          .ignoreExceptions()
-          .untilAsserted(
-              () ->
-                  assertThat(
-                          http.send(
-                                  HttpRequest.newBuilder(uri)
-                                      .timeout(Duration.ofSeconds(2))
-                                      .build(),
-                                  HttpResponse.BodyHandlers.discarding())
-                              .statusCode())
-                      .as(container.getName() + " at " + uri)
-                      .isEqualTo(200));
+      assertProbesPass(manifests.container("gateway"), address("gateway", pod));
     }
   }
 
@@ -144,27 +123,48 @@ class KubePlayIT {
         "--format={{(index .NetworkSettings.Networks \"" + NETWORK + "\").IPAddress}}");
   }
 
-  /** Each probe: its port and service at the pod's address, until SERVING or a minute passes. */
+  /**
+   * Each probe asked as the kubelet asks it, at the pod's address, until it passes or a minute goes
+   * by: a gRPC probe's health service answers SERVING, an HTTP probe's path 200.
+   */
   private void assertProbesPass(Container container, String address) {
     for (Probe probe : Manifests.probes(container)) {
-      ManagedChannel channel =
-          closer.add(
-              Grpc.newChannelBuilderForAddress(
-                      address, probe.getGrpc().getPort(), InsecureChannelCredentials.create())
-                  .build());
-      String service = probe.getGrpc().getService() == null ? "" : probe.getGrpc().getService();
-      await()
-          .atMost(Duration.ofMinutes(1))
-          .ignoreExceptions()
-          .untilAsserted(
-              () ->
-                  assertThat(
-                          HealthGrpc.newBlockingStub(channel)
-                              .withDeadlineAfter(2, TimeUnit.SECONDS)
-                              .check(HealthCheckRequest.newBuilder().setService(service).build())
-                              .getStatus())
-                      .as(container.getName() + " at " + address + ", probe of '" + service + "'")
-                      .isEqualTo(ServingStatus.SERVING));
+      String what = container.getName() + " at " + address + ", probe " + probe;
+      Callable<Boolean> passes =
+          probe.getGrpc() != null
+              ? grpcProbe(probe, address)
+              : httpProbe(container, probe, address);
+      await(what).atMost(Duration.ofMinutes(1)).ignoreExceptions().until(passes);
     }
+  }
+
+  private Callable<Boolean> grpcProbe(Probe probe, String address) {
+    ManagedChannel channel =
+        closer.add(
+            Grpc.newChannelBuilderForAddress(
+                    address, probe.getGrpc().getPort(), InsecureChannelCredentials.create())
+                .build());
+    String service = probe.getGrpc().getService() == null ? "" : probe.getGrpc().getService();
+    return () ->
+        HealthGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(2, TimeUnit.SECONDS)
+                .check(HealthCheckRequest.newBuilder().setService(service).build())
+                .getStatus()
+            == ServingStatus.SERVING;
+  }
+
+  /** The probe's named port is the container's port of that name. */
+  private static Callable<Boolean> httpProbe(Container container, Probe probe, String address) {
+    String portName = probe.getHttpGet().getPort().getStrVal();
+    int port =
+        container.getPorts().stream()
+            .filter(named -> named.getName().equals(portName))
+            .findFirst()
+            .orElseThrow()
+            .getContainerPort();
+    URI uri = URI.create("http://" + address + ":" + port + probe.getHttpGet().getPath());
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(2)).build();
+    return () -> http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
   }
 }
