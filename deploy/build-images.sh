@@ -151,9 +151,20 @@ build_prometheus() {
   commit "$container" "$image"
 }
 
-build user-server 9000
-build post-server 9001
-build gateway 8080
+# The three images are independent: they are built side by side (most of the time goes to
+# starting each server once to train its archive), and each one's lines are printed together,
+# in this order, once it is done.
+builds=()
+for server in user-server:9000 post-server:9001 gateway:8080; do
+  build "${server%:*}" "${server#*:}" >"$work/${server%:*}.log" 2>&1 &
+  builds+=("$!:${server%:*}")
+done
+failed=
+for job in "${builds[@]}"; do
+  wait "${job%%:*}" || failed=1
+  cat "$work/${job#*:}.log" >&2
+done
+[[ -z "$failed" ]] || exit 1
 if [[ -x /usr/bin/prometheus ]]; then
   build_prometheus
 fi

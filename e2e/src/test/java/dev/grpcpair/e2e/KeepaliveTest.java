@@ -22,10 +22,14 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
- * Keepalive on both sides, over Netty. grpc-java pings at most every 10s, so these take a while.
+ * Keepalive on both sides, over Netty. grpc-java pings at most every 10s, so these take a while:
+ * they wait side by side (each has servers of its own and asserts nothing of the log).
  */
+@Execution(ExecutionMode.CONCURRENT)
 class KeepaliveTest {
 
   private static final Duration KEEPALIVE = Duration.ofSeconds(10);

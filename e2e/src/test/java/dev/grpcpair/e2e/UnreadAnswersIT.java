@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.parallel.Isolated;
 
 /**
  * Clients that ask and never read (issue 17), against the jars as shipped ({@code java
@@ -28,7 +29,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * whose answers (98 KB a page of posts, 31 KB of users) can only queue in the server. Without a
  * bound, a few dozen such connections exhaust the servers' 32 MiB of direct memory, and both stop
  * answering anyone for minutes.
+ *
+ * <p>Its bounds are latencies of other clients on a two-core machine: it runs alone, not beside the
+ * other ITs (whose image builds and containers would take the CPU its probes measure).
  */
+@Isolated
 class UnreadAnswersIT {
 
   private static final int ATTACKERS_PER_SERVER = 24;
