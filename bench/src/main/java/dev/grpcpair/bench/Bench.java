@@ -43,6 +43,11 @@ public final class Bench {
           "Post.ListPosts (100,000 posts, page of 1,000)",
           "ListPosts",
           ListPostsRequest.getDefaultInstance());
+  private static final LoadCase GATEWAY_H2C =
+      LoadCase.gateway("gateway GET /v2/users/1 (h2c)", LoadCase.Protocol.H2C, "/v2/users/1");
+  private static final LoadCase GATEWAY_HTTP1 =
+      LoadCase.gateway(
+          "gateway GET /v2/users/1 (HTTP/1.1)", LoadCase.Protocol.HTTP1, "/v2/users/1");
   private static final String AT_5000 = " @ 5000/s";
 
   private final Path root;
@@ -127,9 +132,10 @@ public final class Bench {
   /** The shipped pair and the bare server in one run: CPU per call, throughput, latency. */
   private void againstTheFloor() throws Exception {
     try (Pair bare = Pair.bare(root, work);
-        Pair pair = Pair.start(root, work, List.of())) {
+        Pair pair = Pair.withGateway(root, work)) {
       targets.startMillis(Math.max(pair.user.startMillis(), pair.post.startMillis()));
-      List<LoadCase> cases = List.of(BARE, GET_USER, BARE_BY_USER, BY_USER, LIST_POSTS);
+      List<LoadCase> cases =
+          List.of(BARE, GET_USER, BARE_BY_USER, BY_USER, LIST_POSTS, GATEWAY_H2C, GATEWAY_HTTP1);
       for (LoadCase call : cases) {
         Pair servers = isBare(call) ? bare : pair;
         runs.measure(call, servers, 16, 8, (full ? FULL : QUICK).warmUpCalls(), 0);
@@ -144,8 +150,11 @@ public final class Bench {
       report.line("");
       report.line(
           String.format(
-              "Start-up, `java -jar` to the first answered health check: User %d ms, Post %d ms.",
-              pair.user.startMillis(), pair.post.startMillis()));
+              "Start-up, `java -jar` to the first answered health check: User %d ms, Post %d ms,"
+                  + " gateway %d ms. The gateway's cases ask it for `/v2/users/1` (GetUser of the"
+                  + " User server) over h2c (16 x 8) and over HTTP/1.1 keep-alive (16 connections,"
+                  + " one request at a time each); its CPU is in the Post-or-gateway column.",
+              pair.user.startMillis(), pair.post.startMillis(), pair.gateway.startMillis()));
       report.line("");
       report.table(cases.stream().map(LoadCase::name).toList());
       double floor = report.median(BARE.name(), Result::cpuMicros);
@@ -154,6 +163,10 @@ public final class Bench {
           report.median(BY_USER.name(), Result::cpuMicros) / floor,
           report.median(LIST_POSTS.name(), Result::cpuMicros) / floor,
           report.median(BARE_BY_USER.name(), Result::cpuMicros) / floor);
+      double getUser = report.median(GET_USER.name(), Result::userCpuMicros);
+      targets.gatewayCpu(
+          report.median(GATEWAY_H2C.name(), Result::frontCpuMicros) / getUser,
+          report.median(GATEWAY_HTTP1.name(), Result::frontCpuMicros) / getUser);
       fixedRate(pair);
     }
   }
@@ -226,18 +239,27 @@ public final class Bench {
     report.line("## Fixed rate: 5,000 calls/s (4 connections x 1,250/s)");
     report.line("");
     int calls = runs.calls() / 6;
-    for (LoadCase call : List.of(GET_USER, BY_USER)) {
+    List<LoadCase> cases = List.of(GET_USER, BY_USER, GATEWAY_H2C, GATEWAY_HTTP1);
+    for (LoadCase call : cases) {
       report.record(call.name() + AT_5000, runs.measure(call, pair, 4, 1, calls, 1250));
     }
-    report.table(List.of(GET_USER.name() + AT_5000, BY_USER.name() + AT_5000));
+    report.table(cases.stream().map(call -> call.name() + AT_5000).toList());
     targets.latency(
         report.median(GET_USER.name() + AT_5000, Result::p99),
         report.median(BY_USER.name() + AT_5000, Result::p99));
+    targets.gatewayLatency(
+        Math.max(
+            report.median(GATEWAY_H2C.name() + AT_5000, Result::p99),
+            report.median(GATEWAY_HTTP1.name() + AT_5000, Result::p99)));
     long userRss = pair.user.peakRssMiB();
     long postRss = pair.post.peakRssMiB();
+    long gatewayRss = pair.gateway.peakRssMiB();
     targets.seedRss(Math.max(userRss, postRss));
+    targets.gatewayRss(gatewayRss);
     report.line(
-        String.format("Peak RSS after these cases: User %d MiB, Post %d MiB.", userRss, postRss));
+        String.format(
+            "Peak RSS after these cases: User %d MiB, Post %d MiB, gateway %d MiB.",
+            userRss, postRss, gatewayRss));
     report.line("");
   }
 

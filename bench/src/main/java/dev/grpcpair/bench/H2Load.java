@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
  *
  * <p>h2load counts a gRPC error as a success (the status is in the trailers), so every run checks
  * the DATA bytes received against calls × the expected response size: an error answers with no DATA
- * at all.
+ * at all. An HTTP answer counts only with a 2xx status.
  */
 final class H2Load {
 
@@ -89,9 +89,10 @@ final class H2Load {
     long succeeded = count(out, "(\\d+) succeeded");
     long failed =
         count(out, "(\\d+) failed") + count(out, "(\\d+) errored") + count(out, "(\\d+) timeout");
-    // Calls whose DATA is missing answered a gRPC error: count them as errors.
+    // Calls whose DATA is missing answered a gRPC error, others an HTTP error: count them both.
     long data = count(out, "\\((\\d+)\\) data");
     long grpcErrors = Math.max(0, succeeded - data / responseBytes);
+    long httpErrors = succeeded - count(out, "(\\d+) 2xx");
     Matcher rps = Pattern.compile("finished in [0-9.]+m?s, ([0-9.]+) req/s").matcher(out);
     if (!rps.find()) {
       throw new IllegalStateException("h2load said:\n" + out);
@@ -103,31 +104,38 @@ final class H2Load {
             .toArray();
     return new Run(
         succeeded + failed,
-        failed + grpcErrors,
+        failed + Math.max(grpcErrors, httpErrors),
         Double.parseDouble(rps.group(1)),
         latencies,
         count(out, "\\((\\d+)\\) headers"),
         data);
   }
 
+  /**
+   * h2load with one thread and {@code call}'s request. HTTP/1.1 sends one request at a time on each
+   * connection, as browsers and most clients do: {@code streams} applies to HTTP/2 only.
+   */
   private List<String> base(LoadCase call, int connections, int streams) throws IOException {
-    Path body = work.resolve("body.bin");
-    Files.write(body, call.frame());
-    return new ArrayList<>(
-        List.of(
-            "h2load",
-            "-t",
-            "1",
-            "-c",
-            String.valueOf(connections),
-            "-m",
-            String.valueOf(streams),
-            "-H",
-            "content-type: application/grpc",
-            "-H",
-            "te: trailers",
-            "-d",
-            body.toString()));
+    List<String> command = new ArrayList<>(List.of("h2load", "-t", "1", "-c", "" + connections));
+    switch (call.protocol()) {
+      case GRPC -> {
+        Path body = work.resolve("body.bin");
+        Files.write(body, call.frame());
+        command.addAll(
+            List.of(
+                "-m",
+                "" + streams,
+                "-H",
+                "content-type: application/grpc",
+                "-H",
+                "te: trailers",
+                "-d",
+                body.toString()));
+      }
+      case H2C -> command.addAll(List.of("-m", "" + streams));
+      case HTTP1 -> command.addAll(List.of("--h1", "-m", "1"));
+    }
+    return command;
   }
 
   private static String url(LoadCase call, int port) {

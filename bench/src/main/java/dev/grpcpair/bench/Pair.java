@@ -6,17 +6,22 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Both servers, started from their jars, the Post server asking the User server; or the two bare
- * grpc-java servers ({@link BareServer}) standing where they would.
+ * Both servers, started from their jars, the Post server asking the User server, and the gateway in
+ * front of both when asked for; or the two bare grpc-java servers ({@link BareServer}) standing
+ * where they would.
  */
 final class Pair implements AutoCloseable {
 
   final ServerProcess user;
   final ServerProcess post;
 
-  private Pair(ServerProcess user, ServerProcess post) {
+  /** The gateway in front of both, or null. */
+  final ServerProcess gateway;
+
+  private Pair(ServerProcess user, ServerProcess post, ServerProcess gateway) {
     this.user = user;
     this.post = post;
+    this.gateway = gateway;
   }
 
   /** Starts the pair; {@code dataArgs} (a dataset flag, say) go to both servers. */
@@ -26,9 +31,24 @@ final class Pair implements AutoCloseable {
     List<String> postArgs = new ArrayList<>(dataArgs);
     postArgs.add("--user-target=127.0.0.1:" + user.port());
     try {
-      return new Pair(user, ServerProcess.start(root, work, "post-server", postArgs));
+      return new Pair(user, ServerProcess.start(root, work, "post-server", postArgs), null);
     } catch (IOException | InterruptedException | RuntimeException e) {
       user.close();
+      throw e;
+    }
+  }
+
+  /** The pair with the seed data and the gateway in front of it. */
+  static Pair withGateway(Path root, Path work) throws IOException, InterruptedException {
+    Pair pair = start(root, work, List.of());
+    try {
+      List<String> targets =
+          List.of(
+              "--user-target=127.0.0.1:" + pair.user.port(),
+              "--post-target=127.0.0.1:" + pair.post.port());
+      return new Pair(pair.user, pair.post, ServerProcess.start(root, work, "gateway", targets));
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      pair.close();
       throw e;
     }
   }
@@ -38,24 +58,37 @@ final class Pair implements AutoCloseable {
     ServerProcess user = ServerProcess.startBare(root, work, "bare-user", List.of());
     try {
       List<String> userPort = List.of(String.valueOf(user.port()));
-      return new Pair(user, ServerProcess.startBare(root, work, "bare-post", userPort));
+      return new Pair(user, ServerProcess.startBare(root, work, "bare-post", userPort), null);
     } catch (IOException | InterruptedException | RuntimeException e) {
       user.close();
       throw e;
     }
   }
 
+  /** The server {@code call} is made to. */
   ServerProcess serverOf(LoadCase call) {
-    return call.onPost() ? post : user;
+    return switch (call.server()) {
+      case USER -> user;
+      case POST -> post;
+      case GATEWAY -> gateway;
+    };
+  }
+
+  /** The server in front of the User server that {@code call} goes through, or null. */
+  ServerProcess frontOf(LoadCase call) {
+    return call.server() == LoadCase.Server.USER ? null : serverOf(call);
   }
 
   double gcSeconds() throws IOException, InterruptedException {
-    return user.gcSeconds() + post.gcSeconds();
+    return user.gcSeconds() + post.gcSeconds() + (gateway == null ? 0 : gateway.gcSeconds());
   }
 
-  /** The Post server first, so its calls in flight can still reach the User server. */
+  /** The callers first, so their calls in flight can still reach the User server. */
   @Override
   public void close() {
+    if (gateway != null) {
+      gateway.close();
+    }
     post.close();
     user.close();
   }

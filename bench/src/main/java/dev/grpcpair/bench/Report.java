@@ -33,7 +33,7 @@ final class Report {
   void table(List<String> names) {
     line(
         "| case | calls/s | p50 ms | p99 ms | p99.9 ms | calls | User CPU µs/call"
-            + " | Post CPU µs/call | header B/call | data B/call | GC s |");
+            + " | Post or gateway CPU µs/call | header B/call | data B/call | GC s |");
     line("|---|---|---|---|---|---|---|---|---|---|---|");
     for (String name : names) {
       List<Result> runs = results.get(name);
@@ -48,7 +48,7 @@ final class Report {
               cell(name, Result::p999, "%.2f"),
               String.valueOf(calls),
               cell(name, Result::userCpuMicros, "%.1f"),
-              cell(name, Result::postCpuMicros, "%.1f"),
+              cell(name, Result::frontCpuMicros, "%.1f"),
               cell(name, Result::headerBytes, "%.0f"),
               cell(name, Result::dataBytes, "%.0f"),
               cell(name, Result::gcSeconds, "%.2f") + " |"));

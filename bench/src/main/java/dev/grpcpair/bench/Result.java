@@ -10,7 +10,8 @@ package dev.grpcpair.bench;
  * @param calls calls made
  * @param errors calls that failed, gRPC errors included
  * @param userCpuMicros the User server's (or the bare server's) CPU per call, µs
- * @param postCpuMicros the Post server's CPU per call, µs; 0 without one
+ * @param frontCpuMicros the CPU per call of the server in front of the User server that the call
+ *     went through, the Post server or the gateway, µs; 0 without one
  * @param gcSeconds the servers' GC time during the run
  * @param headerBytes response header bytes per call, after HPACK
  * @param dataBytes response DATA bytes per call
@@ -23,14 +24,14 @@ record Result(
     long calls,
     long errors,
     double userCpuMicros,
-    double postCpuMicros,
+    double frontCpuMicros,
     double gcSeconds,
     double headerBytes,
     double dataBytes) {
 
-  /** Both servers' CPU per call, µs. */
+  /** The CPU per call of both servers it went through, µs. */
   double cpuMicros() {
-    return userCpuMicros + postCpuMicros;
+    return userCpuMicros + frontCpuMicros;
   }
 
   /** One number of a result, for medians and charts. */

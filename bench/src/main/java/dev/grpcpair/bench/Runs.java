@@ -2,7 +2,7 @@ package dev.grpcpair.bench;
 
 import java.io.IOException;
 
-/** How a case is measured: h2load against one server of a pair, with both servers' CPU and GC. */
+/** How a case is measured: h2load against one server of a pair, with the servers' CPU and GC. */
 final class Runs {
 
   /**
@@ -39,8 +39,9 @@ final class Runs {
       throws IOException, InterruptedException {
     int port = pair.serverOf(call).port();
     int responseBytes = h2load.responseBytes(call, port);
+    ServerProcess front = pair.frontOf(call);
     double userCpu = pair.user.cpuSeconds();
-    double postCpu = pair.post.cpuSeconds();
+    double frontCpu = front == null ? 0 : front.cpuSeconds();
     double gc = pair.gcSeconds();
     H2Load.Run run = h2load.run(call, port, responseBytes, connections, streams, calls, rate);
     double made = Math.max(1, run.calls());
@@ -53,7 +54,7 @@ final class Runs {
             run.calls(),
             run.errors(),
             (pair.user.cpuSeconds() - userCpu) * 1e6 / made,
-            (pair.post.cpuSeconds() - postCpu) * 1e6 / made,
+            front == null ? 0 : (front.cpuSeconds() - frontCpu) * 1e6 / made,
             pair.gcSeconds() - gc,
             run.headerBytes() / made,
             run.dataBytes() / made);
@@ -61,8 +62,13 @@ final class Runs {
       throw new IllegalStateException(call.name() + ": " + run.errors() + " calls failed");
     }
     System.err.printf(
-        "%-46s %,9.0f calls/s  p99 %6.2f ms  CPU/call: User %6.1f µs, Post %6.1f µs%n",
-        call.name(), result.rps(), result.p99(), result.userCpuMicros(), result.postCpuMicros());
+        "%-46s %,9.0f calls/s  p99 %6.2f ms  CPU/call: User %6.1f µs, %s %6.1f µs%n",
+        call.name(),
+        result.rps(),
+        result.p99(),
+        result.userCpuMicros(),
+        call.server() == LoadCase.Server.GATEWAY ? "gateway" : "Post",
+        result.frontCpuMicros());
     return result;
   }
 

@@ -8,6 +8,10 @@ import io.grpc.health.v1.HealthGrpc;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,18 +37,21 @@ final class ServerProcess implements AutoCloseable {
 
   private final Process process;
   private final Path log;
+  private final boolean http;
   private final long startedAt = System.nanoTime();
   private int port;
   private long startMillis;
 
-  private ServerProcess(Process process, Path log) {
+  private ServerProcess(Process process, Path log, boolean http) {
     this.process = process;
     this.log = log;
+    this.http = http;
   }
 
   /**
    * Starts {@code root/name/target/name.jar} with {@code args}, its output into {@code work}, as
-   * shipped: the flags of {@code deploy/jvm.options} and the jar's class-data archive.
+   * shipped: the flags of {@code deploy/jvm.options} and the jar's class-data archive. It is up
+   * when its health service answers; the gateway's, when its {@code /healthz} answers 200.
    */
   static ServerProcess start(Path root, Path work, String name, List<String> args)
       throws IOException, InterruptedException {
@@ -52,7 +59,11 @@ final class ServerProcess implements AutoCloseable {
     List<String> flags = new ArrayList<>(List.of("--port=0"));
     flags.addAll(args);
     String classData = classData(root, work, name, jar, flags);
-    return start(command(root, List.of(classData, "-jar", jar.toString()), flags), work, name);
+    return start(
+        command(root, List.of(classData, "-jar", jar.toString()), flags),
+        work,
+        name,
+        name.equals("gateway"));
   }
 
   /** Starts {@link BareServer} with {@code args}, and the same JVM flags as the servers. */
@@ -60,7 +71,7 @@ final class ServerProcess implements AutoCloseable {
       throws IOException, InterruptedException {
     String bench = root.resolve("bench/target/bench.jar").toString();
     return start(
-        command(root, List.of("-cp", bench, BareServer.class.getName()), args), work, name);
+        command(root, List.of("-cp", bench, BareServer.class.getName()), args), work, name, false);
   }
 
   /** The JVM flags: {@code -Dbench.jvm="..."}, else the launch configuration file. */
@@ -83,7 +94,11 @@ final class ServerProcess implements AutoCloseable {
         || Files.getLastModifiedTime(archive).compareTo(Files.getLastModifiedTime(jar)) < 0) {
       Files.deleteIfExists(archive);
       String dump = "-XX:ArchiveClassesAtExit=" + archive;
-      start(command(root, List.of(dump, "-jar", jar.toString()), args), work, name + "-cds")
+      start(
+              command(root, List.of(dump, "-jar", jar.toString()), args),
+              work,
+              name + "-cds",
+              name.equals("gateway"))
           .close();
     }
     return "-XX:SharedArchiveFile=" + archive;
@@ -97,14 +112,15 @@ final class ServerProcess implements AutoCloseable {
     return command;
   }
 
-  private static ServerProcess start(List<String> command, Path work, String name)
+  /** {@code http}: up when its /healthz answers 200; otherwise, when gRPC health answers. */
+  private static ServerProcess start(List<String> command, Path work, String name, boolean http)
       throws IOException, InterruptedException {
     Path log = work.resolve(name + ".log");
     Files.deleteIfExists(log);
     Files.createFile(log);
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     keepAllButAccessLines(process, log);
-    ServerProcess server = new ServerProcess(process, log);
+    ServerProcess server = new ServerProcess(process, log, http);
     server.awaitServing();
     return server;
   }
@@ -204,6 +220,15 @@ final class ServerProcess implements AutoCloseable {
         Thread.sleep(5);
       }
     }
+    if (http) {
+      awaitHttpHealth(deadline);
+    } else {
+      awaitGrpcHealth(deadline);
+    }
+    startMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedAt);
+  }
+
+  private void awaitGrpcHealth(long deadline) throws InterruptedException {
     ManagedChannel channel =
         Grpc.newChannelBuilder("127.0.0.1:" + port, InsecureChannelCredentials.create()).build();
     try {
@@ -212,7 +237,6 @@ final class ServerProcess implements AutoCloseable {
           HealthGrpc.newBlockingStub(channel)
               .withDeadlineAfter(1, TimeUnit.SECONDS)
               .check(HealthCheckRequest.getDefaultInstance());
-          startMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedAt);
           return;
         } catch (RuntimeException notYet) {
           if (System.nanoTime() > deadline) {
@@ -224,6 +248,29 @@ final class ServerProcess implements AutoCloseable {
       }
     } finally {
       channel.shutdownNow();
+    }
+  }
+
+  private void awaitHttpHealth(long deadline) throws IOException, InterruptedException {
+    HttpClient client = HttpClient.newHttpClient();
+    HttpRequest health =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/healthz"))
+            .timeout(Duration.ofSeconds(1))
+            .build();
+    while (true) {
+      try {
+        if (client.send(health, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+          return;
+        }
+      } catch (IOException notYet) {
+        if (System.nanoTime() > deadline) {
+          throw notYet;
+        }
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("not healthy:\n" + Files.readString(log));
+      }
+      Thread.sleep(5);
     }
   }
 

@@ -3,7 +3,7 @@ package dev.grpcpair.bench;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The performance targets (issue 11), each with what this run measured. */
+/** The performance targets (issues 11 and 18), each with what this run measured. */
 final class Targets {
 
   private final List<String> rows = new ArrayList<>();
@@ -21,6 +21,25 @@ final class Targets {
         "ListPosts (seed) CPU, both servers, <= 3.5 x bare GetUser",
         ratio(listPosts),
         listPosts <= 3.5);
+  }
+
+  /** The gateway's CPU per GET /v2/users/1 over the User server's per GetUser, same run. */
+  void gatewayCpu(double h2c, double http1) {
+    row(
+        "gateway CPU per GET /v2/users/1 <= 1 x the User server's per GetUser (h2c; HTTP/1.1)",
+        ratio(h2c) + "; " + ratio(http1),
+        h2c <= 1 && http1 <= 1);
+  }
+
+  void gatewayLatency(double p99) {
+    row(
+        "gateway p99 at 5,000 requests/s <= 2 ms (the worse of h2c and HTTP/1.1)",
+        ms(p99),
+        p99 <= 2);
+  }
+
+  void gatewayRss(long mib) {
+    row("gateway peak RSS <= 128 MiB", mib + " MiB", mib <= 128);
   }
 
   void startMillis(long millis) {
