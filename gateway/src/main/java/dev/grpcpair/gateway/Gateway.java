@@ -16,8 +16,6 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
@@ -98,10 +96,10 @@ public final class Gateway implements RunningServer {
             channel.managed(), config.user.target, config.user.unavailableGrace);
     EventLoopGroup boss =
         new MultiThreadIoEventLoopGroup(
-            1, new DefaultThreadFactory("gateway-accept"), NioIoHandler.newFactory());
+            1, new DefaultThreadFactory("gateway-accept"), HttpTransport.ioHandlers());
     EventLoopGroup workers =
         new MultiThreadIoEventLoopGroup(
-            EVENT_LOOPS, new DefaultThreadFactory("gateway-http"), NioIoHandler.newFactory());
+            EVENT_LOOPS, new DefaultThreadFactory("gateway-http"), HttpTransport.ioHandlers());
     try {
       Routes routes =
           new Routes()
@@ -117,7 +115,7 @@ public final class Gateway implements RunningServer {
       ChannelFuture bound =
           new ServerBootstrap()
               .group(boss, workers)
-              .channel(NioServerSocketChannel.class)
+              .channel(HttpTransport.serverChannel())
               .option(ChannelOption.SO_BACKLOG, 1024)
               .childOption(ChannelOption.TCP_NODELAY, true)
               .childHandler(new HttpChannels(services, config.requestTimeout, config.idleTimeout))
