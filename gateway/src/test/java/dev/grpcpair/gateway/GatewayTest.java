@@ -7,9 +7,15 @@ import static org.awaitility.Awaitility.await;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.grpcpair.common.server.GrpcServer;
+import dev.grpcpair.common.server.ServerFlags;
+import dev.grpcpair.proto.user.v2.GetUserRequest;
+import dev.grpcpair.proto.user.v2.GetUserResponse;
+import dev.grpcpair.proto.user.v2.UserMessage;
 import dev.grpcpair.testing.Closer;
 import dev.grpcpair.user.UserServer;
 import dev.grpcpair.user.UserServerConfig;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -17,6 +23,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -51,6 +58,39 @@ class GatewayTest {
     assertThat(response.headers().firstValue("content-type"))
         .hasValueSatisfying(type -> assertThat(type).startsWith("application/json"));
     assertThat(response.body()).isEqualTo(GatewayClient.HENRY);
+  }
+
+  @Test
+  void getUser_failingOnceWithUnavailable_isRetried_asThePostServersCallsAre() throws Exception {
+    AtomicInteger attempts = new AtomicInteger();
+    dev.grpcpair.proto.user.v2.UserGrpc.UserImplBase restarting =
+        new dev.grpcpair.proto.user.v2.UserGrpc.UserImplBase() {
+          @Override
+          public void getUser(GetUserRequest request, StreamObserver<GetUserResponse> answer) {
+            if (attempts.incrementAndGet() == 1) {
+              answer.onError(
+                  Status.UNAVAILABLE.withDescription("replica restarting").asException());
+              return;
+            }
+            UserMessage user = UserMessage.newBuilder().setUserId(request.getUserId()).build();
+            answer.onNext(GetUserResponse.newBuilder().setUserMessage(user).build());
+            answer.onCompleted();
+          }
+        };
+    GrpcServer users =
+        closer.add(
+            GrpcServer.builder("restarting-users", 0, ServerFlags.parse())
+                // v1 too: the channel's health check asks for it, as of any User server.
+                .addService(new dev.grpcpair.proto.user.v1.UserGrpc.UserImplBase() {})
+                .addService(restarting)
+                .start());
+    gateway = GatewayClient.inFrontOf(users.port(), closer);
+
+    HttpResponse<String> response = get("/v2/users/7");
+
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    assertThat(response.body()).contains("\"userId\":\"7\"");
+    assertThat(attempts).as("attempts").hasValue(2);
   }
 
   @Test
