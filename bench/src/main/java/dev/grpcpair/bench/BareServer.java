@@ -3,6 +3,7 @@ package dev.grpcpair.bench;
 import com.google.common.util.concurrent.FutureCallback;
 import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.MoreExecutors;
+import com.google.protobuf.InvalidProtocolBufferException;
 import dev.grpcpair.data.Datasets;
 import dev.grpcpair.proto.data.v1.StoredPost;
 import dev.grpcpair.proto.post.v1.ListPostsByUserIdRequest;
@@ -18,6 +19,7 @@ import io.grpc.InsecureChannelCredentials;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
+import io.grpc.ServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
@@ -25,10 +27,10 @@ import java.util.List;
 
 /**
  * The floor the servers are measured against: grpc-java alone, on {@code directExecutor()}, no
- * interceptors. Without arguments it answers GetUser with user 1 from a constant. With the port of
- * such a server as its argument, it answers ListPostsByUserId with user 1's sample posts, asking
- * that server for the author over one plain channel: the same two hops as the pair, with nothing
- * else. Health is served only so the benchmark can tell when it is up.
+ * interceptors. Without arguments it answers GetUser (v1 and v2) with user 1 from a constant. With
+ * the port of such a server as its argument, it answers ListPostsByUserId with user 1's sample
+ * posts, asking that server for the author over one plain channel: the same two hops as the pair,
+ * with nothing else. Health is served only so the benchmark can tell when it is up.
  */
 public final class BareServer {
 
@@ -39,14 +41,16 @@ public final class BareServer {
   private BareServer() {}
 
   public static void main(String[] args) throws IOException, InterruptedException {
-    BindableService service = args.length == 0 ? new Users() : new Posts(Integer.parseInt(args[0]));
-    Server server =
+    List<BindableService> services =
+        args.length == 0
+            ? List.of(new Users(), new UsersV2())
+            : List.of(new Posts(Integer.parseInt(args[0])));
+    ServerBuilder<?> builder =
         Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create())
             .directExecutor()
-            .addService(new HealthStatusManager().getHealthService())
-            .addService(service)
-            .build()
-            .start();
+            .addService(new HealthStatusManager().getHealthService());
+    services.forEach(builder::addService);
+    Server server = builder.build().start();
     System.out.println("bare grpc-java listening on port " + server.getPort());
     server.awaitTermination();
   }
@@ -55,6 +59,27 @@ public final class BareServer {
     @Override
     public void getUser(GetUserRequest request, StreamObserver<GetUserResponse> responses) {
       responses.onNext(HENRY);
+      responses.onCompleted();
+    }
+  }
+
+  /** The same answer for the gateway's {@code GET /v2/users/1} (the v2 messages are v1's). */
+  private static final class UsersV2 extends dev.grpcpair.proto.user.v2.UserGrpc.UserImplBase {
+    private final dev.grpcpair.proto.user.v2.GetUserResponse henry;
+
+    UsersV2() {
+      try {
+        henry = dev.grpcpair.proto.user.v2.GetUserResponse.parseFrom(HENRY.toByteString());
+      } catch (InvalidProtocolBufferException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+
+    @Override
+    public void getUser(
+        dev.grpcpair.proto.user.v2.GetUserRequest request,
+        StreamObserver<dev.grpcpair.proto.user.v2.GetUserResponse> responses) {
+      responses.onNext(henry);
       responses.onCompleted();
     }
   }

@@ -48,6 +48,11 @@ public final class Bench {
   private static final LoadCase GATEWAY_HTTP1 =
       LoadCase.gateway(
           "gateway GET /v2/users/1 (HTTP/1.1)", LoadCase.Protocol.HTTP1, "/v2/users/1");
+  private static final LoadCase BARE_GATEWAY_H2C =
+      LoadCase.gateway("bare gateway GET /v2/users/1 (h2c)", LoadCase.Protocol.H2C, "/v2/users/1");
+  private static final LoadCase BARE_GATEWAY_HTTP1 =
+      LoadCase.gateway(
+          "bare gateway GET /v2/users/1 (HTTP/1.1)", LoadCase.Protocol.HTTP1, "/v2/users/1");
   private static final String AT_5000 = " @ 5000/s";
 
   private final Path root;
@@ -135,7 +140,16 @@ public final class Bench {
         Pair pair = Pair.withGateway(root, work)) {
       targets.startMillis(Math.max(pair.user.startMillis(), pair.post.startMillis()));
       List<LoadCase> cases =
-          List.of(BARE, GET_USER, BARE_BY_USER, BY_USER, LIST_POSTS, GATEWAY_H2C, GATEWAY_HTTP1);
+          List.of(
+              BARE,
+              GET_USER,
+              BARE_BY_USER,
+              BY_USER,
+              LIST_POSTS,
+              BARE_GATEWAY_H2C,
+              GATEWAY_H2C,
+              BARE_GATEWAY_HTTP1,
+              GATEWAY_HTTP1);
       for (LoadCase call : cases) {
         Pair servers = isBare(call) ? bare : pair;
         runs.measure(call, servers, 16, 8, (full ? FULL : QUICK).warmUpCalls(), 0);
@@ -153,7 +167,10 @@ public final class Bench {
               "Start-up, `java -jar` to the first answered health check: User %d ms, Post %d ms,"
                   + " gateway %d ms. The gateway's cases ask it for `/v2/users/1` (GetUser of the"
                   + " User server) over h2c (16 x 8) and over HTTP/1.1 keep-alive (16 connections,"
-                  + " one request at a time each); its CPU is in the Post-or-gateway column.",
+                  + " one request at a time each); its CPU is in the Post-or-gateway column. The"
+                  + " bare gateway (`BareGateway`) is their floor: Netty's HTTP codecs, one"
+                  + " grpc-java channel without interceptors or retries, and `JsonFormat`, in front"
+                  + " of the bare User server.",
               pair.user.startMillis(), pair.post.startMillis(), pair.gateway.startMillis()));
       report.line("");
       report.table(cases.stream().map(LoadCase::name).toList());
@@ -166,7 +183,9 @@ public final class Bench {
       double getUser = report.median(GET_USER.name(), Result::userCpuMicros);
       targets.gatewayCpu(
           report.median(GATEWAY_H2C.name(), Result::frontCpuMicros) / getUser,
-          report.median(GATEWAY_HTTP1.name(), Result::frontCpuMicros) / getUser);
+          report.median(GATEWAY_HTTP1.name(), Result::frontCpuMicros) / getUser,
+          report.median(BARE_GATEWAY_H2C.name(), Result::frontCpuMicros) / getUser,
+          report.median(BARE_GATEWAY_HTTP1.name(), Result::frontCpuMicros) / getUser);
       fixedRate(pair);
     }
   }
@@ -231,7 +250,10 @@ public final class Bench {
   }
 
   private static boolean isBare(LoadCase call) {
-    return call == BARE || call == BARE_BY_USER;
+    return call == BARE
+        || call == BARE_BY_USER
+        || call == BARE_GATEWAY_H2C
+        || call == BARE_GATEWAY_HTTP1;
   }
 
   /** Latency at a fixed 5,000 calls/s (4 connections x 1,250/s). */

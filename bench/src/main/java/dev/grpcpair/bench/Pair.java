@@ -53,13 +53,25 @@ final class Pair implements AutoCloseable {
     }
   }
 
-  /** The bare servers: GetUser and ListPostsByUserId cases run against them as against the pair. */
+  /**
+   * The bare servers and the bare gateway in front of the bare User server: the GetUser,
+   * ListPostsByUserId and gateway cases run against them as against the pair.
+   */
   static Pair bare(Path root, Path work) throws IOException, InterruptedException {
-    ServerProcess user = ServerProcess.startBare(root, work, "bare-user", List.of());
+    ServerProcess user =
+        ServerProcess.startBare(root, work, "bare-user", BareServer.class, List.of());
+    ServerProcess post = null;
     try {
       List<String> userPort = List.of(String.valueOf(user.port()));
-      return new Pair(user, ServerProcess.startBare(root, work, "bare-post", userPort), null);
+      post = ServerProcess.startBare(root, work, "bare-post", BareServer.class, userPort);
+      return new Pair(
+          user,
+          post,
+          ServerProcess.startBare(root, work, "bare-gateway", BareGateway.class, userPort));
     } catch (IOException | InterruptedException | RuntimeException e) {
+      if (post != null) {
+        post.close();
+      }
       user.close();
       throw e;
     }

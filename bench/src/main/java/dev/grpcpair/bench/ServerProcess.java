@@ -37,15 +37,15 @@ final class ServerProcess implements AutoCloseable {
 
   private final Process process;
   private final Path log;
-  private final boolean http;
+  private final Ready ready;
   private final long startedAt = System.nanoTime();
   private int port;
   private long startMillis;
 
-  private ServerProcess(Process process, Path log, boolean http) {
+  private ServerProcess(Process process, Path log, Ready ready) {
     this.process = process;
     this.log = log;
-    this.http = http;
+    this.ready = ready;
   }
 
   /**
@@ -63,15 +63,31 @@ final class ServerProcess implements AutoCloseable {
         command(root, List.of(classData, "-jar", jar.toString()), flags),
         work,
         name,
-        name.equals("gateway"));
+        readiness(name));
   }
 
-  /** Starts {@link BareServer} with {@code args}, and the same JVM flags as the servers. */
-  static ServerProcess startBare(Path root, Path work, String name, List<String> args)
+  /**
+   * Starts {@code main} ({@link BareServer}, {@link BareGateway}) with {@code args}, and the same
+   * JVM flags as the servers. A bare server is up when its health service answers, the bare gateway
+   * (which has no health endpoint) once it has said its port.
+   */
+  static ServerProcess startBare(
+      Path root, Path work, String name, Class<?> main, List<String> args)
       throws IOException, InterruptedException {
     String bench = root.resolve("bench/target/bench.jar").toString();
-    return start(
-        command(root, List.of("-cp", bench, BareServer.class.getName()), args), work, name, false);
+    Ready ready = main == BareGateway.class ? Ready.PORT : Ready.GRPC_HEALTH;
+    return start(command(root, List.of("-cp", bench, main.getName()), args), work, name, ready);
+  }
+
+  /** When a started process serves: once it has said its port, and its health check passes. */
+  private enum Ready {
+    GRPC_HEALTH,
+    HTTP_HEALTH,
+    PORT
+  }
+
+  private static Ready readiness(String jarName) {
+    return jarName.equals("gateway") ? Ready.HTTP_HEALTH : Ready.GRPC_HEALTH;
   }
 
   /** The JVM flags: {@code -Dbench.jvm="..."}, else the launch configuration file. */
@@ -98,7 +114,7 @@ final class ServerProcess implements AutoCloseable {
               command(root, List.of(dump, "-jar", jar.toString()), args),
               work,
               name + "-cds",
-              name.equals("gateway"))
+              readiness(name))
           .close();
     }
     return "-XX:SharedArchiveFile=" + archive;
@@ -112,15 +128,14 @@ final class ServerProcess implements AutoCloseable {
     return command;
   }
 
-  /** {@code http}: up when its /healthz answers 200; otherwise, when gRPC health answers. */
-  private static ServerProcess start(List<String> command, Path work, String name, boolean http)
+  private static ServerProcess start(List<String> command, Path work, String name, Ready ready)
       throws IOException, InterruptedException {
     Path log = work.resolve(name + ".log");
     Files.deleteIfExists(log);
     Files.createFile(log);
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     keepAllButAccessLines(process, log);
-    ServerProcess server = new ServerProcess(process, log, http);
+    ServerProcess server = new ServerProcess(process, log, ready);
     server.awaitServing();
     return server;
   }
@@ -220,10 +235,10 @@ final class ServerProcess implements AutoCloseable {
         Thread.sleep(5);
       }
     }
-    if (http) {
-      awaitHttpHealth(deadline);
-    } else {
-      awaitGrpcHealth(deadline);
+    switch (ready) {
+      case GRPC_HEALTH -> awaitGrpcHealth(deadline);
+      case HTTP_HEALTH -> awaitHttpHealth(deadline);
+      case PORT -> {}
     }
     startMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedAt);
   }

@@ -23,10 +23,18 @@ final class Targets {
         listPosts <= 3.5);
   }
 
-  /** The gateway's CPU per GET /v2/users/1 over the User server's per GetUser, same run. */
-  void gatewayCpu(double h2c, double http1) {
+  /**
+   * The gateway's CPU per GET /v2/users/1 over the User server's per GetUser, same run, and the
+   * bare gateway's (the floor) over the same.
+   */
+  void gatewayCpu(double h2c, double http1, double bareH2c, double bareHttp1) {
     row(
-        "gateway CPU per GET /v2/users/1 <= 1 x the User server's per GetUser (h2c; HTTP/1.1)",
+        "gateway CPU per GET /v2/users/1 <= 1 x the User server's per GetUser, h2c; HTTP/1.1"
+            + " (the bare gateway's: "
+            + ratio(bareH2c)
+            + "; "
+            + ratio(bareHttp1)
+            + ")",
         ratio(h2c) + "; " + ratio(http1),
         h2c <= 1 && http1 <= 1);
   }
