@@ -14,11 +14,7 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,12 +29,8 @@ public final class Gateway implements RunningServer {
 
   private static final Logger log = LoggerFactory.getLogger(Gateway.class);
 
-  /** As many as the servers' event loops: the work per request is short and never blocks. */
-  private static final int EVENT_LOOPS = 2;
-
   private final Channel listening;
-  private final EventLoopGroup boss;
-  private final EventLoopGroup workers;
+  private final EventLoops loops;
   private final UserConnectivityHealth userHealth;
   private final UserChannel channel;
   private final ManagedChannel posts;
@@ -48,8 +40,7 @@ public final class Gateway implements RunningServer {
 
   private Gateway(
       Channel listening,
-      EventLoopGroup boss,
-      EventLoopGroup workers,
+      EventLoops loops,
       UserConnectivityHealth userHealth,
       UserChannel channel,
       ManagedChannel posts,
@@ -57,8 +48,7 @@ public final class Gateway implements RunningServer {
       GatewayConfig config,
       GatewayServices services) {
     this.listening = listening;
-    this.boss = boss;
-    this.workers = workers;
+    this.loops = loops;
     this.userHealth = userHealth;
     this.channel = channel;
     this.posts = posts;
@@ -76,30 +66,28 @@ public final class Gateway implements RunningServer {
     // A rules file that does not parse fails the start before anything is opened.
     Http rules = HttpRules.load(config.httpRules);
     Metrics metrics = config.metricsPort == null ? Metrics.NONE : Metrics.serve(config.metricsPort);
+    EventLoops loops = new EventLoops();
     UserChannel channel;
     ManagedChannel posts;
     try {
-      channel = UserChannel.open(config.user, config.tlsReloadInterval, metrics);
+      channel =
+          UserChannel.open(config.user, config.tlsReloadInterval, metrics, loops::channelBuilder);
     } catch (RuntimeException e) {
+      loops.shutdown();
       metrics.close();
       throw e;
     }
     try {
-      posts = PostChannel.open(config, metrics);
+      posts = PostChannel.open(config, metrics, loops);
     } catch (RuntimeException e) {
       channel.close();
+      loops.shutdown();
       metrics.close();
       throw e;
     }
     UserConnectivityHealth userHealth =
         new UserConnectivityHealth(
             channel.managed(), config.user.target, config.user.unavailableGrace);
-    EventLoopGroup boss =
-        new MultiThreadIoEventLoopGroup(
-            1, new DefaultThreadFactory("gateway-accept"), HttpTransport.ioHandlers());
-    EventLoopGroup workers =
-        new MultiThreadIoEventLoopGroup(
-            EVENT_LOOPS, new DefaultThreadFactory("gateway-http"), HttpTransport.ioHandlers());
     try {
       Routes routes =
           new Routes()
@@ -114,8 +102,8 @@ public final class Gateway implements RunningServer {
           new GatewayServices(routes, new HttpMetrics(metrics), config.user.deadline);
       ChannelFuture bound =
           new ServerBootstrap()
-              .group(boss, workers)
-              .channel(HttpTransport.serverChannel())
+              .group(loops.boss, loops.workers)
+              .channel(loops.serverChannel())
               .option(ChannelOption.SO_BACKLOG, 1024)
               .childOption(ChannelOption.TCP_NODELAY, true)
               .childHandler(new HttpChannels(services, config.requestTimeout, config.idleTimeout))
@@ -130,8 +118,7 @@ public final class Gateway implements RunningServer {
       Channel listening = bound.channel();
       userHealth.start(status -> services.healthy(status == ServingStatus.SERVING));
       Gateway gateway =
-          new Gateway(
-              listening, boss, workers, userHealth, channel, posts, metrics, config, services);
+          new Gateway(listening, loops, userHealth, channel, posts, metrics, config, services);
       log.info(
           "gateway listening on port {} (HTTP/1.1 and h2c; User service at {}, Post service at"
               + " {}{})",
@@ -141,11 +128,10 @@ public final class Gateway implements RunningServer {
           metrics.port() == 0 ? "" : "; metrics on port " + metrics.port());
       return gateway;
     } catch (RuntimeException e) {
-      boss.shutdownGracefully(0, 0, TimeUnit.SECONDS);
-      workers.shutdownGracefully(0, 0, TimeUnit.SECONDS);
       userHealth.close();
       channel.close();
       posts.shutdownNow();
+      loops.shutdown();
       metrics.close();
       throw e;
     }
@@ -173,12 +159,11 @@ public final class Gateway implements RunningServer {
       log.warn(
           "requests still in flight after {}: their connections are closed", config.shutdownGrace);
     }
-    // Nothing is left for them to do: no quiet period (Netty's default waits 2 s).
-    boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-    workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    // The gRPC channels first: their connections run on the event loops.
     userHealth.close();
     channel.close();
     posts.shutdown();
+    loops.shutdown();
     metrics.close();
     log.info("gateway stopped");
   }
@@ -186,6 +171,6 @@ public final class Gateway implements RunningServer {
   @Override
   public void awaitStopped() throws InterruptedException {
     listening.closeFuture().sync();
-    workers.terminationFuture().sync();
+    loops.workers.terminationFuture().sync();
   }
 }

@@ -2,7 +2,6 @@ package dev.grpcpair.gateway;
 
 import dev.grpcpair.common.observability.Metrics;
 import io.grpc.ChannelCredentials;
-import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
@@ -19,7 +18,7 @@ final class PostChannel {
 
   private PostChannel() {}
 
-  static ManagedChannel open(GatewayConfig config, Metrics metrics) {
+  static ManagedChannel open(GatewayConfig config, Metrics metrics, EventLoops loops) {
     ChannelCredentials credentials = InsecureChannelCredentials.create();
     if (config.postTls || config.postCa != null) {
       TlsChannelCredentials.Builder tls = TlsChannelCredentials.newBuilder();
@@ -32,7 +31,7 @@ final class PostChannel {
       }
       credentials = tls.build();
     }
-    ManagedChannelBuilder<?> builder = Grpc.newChannelBuilder(config.postTarget, credentials);
+    ManagedChannelBuilder<?> builder = loops.channelBuilder(config.postTarget, credentials);
     metrics.configure(builder);
     return builder.build();
   }

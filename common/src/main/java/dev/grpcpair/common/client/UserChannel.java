@@ -23,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
 
 /**
  * The one long-lived channel to the User service (the Post server's and the gateway's), made from
@@ -53,13 +54,25 @@ public final class UserChannel implements AutoCloseable {
    */
   public static UserChannel open(
       UserChannelFlags flags, Duration tlsReloadInterval, Metrics metrics) {
+    return open(flags, tlsReloadInterval, metrics, Grpc::newChannelBuilder);
+  }
+
+  /**
+   * Opens the channel on a builder of {@code transport}'s (a target and credentials to a builder):
+   * the gateway's runs its connections on the gateway's own event loops.
+   */
+  public static UserChannel open(
+      UserChannelFlags flags,
+      Duration tlsReloadInterval,
+      Metrics metrics,
+      BiFunction<String, ChannelCredentials, ManagedChannelBuilder<?>> transport) {
     Map<String, ?> serviceConfig = serviceConfig(flags);
     ReloadingTls<ChannelCredentials> tls =
         flags.tls
             ? ReloadingTls.forChannel(flags.ca, flags.cert, flags.key, tlsReloadInterval)
             : null;
     try {
-      return new UserChannel(build(flags, serviceConfig, tls, metrics), tls);
+      return new UserChannel(build(flags, serviceConfig, tls, metrics, transport), tls);
     } catch (RuntimeException e) {
       if (tls != null) {
         tls.close();
@@ -72,7 +85,8 @@ public final class UserChannel implements AutoCloseable {
       UserChannelFlags flags,
       Map<String, ?> serviceConfig,
       ReloadingTls<ChannelCredentials> tls,
-      Metrics metrics) {
+      Metrics metrics,
+      BiFunction<String, ChannelCredentials, ManagedChannelBuilder<?>> transport) {
     ChannelCredentials credentials =
         tls == null ? InsecureChannelCredentials.create() : tls.credentials();
     if (flags.token != null) {
@@ -81,7 +95,8 @@ public final class UserChannel implements AutoCloseable {
               credentials, new BearerTokenCredentials(flags.token, flags.allowInsecureToken));
     }
     ManagedChannelBuilder<?> builder =
-        Grpc.newChannelBuilder(flags.target, credentials)
+        transport
+            .apply(flags.target, credentials)
             // Balancing, health checking and retries from our file only: a service config
             // published in DNS must not change them behind our back.
             .defaultServiceConfig(serviceConfig)

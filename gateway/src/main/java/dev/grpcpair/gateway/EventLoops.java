@@ -1,0 +1,61 @@
+package dev.grpcpair.gateway;
+
+import io.grpc.ChannelCredentials;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.netty.NettyChannelBuilder;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The gateway's threads: one accepting HTTP connections and two event loops serving them, on
+ * Netty's native epoll transport where it loads (Linux on x86-64, what the jar carries), NIO
+ * elsewhere. The gRPC channels to the User and Post services run their connections on the same two
+ * loops (grpc-netty on the same Netty), so an answer that arrives on the loop of the HTTP
+ * connection waiting for it is written there, without a hop to another thread (docs/gateway.md,
+ * "What it costs").
+ */
+final class EventLoops {
+
+  /** As many as the servers' event loops: the work per request is short and never blocks. */
+  private static final int WORKERS = 2;
+
+  private static final boolean EPOLL = Epoll.isAvailable();
+
+  final EventLoopGroup boss =
+      new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("gateway-accept"), handlers());
+  final EventLoopGroup workers =
+      new MultiThreadIoEventLoopGroup(
+          WORKERS, new DefaultThreadFactory("gateway-http"), handlers());
+
+  Class<? extends ServerChannel> serverChannel() {
+    return EPOLL ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+  }
+
+  /** A gRPC channel builder whose connections run on {@link #workers}. */
+  ManagedChannelBuilder<?> channelBuilder(String target, ChannelCredentials credentials) {
+    return NettyChannelBuilder.forTarget(target, credentials)
+        .eventLoopGroup(workers)
+        .channelType(EPOLL ? EpollSocketChannel.class : NioSocketChannel.class);
+  }
+
+  /** Once every connection on them is closed: nothing is left to do, so no quiet period. */
+  void shutdown() {
+    boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+  }
+
+  private static IoHandlerFactory handlers() {
+    return EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+  }
+}
