@@ -21,6 +21,7 @@ import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2ServerUpgradeCodec;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import java.time.Duration;
@@ -71,6 +72,11 @@ final class HttpChannels extends ChannelInitializer<SocketChannel> {
                     : null,
             MAX_BODY_BYTES);
     ChannelPipeline pipeline = channel.pipeline();
+    // Answers written in one turn of the event loop (an HTTP/2 connection's streams, answered as
+    // their gRPC calls end) leave in one write: 12% less gateway CPU per request over h2c at 16 x
+    // 8,
+    // the same over HTTP/1.1, p99 at 5,000 requests/s unchanged (docs/gateway.md).
+    pipeline.addLast(new FlushConsolidationHandler(256, true));
     pipeline.addLast(new RequestTimeouts(requestTimeout, idleTimeout, services.metrics()));
     pipeline.addLast(
         new CleartextHttp2ServerUpgradeHandler(
