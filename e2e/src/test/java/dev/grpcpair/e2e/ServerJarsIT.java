@@ -30,8 +30,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -141,6 +146,63 @@ class ServerJarsIT {
     assertThat(user.stopWithSigterm()).contains("stopped");
   }
 
+  /**
+   * Clients that answer PINGs and never call are never reaped by keepalive: 250 connections of them
+   * against a Post server with 200 descriptors. The connection caps close the ones idle longest to
+   * make room, so a new client's health check is answered within 5 s before, during and after.
+   */
+  @Test
+  void liveIdleConnectionsPastTheDescriptorLimit_areClosedOldestFirst_andNewClientsAreServed()
+      throws Exception {
+    JarProcess user = run("userServerJar", "--port=0");
+    int userPort = user.awaitPort();
+    JarProcess post =
+        run(
+            List.of("bash", "-c", "ulimit -n 200 && exec \"$@\"", "with-200-files"),
+            "postServerJar",
+            Map.of(),
+            "--port=0",
+            "--user-target=localhost:" + userPort);
+    int port = post.awaitPort();
+    await().atMost(Duration.ofSeconds(10)).until(() -> healthOf(port) == ServingStatus.SERVING);
+    ExecutorService readers = Executors.newCachedThreadPool();
+    closer.add(readers::shutdownNow);
+    Set<Integer> closed = ConcurrentHashMap.newKeySet();
+
+    for (int n = 0; n < 250; n++) {
+      RawHttp2Client idle = closer.add(RawHttp2Client.connect(port));
+      idle.flush();
+      int opened = n;
+      readers.execute(
+          () -> {
+            idle.answerPingsUntilClosed();
+            closed.add(opened);
+          });
+      if (n % 50 == 49) {
+        assertThat(healthOf(port)).isEqualTo(ServingStatus.SERVING);
+      }
+    }
+    for (int check = 0; check < 5; check++) {
+      assertThat(healthOf(port)).isEqualTo(ServingStatus.SERVING);
+    }
+    // 100 from one address at most: the 150 opened first (and one more for each new client) are
+    // closed, and no other.
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () -> {
+              Set<Integer> now = Set.copyOf(closed);
+              return now.size() >= 150
+                  && now.equals(Set.copyOf(IntStream.range(0, now.size()).boxed().toList()));
+            });
+
+    assertThat(post.stopWithSigterm())
+        .contains("takes at most 116 connections (the descriptor limit, 200")
+        .contains("to make room for")
+        .doesNotContain("Too many open files");
+    user.stopWithSigterm();
+  }
+
   private static final byte[] HTTP2_PREFACE_AND_SETTINGS =
       "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\4\0\0\0\0\0".getBytes(StandardCharsets.ISO_8859_1);
 
@@ -150,7 +212,7 @@ class ServerJarsIT {
         Grpc.newChannelBuilder("localhost:" + port, InsecureChannelCredentials.create()).build();
     try {
       return HealthGrpc.newBlockingStub(channel)
-          .withDeadlineAfter(2, TimeUnit.SECONDS)
+          .withDeadlineAfter(5, TimeUnit.SECONDS)
           .check(HealthCheckRequest.getDefaultInstance())
           .getStatus();
     } finally {

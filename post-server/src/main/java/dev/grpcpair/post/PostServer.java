@@ -5,6 +5,7 @@ import dev.grpcpair.common.client.UserConnectivityHealth;
 import dev.grpcpair.common.client.UserReplicaTrail;
 import dev.grpcpair.common.observability.Metrics;
 import dev.grpcpair.common.server.GrpcServer;
+import dev.grpcpair.common.server.ServerEventLoops;
 import dev.grpcpair.common.server.ServerFlags;
 import dev.grpcpair.common.server.ServerMain;
 import dev.grpcpair.data.DatasetSource;
@@ -36,11 +37,15 @@ public final class PostServer {
         DatasetSource.of(flags.dataset(), flags.generateDataset())
             .load(InMemoryPostRepository::new);
     Metrics metrics = flags.openMetrics();
+    // The User channel's connections run on the server's event loops, as they would on grpc's.
+    ServerEventLoops loops = new ServerEventLoops();
     UserChannel channel;
     try {
-      channel = UserChannel.open(config.user, flags.tlsReloadInterval(), metrics);
+      channel =
+          UserChannel.open(config.user, flags.tlsReloadInterval(), metrics, loops::channelBuilder);
     } catch (RuntimeException e) {
       metrics.close();
+      loops.close();
       throw e;
     }
     String target = config.user.target;
@@ -56,6 +61,7 @@ public final class PostServer {
             .closeOnStop(userHealth)
             .closeOnStop(channel)
             .metrics(metrics)
+            .eventLoops(loops)
             .start();
     HealthStatusManager health = started.health();
     // The Post service, and the server as a whole (""), are of no use without users.

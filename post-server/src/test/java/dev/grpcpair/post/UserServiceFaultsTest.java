@@ -32,7 +32,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -44,10 +44,11 @@ class UserServiceFaultsTest {
   @RegisterExtension final Closer closer = new Closer();
   private final ScriptedUserService scriptedUsers = new ScriptedUserService();
 
-  @BeforeEach
-  void releaseHeldCallsAtTheEnd() {
-    // Closed last, so first: answers what a test left held, so nothing waits on it.
-    closer.add(scriptedUsers::release);
+  @AfterEach
+  void releaseHeldCalls() {
+    // Before the servers stop (the closer's turn comes after): what a test left held is answered
+    // while its server's event loops still run, and no stop waits on it.
+    scriptedUsers.release();
   }
 
   private GrpcServer track(GrpcServer server) {

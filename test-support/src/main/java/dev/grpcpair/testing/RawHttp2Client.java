@@ -23,7 +23,9 @@ public final class RawHttp2Client implements AutoCloseable {
   private static final int DATA = 0x0;
   private static final int RST_STREAM = 0x3;
   private static final int SETTINGS = 0x4;
+  private static final int PING = 0x6;
   private static final int GOAWAY = 0x7;
+  private static final int ACK = 0x1;
   private static final int END_STREAM = 0x1;
   private static final int END_HEADERS = 0x4;
   private static final int SETTINGS_INITIAL_WINDOW_SIZE = 0x4;
@@ -151,6 +153,31 @@ public final class RawHttp2Client implements AutoCloseable {
 
   public void flush() throws IOException {
     out.flush();
+  }
+
+  /**
+   * Behaves as a live client that never calls: acknowledges the server's SETTINGS and answers its
+   * PINGs (keepalive's, and those of a graceful GOAWAY) until the server closes the connection,
+   * which is when this returns. A GOAWAY is not a reason to leave.
+   */
+  public void answerPingsUntilClosed() {
+    try {
+      DataInputStream in = new DataInputStream(socket.getInputStream());
+      while (true) {
+        int length = in.readUnsignedByte() << 16 | in.readUnsignedShort();
+        int type = in.readUnsignedByte();
+        int flags = in.readUnsignedByte();
+        in.readInt(); // stream id
+        byte[] payload = new byte[length];
+        in.readFully(payload);
+        if ((flags & ACK) == 0 && (type == SETTINGS || type == PING)) {
+          frame(type, ACK, 0, type == PING ? payload : new byte[0]);
+          out.flush();
+        }
+      }
+    } catch (IOException e) {
+      // the end of the stream, or a reset: closed either way
+    }
   }
 
   /** Reads until the server closes the connection, or fails if it resets it. */

@@ -49,6 +49,7 @@ public final class GrpcServerBuilder {
   private final List<ServerInterceptor> interceptors = new ArrayList<>();
   private final List<AutoCloseable> ownedResources = new ArrayList<>();
   private Metrics metrics = Metrics.NONE;
+  private ServerEventLoops eventLoops;
 
   GrpcServerBuilder(String name, int port, ServerFlags flags) {
     this.name = name;
@@ -73,6 +74,15 @@ public final class GrpcServerBuilder {
     return closeOnStop(processMetrics);
   }
 
+  /**
+   * Serves on {@code loops}, which the server's own clients use too; closed after everything handed
+   * to {@link #closeOnStop}. Unset: the server makes its own.
+   */
+  public GrpcServerBuilder eventLoops(ServerEventLoops loops) {
+    this.eventLoops = loops;
+    return this;
+  }
+
   /** Closes {@code resource} after the server has stopped, in the order they were added. */
   public GrpcServerBuilder closeOnStop(AutoCloseable resource) {
     ownedResources.add(resource);
@@ -88,6 +98,9 @@ public final class GrpcServerBuilder {
       return startOrThrow();
     } catch (IOException | RuntimeException e) {
       GrpcServer.closeAll(ownedResources);
+      if (eventLoops != null) {
+        eventLoops.close();
+      }
       throw e;
     }
   }
@@ -96,6 +109,14 @@ public final class GrpcServerBuilder {
     TransportFailureLog.install();
     NettyServerBuilder builder = NettyServerBuilder.forPort(port, credentials());
     builder.executor(MoreExecutors.directExecutor());
+    if (eventLoops == null) {
+      eventLoops = new ServerEventLoops();
+    }
+    ConnectionLimit connections =
+        ConnectionLimit.of(
+            flags.maxConnections, flags.maxConnectionsPerPeer, ConnectionLimit.descriptorLimit());
+    eventLoops.serve(builder, connections);
+    connections.install(builder);
     builder.addStreamTracerFactory(AccessLogInterceptor.transportStatus());
     applyConnectionSettings(builder);
     metrics.configure(builder);
@@ -126,6 +147,8 @@ public final class GrpcServerBuilder {
       throw e;
     }
     ownedResources.add(healthPort);
+    // Last: the server's own clients run on them until they have closed.
+    ownedResources.add(eventLoops);
     // The default name needs the port the system chose; no call is answered before this.
     servedBy.compareAndSet(null, name + ":" + server.getPort());
     GrpcServer started =
@@ -140,6 +163,7 @@ public final class GrpcServerBuilder {
             healthPort,
             ownedResources);
     reportServing();
+    log.info("{} takes {}", name, connections.describe());
     log.info(
         "{} listening on port {} ({})",
         name,

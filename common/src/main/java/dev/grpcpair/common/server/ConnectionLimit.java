@@ -1,0 +1,271 @@
+package dev.grpcpair.common.server;
+
+import dev.grpcpair.common.observability.RateLimitedLog;
+import io.grpc.Attributes;
+import io.grpc.Grpc;
+import io.grpc.Metadata;
+import io.grpc.ServerStreamTracer;
+import io.grpc.ServerTransportFilter;
+import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.Channel;
+import io.grpc.netty.shaded.io.netty.channel.ChannelHandlerContext;
+import io.grpc.netty.shaded.io.netty.channel.ChannelInboundHandlerAdapter;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps a server able to accept new clients however many connections others hold open: at most
+ * {@code --max-connections-per-peer} from one address and {@code --max-connections} in all, the
+ * latter kept below the process's descriptor limit. A connection past either cap makes room by
+ * closing the connection that has been idle (no call open) longest, among that address's or all: a
+ * GOAWAY, so that a well-behaved client reconnects without failing a call, and a plain close if it
+ * has not gone {@value #GOAWAY_GRACE_SECONDS} s later. Only when every connection has a call open
+ * is the new one refused. Keepalive cannot do this: a client that answers PINGs and never calls
+ * keeps its connections until {@code --max-connection-idle}.
+ */
+final class ConnectionLimit {
+
+  /** How long a connection told to go away may take to close before it is closed outright. */
+  static final long GOAWAY_GRACE_SECONDS = 2;
+
+  /**
+   * Descriptors kept for the server's own files (jars, event loops, its own clients, the health and
+   * metrics ports), beside a tenth of the limit for connections that are closing.
+   */
+  static final int OWN_DESCRIPTORS = 64;
+
+  private static final Logger log = LoggerFactory.getLogger(ConnectionLimit.class);
+  private static final RateLimitedLog closings = new RateLimitedLog(log);
+  private static final RateLimitedLog refusals = new RateLimitedLog(log);
+  private static final Attributes.Key<Connection> CONNECTION =
+      Attributes.Key.create("connection-limit");
+
+  private final int total;
+  private final int perPeer;
+  private final String totalReason;
+  private final Map<SocketAddress, Connection> open = new ConcurrentHashMap<>();
+
+  private ConnectionLimit(int total, int perPeer, String totalReason) {
+    this.total = total;
+    this.perPeer = perPeer;
+    this.totalReason = totalReason;
+  }
+
+  /**
+   * At most {@code maxConnections}, and fewer if the descriptor limit says so; {@code maxPerPeer}
+   * from one address.
+   */
+  static ConnectionLimit of(int maxConnections, int maxPerPeer, OptionalLong descriptorLimit) {
+    if (descriptorLimit.isPresent()) {
+      long room = descriptorLimit.getAsLong() - OWN_DESCRIPTORS - descriptorLimit.getAsLong() / 10;
+      if (room < maxConnections) {
+        return new ConnectionLimit(
+            (int) Math.max(1, room),
+            maxPerPeer,
+            "the descriptor limit, "
+                + descriptorLimit.getAsLong()
+                + ", less what the server needs itself and room for closing connections");
+      }
+    }
+    return new ConnectionLimit(maxConnections, maxPerPeer, "--max-connections");
+  }
+
+  /** The soft limit on open files of this process ({@code ulimit -n}); empty where unknown. */
+  static OptionalLong descriptorLimit() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/limits"))) {
+        if (line.startsWith("Max open files")) {
+          String soft = line.substring("Max open files".length()).strip().split("\\s+")[0];
+          return soft.equals("unlimited")
+              ? OptionalLong.empty()
+              : OptionalLong.of(Long.parseLong(soft));
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // not Linux, or not readable: only --max-connections applies
+    }
+    return OptionalLong.empty();
+  }
+
+  int total() {
+    return total;
+  }
+
+  /** For the start-up log: the caps and where the total comes from. */
+  String describe() {
+    return "at most " + total + " connections (" + totalReason + "), " + perPeer + " per address";
+  }
+
+  /** Tells the limit which connection each call is on, to know which connections are idle. */
+  void install(NettyServerBuilder builder) {
+    builder.addTransportFilter(
+        new ServerTransportFilter() {
+          @Override
+          public Attributes transportReady(Attributes attributes) {
+            Connection connection = open.get(attributes.get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR));
+            return connection == null
+                ? attributes
+                : attributes.toBuilder().set(CONNECTION, connection).build();
+          }
+        });
+    builder.addStreamTracerFactory(
+        new ServerStreamTracer.Factory() {
+          @Override
+          public ServerStreamTracer newServerStreamTracer(String method, Metadata headers) {
+            return new CallCounter();
+          }
+        });
+  }
+
+  /**
+   * Called on the accepting thread with each new connection, before it is registered: records it,
+   * and makes room for it if it takes its address or the server past a cap.
+   */
+  Channel accepted(Channel channel) {
+    if (!(channel.remoteAddress() instanceof InetSocketAddress)) {
+      return channel; // closed by the client already
+    }
+    Connection connection = new Connection(channel);
+    channel.pipeline().addFirst("connection-limit", connection.guard);
+    open.put(connection.address, connection);
+    channel.closeFuture().addListener(closed -> open.remove(connection.address, connection));
+    InetAddress peer = connection.address.getAddress();
+    Predicate<Connection> samePeer = other -> other.address.getAddress().equals(peer);
+    if (count(samePeer) > perPeer) {
+      makeRoom(connection, samePeer, perPeer + " connections from one address");
+    } else if (count(other -> true) > total) {
+      makeRoom(connection, other -> true, total + " connections (" + totalReason + ")");
+    }
+    return channel;
+  }
+
+  private long count(Predicate<Connection> which) {
+    return open.values().stream().filter(c -> !c.closing).filter(which).count();
+  }
+
+  private void makeRoom(Connection newcomer, Predicate<Connection> among, String cap) {
+    long now = System.nanoTime();
+    Connection idlest =
+        open.values().stream()
+            .filter(c -> c != newcomer && !c.closing && c.calls.get() == 0)
+            // One not yet handed to its event loop has not had time to do anything.
+            .filter(c -> c.channel.isRegistered())
+            .filter(among)
+            .min(Comparator.comparingLong(c -> c.idleSince - now))
+            .orElse(null);
+    if (idlest == null) {
+      newcomer.refuse();
+      refusals.warn(
+          () ->
+              "refused a connection from "
+                  + newcomer.address
+                  + ": at most "
+                  + cap
+                  + ", and every one has a call open");
+      return;
+    }
+    idlest.goAway();
+    long idleSeconds = TimeUnit.NANOSECONDS.toSeconds(now - idlest.idleSince);
+    closings.warn(
+        () ->
+            "closed the connection of "
+                + idlest.address
+                + ", idle for "
+                + idleSeconds
+                + " s, to make room for "
+                + newcomer.address
+                + ": at most "
+                + cap);
+  }
+
+  /** Counts the calls open on a connection: one with none is idle. */
+  private static final class CallCounter extends ServerStreamTracer {
+    private Connection connection;
+
+    @Override
+    public void serverCallStarted(ServerCallInfo<?, ?> callInfo) {
+      connection = callInfo.getAttributes().get(CONNECTION);
+      if (connection != null) {
+        connection.calls.incrementAndGet();
+      }
+    }
+
+    @Override
+    public void streamClosed(Status status) {
+      if (connection != null && connection.calls.decrementAndGet() == 0) {
+        connection.idleSince = System.nanoTime();
+      }
+    }
+  }
+
+  private static final class Connection {
+    final Channel channel;
+    final InetSocketAddress address;
+    final Guard guard = new Guard();
+    final AtomicInteger calls = new AtomicInteger();
+    volatile long idleSince = System.nanoTime();
+    // Set on the accepting thread only; read there too.
+    boolean closing;
+
+    Connection(Channel channel) {
+      this.channel = channel;
+      this.address = (InetSocketAddress) channel.remoteAddress();
+    }
+
+    /**
+     * grpc's handler answers a close with GOAWAY, a PING, and the close once the client has
+     * answered; the guard, first in the pipeline, closes without it if that takes too long.
+     */
+    void goAway() {
+      closing = true;
+      channel.close();
+      channel.eventLoop().schedule(guard::closeNow, GOAWAY_GRACE_SECONDS, TimeUnit.SECONDS);
+    }
+
+    void refuse() {
+      closing = true;
+      guard.refused = true;
+    }
+  }
+
+  /** First in a connection's pipeline: a close from here bypasses grpc's graceful one. */
+  private static final class Guard extends ChannelInboundHandlerAdapter {
+    volatile boolean refused;
+    private volatile ChannelHandlerContext context;
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+      context = ctx;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+      if (refused) {
+        ctx.close();
+      } else {
+        ctx.fireChannelActive();
+      }
+    }
+
+    void closeNow() {
+      ChannelHandlerContext ctx = context;
+      if (ctx != null && ctx.channel().isOpen()) {
+        ctx.close();
+      }
+    }
+  }
+}
