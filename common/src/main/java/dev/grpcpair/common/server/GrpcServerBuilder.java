@@ -141,7 +141,7 @@ public final class GrpcServerBuilder {
     Server server = listen(builder, "port " + port);
     HealthPort healthPort;
     try {
-      healthPort = HealthPort.open(flags.healthPort, health);
+      healthPort = HealthPort.open(flags.healthPort, health, eventLoops, connections);
     } catch (IOException e) {
       server.shutdownNow();
       throw e;

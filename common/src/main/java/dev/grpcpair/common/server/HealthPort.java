@@ -25,16 +25,23 @@ final class HealthPort implements AutoCloseable {
     this.server = server;
   }
 
-  static HealthPort open(Integer port, HealthStatusManager health) throws IOException {
+  /**
+   * Serves {@code health} on {@code port}, on the serving port's event loops and under its
+   * connection caps: the two share the process's descriptors.
+   */
+  static HealthPort open(
+      Integer port, HealthStatusManager health, ServerEventLoops loops, ConnectionLimit connections)
+      throws IOException {
     if (port == null) {
       return NONE;
     }
-    return new HealthPort(
-        GrpcServerBuilder.listen(
-            NettyServerBuilder.forPort(port, InsecureServerCredentials.create())
-                .executor(MoreExecutors.directExecutor())
-                .addService(StrictParsing.of(health.getHealthService().bindService())),
-            "--health-port " + port));
+    NettyServerBuilder builder =
+        NettyServerBuilder.forPort(port, InsecureServerCredentials.create())
+            .executor(MoreExecutors.directExecutor())
+            .addService(StrictParsing.of(health.getHealthService().bindService()));
+    loops.serve(builder, connections);
+    connections.install(builder);
+    return new HealthPort(GrpcServerBuilder.listen(builder, "--health-port " + port));
   }
 
   int port() {

@@ -35,9 +35,11 @@ class ConnectionLimitTest {
   private final Set<Integer> closed = ConcurrentHashMap.newKeySet();
   private int port;
 
-  private void start(String... flags) throws IOException {
+  private GrpcServer start(String... flags) throws IOException {
     closer.add(readers::shutdownNow);
-    port = closer.add(GrpcServer.builder("test", 0, ServerFlags.parse(flags)).start()).port();
+    GrpcServer server = closer.add(GrpcServer.builder("test", 0, ServerFlags.parse(flags)).start());
+    port = server.port();
+    return server;
   }
 
   /** Opens {@code count} live idle connections, numbered in the order they were opened. */
@@ -87,6 +89,16 @@ class ConnectionLimitTest {
 
     assertThat(healthOfANewClient()).isEqualTo(ServingStatus.SERVING);
     awaitClosed(3);
+  }
+
+  @Test
+  void theHealthPort_sharesTheCaps() throws Exception {
+    GrpcServer server = start("--max-connections=3", "--health-port=0");
+    openIdle(0, 2); // on the serving port
+    port = server.healthPort();
+    openIdle(2, 2); // on the health port: four in all
+
+    awaitClosed(1); // the oldest, on the serving port, made room
   }
 
   @Test
