@@ -10,6 +10,7 @@ import dev.grpcpair.proto.post.v1.PostGrpc;
 import dev.grpcpair.proto.post.v1.PostMessage;
 import dev.grpcpair.proto.post.v1.StreamPostsRequest;
 import dev.grpcpair.testing.Closer;
+import dev.grpcpair.testing.IdleConnections;
 import dev.grpcpair.testing.RawHttp2Client;
 import dev.grpcpair.testing.Streams;
 import io.grpc.CallCredentials;
@@ -30,13 +31,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
-import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,6 +42,10 @@ class ServerJarsIT {
 
   private static final Pattern STAMPED =
       Pattern.compile("^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z \\[");
+
+  /** Runs a command with at most 200 open files: the server's descriptor limit. */
+  private static final List<String> WITH_200_FILES =
+      List.of("bash", "-c", "ulimit -n 200 && exec \"$@\"", "with-200-files");
 
   @RegisterExtension final Closer closer = new Closer();
 
@@ -126,12 +126,7 @@ class ServerJarsIT {
   @Test
   void idleConnectionsAtTheDescriptorLimit_areReaped_andANewClientIsServed() throws Exception {
     JarProcess user =
-        run(
-            List.of("bash", "-c", "ulimit -n 200 && exec \"$@\"", "with-200-files"),
-            "userServerJar",
-            Map.of(),
-            "--port=0",
-            "--max-connection-idle=1s");
+        run(WITH_200_FILES, "userServerJar", Map.of(), "--port=0", "--max-connection-idle=1s");
     int port = user.awaitPort();
     // 250 connections that open HTTP/2 and then say nothing: more than the server has files.
     for (int i = 0; i < 250; i++) {
@@ -158,43 +153,25 @@ class ServerJarsIT {
     int userPort = user.awaitPort();
     JarProcess post =
         run(
-            List.of("bash", "-c", "ulimit -n 200 && exec \"$@\"", "with-200-files"),
+            WITH_200_FILES,
             "postServerJar",
             Map.of(),
             "--port=0",
             "--user-target=localhost:" + userPort);
     int port = post.awaitPort();
     await().atMost(Duration.ofSeconds(10)).until(() -> healthOf(port) == ServingStatus.SERVING);
-    ExecutorService readers = Executors.newCachedThreadPool();
-    closer.add(readers::shutdownNow);
-    Set<Integer> closed = ConcurrentHashMap.newKeySet();
+    IdleConnections idle = closer.add(new IdleConnections());
 
-    for (int n = 0; n < 250; n++) {
-      RawHttp2Client idle = closer.add(RawHttp2Client.connect(port));
-      idle.flush();
-      int opened = n;
-      readers.execute(
-          () -> {
-            idle.answerPingsUntilClosed();
-            closed.add(opened);
-          });
-      if (n % 50 == 49) {
-        assertThat(healthOf(port)).isEqualTo(ServingStatus.SERVING);
-      }
+    for (int opened = 0; opened < 250; opened += 50) {
+      idle.open(port, 50);
+      assertThat(healthOf(port)).isEqualTo(ServingStatus.SERVING);
     }
     for (int check = 0; check < 5; check++) {
       assertThat(healthOf(port)).isEqualTo(ServingStatus.SERVING);
     }
     // 100 from one address at most: the 150 opened first (and one more for each new client) are
     // closed, and no other.
-    await()
-        .atMost(Duration.ofSeconds(20))
-        .until(
-            () -> {
-              Set<Integer> now = Set.copyOf(closed);
-              return now.size() >= 150
-                  && now.equals(Set.copyOf(IntStream.range(0, now.size()).boxed().toList()));
-            });
+    await().atMost(Duration.ofSeconds(20)).until(() -> idle.oldestClosed(150));
 
     assertThat(post.stopWithSigterm())
         .contains("takes at most 116 connections (the descriptor limit, 200")

@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.grpcpair.testing.Closer;
 import dev.grpcpair.testing.HealthWatch;
-import dev.grpcpair.testing.RawHttp2Client;
+import dev.grpcpair.testing.IdleConnections;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
@@ -14,10 +14,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -31,34 +27,24 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class ConnectionLimitTest {
 
   @RegisterExtension final Closer closer = new Closer();
-  private final ExecutorService readers = Executors.newCachedThreadPool();
-  private final Set<Integer> closed = ConcurrentHashMap.newKeySet();
+  private final IdleConnections idle = closer.add(new IdleConnections());
   private int port;
 
   private GrpcServer start(String... flags) throws IOException {
-    closer.add(readers::shutdownNow);
     GrpcServer server = closer.add(GrpcServer.builder("test", 0, ServerFlags.parse(flags)).start());
     port = server.port();
     return server;
   }
 
-  /** Opens {@code count} live idle connections, numbered in the order they were opened. */
-  private void openIdle(int first, int count) throws IOException {
-    for (int n = first; n < first + count; n++) {
-      RawHttp2Client idle = closer.add(RawHttp2Client.connect(port));
-      idle.flush();
-      int number = n;
-      readers.execute(
-          () -> {
-            idle.answerPingsUntilClosed();
-            closed.add(number);
-          });
-    }
+  /** Opens {@code count} live idle connections, numbered on from those opened before. */
+  private void openIdle(int count) throws IOException {
+    idle.open(port, count);
   }
 
+  /** Waits until the server has closed exactly the {@code oldest} connections opened first. */
   private void awaitClosed(int oldest) {
     Set<Integer> expected = IntStream.range(0, oldest).boxed().collect(Collectors.toSet());
-    await().atMost(Duration.ofSeconds(10)).until(() -> closed.equals(expected));
+    await().atMost(Duration.ofSeconds(10)).until(() -> idle.closed().equals(expected));
   }
 
   private ServingStatus healthOfANewClient() {
@@ -73,7 +59,7 @@ class ConnectionLimitTest {
       throws Exception {
     start("--max-connections=5");
 
-    openIdle(0, 8);
+    openIdle(8);
     awaitClosed(3);
 
     assertThat(healthOfANewClient()).isEqualTo(ServingStatus.SERVING);
@@ -84,7 +70,7 @@ class ConnectionLimitTest {
   void pastMaxConnectionsPerPeer_thatAddressesConnectionsIdleLongestAreClosed() throws Exception {
     start("--max-connections-per-peer=3");
 
-    openIdle(0, 5);
+    openIdle(5);
     awaitClosed(2);
 
     assertThat(healthOfANewClient()).isEqualTo(ServingStatus.SERVING);
@@ -94,9 +80,9 @@ class ConnectionLimitTest {
   @Test
   void theHealthPort_sharesTheCaps() throws Exception {
     GrpcServer server = start("--max-connections=3", "--health-port=0");
-    openIdle(0, 2); // on the serving port
+    openIdle(2); // on the serving port
     port = server.healthPort();
-    openIdle(2, 2); // on the health port: four in all
+    openIdle(2); // on the health port: four in all
 
     awaitClosed(1); // the oldest, on the serving port, made room
   }
@@ -111,16 +97,9 @@ class ConnectionLimitTest {
       assertThat(watch.nextStatus(Duration.ofSeconds(5))).isEqualTo(ServingStatus.SERVING);
     }
 
-    RawHttp2Client newcomer = closer.add(RawHttp2Client.connect(port));
-    newcomer.flush();
-    CountDownLatch refused = new CountDownLatch(1);
-    readers.execute(
-        () -> {
-          newcomer.answerPingsUntilClosed();
-          refused.countDown();
-        });
+    openIdle(1);
 
-    assertThat(refused.await(10, TimeUnit.SECONDS)).isTrue();
+    awaitClosed(1);
     for (HealthWatch watch : busy) {
       assertThat(watch.ended()).isNotDone();
     }
