@@ -17,7 +17,7 @@ import java.util.List;
  * ({@link Report}, {@link Chart}). Run through {@code ./run-pair.sh bench}, which builds the jars
  * and installs h2load first.
  *
- * <p>Arguments: the project's root; {@code quick} (a smoke check, under a minute) or {@code full};
+ * <p>Arguments: the project's root; {@code quick} (a smoke check, about 4 minutes) or {@code full};
  * {@code --write-report} to write docs/performance.md and its chart (otherwise the report is only
  * printed); or {@code compare DIR}, this checkout's pair against the one built in DIR.
  */
@@ -87,6 +87,7 @@ public final class Bench {
   private void run() throws Exception {
     header();
     againstTheFloor();
+    concurrencyLevels();
     if (full) {
       largeData();
       authors();
@@ -132,6 +133,78 @@ public final class Bench {
             amounts.repeats(),
             amounts.calls()));
     report.line("");
+  }
+
+  /**
+   * Connections x streams per connection of {@link #concurrencyLevels}: one call at a time to many.
+   */
+  private static final int[][] LEVELS = {{1, 1}, {16, 8}, {16, 32}, {64, 32}};
+
+  /**
+   * The shipped pair against the bare one at each of {@link #LEVELS}, interleaved in one run: a
+   * cost that grows with the calls in flight shows as a ratio that grows along the table. A third
+   * of the fast cases' calls per run, since one call at a time is slow.
+   */
+  private void concurrencyLevels() throws Exception {
+    Runs.Amounts amounts = full ? FULL : QUICK;
+    int calls = Math.max(QUICK.calls(), amounts.calls() / 3);
+    List<LoadCase[]> pairs =
+        List.of(new LoadCase[] {BARE, GET_USER}, new LoadCase[] {BARE_BY_USER, BY_USER});
+    try (Pair bare = Pair.bare(root, work);
+        Pair pair = Pair.start(root, work, List.of())) {
+      for (LoadCase[] cases : pairs) {
+        runs.measure(cases[0], bare, 16, 8, amounts.warmUpCalls(), 0);
+        runs.measure(cases[1], pair, 16, 8, amounts.warmUpCalls(), 0);
+      }
+      for (int run = 0; run < runs.repeats(); run++) {
+        for (int[] level : LEVELS) {
+          for (LoadCase[] cases : pairs) {
+            for (LoadCase call : cases) {
+              report.record(
+                  atLevel(call, level),
+                  runs.measure(call, isBare(call) ? bare : pair, level[0], level[1], calls, 0));
+            }
+          }
+        }
+      }
+    }
+    report.line("## At each concurrency (connections x streams)");
+    report.line("");
+    report.line(
+        String.format(
+            "The same cases with fewer and more calls in flight, %d runs of %,d calls each,"
+                + " interleaved; the ratios are of medians, to the bare case at the same level.",
+            runs.repeats(), calls));
+    report.line("");
+    List<String> names = new ArrayList<>();
+    for (int[] level : LEVELS) {
+      for (LoadCase[] cases : pairs) {
+        names.add(atLevel(cases[0], level));
+        names.add(atLevel(cases[1], level));
+      }
+    }
+    report.table(names);
+    report.line(
+        "| level | GetUser CPU/call over bare | its calls/s over bare | ListPostsByUserId CPU/call over bare two hops | its calls/s over bare |");
+    report.line("|---|---|---|---|---|");
+    for (int[] level : LEVELS) {
+      StringBuilder row = new StringBuilder("| " + level[0] + " x " + level[1] + " |");
+      for (LoadCase[] cases : pairs) {
+        String floor = atLevel(cases[0], level);
+        String shipped = atLevel(cases[1], level);
+        row.append(
+            String.format(
+                " %.2f x | %.2f x |",
+                report.median(shipped, Result::cpuMicros) / report.median(floor, Result::cpuMicros),
+                report.median(shipped, Result::rps) / report.median(floor, Result::rps)));
+      }
+      report.line(row.toString());
+    }
+    report.line("");
+  }
+
+  private static String atLevel(LoadCase call, int[] level) {
+    return call.name() + ", " + level[0] + " x " + level[1];
   }
 
   /** The shipped pair and the bare server in one run: CPU per call, throughput, latency. */
