@@ -218,7 +218,7 @@ final class ConnectionLimit {
     final Guard guard = new Guard();
     final AtomicInteger calls = new AtomicInteger();
     volatile long idleSince = System.nanoTime();
-    // Set on the accepting thread only; read there too.
+    // Set and read on the accepting thread only: the one boss loop, which both ports share.
     boolean closing;
 
     Connection(Channel channel) {
