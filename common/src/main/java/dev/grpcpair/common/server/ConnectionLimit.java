@@ -162,8 +162,6 @@ final class ConnectionLimit {
     Connection idlest =
         open.values().stream()
             .filter(c -> c != newcomer && !c.closing && c.calls.get() == 0)
-            // One not yet handed to its event loop has not had time to do anything.
-            .filter(c -> c.channel.isRegistered())
             .filter(among)
             .min(Comparator.comparingLong(c -> c.idleSince - now))
             .orElse(null);
@@ -231,20 +229,24 @@ final class ConnectionLimit {
      * answered; the guard, first in the pipeline, closes without it if that takes too long.
      */
     void goAway() {
-      closing = true;
-      channel.close();
-      channel.eventLoop().schedule(guard::closeNow, GOAWAY_GRACE_SECONDS, TimeUnit.SECONDS);
+      // Set first: a connection still on its way to its event loop (accepted in the same turn of
+      // the accepting loop) is closed as soon as it gets there; one that is there is told below.
+      refuse();
+      if (channel.isRegistered()) {
+        channel.close();
+        channel.eventLoop().schedule(guard::closeNow, GOAWAY_GRACE_SECONDS, TimeUnit.SECONDS);
+      }
     }
 
     void refuse() {
       closing = true;
-      guard.refused = true;
+      guard.closeWhenActive = true;
     }
   }
 
   /** First in a connection's pipeline: a close from here bypasses grpc's graceful one. */
   private static final class Guard extends ChannelInboundHandlerAdapter {
-    volatile boolean refused;
+    volatile boolean closeWhenActive;
     private volatile ChannelHandlerContext context;
 
     @Override
@@ -254,7 +256,7 @@ final class ConnectionLimit {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-      if (refused) {
+      if (closeWhenActive) {
         ctx.close();
       } else {
         ctx.fireChannelActive();
