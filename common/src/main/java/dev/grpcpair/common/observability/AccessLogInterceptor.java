@@ -1,7 +1,6 @@
 package dev.grpcpair.common.observability;
 
 import dev.grpcpair.common.security.Identity;
-import io.grpc.Context;
 import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
 import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
 import io.grpc.Grpc;
@@ -9,12 +8,11 @@ import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
-import io.grpc.ServerStreamTracer;
 import io.grpc.Status;
 import java.net.SocketAddress;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,9 +22,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A call the server closes is logged with the status it closed it with. A call the transport
  * ends (a request over the size limit, a deadline, the client's cancel) reaches interceptors only
- * as a cancellation; {@link #transportStatus()}, a stream tracer, records the status the client was
- * sent, so the line says {@code RESOURCE_EXHAUSTED} or {@code DEADLINE_EXCEEDED}, not just {@code
- * CANCELLED}.
+ * as a cancellation; the server's stream tracer records the status the client was sent, so the line
+ * says {@code RESOURCE_EXHAUSTED} or {@code DEADLINE_EXCEEDED}, not just {@code CANCELLED}.
  *
  * <p>Health checks and reflection calls that succeed (or, for a health watch, end with the server's
  * stop) are logged at DEBUG: probes every few seconds would bury the calls that matter. Their
@@ -35,28 +32,15 @@ import org.slf4j.LoggerFactory;
 public final class AccessLogInterceptor implements ServerInterceptor {
 
   private static final Logger log = LoggerFactory.getLogger("access");
-  private static final Context.Key<AtomicReference<Status>> TRANSPORT_STATUS =
-      Context.key("transport-status");
 
-  /** Records how the transport ended each stream; install on the server with this interceptor. */
-  public static ServerStreamTracer.Factory transportStatus() {
-    return new ServerStreamTracer.Factory() {
-      @Override
-      public ServerStreamTracer newServerStreamTracer(String fullMethodName, Metadata headers) {
-        AtomicReference<Status> ended = new AtomicReference<>();
-        return new ServerStreamTracer() {
-          @Override
-          public Context filterContext(Context context) {
-            return context.withValue(TRANSPORT_STATUS, ended);
-          }
+  private final Supplier<Status> endedByTransport;
 
-          @Override
-          public void streamClosed(Status status) {
-            ended.set(status);
-          }
-        };
-      }
-    };
+  /**
+   * {@code endedByTransport} tells, while a cancelled call's listener runs, the status its stream
+   * ended with (null if unknown).
+   */
+  public AccessLogInterceptor(Supplier<Status> endedByTransport) {
+    this.endedByTransport = endedByTransport;
   }
 
   @Override
@@ -67,7 +51,6 @@ public final class AccessLogInterceptor implements ServerInterceptor {
     SocketAddress peer = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
     // Set by RequestId's interceptor, which runs before this one.
     String requestId = RequestId.current().orElse("-");
-    AtomicReference<Status> endedByTransport = TRANSPORT_STATUS.get();
     AtomicBoolean logged = new AtomicBoolean();
     ServerCall<ReqT, RespT> logging =
         new SimpleForwardingServerCall<>(call) {
@@ -88,7 +71,7 @@ public final class AccessLogInterceptor implements ServerInterceptor {
     return new SimpleForwardingServerCallListener<>(next.startCall(logging, headers)) {
       @Override
       public void onCancel() {
-        Status ended = endedByTransport == null ? null : endedByTransport.get();
+        Status ended = endedByTransport.get();
         Status.Code code = ended == null ? Status.Code.CANCELLED : ended.getCode();
         logOnce(logged, method, code, start, peer, "-", requestId);
         super.onCancel();

@@ -3,10 +3,7 @@ package dev.grpcpair.common.server;
 import dev.grpcpair.common.observability.RateLimitedLog;
 import io.grpc.Attributes;
 import io.grpc.Grpc;
-import io.grpc.Metadata;
-import io.grpc.ServerStreamTracer;
 import io.grpc.ServerTransportFilter;
-import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.Channel;
 import io.grpc.netty.shaded.io.netty.channel.ChannelHandlerContext;
@@ -110,7 +107,9 @@ final class ConnectionLimit {
     return "at most " + total + " connections (" + totalReason + "), " + perPeer + " per address";
   }
 
-  /** Tells the limit which connection each call is on, to know which connections are idle. */
+  /**
+   * Tells {@link CallTracer} which connection each call is on, to know which connections are idle.
+   */
   void install(NettyServerBuilder builder) {
     builder.addTransportFilter(
         new ServerTransportFilter() {
@@ -122,13 +121,22 @@ final class ConnectionLimit {
                 : attributes.toBuilder().set(CONNECTION, connection).build();
           }
         });
-    builder.addStreamTracerFactory(
-        new ServerStreamTracer.Factory() {
-          @Override
-          public ServerStreamTracer newServerStreamTracer(String method, Metadata headers) {
-            return new CallCounter();
-          }
-        });
+  }
+
+  /** Counts a call open on its connection; returns the connection, or null if not counted. */
+  static Connection callStarted(Attributes call) {
+    Connection connection = call.get(CONNECTION);
+    if (connection != null) {
+      connection.calls.incrementAndGet();
+    }
+    return connection;
+  }
+
+  /** The call counted on {@code connection} (null: not counted) is over. */
+  static void callEnded(Connection connection) {
+    if (connection != null && connection.calls.decrementAndGet() == 0) {
+      connection.idleSince = System.nanoTime();
+    }
   }
 
   /**
@@ -190,27 +198,8 @@ final class ConnectionLimit {
                 + cap);
   }
 
-  /** Counts the calls open on a connection: one with none is idle. */
-  private static final class CallCounter extends ServerStreamTracer {
-    private Connection connection;
-
-    @Override
-    public void serverCallStarted(ServerCallInfo<?, ?> callInfo) {
-      connection = callInfo.getAttributes().get(CONNECTION);
-      if (connection != null) {
-        connection.calls.incrementAndGet();
-      }
-    }
-
-    @Override
-    public void streamClosed(Status status) {
-      if (connection != null && connection.calls.decrementAndGet() == 0) {
-        connection.idleSince = System.nanoTime();
-      }
-    }
-  }
-
-  private static final class Connection {
+  /** An accepted connection: its calls open (one with none is idle) and how to close it. */
+  static final class Connection {
     final Channel channel;
     final InetSocketAddress address;
     final Guard guard = new Guard();

@@ -117,7 +117,7 @@ public final class GrpcServerBuilder {
             flags.maxConnections, flags.maxConnectionsPerPeer, ConnectionLimit.descriptorLimit());
     eventLoops.serve(builder, connections);
     connections.install(builder);
-    builder.addStreamTracerFactory(AccessLogInterceptor.transportStatus());
+    CallTracer.install(builder);
     applyConnectionSettings(builder);
     metrics.configure(builder);
     AtomicReference<String> servedBy = new AtomicReference<>(flags.replicaName);
@@ -211,7 +211,7 @@ public final class GrpcServerBuilder {
     chain.add(new ServedByInterceptor(servedBy::get));
     chain.add(openStreams);
     chain.add(outbound);
-    chain.add(new AccessLogInterceptor());
+    chain.add(new AccessLogInterceptor(CallTracer::transportStatus));
     chain.add(RequestId.serverInterceptor());
     return chain;
   }

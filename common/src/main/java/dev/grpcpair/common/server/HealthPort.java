@@ -41,6 +41,7 @@ final class HealthPort implements AutoCloseable {
             .addService(StrictParsing.of(health.getHealthService().bindService()));
     loops.serve(builder, connections);
     connections.install(builder);
+    CallTracer.install(builder);
     return new HealthPort(GrpcServerBuilder.listen(builder, "--health-port " + port));
   }
 

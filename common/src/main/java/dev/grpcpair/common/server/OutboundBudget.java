@@ -10,7 +10,6 @@ import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
-import io.grpc.ServerStreamTracer;
 import io.grpc.ServerTransportFilter;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -48,8 +47,8 @@ import org.slf4j.LoggerFactory;
  * it are queued, so while it is ready its count is capped at that (a bound, never an undercount).
  *
  * <p>grpc-java offers a server no way to reset one stream; it resets a stream whose context is
- * cancelled with {@code DEADLINE_EXCEEDED}. So each stream's context gets a cancellable parent here
- * (a stream tracer's {@code filterContext}) that a drop cancels that way.
+ * cancelled with {@code DEADLINE_EXCEEDED}. So a drop cancels the cancellable context that {@link
+ * CallTracer} gives each stream.
  */
 public final class OutboundBudget implements ServerInterceptor {
 
@@ -72,7 +71,6 @@ public final class OutboundBudget implements ServerInterceptor {
       new RateLimitedLog(LoggerFactory.getLogger(OutboundBudget.class));
   private static final Attributes.Key<Connection> CONNECTION =
       Attributes.Key.create("outbound-budget-connection");
-  private static final Context.Key<Stream> STREAM = Context.key("outbound-budget-stream");
 
   private final long maxMessage;
   private final long perConnection;
@@ -89,7 +87,7 @@ public final class OutboundBudget implements ServerInterceptor {
     this.total = total;
   }
 
-  /** Adds what the budget needs from the transport: connections, and resettable streams. */
+  /** Tells the budget which connection each call is on; {@link CallTracer} must trace the calls. */
   void install(NettyServerBuilder builder) {
     builder.addTransportFilter(
         new ServerTransportFilter() {
@@ -109,19 +107,6 @@ public final class OutboundBudget implements ServerInterceptor {
             }
           }
         });
-    builder.addStreamTracerFactory(
-        new ServerStreamTracer.Factory() {
-          @Override
-          public ServerStreamTracer newServerStreamTracer(String method, Metadata headers) {
-            return new ServerStreamTracer() {
-              @Override
-              public Context filterContext(Context context) {
-                Context.CancellableContext cancellable = context.withCancellation();
-                return cancellable.withValue(STREAM, new Stream(cancellable));
-              }
-            };
-          }
-        });
   }
 
   /**
@@ -134,8 +119,8 @@ public final class OutboundBudget implements ServerInterceptor {
    *     cannot hold that much more for clients that have not read it
    */
   public static void reserve(long bytes) {
-    Stream stream = STREAM.get();
-    Answers<?, ?> answers = stream == null ? null : stream.answers;
+    CallTracer call = CallTracer.current();
+    Answers<?, ?> answers = call == null ? null : call.answers;
     if (answers != null) {
       answers.reserveAhead(bytes);
     }
@@ -145,8 +130,8 @@ public final class OutboundBudget implements ServerInterceptor {
   public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
       ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
     Connection connection = call.getAttributes().get(CONNECTION);
-    Stream stream = STREAM.get();
-    if (connection == null || stream == null) {
+    CallTracer tracer = CallTracer.current();
+    if (connection == null || tracer == null) {
       return next.startCall(call, headers); // no socket (the in-process transport): nothing held
     }
     long connectionHeld = connection.held.get();
@@ -161,8 +146,8 @@ public final class OutboundBudget implements ServerInterceptor {
         return new ServerCall.Listener<>() {};
       }
     }
-    Answers<ReqT, RespT> answers = new Answers<>(call, connection, stream.context);
-    stream.answers = answers;
+    Answers<ReqT, RespT> answers = new Answers<>(call, connection, tracer.cancellableContext());
+    tracer.answers = answers;
     return new SimpleForwardingServerCallListener<>(next.startCall(answers, headers)) {
       @Override
       public void onReady() {
@@ -296,16 +281,6 @@ public final class OutboundBudget implements ServerInterceptor {
         what + " (" + flag + "=" + limit + "); " + advice);
   }
 
-  /** A stream's cancellable context, and its call's answers once the call has started. */
-  private static final class Stream {
-    final Context.CancellableContext context;
-    volatile Answers<?, ?> answers;
-
-    Stream(Context.CancellableContext context) {
-      this.context = context;
-    }
-  }
-
   /** A client connection and the calls that hold bytes on it. */
   private static final class Connection {
     final Object peer;
@@ -336,7 +311,7 @@ public final class OutboundBudget implements ServerInterceptor {
   }
 
   /** One call's answers: what they hold, and the refusal of those that do not fit. */
-  private final class Answers<ReqT, RespT> extends SimpleForwardingServerCall<ReqT, RespT> {
+  final class Answers<ReqT, RespT> extends SimpleForwardingServerCall<ReqT, RespT> {
     final Connection connection;
     private final Context.CancellableContext stream;
     private final boolean streaming;
