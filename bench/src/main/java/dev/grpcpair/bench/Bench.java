@@ -54,6 +54,7 @@ public final class Bench {
       LoadCase.gateway(
           "bare gateway GET /v2/users/1 (HTTP/1.1)", LoadCase.Protocol.HTTP1, "/v2/users/1");
   private static final String AT_5000 = " @ 5000/s";
+  private static final String ON_DEFAULTS = ", on the JVM's default collector and heap";
 
   private final Path root;
   private final Path work;
@@ -148,59 +149,89 @@ public final class Bench {
   private void concurrencyLevels() throws Exception {
     Runs.Amounts amounts = full ? FULL : QUICK;
     int calls = Math.max(QUICK.calls(), amounts.calls() / 3);
-    List<LoadCase[]> pairs =
-        List.of(new LoadCase[] {BARE, GET_USER}, new LoadCase[] {BARE_BY_USER, BY_USER});
+    // Each row: the floor, the shipped servers, the same servers on the JVM's defaults.
+    List<LoadCase[]> rows =
+        List.of(
+            new LoadCase[] {BARE, GET_USER, GET_USER.named(GET_USER.name() + ON_DEFAULTS)},
+            new LoadCase[] {BARE_BY_USER, BY_USER, BY_USER.named(BY_USER.name() + ON_DEFAULTS)});
+    long[] shippedRss;
+    long[] defaultsRss;
     try (Pair bare = Pair.bare(root, work);
-        Pair pair = Pair.start(root, work, List.of())) {
-      for (LoadCase[] cases : pairs) {
-        runs.measure(cases[0], bare, 16, 8, amounts.warmUpCalls(), 0);
-        runs.measure(cases[1], pair, 16, 8, amounts.warmUpCalls(), 0);
+        Pair pair = Pair.start(root, work, List.of());
+        Pair defaults =
+            Pair.withJvmFlags(root, work, ServerProcess.defaultCollectorFlags(root, work))) {
+      List<Pair> servers = List.of(bare, pair, defaults);
+      for (LoadCase[] row : rows) {
+        for (int i = 0; i < row.length; i++) {
+          runs.measure(row[i], servers.get(i), 16, 8, amounts.warmUpCalls(), 0);
+        }
       }
       for (int run = 0; run < runs.repeats(); run++) {
         for (int[] level : LEVELS) {
-          for (LoadCase[] cases : pairs) {
-            for (LoadCase call : cases) {
+          for (LoadCase[] row : rows) {
+            for (int i = 0; i < row.length; i++) {
               report.record(
-                  atLevel(call, level),
-                  runs.measure(call, isBare(call) ? bare : pair, level[0], level[1], calls, 0));
+                  atLevel(row[i], level),
+                  runs.measure(row[i], servers.get(i), level[0], level[1], calls, 0));
             }
           }
         }
       }
+      shippedRss = new long[] {pair.user.peakRssMiB(), pair.post.peakRssMiB()};
+      defaultsRss = new long[] {defaults.user.peakRssMiB(), defaults.post.peakRssMiB()};
     }
     report.line("## At each concurrency (connections x streams)");
     report.line("");
     report.line(
         String.format(
             "The same cases with fewer and more calls in flight, %d runs of %,d calls each,"
-                + " interleaved; the ratios are of medians, to the bare case at the same level.",
+                + " interleaved, on the bare servers, the shipped ones, and the shipped ones on the"
+                + " JVM's default collector and heap (`deploy/jvm.options` without its heap sizes"
+                + " and collector); the ratios are of medians, to the bare case at the same level"
+                + " and to the same servers on the JVM's defaults.",
             runs.repeats(), calls));
     report.line("");
     List<String> names = new ArrayList<>();
     for (int[] level : LEVELS) {
-      for (LoadCase[] cases : pairs) {
-        names.add(atLevel(cases[0], level));
-        names.add(atLevel(cases[1], level));
+      for (LoadCase[] row : rows) {
+        for (LoadCase call : row) {
+          names.add(atLevel(call, level));
+        }
       }
     }
     report.table(names);
     report.line(
-        "| level | GetUser CPU/call over bare | its calls/s over bare | ListPostsByUserId CPU/call over bare two hops | its calls/s over bare |");
-    report.line("|---|---|---|---|---|");
+        "| level | GetUser CPU/call over bare | its calls/s over bare | over the JVM's defaults"
+            + " | ListPostsByUserId CPU/call (both servers) over bare | its calls/s over bare"
+            + " | over the JVM's defaults |");
+    report.line("|---|---|---|---|---|---|---|");
+    double[] worst = {0, Double.MAX_VALUE, Double.MAX_VALUE};
     for (int[] level : LEVELS) {
-      StringBuilder row = new StringBuilder("| " + level[0] + " x " + level[1] + " |");
-      for (LoadCase[] cases : pairs) {
-        String floor = atLevel(cases[0], level);
-        String shipped = atLevel(cases[1], level);
-        row.append(
-            String.format(
-                " %.2f x | %.2f x |",
-                report.median(shipped, Result::cpuMicros) / report.median(floor, Result::cpuMicros),
-                report.median(shipped, Result::rps) / report.median(floor, Result::rps)));
+      StringBuilder line = new StringBuilder("| " + level[0] + " x " + level[1] + " |");
+      for (LoadCase[] row : rows) {
+        String floor = atLevel(row[0], level);
+        String shipped = atLevel(row[1], level);
+        String onDefaults = atLevel(row[2], level);
+        double cpu =
+            report.median(shipped, Result::cpuMicros) / report.median(floor, Result::cpuMicros);
+        double rps = report.median(shipped, Result::rps) / report.median(floor, Result::rps);
+        double rpsDefaults =
+            report.median(shipped, Result::rps) / report.median(onDefaults, Result::rps);
+        worst[0] = Math.max(worst[0], cpu);
+        worst[1] = Math.min(worst[1], rps);
+        worst[2] = Math.min(worst[2], rpsDefaults);
+        line.append(String.format(" %.2f x | %.2f x | %.2f x |", cpu, rps, rpsDefaults));
       }
-      report.line(row.toString());
+      report.line(line.toString());
     }
     report.line("");
+    report.line(
+        String.format(
+            "Peak RSS after these runs: User %d MiB, Post %d MiB as shipped; User %d MiB, Post %d"
+                + " MiB on the JVM's defaults.",
+            shippedRss[0], shippedRss[1], defaultsRss[0], defaultsRss[1]));
+    report.line("");
+    targets.atEachLevel(worst[0], worst[1], worst[2]);
   }
 
   private static String atLevel(LoadCase call, int[] level) {

@@ -43,6 +43,11 @@ record LoadCase(String name, Server server, Protocol protocol, String path, byte
     return new LoadCase(name, Server.GATEWAY, protocol, path, new byte[0]);
   }
 
+  /** The same call under {@code other} name: the case on other servers, or otherwise launched. */
+  LoadCase named(String other) {
+    return new LoadCase(other, server, protocol, path, frame);
+  }
+
   /** Uncompressed flag, 4-byte big-endian length, message. */
   private static byte[] frame(MessageLite message) {
     byte[] payload = message.toByteArray();

@@ -27,11 +27,23 @@ final class Pair implements AutoCloseable {
   /** Starts the pair; {@code dataArgs} (a dataset flag, say) go to both servers. */
   static Pair start(Path root, Path work, List<String> dataArgs)
       throws IOException, InterruptedException {
-    ServerProcess user = ServerProcess.start(root, work, "user-server", dataArgs);
+    return start(root, work, dataArgs, ServerProcess.jvmFlags(root));
+  }
+
+  /** The pair with the seed data on {@code jvmFlags} instead of the launch configuration. */
+  static Pair withJvmFlags(Path root, Path work, List<String> jvmFlags)
+      throws IOException, InterruptedException {
+    return start(root, work, List.of(), jvmFlags);
+  }
+
+  private static Pair start(Path root, Path work, List<String> dataArgs, List<String> jvmFlags)
+      throws IOException, InterruptedException {
+    ServerProcess user = ServerProcess.start(root, work, "user-server", dataArgs, jvmFlags);
     List<String> postArgs = new ArrayList<>(dataArgs);
     postArgs.add("--user-target=127.0.0.1:" + user.port());
     try {
-      return new Pair(user, ServerProcess.start(root, work, "post-server", postArgs), null);
+      return new Pair(
+          user, ServerProcess.start(root, work, "post-server", postArgs, jvmFlags), null);
     } catch (IOException | InterruptedException | RuntimeException e) {
       user.close();
       throw e;

@@ -32,6 +32,7 @@ final class ServerProcess implements AutoCloseable {
   /** System property replacing the launch configuration's flags, to compare launch settings. */
   static final String JVM_PROPERTY = "bench.jvm";
 
+  private static final Pattern HEAP_OR_COLLECTOR = Pattern.compile("-Xm[snx]|-XX:\\+Use\\w+GC");
   private static final Pattern LISTENING = Pattern.compile("listening on port (\\d+)");
   private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
@@ -55,12 +56,19 @@ final class ServerProcess implements AutoCloseable {
    */
   static ServerProcess start(Path root, Path work, String name, List<String> args)
       throws IOException, InterruptedException {
+    return start(root, work, name, args, jvmFlags(root));
+  }
+
+  /** As {@link #start(Path, Path, String, List)}, with {@code jvmFlags} instead of the shipped. */
+  static ServerProcess start(
+      Path root, Path work, String name, List<String> args, List<String> jvmFlags)
+      throws IOException, InterruptedException {
     Path jar = root.resolve(name + "/target/" + name + ".jar");
     List<String> flags = new ArrayList<>(List.of("--port=0"));
     flags.addAll(args);
     String classData = classData(root, work, name, jar, flags);
     return start(
-        command(root, List.of(classData, "-jar", jar.toString()), flags),
+        command(jvmFlags, List.of(classData, "-jar", jar.toString()), flags),
         work,
         name,
         readiness(name));
@@ -76,7 +84,8 @@ final class ServerProcess implements AutoCloseable {
       throws IOException, InterruptedException {
     String bench = root.resolve("bench/target/bench.jar").toString();
     Ready ready = main == BareGateway.class ? Ready.PORT : Ready.GRPC_HEALTH;
-    return start(command(root, List.of("-cp", bench, main.getName()), args), work, name, ready);
+    return start(
+        command(jvmFlags(root), List.of("-cp", bench, main.getName()), args), work, name, ready);
   }
 
   /** When a started process serves: once it has said its port, and its health check passes. */
@@ -99,6 +108,21 @@ final class ServerProcess implements AutoCloseable {
   }
 
   /**
+   * The launch configuration without its heap sizes and collector, written into {@code work}: the
+   * servers on the JVM's default collector and heap (G1, up to a quarter of the machine's memory),
+   * which the shipped configuration's throughput is held against.
+   */
+  static List<String> defaultCollectorFlags(Path root, Path work) throws IOException {
+    List<String> kept =
+        Files.readAllLines(root.resolve("deploy/jvm.options")).stream()
+            .filter(line -> !HEAP_OR_COLLECTOR.matcher(line).lookingAt())
+            .toList();
+    Path options = work.resolve("jvm-default-collector.options");
+    Files.write(options, kept);
+    return List.of("@" + options);
+  }
+
+  /**
    * The flag that starts {@code jar} from its class-data archive, made first, as {@code
    * run-pair.sh} makes it, by one start and stop if it is missing or older than the jar: the JVM
    * writes the archive when it exits.
@@ -111,7 +135,7 @@ final class ServerProcess implements AutoCloseable {
       Files.deleteIfExists(archive);
       String dump = "-XX:ArchiveClassesAtExit=" + archive;
       start(
-              command(root, List.of(dump, "-jar", jar.toString()), args),
+              command(jvmFlags(root), List.of(dump, "-jar", jar.toString()), args),
               work,
               name + "-cds",
               readiness(name))
@@ -120,9 +144,9 @@ final class ServerProcess implements AutoCloseable {
     return "-XX:SharedArchiveFile=" + archive;
   }
 
-  private static List<String> command(Path root, List<String> what, List<String> args) {
+  private static List<String> command(List<String> jvmFlags, List<String> what, List<String> args) {
     List<String> command = new ArrayList<>(List.of(javaBinary("java")));
-    command.addAll(jvmFlags(root));
+    command.addAll(jvmFlags);
     command.addAll(what);
     command.addAll(args);
     return command;

@@ -39,6 +39,23 @@ final class Targets {
         h2c <= 1 && http1 <= 1);
   }
 
+  /**
+   * The worst, over every concurrency level, of GetUser's and the two hops' CPU per call over bare,
+   * their calls/s over bare, and their calls/s over the same servers on the JVM's defaults.
+   */
+  void atEachLevel(double cpu, double rps, double rpsOnDefaults) {
+    row(
+        "GetUser and ListPostsByUserId CPU per call <= 1.25 x bare at every level (the worst)",
+        ratio(cpu),
+        cpu <= 1.25);
+    row("their calls/s >= 0.85 x bare at every level (the worst)", ratio(rps), rps >= 0.85);
+    row(
+        "their calls/s >= 0.95 x the same servers' on the JVM's default collector and heap, at"
+            + " every level (the worst)",
+        ratio(rpsOnDefaults),
+        rpsOnDefaults >= 0.95);
+  }
+
   void gatewayLatency(double p99) {
     row(
         "gateway p99 at 5,000 requests/s <= 2 ms (the worse of h2c and HTTP/1.1)",
