@@ -10,7 +10,7 @@
 #                                 Post -> User over mutual TLS with a token of its own
 #   ./run-pair.sh bench [quick|full] [--write-report]
 #                                 install h2load if missing, build, run the benchmark against
-#                                 a bare grpc-java server: quick (about 4 minutes, the default) or
+#                                 a bare grpc-java server: quick (about 6 minutes, the default) or
 #                                 full (over half an hour); --write-report writes
 #                                 docs/performance.md and its chart; BENCH_JVM="-Xmx64m ..."
 #                                 replaces the servers' JVM flags; compare DIR runs this

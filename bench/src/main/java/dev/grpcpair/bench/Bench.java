@@ -17,7 +17,7 @@ import java.util.List;
  * ({@link Report}, {@link Chart}). Run through {@code ./run-pair.sh bench}, which builds the jars
  * and installs h2load first.
  *
- * <p>Arguments: the project's root; {@code quick} (a smoke check, about 4 minutes) or {@code full};
+ * <p>Arguments: the project's root; {@code quick} (a smoke check, about 6 minutes) or {@code full};
  * {@code --write-report} to write docs/performance.md and its chart (otherwise the report is only
  * printed); or {@code compare DIR}, this checkout's pair against the one built in DIR.
  */

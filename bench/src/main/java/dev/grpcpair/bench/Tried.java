@@ -82,6 +82,27 @@ final class Tried {
               + " the build before issue 17: GetUser 1.54 x / 1.54 x the bare floor,"
               + " ListPostsByUserId 1.42 x / 1.36 x, ListPosts 6.64 x / 6.43 x; peak RSS User 111 /"
               + " 115 MiB, Post 126 / 129 MiB (the build before it measured 126-129 MiB across runs).",
+          "- The collector under many calls in flight: at 16 x 32 and 64 x 32 the Post server's"
+              + " young collections took 7.9 ms each against the bare Post server's 2.6 (jstat:"
+              + " survivor spaces full at every young collection, the old generation 1.2 MiB fuller"
+              + " after each, and collected in full every eighth or so). Four and then five Post"
+              + " servers on different flags behind one User server, h2load runs interleaved, 3-4"
+              + " rounds of 100,000 ListPostsByUserId calls per level, the Post server's CPU per"
+              + " call over the shipped configuration's at 16 x 8 / 16 x 32 / 64 x 32, and its peak"
+              + " RSS: a 32 MiB young generation (`-Xmn32m -Xms40m`) 0.94 / 0.76 / 0.93 x, 165 MiB"
+              + " against 146; a fixed 128 MiB heap with 48 MiB young 0.93 / 0.77 / 0.78 x, 217 MiB;"
+              + " the parallel collector in 128 MiB 0.88 / 0.71 / 0.77 x, 220 MiB; G1 in 128 MiB"
+              + " 0.97 / 0.75 / 0.97 x, 236 MiB; G1 in 256 MiB 0.93 / 0.78 / 0.55 x (21,300 calls/s"
+              + " at 64 x 32 against 11,300), 345 MiB; the JVM's defaults (G1, 6 GiB here) 0.93 /"
+              + " 0.78 / 0.62 x, 900 MiB. Throughput at 64 x 32 needs more heap than 128 MiB, and"
+              + " the 16 x 32 gain costs 20-30 MiB of peak RSS: `./run-pair.sh bench quick` with"
+              + " `BENCH_JVM=\"@deploy/jvm.options -Xmn32m -Xms40m\"` had GetUser at 0.94 x (16 x 32)"
+              + " and 0.89 x (64 x 32) the calls/s of the same servers on the JVM's defaults,"
+              + " against 0.80 x and 0.65 x as shipped, and peak RSS on the seed data 143 MiB against"
+              + " 132 (User 132 and Post 172 MiB after the concurrency levels, against 118 and 145)."
+              + " The launch configuration keeps its 16 MiB young generation for now: the memory"
+              + " targets (128 MiB per server and for the gateway, which shares the configuration)"
+              + " are what it is held to until a full run decides between them.",
           "- Virtual threads were not tried: they need JDK 21 and this project's floor is 17.");
 
   static void writeTo(Report report) {
