@@ -103,8 +103,13 @@ final class Pair implements AutoCloseable {
     return call.server() == LoadCase.Server.USER ? null : serverOf(call);
   }
 
-  double gcSeconds() throws IOException, InterruptedException {
-    return user.gcSeconds() + post.gcSeconds() + (gateway == null ? 0 : gateway.gcSeconds());
+  /** Each server's collector counters, the User server's first. */
+  List<ServerProcess.Gc> gc() throws IOException, InterruptedException {
+    List<ServerProcess.Gc> gc = new ArrayList<>(List.of(user.gc(), post.gc()));
+    if (gateway != null) {
+      gc.add(gateway.gc());
+    }
+    return gc;
   }
 
   /** The callers first, so their calls in flight can still reach the User server. */

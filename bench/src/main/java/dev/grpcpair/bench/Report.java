@@ -33,8 +33,9 @@ final class Report {
   void table(List<String> names) {
     line(
         "| case | calls/s | p50 ms | p99 ms | p99.9 ms | calls | User CPU µs/call"
-            + " | Post or gateway CPU µs/call | header B/call | data B/call | GC s |");
-    line("|---|---|---|---|---|---|---|---|---|---|---|");
+            + " | Post or gateway CPU µs/call | header B/call | data B/call | GC s"
+            + " | heap B/call |");
+    line("|---|---|---|---|---|---|---|---|---|---|---|---|");
     for (String name : names) {
       List<Result> runs = results.get(name);
       long calls = runs.stream().mapToLong(Result::calls).sum();
@@ -51,7 +52,8 @@ final class Report {
               cell(name, Result::frontCpuMicros, "%.1f"),
               cell(name, Result::headerBytes, "%.0f"),
               cell(name, Result::dataBytes, "%.0f"),
-              cell(name, Result::gcSeconds, "%.2f") + " |"));
+              cell(name, Result::gcSeconds, "%.2f"),
+              cell(name, Result::allocatedBytes, "%.0f") + " |"));
     }
     line("");
   }

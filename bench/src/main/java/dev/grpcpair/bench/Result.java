@@ -13,6 +13,7 @@ package dev.grpcpair.bench;
  * @param frontCpuMicros the CPU per call of the server in front of the User server that the call
  *     went through, the Post server or the gateway, µs; 0 without one
  * @param gcSeconds the servers' GC time during the run
+ * @param allocatedBytes the servers' heap allocation per call (from their young collections)
  * @param headerBytes response header bytes per call, after HPACK
  * @param dataBytes response DATA bytes per call
  */
@@ -26,6 +27,7 @@ record Result(
     double userCpuMicros,
     double frontCpuMicros,
     double gcSeconds,
+    double allocatedBytes,
     double headerBytes,
     double dataBytes) {
 

@@ -1,6 +1,7 @@
 package dev.grpcpair.bench;
 
 import java.io.IOException;
+import java.util.List;
 
 /** How a case is measured: h2load against one server of a pair, with the servers' CPU and GC. */
 final class Runs {
@@ -42,9 +43,16 @@ final class Runs {
     ServerProcess front = pair.frontOf(call);
     double userCpu = pair.user.cpuSeconds();
     double frontCpu = front == null ? 0 : front.cpuSeconds();
-    double gc = pair.gcSeconds();
+    List<ServerProcess.Gc> gc = pair.gc();
     H2Load.Run run = h2load.run(call, port, responseBytes, connections, streams, calls, rate);
     double made = Math.max(1, run.calls());
+    List<ServerProcess.Gc> gcAfter = pair.gc();
+    double gcSeconds = 0;
+    double allocated = 0;
+    for (int i = 0; i < gc.size(); i++) {
+      gcSeconds += gcAfter.get(i).seconds() - gc.get(i).seconds();
+      allocated += gcAfter.get(i).allocatedSince(gc.get(i));
+    }
     Result result =
         new Result(
             run.rps(),
@@ -55,7 +63,8 @@ final class Runs {
             run.errors(),
             (pair.user.cpuSeconds() - userCpu) * 1e6 / made,
             front == null ? 0 : (front.cpuSeconds() - frontCpu) * 1e6 / made,
-            pair.gcSeconds() - gc,
+            gcSeconds,
+            allocated / made,
             run.headerBytes() / made,
             run.dataBytes() / made);
     if (run.errors() > 0) {

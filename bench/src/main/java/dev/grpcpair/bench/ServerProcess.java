@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.ToDoubleFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -215,17 +216,45 @@ final class ServerProcess implements AutoCloseable {
     return -1;
   }
 
-  /** Total GC time so far, from jstat's GCT column. */
-  double gcSeconds() throws IOException, InterruptedException {
+  /** What the collector has seen so far, from {@code jstat -gc}. */
+  Gc gc() throws IOException, InterruptedException {
     Process jstat =
         new ProcessBuilder(javaBinary("jstat"), "-gc", String.valueOf(process.pid())).start();
     String[] lines = new String(jstat.getInputStream().readAllBytes()).strip().split("\n");
     jstat.waitFor();
     if (lines.length < 2) {
-      return 0;
+      return new Gc(0, 0, 0, 0);
     }
     List<String> header = Arrays.asList(lines[0].trim().split("\\s+"));
-    return Double.parseDouble(lines[1].trim().split("\\s+")[header.indexOf("GCT")]);
+    String[] values = lines[1].trim().split("\\s+");
+    ToDoubleFunction<String> column = name -> Double.parseDouble(values[header.indexOf(name)]);
+    return new Gc(
+        column.applyAsDouble("GCT"),
+        (long) column.applyAsDouble("YGC"),
+        column.applyAsDouble("EC") * 1024,
+        column.applyAsDouble("EU") * 1024);
+  }
+
+  /**
+   * GC time, young collections, and the eden space's size and use, at one moment.
+   *
+   * @param seconds total GC time
+   * @param youngCollections young collections so far
+   * @param edenBytes the eden space's size
+   * @param edenUsedBytes what is allocated in it now
+   */
+  record Gc(double seconds, long youngCollections, double edenBytes, double edenUsedBytes) {
+
+    /**
+     * Bytes allocated since {@code before}: each young collection emptied a full eden. Exact while
+     * the eden's size stays put (the launch configuration fixes it), an estimate where the
+     * collector resizes it (G1).
+     */
+    double allocatedSince(Gc before) {
+      return (youngCollections - before.youngCollections) * edenBytes
+          + edenUsedBytes
+          - before.edenUsedBytes;
+    }
   }
 
   boolean sawOutOfMemory() throws IOException {
