@@ -80,35 +80,63 @@ public final class LogOutput {
    * slf4j-simple prints a line; a stack trace's lines stay as they are) and ignores its writers'
    * flushes: the batches are written out above.
    */
-  private static final class Batched extends PrintStream {
+  static final class Batched extends PrintStream {
     private static final DateTimeFormatter TO_THE_SECOND =
         DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.").withZone(ZoneOffset.UTC);
+    private static final byte[] NEWLINE =
+        System.lineSeparator().getBytes(StandardCharsets.US_ASCII);
 
     private long second = Long.MIN_VALUE;
-    private String secondText = "";
+    private byte[] secondText = new byte[0];
+    // A line is assembled here and written in one piece: an access-log line a call, so no string
+    // is built and encoded for it (lines that are not ASCII take the encoder).
+    private byte[] line = new byte[256];
 
     Batched(BufferedOutputStream out) {
       super(out, false, StandardCharsets.UTF_8);
     }
 
     @Override
-    public synchronized void println(String line) {
+    public synchronized void println(String text) {
       long now = System.currentTimeMillis();
       if (now / 1000 != second) {
         second = now / 1000;
-        secondText = TO_THE_SECOND.format(Instant.ofEpochSecond(second));
+        secondText =
+            TO_THE_SECOND.format(Instant.ofEpochSecond(second)).getBytes(StandardCharsets.US_ASCII);
       }
+      byte[] body = ascii(text) ? null : text.getBytes(StandardCharsets.UTF_8);
+      int bodyLength = body == null ? text.length() : body.length;
+      int length = secondText.length + 5 + bodyLength + NEWLINE.length;
+      if (line.length < length) {
+        line = new byte[Math.max(length, line.length * 2)];
+      }
+      System.arraycopy(secondText, 0, line, 0, secondText.length);
+      int at = secondText.length;
       int millis = (int) (now % 1000);
-      // One string, encoded once: each print(String) of a PrintStream runs its charset encoder.
-      String stamped =
-          secondText
-              + (millis < 10 ? "00" : millis < 100 ? "0" : "")
-              + millis
-              + "Z "
-              + line
-              + System.lineSeparator();
-      byte[] bytes = stamped.getBytes(StandardCharsets.UTF_8);
-      write(bytes, 0, bytes.length);
+      line[at++] = (byte) ('0' + millis / 100);
+      line[at++] = (byte) ('0' + millis / 10 % 10);
+      line[at++] = (byte) ('0' + millis % 10);
+      line[at++] = 'Z';
+      line[at++] = ' ';
+      if (body == null) {
+        for (int i = 0; i < bodyLength; i++) {
+          line[at++] = (byte) text.charAt(i);
+        }
+      } else {
+        System.arraycopy(body, 0, line, at, bodyLength);
+        at += bodyLength;
+      }
+      System.arraycopy(NEWLINE, 0, line, at, NEWLINE.length);
+      write(line, 0, at + NEWLINE.length);
+    }
+
+    private static boolean ascii(String text) {
+      for (int i = 0; i < text.length(); i++) {
+        if (text.charAt(i) >= 0x80) {
+          return false;
+        }
+      }
+      return true;
     }
 
     @Override
