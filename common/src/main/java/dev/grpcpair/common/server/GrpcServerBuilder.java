@@ -116,8 +116,6 @@ public final class GrpcServerBuilder {
         ConnectionLimit.of(
             flags.maxConnections, flags.maxConnectionsPerPeer, ConnectionLimit.descriptorLimit());
     eventLoops.serve(builder, connections);
-    connections.install(builder);
-    CallTracer.install(builder);
     applyConnectionSettings(builder);
     metrics.configure(builder);
     AtomicReference<String> servedBy = new AtomicReference<>(flags.replicaName);

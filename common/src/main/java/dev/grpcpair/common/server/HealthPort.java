@@ -40,8 +40,6 @@ final class HealthPort implements AutoCloseable {
             .executor(MoreExecutors.directExecutor())
             .addService(StrictParsing.of(health.getHealthService().bindService()));
     loops.serve(builder, connections);
-    connections.install(builder);
-    CallTracer.install(builder);
     return new HealthPort(GrpcServerBuilder.listen(builder, "--health-port " + port));
   }
 

@@ -87,7 +87,10 @@ public final class OutboundBudget implements ServerInterceptor {
     this.total = total;
   }
 
-  /** Tells the budget which connection each call is on; {@link CallTracer} must trace the calls. */
+  /**
+   * Tells the budget which connection each call is on; the calls' streams come from {@link
+   * CallTracer}, which {@link ServerEventLoops#serve} installs.
+   */
   void install(NettyServerBuilder builder) {
     builder.addTransportFilter(
         new ServerTransportFilter() {

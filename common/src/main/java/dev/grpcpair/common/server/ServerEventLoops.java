@@ -52,9 +52,12 @@ public final class ServerEventLoops implements AutoCloseable {
   }
 
   /**
-   * Serves {@code builder}'s connections on these loops, each accepted one shown to {@code limit}.
+   * Serves {@code builder}'s connections on these loops, each accepted one shown to {@code limit},
+   * and each call traced ({@link CallTracer}): what every port of a server needs, in one place.
    */
   void serve(NettyServerBuilder builder, ConnectionLimit limit) {
+    limit.install(builder);
+    CallTracer.install(builder);
     builder
         .bossEventLoopGroup(boss)
         .workerEventLoopGroup(workers)
