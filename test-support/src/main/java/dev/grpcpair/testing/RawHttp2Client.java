@@ -7,10 +7,10 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.Socket;
+import java.time.Duration;
 
 /**
  * HTTP/2 frames written by hand on a socket: what a hostile or broken client sends, which no grpc
@@ -32,11 +32,13 @@ public final class RawHttp2Client implements AutoCloseable {
 
   private final Socket socket;
   private final DataOutputStream out;
+  private final DataInputStream in;
   private int nextStream = 1;
 
   private RawHttp2Client(Socket socket) throws IOException {
     this.socket = socket;
     this.out = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream()));
+    this.in = new DataInputStream(socket.getInputStream());
   }
 
   /** Connects and sends the preface and SETTINGS: the server's defaults for every stream. */
@@ -118,26 +120,48 @@ public final class RawHttp2Client implements AutoCloseable {
    * connection without either.
    */
   public int readResetCode() throws IOException {
-    DataInputStream in = new DataInputStream(socket.getInputStream());
     while (true) {
-      int length = in.readUnsignedByte() << 16 | in.readUnsignedShort();
-      int type = in.readUnsignedByte();
-      in.readUnsignedByte(); // flags
-      in.readInt(); // stream id
-      byte[] payload = new byte[length];
-      in.readFully(payload);
-      if (type == RST_STREAM || type == GOAWAY) {
-        // RST_STREAM: the code; GOAWAY: the last stream id, then the code.
-        int at = type == RST_STREAM ? 0 : 4;
-        return (payload[at] & 0xff) << 24
-            | (payload[at + 1] & 0xff) << 16
-            | (payload[at + 2] & 0xff) << 8
-            | payload[at + 3] & 0xff;
+      Frame frame = readFrame();
+      if (frame.type == RST_STREAM) {
+        return frame.intAt(0);
       }
-      if (type == HEADERS || type == DATA) {
+      if (frame.type == GOAWAY) {
+        return frame.intAt(4); // after the last stream id
+      }
+      if (frame.type == HEADERS || frame.type == DATA) {
         throw new IllegalStateException("the server answered the stream instead of resetting it");
       }
     }
+  }
+
+  /**
+   * Reads frames until the server's GOAWAY, for at most {@code within}; returns its error code and
+   * debug data. Fails if the connection closes or the time passes first.
+   */
+  public GoAway readGoAway(Duration within) throws IOException {
+    socket.setSoTimeout((int) within.toMillis());
+    while (true) {
+      Frame frame = readFrame();
+      if (frame.type == GOAWAY) {
+        String debugData = new String(frame.payload, 8, frame.payload.length - 8, US_ASCII);
+        return new GoAway(frame.intAt(4), debugData);
+      }
+    }
+  }
+
+  /** A GOAWAY frame's error code (RFC 9113, section 7) and debug data. */
+  public record GoAway(int code, String debugData) {}
+
+  /**
+   * Opens a stream for {@code method} and sends nothing more: a call open, waiting for its request.
+   */
+  public int openCall(String method) throws IOException {
+    return open(method, false);
+  }
+
+  /** Sends a PING, as keepalive does. Buffered until {@link #flush}. */
+  public void ping() throws IOException {
+    frame(PING, 0, 0, new byte[8]);
   }
 
   /** Opens a stream for {@code method} and ends it at once: a call without a request message. */
@@ -162,16 +186,10 @@ public final class RawHttp2Client implements AutoCloseable {
    */
   public void answerPingsUntilClosed() {
     try {
-      DataInputStream in = new DataInputStream(socket.getInputStream());
       while (true) {
-        int length = in.readUnsignedByte() << 16 | in.readUnsignedShort();
-        int type = in.readUnsignedByte();
-        int flags = in.readUnsignedByte();
-        in.readInt(); // stream id
-        byte[] payload = new byte[length];
-        in.readFully(payload);
-        if ((flags & ACK) == 0 && (type == SETTINGS || type == PING)) {
-          frame(type, ACK, 0, type == PING ? payload : new byte[0]);
+        Frame frame = readFrame();
+        if ((frame.flags & ACK) == 0 && (frame.type == SETTINGS || frame.type == PING)) {
+          frame(frame.type, ACK, 0, frame.type == PING ? frame.payload : new byte[0]);
           out.flush();
         }
       }
@@ -182,7 +200,6 @@ public final class RawHttp2Client implements AutoCloseable {
 
   /** Reads until the server closes the connection, or fails if it resets it. */
   public void readUntilClosed() throws IOException {
-    InputStream in = socket.getInputStream();
     byte[] discarded = new byte[16 * 1024];
     while (in.read(discarded) >= 0) {
       // what the server sent is not looked at
@@ -207,6 +224,25 @@ public final class RawHttp2Client implements AutoCloseable {
     nextStream += 2;
     frame(HEADERS, END_HEADERS | (endStream ? END_STREAM : 0), stream, headerBlock);
     return stream;
+  }
+
+  private record Frame(int type, int flags, byte[] payload) {
+    int intAt(int at) {
+      return (payload[at] & 0xff) << 24
+          | (payload[at + 1] & 0xff) << 16
+          | (payload[at + 2] & 0xff) << 8
+          | payload[at + 3] & 0xff;
+    }
+  }
+
+  private Frame readFrame() throws IOException {
+    int length = in.readUnsignedByte() << 16 | in.readUnsignedShort();
+    int type = in.readUnsignedByte();
+    int flags = in.readUnsignedByte();
+    in.readInt(); // stream id
+    byte[] payload = new byte[length];
+    in.readFully(payload);
+    return new Frame(type, flags, payload);
   }
 
   /** An HTTP/2 frame: 24-bit length, type, flags, stream id, payload. */
