@@ -10,9 +10,11 @@
 # a class-data archive made by starting the image once. No shell, no package manager; user 10001.
 #
 # Needs buildah and podman (Debian: apt-get install podman buildah runc) and the JDK's jlink.
-# Set CONTAINERS_CONF as the README's deployment page says where podman's defaults do not work.
+# Podman and buildah read the project's settings (deploy/containers.conf: ulimits root may set,
+# runc, no systemd) unless CONTAINERS_CONF names other ones.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export CONTAINERS_CONF=${CONTAINERS_CONF:-$PWD/deploy/containers.conf}
 
 tag=${1:-dev}
 work=target/images
@@ -80,9 +82,24 @@ printf 'root:x:0:\napp:x:10001:\n' > "$work/root/etc/group"
 grep -v -e '^-Xmx' deploy/jvm.options > "$work/root/app/jvm.options"
 printf '%s\n' '-XX:MaxRAMPercentage=60' >> "$work/root/app/jvm.options"
 
+# Each build runs in a process of its own (below): what it has started is in these, and goes if
+# it fails, so that a failed run leaves no container and no untrained image behind.
+container=
+run=
+image=
+discard() {
+  [[ -z "$run" ]] || podman rm --force "$run" >/dev/null 2>&1 || true
+  [[ -z "$container" ]] || buildah rm "$container" >/dev/null 2>&1 || true
+  [[ -z "$image" ]] || podman rmi --force "$image-untrained" >/dev/null 2>&1 || true
+}
+trap 'status=$?; ((status == 0)) || discard' EXIT
+
 build() {
-  local name=$1 port=$2 image=localhost/grpc-pair/$1:$tag
+  local name=$1 port=$2
   local java=/app/runtime/bin/java jar=/app/$name.jar archive=/app/$name.jsa
+  image=localhost/grpc-pair/$1:$tag
+  # A process started with & does not inherit the EXIT trap.
+  trap 'status=$?; ((status == 0)) || discard' EXIT
   say "building $image"
   # Netty's native libraries for other systems and processors are of no use in this image.
   cp "$name/target/$name.jar" "$work/$name.jar"
@@ -90,7 +107,6 @@ build() {
   machine=$(uname -m | sed 's/aarch64/aarch_64/')
   zip -q -d "$work/$name.jar" $(unzip -Z1 "$work/$name.jar" 'META-INF/native/*' |
     grep -v "_${machine}\.so$" | sed 's/[][*?]/\\&/g') >/dev/null
-  local container
   container=$(buildah from scratch)
   buildah copy --quiet "$container" "$work/root" / >/dev/null
   buildah copy --quiet --chown 0:0 "$container" "$work/$name.jar" "$jar" >/dev/null
@@ -112,18 +128,25 @@ build() {
   # and runtime: the JVM writes it when it exits after the graceful stop.
   say "training $name's class-data archive"
   rm -f "$work/cds/$name.jsa"
-  local run
   run=$(podman run -d --user 0 -v "$PWD/$work/cds:/cds" --entrypoint "$java" "$image-untrained" \
-    @/app/jvm.options "-XX:ArchiveClassesAtExit=/cds/$name.jsa" -jar "$jar")
-  for _ in $(seq 1 300); do
-    podman logs "$run" 2>&1 | grep -q 'listening on port' && break
-    sleep 0.1
-  done
+    @/app/jvm.options "-XX:ArchiveClassesAtExit=/cds/$name.jsa" -jar "$jar") || {
+    say "podman could not start $image-untrained with the settings in $CONTAINERS_CONF (docs/deploy.md)"
+    exit 1
+  }
+  # The log is followed as it is written (podman logs -f ends with the container), not asked for
+  # again and again: a podman process costs a tenth of a second of CPU.
+  grep -q -m1 'listening on port' < <(timeout 60 podman logs -f "$run" 2>&1) || {
+    say "$name did not start within 60 s:"
+    podman logs "$run" >&2
+    exit 1
+  }
   podman stop --time 30 "$run" >/dev/null
   podman rm "$run" >/dev/null
+  run=
   [[ -s "$work/cds/$name.jsa" ]] || { say "no class-data archive was written for $name"; exit 1; }
   buildah copy --quiet --chmod 0444 "$container" "$work/cds/$name.jsa" "$archive" >/dev/null
   commit "$container" "$image"
+  container=
   podman rmi "$image-untrained" >/dev/null
   say "$image: $(podman image inspect --format "{{.Size}}" "$image" | numfmt --to=si --round=nearest --format=%.1f --suffix=B)"
 }
@@ -132,7 +155,8 @@ build() {
 # prometheus), for machines without an image registry; with one, compose can use
 # PROMETHEUS_IMAGE=docker.io/prom/prometheus instead.
 build_prometheus() {
-  local image=localhost/grpc-pair/prometheus:$tag binary root=$work/prometheus
+  local binary root=$work/prometheus
+  image=localhost/grpc-pair/prometheus:$tag
   binary=/usr/bin/prometheus
   say "building $image from $binary"
   mkdir -p "$root/etc/prometheus" "$work/prometheus-storage/prometheus"
@@ -140,7 +164,6 @@ build_prometheus() {
   mkdir -p "$root/usr/bin"
   cp "$binary" "$root/usr/bin/"
   cp "$work/root/etc/passwd" "$work/root/etc/group" "$root/etc/"
-  local container
   container=$(buildah from scratch)
   buildah copy --quiet "$container" "$root" / >/dev/null
   # Its storage: a tmpfs in the compose stack, which starts as a copy of this folder.
@@ -149,6 +172,7 @@ build_prometheus() {
     --entrypoint "[\"$binary\", \"--storage.tsdb.path=/prometheus\"]" \
     --cmd '["--config.file=/etc/prometheus/prometheus.yml"]' "$container"
   commit "$container" "$image"
+  container=
 }
 
 # The three images are independent: they are built side by side (most of the time goes to
