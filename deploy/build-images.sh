@@ -56,7 +56,10 @@ chmod 1777 "$work/root/tmp"
 
 say "making the runtime with jlink ($modules)"
 jlink --add-modules "$modules" --strip-debug --no-man-pages --no-header-files --compress=2 \
-  --generate-cds-archive --output "$work/root/app/runtime" >/dev/null
+  --output "$work/root/app/runtime"
+# The runtime's own class-data archive, under which each server's archive is written (jlink's
+# --generate-cds-archive would also write one for 32 GiB+ heaps, which are for other machines).
+"$work/root/app/runtime/bin/java" -Xshare:dump >/dev/null
 
 # Copies the C libraries that the programs named after the root folder link to into it, at the
 # paths they are loaded from.
@@ -71,9 +74,8 @@ copy_libraries() {
 }
 # The runtime's: glibc, libstdc++, zlib.
 copy_libraries "$work/root" $(find "$work/root/app/runtime" -name '*.so' -o -path '*/bin/*' -type f)
-# Symbols are for debuggers; the archive for 32 GiB+ heaps is for other machines.
+# Symbols are for debuggers.
 strip --strip-unneeded "$work/root/app/runtime/lib/server/libjvm.so"
-rm -f "$work/root/app/runtime/lib/server/classes_nocoops.jsa"
 
 printf 'root:x:0:0:root:/:/sbin/nologin\napp:x:10001:10001:app:/tmp:/sbin/nologin\n' \
   > "$work/root/etc/passwd"
