@@ -29,6 +29,9 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
+# The comment above, as the help.
+help() { sed -n '2,/^set -euo pipefail/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
+
 user_port=${USER_PORT:-9000}
 post_port=${POST_PORT:-9001}
 gateway_port=${GATEWAY_PORT:-8080}
@@ -82,6 +85,10 @@ case "$mode" in
   certs) make_certs "${2:-certs}"; exit 0 ;;
   secure) certs=${2:-certs}; [[ -f "$certs/ca.pem" ]] || make_certs "$certs" ;;
   bench)
+    if [[ "${2:-}" == -h || "${2:-}" == --help ]]; then
+      help
+      exit 0
+    fi
     if ! command -v h2load >/dev/null; then
       echo "run-pair: installing h2load (Debian's nghttp2-client)..." >&2
       apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nghttp2-client
@@ -91,7 +98,7 @@ case "$mode" in
     shift
     exec java ${BENCH_JVM:+"-Dbench.jvm=$BENCH_JVM"} -jar bench/target/bench.jar . "$@" ;;
   plain) ;;
-  -h|--help) sed -n '2,/^set -euo pipefail/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+  -h|--help) help; exit 0 ;;
   *) echo "usage: $0 [certs [DIR] | secure [DIR] | bench [quick|full] [--write-report | compare DIR]] (--help: more)" >&2; exit 2 ;;
 esac
 

@@ -73,6 +73,16 @@ public final class Bench {
   public static void main(String[] args) throws Exception {
     Path root = Path.of(args.length > 0 ? args[0] : ".").toAbsolutePath().normalize();
     List<String> options = List.of(args).subList(Math.min(1, args.length), args.length);
+    if (options.contains("-h") || options.contains("--help")) {
+      System.out.println(USAGE);
+      return;
+    }
+    String unknown = unknownOption(options);
+    if (unknown != null) {
+      // A mistyped option must not start half an hour of load on the default ports.
+      System.err.println("bench: unknown option " + unknown + "\n" + USAGE);
+      System.exit(2);
+    }
     Bench bench = new Bench(root, options.contains("full"));
     int compare = options.indexOf("compare");
     if (compare >= 0) {
@@ -83,6 +93,26 @@ public final class Bench {
     if (options.contains("--write-report")) {
       bench.write(root.resolve("docs"));
     }
+  }
+
+  private static final String USAGE =
+      "usage: ./run-pair.sh bench [quick|full] [--write-report | compare DIR]\n"
+          + "  quick: about 6 minutes (the default); full: over half an hour\n"
+          + "  --write-report: write docs/performance.md and its chart\n"
+          + "  compare DIR: this checkout's pair against the one built in DIR, interleaved\n"
+          + "  BENCH_JVM=\"...\": the servers' JVM flags instead of deploy/jvm.options";
+
+  /** The first option that is none of the above (compare must name a folder); null if none. */
+  private static String unknownOption(List<String> options) {
+    for (int i = 0; i < options.size(); i++) {
+      String option = options.get(i);
+      if (option.equals("compare") && i + 1 < options.size()) {
+        i++;
+      } else if (!List.of("quick", "full", "--write-report").contains(option)) {
+        return option;
+      }
+    }
+    return null;
   }
 
   private void run() throws Exception {
