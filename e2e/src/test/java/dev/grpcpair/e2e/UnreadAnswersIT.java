@@ -135,7 +135,7 @@ class UnreadAnswersIT {
   }
 
   private JarProcess start(String jar, String... flags) throws Exception {
-    List<String> args = new ArrayList<>(List.of("--port=0", "--generate-dataset=200000:100000"));
+    List<String> args = new ArrayList<>(List.of("--port=0", "--generate-dataset=10000:100000"));
     args.add("--shutdown-grace=" + GRACE.toSeconds() + "s");
     args.addAll(List.of(flags));
     return closer.add(
