@@ -19,6 +19,9 @@
 #
 #   SKIP_BUILD=1 ./run-pair.sh    run the jars already built, even if the sources changed
 #   USER_PORT=9100 POST_PORT=9101 GATEWAY_PORT=8180 ./run-pair.sh
+#   POST_ARGS="--metrics-port=9465" ./run-pair.sh
+#                                 flags for one server (USER_ARGS, POST_ARGS, GATEWAY_ARGS);
+#                                 environment variables (METRICS_PORT=...) reach all three
 #   JDK_JAVA_OPTIONS=-Dorg.slf4j.simpleLogger.log.access=debug ./run-pair.sh
 #                                 log health checks and reflection calls too (docs/observability.md)
 #
@@ -145,16 +148,25 @@ if [[ "$mode" == secure ]]; then
     USER_KEY="$certs/post-client.key" POST_CA="$certs/ca.pem")
 fi
 
+# USER_ARGS, POST_ARGS and GATEWAY_ARGS: flags for one server only (the environment reaches all
+# three), e.g. POST_ARGS="--metrics-port=9465".
+read -r -a user_args <<< "${USER_ARGS:-}"
+read -r -a post_args <<< "${POST_ARGS:-}"
+read -r -a gateway_args <<< "${GATEWAY_ARGS:-}"
+
 # Each server's lines are labelled, as compose labels its containers'. Line-buffered, not sed -u:
 # that reads a byte at a time, and under load took most of a core and throttled the servers.
+# The labellers ignore SIGINT: Ctrl-C reaches the terminal's whole process group, and they must
+# outlive the servers to print how they drained.
+label() { trap '' INT; exec stdbuf -oL sed "s/^/$1 | /"; }
 env "${user_env[@]}" java @deploy/jvm.options "$(class_data "${jars[0]}")" -jar "${jars[0]}" \
-  > >(stdbuf -oL sed 's/^/user | /') 2>&1 &
+  ${user_args[@]+"${user_args[@]}"} > >(label user) 2>&1 &
 user_pid=$!
 env "${post_env[@]}" java @deploy/jvm.options "$(class_data "${jars[1]}")" -jar "${jars[1]}" \
-  > >(stdbuf -oL sed 's/^/post | /') 2>&1 &
+  ${post_args[@]+"${post_args[@]}"} > >(label post) 2>&1 &
 post_pid=$!
 env "${gateway_env[@]}" java @deploy/jvm.options "$(class_data "${jars[2]}")" -jar "${jars[2]}" \
-  > >(stdbuf -oL sed 's/^/gate | /') 2>&1 &
+  ${gateway_args[@]+"${gateway_args[@]}"} > >(label gate) 2>&1 &
 gateway_pid=$!
 
 # Background jobs of a script ignore SIGINT, so the servers get SIGTERM, their graceful stop:
@@ -173,7 +185,9 @@ gateway_status=0
 user_status=0
 trap 'stop_all; exit $((post_status | gateway_status | user_status))' INT TERM
 
-# Any server exiting on its own (a port in use, say) stops the others.
-wait -n "$user_pid" "$post_pid" "$gateway_pid" || true
+# Any server exiting on its own (a port in use, say) stops the others, and its exit code is the
+# script's (1: could not start, 2: a bad flag), not that of the ones stopped because of it.
+first_status=0
+wait -n "$user_pid" "$post_pid" "$gateway_pid" || first_status=$?
 stop_all
-exit $((post_status | gateway_status | user_status))
+exit $((first_status != 0 ? first_status : post_status | gateway_status | user_status))

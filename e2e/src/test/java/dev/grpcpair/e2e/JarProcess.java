@@ -56,6 +56,21 @@ final class JarProcess implements AutoCloseable {
   }
 
   /**
+   * {@code ./run-pair.sh} in a process group of its own ({@code setsid}), as a terminal runs it:
+   * the three jars, their lines labelled. {@code SKIP_BUILD} is set: the jars are this build's.
+   */
+  static JarProcess runPair(Map<String, String> env) throws IOException {
+    Path root = Path.of(System.getProperty("projectRoot"));
+    ProcessBuilder builder =
+        new ProcessBuilder("setsid", "bash", "run-pair.sh")
+            .directory(root.toFile())
+            .redirectErrorStream(true);
+    builder.environment().put("SKIP_BUILD", "1");
+    builder.environment().putAll(env);
+    return new JarProcess(builder.start());
+  }
+
+  /**
    * Starts the jar named by the system property {@code jarProperty}, through {@code prefix} (a
    * shell setting a limit, say), with {@code jvmOptions} (e.g. {@link #SHIPPED}).
    */
@@ -113,6 +128,8 @@ final class JarProcess implements AutoCloseable {
 
   @Override
   public void close() {
+    // The script's servers too, if a test left them running.
+    process.descendants().forEach(ProcessHandle::destroyForcibly);
     process.destroyForcibly();
   }
 }

@@ -24,6 +24,7 @@ import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -221,6 +222,26 @@ class ServerJarsIT {
         .startsWith(
             "user-server: Invalid value for option '--shutdown-grace': 'soon' is not a duration")
         .doesNotContain("Exception", "\tat ");
+  }
+
+  @Test
+  void portsInUse_areOneLineWithTheReason_andExitCodeOne() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("0.0.0.0"))) {
+      int port = taken.getLocalPort();
+      JarProcess serving = run("userServerJar", "--port=" + port);
+      JarProcess metrics = run("postServerJar", "--port=0", "--metrics-port=" + port);
+
+      assertThat(serving.awaitExit()).isEqualTo(1);
+      assertThat(serving.output())
+          .contains("user-server could not start: ", "Address already in use")
+          .doesNotContain("\tat ");
+      assertThat(metrics.awaitExit()).isEqualTo(1);
+      assertThat(metrics.output())
+          .contains(
+              "post-server could not start: cannot serve metrics on port " + port,
+              "Address already in use")
+          .doesNotContain("\tat ");
+    }
   }
 
   @Test

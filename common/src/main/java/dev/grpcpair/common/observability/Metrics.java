@@ -1,5 +1,6 @@
 package dev.grpcpair.common.observability;
 
+import com.google.common.base.Throwables;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.ServerBuilder;
 import io.grpc.opentelemetry.GrpcOpenTelemetry;
@@ -46,7 +47,10 @@ public final class Metrics implements AutoCloseable {
     try {
       http = HTTPServer.builder().port(port).registry(registry).buildAndStart();
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot serve metrics on port " + port, e);
+      // The reason with it, as for the serving port: "Address already in use".
+      throw new UncheckedIOException(
+          "cannot serve metrics on port " + port + ": " + Throwables.getRootCause(e).getMessage(),
+          e);
     }
     OpenTelemetrySdk sdk =
         OpenTelemetrySdk.builder()
