@@ -214,7 +214,7 @@ class ServerJarsIT {
   }
 
   @Test
-  void badFlagValue_isOneLineAndExitCodeTwo() throws Exception {
+  void badFlagValue_namesTheFlagAndWhy_exitCodeTwo() throws Exception {
     JarProcess user = run("userServerJar", "--shutdown-grace=soon");
 
     assertThat(user.awaitExit()).isEqualTo(2);
@@ -222,6 +222,16 @@ class ServerJarsIT {
         .startsWith(
             "user-server: Invalid value for option '--shutdown-grace': 'soon' is not a duration")
         .doesNotContain("Exception", "\tat ");
+  }
+
+  @Test
+  void badValueFromTheEnvironment_namesTheVariable() throws Exception {
+    JarProcess user = run("userServerJar", Map.of("PORT", "70000"));
+
+    assertThat(user.awaitExit()).isEqualTo(2);
+    assertThat(user.output())
+        .startsWith(
+            "user-server: Invalid value for PORT (--port): '70000' is not a port number (0-65535)");
   }
 
   @Test

@@ -46,6 +46,14 @@ class UserChannelTest {
   }
 
   @Test
+  void emptyTarget_isRefusedNamingTheFlagAndItsForms() {
+    assertThatThrownBy(() -> flags("--user-target="))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "--user-target is empty: give host:port, dns:///host:port or static:///host:port,...");
+  }
+
+  @Test
   void badOrMissingFile_saysWhich(@TempDir Path dir) throws IOException {
     Path broken = Files.writeString(dir.resolve("broken.json"), "{\"loadBalancingConfig\": [");
 

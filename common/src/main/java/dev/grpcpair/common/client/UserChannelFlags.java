@@ -98,6 +98,11 @@ public final class UserChannelFlags implements Flags.Checked {
 
   @Override
   public void check() {
+    if (target.isBlank()) {
+      // grpc's own message for it ("Expected authority at index 2: //") says nothing of the flag.
+      throw new IllegalArgumentException(
+          "--user-target is empty: give host:port, dns:///host:port or static:///host:port,...");
+    }
     if ((cert == null) != (key == null)) {
       throw new IllegalArgumentException("--user-cert and --user-key go together");
     }

@@ -11,7 +11,9 @@ import io.grpc.util.CertificateUtils;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
@@ -141,8 +143,19 @@ public final class ReloadingTls<C> implements AutoCloseable {
       return new ReloadingTls<>(assembly.assemble(new Watcher(reloader, reloadInterval)), reloader);
     } catch (IOException | GeneralSecurityException | RuntimeException e) {
       reloader.shutdownNow();
-      throw new IllegalArgumentException("cannot load TLS files: " + e.getMessage(), e);
+      throw new IllegalArgumentException("cannot load TLS files: " + describe(e), e);
     }
+  }
+
+  /** What went wrong, naming the file: the JDK's own messages are a bare path, or "null". */
+  private static String describe(Exception e) {
+    if (e instanceof NoSuchFileException missing) {
+      return missing.getFile() + " does not exist";
+    }
+    if (e instanceof AccessDeniedException denied) {
+      return denied.getFile() + " cannot be read (permission denied)";
+    }
+    return e.getMessage();
   }
 
   /** Loads files into key and trust managers now, and again whenever they change. */
@@ -172,7 +185,12 @@ public final class ReloadingTls<C> implements AutoCloseable {
         throws IOException, GeneralSecurityException {
       AdvancedTlsX509TrustManager trustManager =
           AdvancedTlsX509TrustManager.newBuilder().setVerification(verification).build();
-      trustManager.updateTrustCredentials(ca.toFile());
+      try {
+        trustManager.updateTrustCredentials(ca.toFile());
+      } catch (GeneralSecurityException e) {
+        throw new GeneralSecurityException(
+            ca + " is not a PEM CA certificate (" + e.getMessage() + ")", e);
+      }
       watch(List.of(ca), () -> trustManager.updateTrustCredentials(ca.toFile()));
       return trustManager;
     }
@@ -212,6 +230,9 @@ public final class ReloadingTls<C> implements AutoCloseable {
       X509Certificate[] chain;
       try (InputStream in = Files.newInputStream(certChain)) {
         chain = CertificateUtils.getX509Certificates(in);
+      } catch (GeneralSecurityException e) {
+        throw new GeneralSecurityException(
+            certChain + " is not a PEM certificate chain (" + e.getMessage() + ")", e);
       }
       if (chain.length == 0) {
         throw new GeneralSecurityException(certChain + " holds no certificate");
@@ -219,6 +240,9 @@ public final class ReloadingTls<C> implements AutoCloseable {
       PrivateKey key;
       try (InputStream in = Files.newInputStream(privateKey)) {
         key = CertificateUtils.getPrivateKey(in);
+      } catch (GeneralSecurityException | IllegalArgumentException e) {
+        throw new GeneralSecurityException(
+            privateKey + " is not a PEM private key (" + e.getMessage() + ")", e);
       }
       String algorithm = SIGNATURE_ALGORITHMS.get(key.getAlgorithm());
       if (algorithm != null) {

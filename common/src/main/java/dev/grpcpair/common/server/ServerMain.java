@@ -4,10 +4,12 @@ import dev.grpcpair.common.config.Flags;
 import dev.grpcpair.common.observability.LogOutput;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.util.Arrays;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 import picocli.CommandLine;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.ParameterException;
 
 /**
@@ -42,8 +44,10 @@ public final class ServerMain {
         return 0;
       }
       server = starter.start(config);
-    } catch (ParameterException | IllegalArgumentException e) {
-      // A bad flag, or a dataset, TLS file or target that cannot be used: a bad value.
+    } catch (ParameterException e) {
+      return reportBadFlag(commandLine, naming(e, args));
+    } catch (IllegalArgumentException e) {
+      // A dataset, TLS file or target that cannot be used: a bad value too.
       return reportBadFlag(commandLine, e.getMessage());
     } catch (IOException | RuntimeException e) {
       // One line for the operator; the stack trace only when asked for (debug level).
@@ -86,6 +90,27 @@ public final class ServerMain {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  /**
+   * Picocli names the flag of a bad value; one that came from the environment (PORT=70000) names
+   * the variable the user set, with its flag.
+   */
+  private static String naming(ParameterException e, String[] args) {
+    if (e.getArgSpec() instanceof OptionSpec option) {
+      String flag = option.longestName();
+      String variable = Flags.environmentName(flag);
+      boolean onTheCommandLine =
+          Arrays.stream(args)
+              .anyMatch(
+                  arg ->
+                      Arrays.stream(option.names())
+                          .anyMatch(name -> arg.equals(name) || arg.startsWith(name + "=")));
+      if (!onTheCommandLine && System.getenv(variable) != null) {
+        return e.getMessage().replace("option '" + flag + "'", variable + " (" + flag + ")");
+      }
+    }
+    return e.getMessage();
   }
 
   private static int reportBadFlag(CommandLine commandLine, String message) {

@@ -2,6 +2,7 @@ package dev.grpcpair.common.security;
 
 import static dev.grpcpair.testing.TestCertificates.SERVER_AUTHORITY;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.grpcpair.common.server.GrpcServer;
@@ -124,6 +125,23 @@ class TlsTest {
             TlsHandshakeLog.explain(
                 new javax.net.ssl.SSLHandshakeException("Empty client certificate chain")))
         .isEqualTo("it sent no client certificate, which --tls-client-ca requires");
+  }
+
+  @Test
+  void unusableFiles_areRefusedAtStart_namingTheFileAndWhatIsWrong() {
+    Path cert = TestCertificates.write(dir, "server1.pem");
+    Path key = TestCertificates.write(dir, "server1.key");
+    Path missing = dir.resolve("nope.pem");
+
+    assertThatThrownBy(() -> ReloadingTls.forServer(key, key, null, RELOAD))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("cannot load TLS files: " + key + " is not a PEM certificate");
+    assertThatThrownBy(() -> ReloadingTls.forServer(cert, cert, null, RELOAD))
+        .hasMessageStartingWith("cannot load TLS files: " + cert + " is not a PEM private key");
+    assertThatThrownBy(() -> ReloadingTls.forServer(missing, key, null, RELOAD))
+        .hasMessage("cannot load TLS files: " + missing + " does not exist");
+    assertThatThrownBy(() -> ReloadingTls.forServer(cert, key, key, RELOAD))
+        .hasMessageStartingWith("cannot load TLS files: " + key + " is not a PEM CA certificate");
   }
 
   @Test
