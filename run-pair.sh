@@ -76,12 +76,7 @@ make_certs() {
 # From clean: Maven's incremental compiler does not recompile a module whose own sources did not
 # change when a module it depends on changed an interface, and the jar then fails at start-up
 # (AbstractMethodError).
-build_jars() {
-  local log
-  log=$(mktemp)
-  mvn -B -q -DskipTests clean package > "$log" 2>&1 || { cat "$log" >&2; rm -f "$log"; exit 1; }
-  rm -f "$log"
-}
+source deploy/jars.sh
 
 mode=${1:-plain}
 case "$mode" in
@@ -96,7 +91,7 @@ case "$mode" in
       echo "run-pair: installing h2load (Debian's nghttp2-client)..." >&2
       apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nghttp2-client
     fi
-    build_jars
+    build_jars_if_stale run-pair
     # The bench module's jar (built with the servers): starts both jars, drives them with h2load.
     shift
     exec java ${BENCH_JVM:+"-Dbench.jvm=$BENCH_JVM"} -jar bench/target/bench.jar . "$@" ;;
@@ -105,19 +100,7 @@ case "$mode" in
   *) echo "usage: $0 [certs [DIR] | secure [DIR] | bench [quick|full] [--write-report | compare DIR]] (--help: more)" >&2; exit 2 ;;
 esac
 
-jars=(user-server/target/user-server.jar post-server/target/post-server.jar gateway/target/gateway.jar)
-stale() {
-  local jar
-  for jar in "${jars[@]}"; do
-    [[ -f "$jar" ]] || return 0
-    [[ -z "$(find pom.xml ./*/pom.xml ./*/src -newer "$jar" -print -quit)" ]] || return 0
-  done
-  return 1
-}
-if [[ -z "${SKIP_BUILD:-}" ]] && stale; then
-  echo "run-pair: building the jars (mvn -B -q -DskipTests clean package)..." >&2
-  build_jars
-fi
+build_jars_if_stale run-pair
 
 # The JVM checks an archive against its jar and ignores one made from another build.
 class_data() {

@@ -36,15 +36,8 @@ commit() {
   fi
 }
 
-if [[ -z "${SKIP_BUILD:-}" ]]; then
-  say "building the jars (mvn -B -q -DskipTests clean package)"
-  # Maven prints what went wrong on standard output, and stray colour codes when all is well.
-  # From clean: Maven's incremental compiler can leave a module compiled against an older
-  # interface of a module it depends on, and the jar then fails at start-up.
-  log=$(mktemp)
-  mvn -B -q -DskipTests clean package > "$log" 2>&1 || { cat "$log"; rm -f "$log"; exit 1; }
-  rm -f "$log"
-fi
+source deploy/jars.sh
+build_jars_if_stale build-images
 # The project's own version: the first <version> of the root pom (it has no parent).
 version=$(sed -n 's:^  <version>\(.*\)</version>$:\1:p' pom.xml | head -1)
 revision=$(git rev-parse HEAD 2>/dev/null || echo unknown)
