@@ -148,10 +148,11 @@ build() {
 
 # Prometheus for the compose stack, from the machine's own binary (Debian: apt-get install
 # prometheus), for machines without an image registry; with one, compose can use
-# PROMETHEUS_IMAGE=docker.io/prom/prometheus instead.
+# PROMETHEUS_IMAGE=docker.io/prom/prometheus instead. Tagged "latest" whatever TAG is: it is the
+# machine's Prometheus, not this project's code, and compose finds it so with any TAG.
 build_prometheus() {
   local binary root=$work/prometheus
-  image=localhost/grpc-pair/prometheus:$tag
+  image=localhost/grpc-pair/prometheus:latest
   binary=/usr/bin/prometheus
   say "building $image from $binary"
   mkdir -p "$root/etc/prometheus" "$work/prometheus-storage/prometheus"

@@ -58,6 +58,11 @@ class ComposeIT {
   @AfterAll
   static void down() {
     compose("down", "-v");
+    // podman-compose 1.0 leaves the stack's network; removed as docs/deploy.md says.
+    Tools.run(
+        Duration.ofMinutes(1),
+        Map.of(),
+        List.of("podman", "network", "rm", "-f", PROJECT + "_pair"));
   }
 
   private static Tools.Result compose(String... command) {
