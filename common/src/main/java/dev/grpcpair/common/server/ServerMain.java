@@ -5,6 +5,7 @@ import dev.grpcpair.common.observability.LogOutput;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.bridge.SLF4JBridgeHandler;
@@ -37,6 +38,11 @@ public final class ServerMain {
     SLF4JBridgeHandler.removeHandlersForRootLogger();
     SLF4JBridgeHandler.install();
     CommandLine commandLine = Flags.commandLine(config);
+    // The hook goes in before the start: a SIGTERM while the server starts (run-pair.sh stopping
+    // the others when one fails) would otherwise meet a JVM that refuses new hooks, and leave a
+    // stack trace instead of a graceful stop.
+    AtomicReference<RunningServer> serving = new AtomicReference<>();
+    Runtime.getRuntime().addShutdownHook(gracefulStop(serving));
     RunningServer server;
     try {
       CommandLine.ParseResult parsed = Flags.parse(commandLine, args);
@@ -62,34 +68,37 @@ public final class ServerMain {
           e.getMessage());
       return 1;
     }
-    serveUntilSignalled(server);
-    return 0;
-  }
-
-  /**
-   * Blocks until the server has stopped. SIGTERM and SIGINT run the JVM's shutdown hooks; ours
-   * stops the server gracefully and then halts with 0: left to itself the JVM would exit with
-   * 128+signal (143 for SIGTERM) however cleanly the server drained.
-   */
-  private static void serveUntilSignalled(RunningServer server) {
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  try {
-                    server.stop();
-                  } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                  }
-                  LogOutput.flush();
-                  Runtime.getRuntime().halt(0);
-                },
-                "graceful-stop"));
+    serving.set(server);
     try {
       server.awaitStopped();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    return 0;
+  }
+
+  /**
+   * SIGTERM and SIGINT run the JVM's shutdown hooks; this one stops the server gracefully and then
+   * halts with 0: left to itself the JVM would exit with 128+signal (143 for SIGTERM) however
+   * cleanly the server drained. Before the server serves, or when it could not start, it does
+   * nothing: the exit code stands.
+   */
+  private static Thread gracefulStop(AtomicReference<RunningServer> serving) {
+    return new Thread(
+        () -> {
+          RunningServer server = serving.get();
+          if (server == null) {
+            return;
+          }
+          try {
+            server.stop();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          LogOutput.flush();
+          Runtime.getRuntime().halt(0);
+        },
+        "graceful-stop");
   }
 
   /**
@@ -113,11 +122,11 @@ public final class ServerMain {
     return e.getMessage();
   }
 
+  /** One line, so that a log collector keeps the reason and the pointer to the help together. */
   private static int reportBadFlag(CommandLine commandLine, String message) {
     PrintWriter err = commandLine.getErr();
     String name = commandLine.getCommandName();
-    err.println(name + ": " + message);
-    err.println("Try '" + name + " --help' for the flags and their environment variables.");
+    err.println(name + ": " + message + " (" + name + " --help lists the flags)");
     err.flush();
     return 2;
   }
