@@ -186,8 +186,9 @@ public final class GrpcServerBuilder {
         service ->
             health.setStatus(service.getServiceDescriptor().getName(), ServingStatus.SERVING));
     health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
-    // What liveness probes ask for: SERVING while the process runs, even while the Post server
-    // reports itself and "" NOT_SERVING for want of a User replica (a restart would not help).
+    // What liveness probes ask for: SERVING until the server starts draining, even while the Post
+    // server reports itself and "" NOT_SERVING for want of a User replica (a restart would not
+    // help).
     health.setStatus(HealthGrpc.SERVICE_NAME, ServingStatus.SERVING);
   }
 
