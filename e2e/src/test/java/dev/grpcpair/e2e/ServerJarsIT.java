@@ -228,6 +228,18 @@ class ServerJarsIT {
   }
 
   @Test
+  void version_isTheProjectsVersion_forEachJar() throws Exception {
+    String version = System.getProperty("projectVersion");
+    for (String jar : List.of("userServerJar", "postServerJar", "gatewayJar")) {
+      JarProcess server = run(jar, "--version");
+
+      assertThat(server.awaitExit()).isZero();
+      assertThat(server.output().strip())
+          .matches("(user-server|post-server|gateway) " + Pattern.quote(version));
+    }
+  }
+
+  @Test
   void badValueFromTheEnvironment_namesTheVariable() throws Exception {
     JarProcess user = run("userServerJar", Map.of("PORT", "70000"));
 

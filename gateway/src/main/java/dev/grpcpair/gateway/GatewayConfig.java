@@ -3,6 +3,7 @@ package dev.grpcpair.gateway;
 import dev.grpcpair.common.client.UserChannelFlags;
 import dev.grpcpair.common.config.Flags;
 import dev.grpcpair.common.config.PortConverter;
+import dev.grpcpair.common.config.ProjectVersion;
 import java.nio.file.Path;
 import java.time.Duration;
 import picocli.CommandLine.Command;
@@ -15,7 +16,7 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     showDefaultValues = true,
     abbreviateSynopsis = true,
-    version = "gateway 1.0.0",
+    versionProvider = ProjectVersion.class,
     description =
         "Serves v2.user.User (GET /v2/users/{user_id}, GET /v2/users) and v1.post.Post (GET"
             + " /v1/users/{user_id}/posts, GET /v1/posts) over HTTP/JSON, and both over gRPC-Web.",

@@ -6,6 +6,7 @@ import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.EnumValueDescriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Descriptors.MethodDescriptor;
+import dev.grpcpair.common.config.ProjectVersion;
 import io.grpc.protobuf.ProtoMethodDescriptorSupplier;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -52,7 +53,7 @@ final class OpenApi {
     schemas.add("google.rpc.Status", errorSchema());
     JsonObject info = new JsonObject();
     info.addProperty("title", "grpc-pair gateway");
-    info.addProperty("version", "1.0.0");
+    info.addProperty("version", ProjectVersion.get());
     JsonObject components = new JsonObject();
     components.add("schemas", schemas);
     JsonObject document = new JsonObject();

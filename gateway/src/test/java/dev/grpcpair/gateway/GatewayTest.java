@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.grpcpair.common.config.ProjectVersion;
 import dev.grpcpair.common.server.GrpcServer;
 import dev.grpcpair.common.server.ServerFlags;
 import dev.grpcpair.proto.user.v2.GetUserRequest;
@@ -183,6 +184,9 @@ class GatewayTest {
 
     JsonObject document = JsonParser.parseString(get("/openapi.json").body()).getAsJsonObject();
 
+    assertThat(document.getAsJsonObject("info").get("version").getAsString())
+        .as("the project's version, from the build")
+        .isEqualTo(ProjectVersion.get());
     JsonObject paths = document.getAsJsonObject("paths");
     assertThat(paths.keySet())
         .containsExactly(

@@ -3,6 +3,7 @@ package dev.grpcpair.post;
 import dev.grpcpair.common.client.UserChannelFlags;
 import dev.grpcpair.common.config.Flags;
 import dev.grpcpair.common.config.PortConverter;
+import dev.grpcpair.common.config.ProjectVersion;
 import dev.grpcpair.common.server.ServerFlags;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -14,7 +15,7 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     showDefaultValues = true,
     abbreviateSynopsis = true,
-    version = "post-server 1.0.0",
+    versionProvider = ProjectVersion.class,
     description =
         "Serves v1.post.Post over gRPC, with health and reflection, asking the User service"
             + " for authors.",

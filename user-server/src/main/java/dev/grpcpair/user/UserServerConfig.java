@@ -2,6 +2,7 @@ package dev.grpcpair.user;
 
 import dev.grpcpair.common.config.Flags;
 import dev.grpcpair.common.config.PortConverter;
+import dev.grpcpair.common.config.ProjectVersion;
 import dev.grpcpair.common.server.ServerFlags;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -13,7 +14,7 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     showDefaultValues = true,
     abbreviateSynopsis = true,
-    version = "user-server 1.0.0",
+    versionProvider = ProjectVersion.class,
     description = "Serves v1.user.User over gRPC, with health and reflection.",
     footer = {
       "Each flag falls back to the environment variable named like it: --port to PORT,",
