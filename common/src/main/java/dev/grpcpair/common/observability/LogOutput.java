@@ -14,15 +14,15 @@ import java.util.concurrent.TimeUnit;
  * Where the servers' log lines go: standard error, written in batches and stamped with the time.
  *
  * <p>slf4j-simple prints each line to {@code System.err} and flushes it: one system call per line,
- * made on the event loop thread that served the call, which cost the access log about 8 µs a call
- * (two thirds of a GetUser call's CPU). Here lines collect in a 64 KiB buffer that a daemon thread
- * writes out every 100 ms, and that is written out at exit; a line reaches the terminal at most
- * that much later.
+ * made on the event loop thread that served the call, the largest part of the access log's cost
+ * (docs/performance.md, "What was tried"). Here lines collect in a 64 KiB buffer that a daemon
+ * thread writes out every 100 ms, and that is written out at exit; a line reaches the terminal at
+ * most that much later.
  *
  * <p>The time in front of each line ({@code 2026-11-29T06:18:02.835Z}, UTC) is written here, not by
  * slf4j-simple (its {@code showDateTime} is off in {@code simplelogger.properties}): it formats
- * with a {@code SimpleDateFormat} under a lock, about 5% of a GetUser call's CPU; here the date and
- * time up to the second are formatted once a second.
+ * with a {@code SimpleDateFormat} under a lock, for every line; here the date and time up to the
+ * second are formatted once a second.
  */
 public final class LogOutput {
 
