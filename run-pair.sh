@@ -72,10 +72,7 @@ make_certs() {
   echo "run-pair: made a CA, certificates and tokens in $dir" >&2
 }
 
-# Maven prints what went wrong on standard output, and stray colour codes when all is well.
-# From clean: Maven's incremental compiler does not recompile a module whose own sources did not
-# change when a module it depends on changed an interface, and the jar then fails at start-up
-# (AbstractMethodError).
+# The jars, and building them only when the sources changed.
 source deploy/jars.sh
 
 mode=${1:-plain}

@@ -15,9 +15,10 @@ jars_stale() {
   return 1
 }
 
-# mvn clean package, quiet unless it fails. From clean: Maven's incremental compiler can leave a
-# module compiled against an older interface of a module it depends on, and the jar then fails
-# at start-up.
+# mvn clean package, quiet unless it fails (Maven prints what went wrong on standard output, and
+# stray colour codes when all is well). From clean: Maven's incremental compiler does not
+# recompile a module whose own sources did not change when a module it depends on changed an
+# interface, and the jar then fails at start-up (AbstractMethodError).
 build_jars() {
   local log
   log=$(mktemp)

@@ -55,6 +55,12 @@ public final class Bench {
           "bare gateway GET /v2/users/1 (HTTP/1.1)", LoadCase.Protocol.HTTP1, "/v2/users/1");
   private static final String AT_5000 = " @ 5000/s";
   private static final String ON_DEFAULTS = ", on the JVM's default collector and heap";
+  private static final String USAGE =
+      "usage: ./run-pair.sh bench [quick|full] [--write-report | compare DIR]\n"
+          + "  quick: about 6 minutes (the default); full: over half an hour\n"
+          + "  --write-report: write docs/performance.md and its chart\n"
+          + "  compare DIR: this checkout's pair against the one built in DIR, interleaved\n"
+          + "  BENCH_JVM=\"...\": the servers' JVM flags instead of deploy/jvm.options";
 
   private final Path root;
   private final Path work;
@@ -94,13 +100,6 @@ public final class Bench {
       bench.write(root.resolve("docs"));
     }
   }
-
-  private static final String USAGE =
-      "usage: ./run-pair.sh bench [quick|full] [--write-report | compare DIR]\n"
-          + "  quick: about 6 minutes (the default); full: over half an hour\n"
-          + "  --write-report: write docs/performance.md and its chart\n"
-          + "  compare DIR: this checkout's pair against the one built in DIR, interleaved\n"
-          + "  BENCH_JVM=\"...\": the servers' JVM flags instead of deploy/jvm.options";
 
   /** The first option that is none of the above (compare must name a folder); null if none. */
   private static String unknownOption(List<String> options) {
@@ -235,7 +234,7 @@ public final class Bench {
             + " | ListPostsByUserId CPU/call (both servers) over bare | its calls/s over bare"
             + " | over the JVM's defaults |");
     report.line("|---|---|---|---|---|---|---|");
-    double[] worst = {0, Double.MAX_VALUE, Double.MAX_VALUE};
+    Worst worst = new Worst();
     for (int[] level : LEVELS) {
       StringBuilder line = new StringBuilder("| " + level[0] + " x " + level[1] + " |");
       for (LoadCase[] row : rows) {
@@ -247,9 +246,7 @@ public final class Bench {
         double rps = report.median(shipped, Result::rps) / report.median(floor, Result::rps);
         double rpsDefaults =
             report.median(shipped, Result::rps) / report.median(onDefaults, Result::rps);
-        worst[0] = Math.max(worst[0], cpu);
-        worst[1] = Math.min(worst[1], rps);
-        worst[2] = Math.min(worst[2], rpsDefaults);
+        worst.add(cpu, rps, rpsDefaults);
         line.append(String.format(" %.2f x | %.2f x | %.2f x |", cpu, rps, rpsDefaults));
       }
       report.line(line.toString());
@@ -261,7 +258,20 @@ public final class Bench {
                 + " MiB on the JVM's defaults.",
             shippedRss[0], shippedRss[1], defaultsRss[0], defaultsRss[1]));
     report.line("");
-    targets.atEachLevel(worst[0], worst[1], worst[2]);
+    targets.atEachLevel(worst.cpu, worst.rps, worst.rpsOnDefaults);
+  }
+
+  /** The worst ratios over the concurrency levels: the highest CPU, the lowest calls/s. */
+  private static final class Worst {
+    double cpu;
+    double rps = Double.MAX_VALUE;
+    double rpsOnDefaults = Double.MAX_VALUE;
+
+    void add(double levelCpu, double levelRps, double levelRpsOnDefaults) {
+      cpu = Math.max(cpu, levelCpu);
+      rps = Math.min(rps, levelRps);
+      rpsOnDefaults = Math.min(rpsOnDefaults, levelRpsOnDefaults);
+    }
   }
 
   private static String atLevel(LoadCase call, int[] level) {

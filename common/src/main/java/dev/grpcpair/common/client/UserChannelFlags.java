@@ -16,10 +16,13 @@ public final class UserChannelFlags implements Flags.Checked {
   /** Environment variable holding the token itself. */
   static final String USER_TOKEN_ENV = "USER_TOKEN";
 
+  private static final String TARGET_FORMS =
+      "host:port, dns:///host:port or static:///host:port,...";
+
   @Option(
       names = "--user-target",
       defaultValue = "localhost:9000",
-      description = "The User service: host:port, dns:///host:port or static:///host:port,...")
+      description = "The User service: " + TARGET_FORMS)
   public String target;
 
   @Option(
@@ -100,8 +103,7 @@ public final class UserChannelFlags implements Flags.Checked {
   public void check() {
     if (target.isBlank()) {
       // grpc's own message for it ("Expected authority at index 2: //") says nothing of the flag.
-      throw new IllegalArgumentException(
-          "--user-target is empty: give host:port, dns:///host:port or static:///host:port,...");
+      throw new IllegalArgumentException("--user-target is empty: give " + TARGET_FORMS);
     }
     if ((cert == null) != (key == null)) {
       throw new IllegalArgumentException("--user-cert and --user-key go together");

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Locale;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.OptionSpec;
@@ -81,6 +82,27 @@ public final class Flags {
     } catch (IOException e) {
       throw new IllegalArgumentException(flag + ": cannot read " + file + ": " + e.getMessage());
     }
+  }
+
+  /**
+   * What is wrong with a flag's value, as picocli says it, naming the variable the user set when
+   * the value came from the environment ({@code PORT=70000}: "Invalid value for PORT (--port)").
+   */
+  public static String badValue(CommandLine.ParameterException e, String... args) {
+    if (e.getArgSpec() instanceof OptionSpec option) {
+      String flag = option.longestName();
+      String variable = environmentName(flag);
+      boolean onTheCommandLine =
+          Arrays.stream(args)
+              .anyMatch(
+                  arg ->
+                      Arrays.stream(option.names())
+                          .anyMatch(name -> arg.equals(name) || arg.startsWith(name + "=")));
+      if (!onTheCommandLine && System.getenv(variable) != null) {
+        return e.getMessage().replace("option '" + flag + "'", variable + " (" + flag + ")");
+      }
+    }
+    return e.getMessage();
   }
 
   /** The environment variable named after the flag; null (the annotated default) when unset. */

@@ -188,8 +188,7 @@ public final class ReloadingTls<C> implements AutoCloseable {
       try {
         trustManager.updateTrustCredentials(ca.toFile());
       } catch (GeneralSecurityException e) {
-        throw new GeneralSecurityException(
-            ca + " is not a PEM CA certificate (" + e.getMessage() + ")", e);
+        throw notA("PEM CA certificate", ca, e);
       }
       watch(List.of(ca), () -> trustManager.updateTrustCredentials(ca.toFile()));
       return trustManager;
@@ -231,8 +230,7 @@ public final class ReloadingTls<C> implements AutoCloseable {
       try (InputStream in = Files.newInputStream(certChain)) {
         chain = CertificateUtils.getX509Certificates(in);
       } catch (GeneralSecurityException e) {
-        throw new GeneralSecurityException(
-            certChain + " is not a PEM certificate chain (" + e.getMessage() + ")", e);
+        throw notA("PEM certificate chain", certChain, e);
       }
       if (chain.length == 0) {
         throw new GeneralSecurityException(certChain + " holds no certificate");
@@ -241,8 +239,7 @@ public final class ReloadingTls<C> implements AutoCloseable {
       try (InputStream in = Files.newInputStream(privateKey)) {
         key = CertificateUtils.getPrivateKey(in);
       } catch (GeneralSecurityException | IllegalArgumentException e) {
-        throw new GeneralSecurityException(
-            privateKey + " is not a PEM private key (" + e.getMessage() + ")", e);
+        throw notA("PEM private key", privateKey, e);
       }
       String algorithm = SIGNATURE_ALGORITHMS.get(key.getAlgorithm());
       if (algorithm != null) {
@@ -259,6 +256,12 @@ public final class ReloadingTls<C> implements AutoCloseable {
         }
       }
       return new CertifiedKey(chain, key);
+    }
+
+    /** {@code file} did not parse as {@code what}: the file named, and the parser's reason. */
+    private static GeneralSecurityException notA(String what, Path file, Exception e) {
+      return new GeneralSecurityException(
+          file + " is not a " + what + " (" + e.getMessage() + ")", e);
     }
 
     private static long[] versions(List<Path> files) throws IOException {

@@ -4,13 +4,11 @@ import dev.grpcpair.common.config.Flags;
 import dev.grpcpair.common.observability.LogOutput;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 import picocli.CommandLine;
-import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.ParameterException;
 
 /**
@@ -51,7 +49,7 @@ public final class ServerMain {
       }
       server = starter.start(config);
     } catch (ParameterException e) {
-      return reportBadFlag(commandLine, naming(e, args));
+      return reportBadFlag(commandLine, Flags.badValue(e, args));
     } catch (IllegalArgumentException e) {
       // A dataset, TLS file or target that cannot be used: a bad value too.
       return reportBadFlag(commandLine, e.getMessage());
@@ -99,27 +97,6 @@ public final class ServerMain {
           Runtime.getRuntime().halt(0);
         },
         "graceful-stop");
-  }
-
-  /**
-   * Picocli names the flag of a bad value; one that came from the environment (PORT=70000) names
-   * the variable the user set, with its flag.
-   */
-  private static String naming(ParameterException e, String[] args) {
-    if (e.getArgSpec() instanceof OptionSpec option) {
-      String flag = option.longestName();
-      String variable = Flags.environmentName(flag);
-      boolean onTheCommandLine =
-          Arrays.stream(args)
-              .anyMatch(
-                  arg ->
-                      Arrays.stream(option.names())
-                          .anyMatch(name -> arg.equals(name) || arg.startsWith(name + "=")));
-      if (!onTheCommandLine && System.getenv(variable) != null) {
-        return e.getMessage().replace("option '" + flag + "'", variable + " (" + flag + ")");
-      }
-    }
-    return e.getMessage();
   }
 
   /** One line, so that a log collector keeps the reason and the pointer to the help together. */
