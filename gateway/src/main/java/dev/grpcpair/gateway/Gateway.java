@@ -3,7 +3,7 @@ package dev.grpcpair.gateway;
 import com.google.api.Http;
 import dev.grpcpair.common.client.UserChannel;
 import dev.grpcpair.common.client.UserConnectivityHealth;
-import dev.grpcpair.common.observability.Metrics;
+import dev.grpcpair.common.observability.Telemetry;
 import dev.grpcpair.common.server.RunningServer;
 import dev.grpcpair.common.server.ServerMain;
 import dev.grpcpair.proto.post.v1.PostGrpc;
@@ -34,7 +34,7 @@ public final class Gateway implements RunningServer {
   private final UserConnectivityHealth userHealth;
   private final UserChannel channel;
   private final ManagedChannel posts;
-  private final Metrics metrics;
+  private final Telemetry telemetry;
   private final GatewayConfig config;
   private final GatewayServices services;
 
@@ -44,7 +44,7 @@ public final class Gateway implements RunningServer {
       UserConnectivityHealth userHealth,
       UserChannel channel,
       ManagedChannel posts,
-      Metrics metrics,
+      Telemetry telemetry,
       GatewayConfig config,
       GatewayServices services) {
     this.listening = listening;
@@ -52,7 +52,7 @@ public final class Gateway implements RunningServer {
     this.userHealth = userHealth;
     this.channel = channel;
     this.posts = posts;
-    this.metrics = metrics;
+    this.telemetry = telemetry;
     this.config = config;
     this.services = services;
   }
@@ -65,24 +65,25 @@ public final class Gateway implements RunningServer {
   public static Gateway start(GatewayConfig config) {
     // A rules file that does not parse fails the start before anything is opened.
     Http rules = HttpRules.load(config.httpRules);
-    Metrics metrics = config.metricsPort == null ? Metrics.NONE : Metrics.serve(config.metricsPort);
+    Telemetry telemetry =
+        config.telemetry.open("gateway", config.port == 0 ? null : "gateway:" + config.port);
     EventLoops loops = new EventLoops();
     UserChannel channel;
     ManagedChannel posts;
     try {
       channel =
-          UserChannel.open(config.user, config.tlsReloadInterval, metrics, loops::channelBuilder);
+          UserChannel.open(config.user, config.tlsReloadInterval, telemetry, loops::channelBuilder);
     } catch (RuntimeException e) {
       loops.shutdown();
-      metrics.close();
+      telemetry.close();
       throw e;
     }
     try {
-      posts = PostChannel.open(config, metrics, loops);
+      posts = PostChannel.open(config, telemetry, loops);
     } catch (RuntimeException e) {
       channel.close();
       loops.shutdown();
-      metrics.close();
+      telemetry.close();
       throw e;
     }
     UserConnectivityHealth userHealth =
@@ -99,7 +100,8 @@ public final class Gateway implements RunningServer {
               .add(PostGrpc.getServiceDescriptor(), posts, rules)
               .checkSelectors(rules);
       GatewayServices services =
-          new GatewayServices(routes, new HttpMetrics(metrics), config.user.deadline);
+          new GatewayServices(
+              routes, new HttpMetrics(telemetry), new HttpSpans(telemetry), config.user.deadline);
       ChannelFuture bound =
           new ServerBootstrap()
               .group(loops.boss, loops.workers)
@@ -118,28 +120,28 @@ public final class Gateway implements RunningServer {
       Channel listening = bound.channel();
       userHealth.start(status -> services.healthy(status == ServingStatus.SERVING));
       Gateway gateway =
-          new Gateway(listening, loops, userHealth, channel, posts, metrics, config, services);
+          new Gateway(listening, loops, userHealth, channel, posts, telemetry, config, services);
       log.info(
           "gateway listening on port {} (HTTP/1.1 and h2c; User service at {}, Post service at"
               + " {}{})",
           gateway.port(),
           config.user.target,
           config.postTarget,
-          metrics.port() == 0 ? "" : "; metrics on port " + metrics.port());
+          telemetry.port() == 0 ? "" : "; metrics on port " + telemetry.port());
       return gateway;
     } catch (RuntimeException e) {
       userHealth.close();
       channel.close();
       posts.shutdownNow();
       loops.shutdown();
-      metrics.close();
+      telemetry.close();
       throw e;
     }
   }
 
   /** The port metrics are served on; 0 when off. */
   public int metricsPort() {
-    return metrics.port();
+    return telemetry.port();
   }
 
   /** The port it listens on: the one asked for, or the one the system chose for 0. */
@@ -164,7 +166,7 @@ public final class Gateway implements RunningServer {
     channel.close();
     posts.shutdown();
     loops.shutdown();
-    metrics.close();
+    telemetry.close();
     log.info("gateway stopped");
   }
 

@@ -4,6 +4,7 @@ import dev.grpcpair.common.client.UserChannelFlags;
 import dev.grpcpair.common.config.Flags;
 import dev.grpcpair.common.config.PortConverter;
 import dev.grpcpair.common.config.ProjectVersion;
+import dev.grpcpair.common.observability.TelemetryFlags;
 import java.nio.file.Path;
 import java.time.Duration;
 import picocli.CommandLine.Command;
@@ -60,13 +61,6 @@ public final class GatewayConfig implements Flags.Checked {
   Duration tlsReloadInterval;
 
   @Option(
-      names = "--metrics-port",
-      description =
-          "Serve Prometheus metrics (its User calls) at http://0.0.0.0:PORT/metrics (0: any free"
-              + " port).")
-  Integer metricsPort;
-
-  @Option(
       names = "--post-target",
       defaultValue = "localhost:9001",
       description = "The Post service, for the /v1 routes: host:port or a gRPC target URI.")
@@ -91,6 +85,8 @@ public final class GatewayConfig implements Flags.Checked {
 
   @Mixin UserChannelFlags user;
 
+  @Mixin TelemetryFlags telemetry;
+
   /** Parses flags as {@code main} does; what tests start gateways with. */
   public static GatewayConfig parse(String... args) {
     return Flags.parse(new GatewayConfig(), args);
@@ -99,5 +95,6 @@ public final class GatewayConfig implements Flags.Checked {
   @Override
   public void check() {
     user.check();
+    telemetry.check();
   }
 }

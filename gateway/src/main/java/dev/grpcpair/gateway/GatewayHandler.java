@@ -21,7 +21,11 @@ import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
 import io.netty.handler.codec.http2.Http2Exception;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.ReferenceCountUtil;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.context.Scope;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.List;
@@ -74,22 +78,34 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
     String offered = request.headers().get("x-request-id");
     String requestId =
         offered != null && RequestId.acceptable(offered) ? offered : RequestId.newId();
+    Span span =
+        services
+            .spans()
+            .start(
+                request,
+                request.uri(),
+                (InetSocketAddress) ctx.channel().remoteAddress(),
+                ctx.channel() instanceof Http2StreamChannel);
     HttpExchange exchange =
         new HttpExchange(
             ctx.channel(),
             request,
             requestId,
             services.metrics(),
+            span,
             () -> ctx.executor().execute(() -> next(ctx)));
     if (services.draining()) {
       exchange.closeAfterAnswer();
     }
+    // Current while the request's call starts, so that the call's span is its child.
+    Scope current = span.makeCurrent();
     try {
       serve(request, exchange);
     } catch (RuntimeException e) {
       exchange.fail(Status.INTERNAL.withDescription("internal error"));
       throw e;
     } finally {
+      current.close();
       request.release();
     }
   }

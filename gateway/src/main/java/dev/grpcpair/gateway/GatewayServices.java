@@ -16,15 +16,17 @@ final class GatewayServices {
   private final Routes routes;
   private final StaticFiles files;
   private final HttpMetrics metrics;
+  private final HttpSpans spans;
   private final Duration defaultDeadline;
   private volatile boolean healthy = true;
   private volatile boolean draining;
   private int inFlight; // guarded by this
 
-  GatewayServices(Routes routes, HttpMetrics metrics, Duration defaultDeadline) {
+  GatewayServices(Routes routes, HttpMetrics metrics, HttpSpans spans, Duration defaultDeadline) {
     this.routes = routes;
     this.files = StaticFiles.load(OpenApi.document(routes.all()));
     this.metrics = metrics;
+    this.spans = spans;
     this.defaultDeadline = defaultDeadline;
   }
 
@@ -39,6 +41,10 @@ final class GatewayServices {
 
   HttpMetrics metrics() {
     return metrics;
+  }
+
+  HttpSpans spans() {
+    return spans;
   }
 
   /** The deadline of a call whose request has no {@code Grpc-Timeout}. */

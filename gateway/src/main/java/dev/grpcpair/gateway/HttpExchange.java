@@ -23,6 +23,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GenericFutureListener;
+import io.opentelemetry.api.trace.Span;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -43,6 +44,7 @@ final class HttpExchange {
   private final InetSocketAddress peer;
   private final String requestId;
   private final HttpMetrics metrics;
+  private final Span span;
   private final Runnable onDone;
   private final AtomicBoolean answered = new AtomicBoolean();
 
@@ -59,6 +61,7 @@ final class HttpExchange {
       FullHttpRequest request,
       String requestId,
       HttpMetrics metrics,
+      Span span,
       Runnable onDone) {
     this.channel = channel;
     this.version = request.protocolVersion();
@@ -69,6 +72,7 @@ final class HttpExchange {
     this.peer = (InetSocketAddress) channel.remoteAddress();
     this.requestId = requestId;
     this.metrics = metrics;
+    this.span = span;
     this.onDone = onDone;
   }
 
@@ -77,6 +81,7 @@ final class HttpExchange {
     this.name = name;
     this.route = route;
     this.routine = routine;
+    HttpSpans.routed(span, httpMethod, route);
   }
 
   HttpHeaders requestHeaders() {
@@ -192,8 +197,17 @@ final class HttpExchange {
     if (clientGone != null) {
       channel.closeFuture().removeListener(clientGone);
     }
-    AccessLogInterceptor.log(name, code, start, peer, "-", requestId, routine);
+    AccessLogInterceptor.log(
+        name,
+        code,
+        start,
+        peer,
+        "-",
+        requestId,
+        AccessLogInterceptor.traceId(span.getSpanContext()),
+        routine);
     metrics.record(route, httpMethod, status.code(), start);
+    HttpSpans.end(span, status.code());
     if (!keepAlive && !(channel instanceof Http2StreamChannel)) {
       channel.close();
     }
@@ -224,7 +238,14 @@ final class HttpExchange {
     // From the pipeline's tail, through the HTTP encoder.
     channel.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
     AccessLogInterceptor.log(
-        "-", GatewayErrors.grpcCode(status), startNanos, channel.remoteAddress(), "-", "-", false);
+        "-",
+        GatewayErrors.grpcCode(status),
+        startNanos,
+        channel.remoteAddress(),
+        "-",
+        "-",
+        null,
+        false);
     metrics.record("unmatched", "_OTHER", status.code(), startNanos);
   }
 

@@ -1,6 +1,6 @@
 package dev.grpcpair.gateway;
 
-import dev.grpcpair.common.observability.Metrics;
+import dev.grpcpair.common.observability.Telemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.metrics.DoubleHistogram;
@@ -30,7 +30,7 @@ final class HttpMetrics {
 
   private final DoubleHistogram duration;
 
-  HttpMetrics(Metrics metrics) {
+  HttpMetrics(Telemetry metrics) {
     this.duration =
         metrics
             .meter("dev.grpcpair.gateway")

@@ -1,6 +1,6 @@
 package dev.grpcpair.gateway;
 
-import dev.grpcpair.common.observability.Metrics;
+import dev.grpcpair.common.observability.Telemetry;
 import io.grpc.ChannelCredentials;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
@@ -18,7 +18,7 @@ final class PostChannel {
 
   private PostChannel() {}
 
-  static ManagedChannel open(GatewayConfig config, Metrics metrics, EventLoops loops) {
+  static ManagedChannel open(GatewayConfig config, Telemetry telemetry, EventLoops loops) {
     ChannelCredentials credentials = InsecureChannelCredentials.create();
     if (config.postTls || config.postCa != null) {
       TlsChannelCredentials.Builder tls = TlsChannelCredentials.newBuilder();
@@ -32,7 +32,7 @@ final class PostChannel {
       credentials = tls.build();
     }
     ManagedChannelBuilder<?> builder = loops.channelBuilder(config.postTarget, credentials);
-    metrics.configure(builder);
+    telemetry.configure(builder);
     return builder.build();
   }
 }

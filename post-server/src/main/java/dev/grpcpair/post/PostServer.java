@@ -3,7 +3,7 @@ package dev.grpcpair.post;
 import dev.grpcpair.common.client.UserChannel;
 import dev.grpcpair.common.client.UserConnectivityHealth;
 import dev.grpcpair.common.client.UserReplicaTrail;
-import dev.grpcpair.common.observability.Metrics;
+import dev.grpcpair.common.observability.Telemetry;
 import dev.grpcpair.common.server.GrpcServer;
 import dev.grpcpair.common.server.ServerEventLoops;
 import dev.grpcpair.common.server.ServerFlags;
@@ -36,15 +36,16 @@ public final class PostServer {
     InMemoryPostRepository posts =
         DatasetSource.of(flags.dataset(), flags.generateDataset())
             .load(InMemoryPostRepository::new);
-    Metrics metrics = flags.openMetrics();
+    Telemetry telemetry = flags.openTelemetry("post-server", config.port);
     // The User channel's connections run on the server's event loops, as they would on grpc's.
     ServerEventLoops loops = new ServerEventLoops();
     UserChannel channel;
     try {
       channel =
-          UserChannel.open(config.user, flags.tlsReloadInterval(), metrics, loops::channelBuilder);
+          UserChannel.open(
+              config.user, flags.tlsReloadInterval(), telemetry, loops::channelBuilder);
     } catch (RuntimeException e) {
-      metrics.close();
+      telemetry.close();
       loops.close();
       throw e;
     }
@@ -60,7 +61,7 @@ public final class PostServer {
             // service any more (and right away if the server cannot start).
             .closeOnStop(userHealth)
             .closeOnStop(channel)
-            .metrics(metrics)
+            .telemetry(telemetry)
             .eventLoops(loops)
             .start();
     HealthStatusManager health = started.health();

@@ -71,7 +71,6 @@ final class ScriptedUserService extends UserGrpc.UserImplBase {
     answers.forEach(Runnable::run);
   }
 
-  /** Look-ups so far: GetUser and BatchGetUsers calls alike. */
   /** Answers BatchGetUsers with UNIMPLEMENTED, as a User server of the original contract does. */
   void withoutBatch(boolean missing) {
     batchMissing = missing;

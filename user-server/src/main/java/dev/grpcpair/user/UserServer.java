@@ -24,7 +24,7 @@ public final class UserServer {
     return GrpcServer.builder("user-server", config.port, flags)
         .addService(new UserServiceImpl(users))
         .addService(new UserServiceV2Impl(users))
-        .metrics(flags.openMetrics())
+        .telemetry(flags.openTelemetry("user-server", config.port))
         .start();
   }
 }

@@ -2,8 +2,8 @@ package dev.grpcpair.common.client;
 
 import com.google.gson.Gson;
 import com.google.gson.JsonParseException;
-import dev.grpcpair.common.observability.Metrics;
 import dev.grpcpair.common.observability.RequestId;
+import dev.grpcpair.common.observability.Telemetry;
 import dev.grpcpair.common.security.BearerTokenCredentials;
 import dev.grpcpair.common.security.ReloadingTls;
 import io.grpc.ChannelCredentials;
@@ -29,8 +29,8 @@ import java.util.function.BiFunction;
  * The one long-lived channel to the User service (the Post server's and the gateway's), made from
  * {@link UserChannelFlags}: TLS, the bearer token (on every call, through the channel's
  * credentials), the service config (load balancing, client-side health checking, retries,
- * wait-for-ready), keepalive, the request-id and replica-trail interceptors, and metrics. Its owner
- * closes it after its server has drained.
+ * wait-for-ready), keepalive, the request-id and replica-trail interceptors, and telemetry. Its
+ * owner closes it after its server has drained.
  */
 public final class UserChannel implements AutoCloseable {
 
@@ -53,8 +53,8 @@ public final class UserChannel implements AutoCloseable {
    * starts whether or not the User server is up.
    */
   public static UserChannel open(
-      UserChannelFlags flags, Duration tlsReloadInterval, Metrics metrics) {
-    return open(flags, tlsReloadInterval, metrics, Grpc::newChannelBuilder);
+      UserChannelFlags flags, Duration tlsReloadInterval, Telemetry telemetry) {
+    return open(flags, tlsReloadInterval, telemetry, Grpc::newChannelBuilder);
   }
 
   /**
@@ -64,7 +64,7 @@ public final class UserChannel implements AutoCloseable {
   public static UserChannel open(
       UserChannelFlags flags,
       Duration tlsReloadInterval,
-      Metrics metrics,
+      Telemetry telemetry,
       BiFunction<String, ChannelCredentials, ManagedChannelBuilder<?>> transport) {
     Map<String, ?> serviceConfig = serviceConfig(flags);
     ReloadingTls<ChannelCredentials> tls =
@@ -72,7 +72,7 @@ public final class UserChannel implements AutoCloseable {
             ? ReloadingTls.forChannel(flags.ca, flags.cert, flags.key, tlsReloadInterval)
             : null;
     try {
-      return new UserChannel(build(flags, serviceConfig, tls, metrics, transport), tls);
+      return new UserChannel(build(flags, serviceConfig, tls, telemetry, transport), tls);
     } catch (RuntimeException e) {
       if (tls != null) {
         tls.close();
@@ -85,7 +85,7 @@ public final class UserChannel implements AutoCloseable {
       UserChannelFlags flags,
       Map<String, ?> serviceConfig,
       ReloadingTls<ChannelCredentials> tls,
-      Metrics metrics,
+      Telemetry telemetry,
       BiFunction<String, ChannelCredentials, ManagedChannelBuilder<?>> transport) {
     ChannelCredentials credentials =
         tls == null ? InsecureChannelCredentials.create() : tls.credentials();
@@ -108,7 +108,7 @@ public final class UserChannel implements AutoCloseable {
             .intercept(UserReplicaTrail.clientInterceptor(), RequestId.clientInterceptor())
             // Answers are handled where they arrive: the callbacks are short and never block.
             .directExecutor();
-    metrics.configure(builder);
+    telemetry.configure(builder);
     if (flags.authority != null) {
       builder.overrideAuthority(flags.authority);
     }

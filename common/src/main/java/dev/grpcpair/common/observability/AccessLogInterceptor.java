@@ -9,6 +9,8 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
 import java.net.SocketAddress;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -17,8 +19,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One log line per call: method, status, duration, peer, authenticated identity and request id.
- * Never a message's content, a header's value other than the request id, or a token.
+ * One log line per call: method, status, duration, peer, authenticated identity, request id and,
+ * when the call is traced, its trace id (to find the call's trace from its line). Never a message's
+ * content, a header's value other than the request id, or a token.
  *
  * <p>A call the server closes is logged with the status it closed it with. A call the transport
  * ends (a request over the size limit, a deadline, the client's cancel) reaches interceptors only
@@ -51,6 +54,8 @@ public final class AccessLogInterceptor implements ServerInterceptor {
     SocketAddress peer = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
     // Set by RequestId's interceptor, which runs before this one.
     String requestId = RequestId.current().orElse("-");
+    // Made current by the tracing interceptor, which runs first.
+    String traceId = traceId(Span.current().getSpanContext());
     AtomicBoolean logged = new AtomicBoolean();
     ServerCall<ReqT, RespT> logging =
         new SimpleForwardingServerCall<>(call) {
@@ -64,7 +69,8 @@ public final class AccessLogInterceptor implements ServerInterceptor {
                 start,
                 peer,
                 Identity.current().orElse("-"),
-                requestId);
+                requestId,
+                traceId);
             super.close(status, trailers);
           }
         };
@@ -73,10 +79,15 @@ public final class AccessLogInterceptor implements ServerInterceptor {
       public void onCancel() {
         Status ended = endedByTransport.get();
         Status.Code code = ended == null ? Status.Code.CANCELLED : ended.getCode();
-        logOnce(logged, method, code, start, peer, "-", requestId);
+        logOnce(logged, method, code, start, peer, "-", requestId, traceId);
         super.onCancel();
       }
     };
+  }
+
+  /** The trace id of {@code span}, or null for none (a call that is not traced). */
+  public static String traceId(SpanContext span) {
+    return span.isValid() ? span.getTraceId() : null;
   }
 
   private static void logOnce(
@@ -86,19 +97,20 @@ public final class AccessLogInterceptor implements ServerInterceptor {
       long start,
       SocketAddress peer,
       String identity,
-      String requestId) {
+      String requestId,
+      String traceId) {
     if (logged.compareAndSet(false, true)) {
       boolean routine =
           (method.startsWith("grpc.health.") || method.startsWith("grpc.reflection."))
               && (code == Status.Code.OK || code == Status.Code.CANCELLED);
-      log(method, code, start, peer, identity, requestId, routine);
+      log(method, code, start, peer, identity, requestId, traceId, routine);
     }
   }
 
   /**
    * Writes one access-log line in the servers' format, for a request that was not a gRPC call on
    * this server (the gateway's HTTP requests): at DEBUG if {@code routine} (a health probe), else
-   * INFO.
+   * INFO. {@code traceId} is null when the request is not traced.
    */
   public static void log(
       String method,
@@ -107,6 +119,7 @@ public final class AccessLogInterceptor implements ServerInterceptor {
       SocketAddress peer,
       String identity,
       String requestId,
+      String traceId,
       boolean routine) {
     if (routine ? log.isDebugEnabled() : log.isInfoEnabled()) {
       long micros = TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - startNanos);
@@ -125,7 +138,8 @@ public final class AccessLogInterceptor implements ServerInterceptor {
               + " identity="
               + identity
               + " request_id="
-              + requestId;
+              + requestId
+              + (traceId == null ? "" : " trace_id=" + traceId);
       if (routine) {
         log.debug(line);
       } else {

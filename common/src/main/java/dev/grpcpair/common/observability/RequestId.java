@@ -13,6 +13,9 @@ import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.Span;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
@@ -32,6 +35,10 @@ public final class RequestId {
 
   private static final Context.Key<String> KEY = Context.key("request-id");
 
+  /** What OpenTelemetry's conventions call a gRPC request header recorded on a span. */
+  private static final AttributeKey<List<String>> SPAN_ATTRIBUTE =
+      AttributeKey.stringArrayKey("rpc.grpc.request.metadata.x-request-id");
+
   private RequestId() {}
 
   /** The request id of the call this thread is handling, if any. */
@@ -48,6 +55,11 @@ public final class RequestId {
         String offered = headers.get(HEADER);
         // An id that could forge log lines or bloat them is replaced, not trusted.
         String id = offered != null && acceptable(offered) ? offered : newId();
+        // On the call's span, if it is traced: its trace found from the id, and the other way.
+        Span span = Span.current();
+        if (span.isRecording()) {
+          span.setAttribute(SPAN_ATTRIBUTE, List.of(id));
+        }
         ServerCall<ReqT, RespT> echoing =
             new SimpleForwardingServerCall<>(call) {
               @Override

@@ -1,7 +1,7 @@
 package dev.grpcpair.common.server;
 
 import dev.grpcpair.common.config.DurationConverter;
-import dev.grpcpair.common.observability.Metrics;
+import dev.grpcpair.common.observability.Telemetry;
 import io.grpc.Server;
 import io.grpc.protobuf.services.HealthStatusManager;
 import java.time.Duration;
@@ -42,7 +42,7 @@ public final class GrpcServer implements RunningServer, AutoCloseable {
   private final OpenStreams openStreams;
   private final String replicaName;
   private final Duration shutdownGrace;
-  private final Metrics metrics;
+  private final Telemetry telemetry;
   private final List<AutoCloseable> ownedResources;
   private final HealthPort healthPort;
   private final AtomicBoolean stopping = new AtomicBoolean();
@@ -55,7 +55,7 @@ public final class GrpcServer implements RunningServer, AutoCloseable {
       OpenStreams openStreams,
       String replicaName,
       Duration shutdownGrace,
-      Metrics metrics,
+      Telemetry telemetry,
       HealthPort healthPort,
       List<AutoCloseable> ownedResources) {
     this.name = name;
@@ -64,7 +64,7 @@ public final class GrpcServer implements RunningServer, AutoCloseable {
     this.openStreams = openStreams;
     this.replicaName = replicaName;
     this.shutdownGrace = shutdownGrace;
-    this.metrics = metrics;
+    this.telemetry = telemetry;
     this.healthPort = healthPort;
     this.ownedResources = List.copyOf(ownedResources);
   }
@@ -81,7 +81,7 @@ public final class GrpcServer implements RunningServer, AutoCloseable {
 
   /** The port metrics are served on; 0 when metrics are off. */
   public int metricsPort() {
-    return metrics.port();
+    return telemetry.port();
   }
 
   /** The plaintext health port ({@code --health-port}); 0 when there is none. */

@@ -3,9 +3,9 @@ package dev.grpcpair.common.server;
 import com.google.common.base.Throwables;
 import com.google.common.util.concurrent.MoreExecutors;
 import dev.grpcpair.common.observability.AccessLogInterceptor;
-import dev.grpcpair.common.observability.Metrics;
 import dev.grpcpair.common.observability.RequestId;
 import dev.grpcpair.common.observability.ServedByInterceptor;
+import dev.grpcpair.common.observability.Telemetry;
 import dev.grpcpair.common.observability.TransportFailureLog;
 import dev.grpcpair.common.security.BearerAuthInterceptor;
 import dev.grpcpair.common.security.ReloadingTls;
@@ -48,7 +48,7 @@ public final class GrpcServerBuilder {
   private final List<ServerServiceDefinition> services = new ArrayList<>();
   private final List<ServerInterceptor> interceptors = new ArrayList<>();
   private final List<AutoCloseable> ownedResources = new ArrayList<>();
-  private Metrics metrics = Metrics.NONE;
+  private Telemetry telemetry = Telemetry.NONE;
   private ServerEventLoops eventLoops;
 
   GrpcServerBuilder(String name, int port, ServerFlags flags) {
@@ -68,10 +68,13 @@ public final class GrpcServerBuilder {
     return this;
   }
 
-  /** grpc's OpenTelemetry metrics for this server's calls; closed when the server stops. */
-  public GrpcServerBuilder metrics(Metrics processMetrics) {
-    this.metrics = processMetrics;
-    return closeOnStop(processMetrics);
+  /**
+   * The process' metrics and traces, for this server's calls too; closed when the server stops
+   * (after its clients, which use them as well).
+   */
+  public GrpcServerBuilder telemetry(Telemetry processTelemetry) {
+    this.telemetry = processTelemetry;
+    return closeOnStop(processTelemetry);
   }
 
   /**
@@ -117,7 +120,7 @@ public final class GrpcServerBuilder {
             flags.maxConnections, flags.maxConnectionsPerPeer, ConnectionLimit.descriptorLimit());
     eventLoops.serve(builder, connections);
     applyConnectionSettings(builder);
-    metrics.configure(builder);
+    telemetry.configure(builder);
     AtomicReference<String> servedBy = new AtomicReference<>(flags.replicaName);
     OpenStreams openStreams = new OpenStreams();
     OutboundBudget outbound =
@@ -125,17 +128,23 @@ public final class GrpcServerBuilder {
             flags.maxOutboundMessageSize, flags.maxUnreadBytesPerConnection, flags.maxUnreadBytes);
     outbound.install(builder);
     List<ServerInterceptor> chain = interceptorChain(servedBy, openStreams, outbound);
-    List<ServerServiceDefinition> served = new ArrayList<>();
-    served.add(health.getHealthService().bindService());
-    served.add(ProtoReflectionServiceV1.newInstance().bindService());
+    List<ServerServiceDefinition> probesAndTools = new ArrayList<>();
+    probesAndTools.add(health.getHealthService().bindService());
+    probesAndTools.add(ProtoReflectionServiceV1.newInstance().bindService());
     // The v1alpha reflection service too: BloomRPC-era GUI clients speak nothing else.
-    served.add(newV1AlphaReflectionService().bindService());
-    served.addAll(services);
+    probesAndTools.add(newV1AlphaReflectionService().bindService());
     // The chain is bound to each method once, here: the server builder's own intercept() builds
     // it again for every call (an object per interceptor and a method definition each time).
-    served.forEach(
+    probesAndTools.forEach(
         service ->
             builder.addService(ServerInterceptors.intercept(StrictParsing.of(service), chain)));
+    // Only the services' own calls are traced: a probe every few seconds, or a health watch that
+    // lasts as long as its client, would be traces of their own that nobody looks for.
+    List<ServerInterceptor> traced = new ArrayList<>(chain);
+    telemetry.serverSpans().ifPresent(traced::add);
+    services.forEach(
+        service ->
+            builder.addService(ServerInterceptors.intercept(StrictParsing.of(service), traced)));
     Server server = listen(builder, "port " + port);
     HealthPort healthPort;
     try {
@@ -157,7 +166,7 @@ public final class GrpcServerBuilder {
             openStreams,
             servedBy.get(),
             flags.shutdownGrace,
-            metrics,
+            telemetry,
             healthPort,
             ownedResources);
     reportServing();
@@ -194,11 +203,11 @@ public final class GrpcServerBuilder {
 
   /**
    * grpc runs the interceptor added last first, so this list is in reverse order of the call's
-   * path: request id (adopt or make x-request-id) → access log (sees every outcome, rejections too)
-   * → outbound budget (refuses work for connections that do not read) → open streams (ended with a
-   * status at stop) → x-served-by → bearer tokens (nothing past here sees an unauthenticated call)
-   * → recovery (the one place failures become statuses) → the server's own interceptors → the
-   * handler.
+   * path: server span (when tracing: everything after it runs inside the span) → request id (adopt
+   * or make x-request-id) → access log (sees every outcome, rejections too) → outbound budget
+   * (refuses work for connections that do not read) → open streams (ended with a status at stop) →
+   * x-served-by → bearer tokens (nothing past here sees an unauthenticated call) → recovery (the
+   * one place failures become statuses) → the server's own interceptors → the handler.
    */
   private List<ServerInterceptor> interceptorChain(
       AtomicReference<String> servedBy, OpenStreams openStreams, OutboundBudget outbound) {
@@ -255,7 +264,7 @@ public final class GrpcServerBuilder {
     String transport =
         flags.tlsCert == null ? "plaintext" : flags.tlsClientCa == null ? "TLS" : "mutual TLS";
     String auth = flags.authTokens == null ? "no token required" : "bearer token required";
-    String metricsAt = metrics.port() == 0 ? "" : ", metrics on port " + metrics.port();
+    String metricsAt = telemetry.port() == 0 ? "" : ", metrics on port " + telemetry.port();
     String healthAt = healthPort == 0 ? "" : ", health on port " + healthPort;
     return "replica " + replica + ", " + transport + ", " + auth + metricsAt + healthAt;
   }

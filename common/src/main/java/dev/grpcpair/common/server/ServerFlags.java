@@ -2,18 +2,21 @@ package dev.grpcpair.common.server;
 
 import dev.grpcpair.common.config.Flags;
 import dev.grpcpair.common.config.PortConverter;
-import dev.grpcpair.common.observability.Metrics;
+import dev.grpcpair.common.observability.Telemetry;
+import dev.grpcpair.common.observability.TelemetryFlags;
 import dev.grpcpair.common.security.AuthTokens;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
  * The flags every server takes alike (a picocli mixin; see {@link Flags}): graceful stop, TLS,
- * bearer tokens, keepalive, connection lifetimes, replica name, metrics and dataset. Only {@link
- * GrpcServer} reads most of them, so they stay package-private. Tokens are never a flag (a flag
- * shows in {@code ps}): they come from a file, or from the {@code AUTH_TOKENS} variable.
+ * bearer tokens, keepalive, connection lifetimes, replica name, telemetry ({@link TelemetryFlags})
+ * and dataset. Only {@link GrpcServer} reads most of them, so they stay package-private. Tokens are
+ * never a flag (a flag shows in {@code ps}): they come from a file, or from the {@code AUTH_TOKENS}
+ * variable.
  */
 public final class ServerFlags implements Flags.Checked {
 
@@ -174,12 +177,6 @@ public final class ServerFlags implements Flags.Checked {
   int maxConcurrentCallsPerConnection;
 
   @Option(
-      names = "--metrics-port",
-      converter = PortConverter.class,
-      description = "Serve Prometheus metrics at http://0.0.0.0:PORT/metrics (0: any free port).")
-  Integer metricsPort;
-
-  @Option(
       names = "--health-port",
       converter = PortConverter.class,
       description =
@@ -196,6 +193,8 @@ public final class ServerFlags implements Flags.Checked {
       description = "Serve a generated dataset of this size instead (e.g. 10000:100000).")
   String generateDataset;
 
+  @Mixin TelemetryFlags telemetry;
+
   AuthTokens authTokens;
 
   /** These flags alone, for a server that takes no others (the common parts' tests). */
@@ -205,6 +204,7 @@ public final class ServerFlags implements Flags.Checked {
 
   @Override
   public void check() {
+    telemetry.check();
     authExempt = authExempt.stream().map(String::strip).filter(name -> !name.isEmpty()).toList();
     replicaName = replicaName == null || replicaName.isBlank() ? null : replicaName.strip();
     if (maxInboundMessageSize < 1024
@@ -255,9 +255,14 @@ public final class ServerFlags implements Flags.Checked {
     return tlsReloadInterval;
   }
 
-  /** Starts serving metrics on {@code --metrics-port}; {@link Metrics#NONE} when unset. */
-  public Metrics openMetrics() {
-    return metricsPort == null ? Metrics.NONE : Metrics.serve(metricsPort);
+  /**
+   * Starts serving metrics and exporting traces as the flags say ({@link Telemetry#NONE} when they
+   * ask for neither), for the server {@code name} on {@code port}: the replica that spans name is
+   * {@code --replica-name}, else {@code name:port} as in {@code x-served-by}.
+   */
+  public Telemetry openTelemetry(String name, int port) {
+    String replica = replicaName != null ? replicaName : port == 0 ? null : name + ":" + port;
+    return telemetry.open(name, replica);
   }
 
   /** A dataset file; null: generated, or the embedded sample. */

@@ -4,8 +4,8 @@ import static dev.grpcpair.testing.GrpcAssertions.assertStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.grpcpair.common.observability.Metrics;
 import dev.grpcpair.common.observability.RequestId;
+import dev.grpcpair.common.observability.Telemetry;
 import dev.grpcpair.testing.Closer;
 import dev.grpcpair.testing.LogCapture;
 import io.grpc.Grpc;
@@ -124,7 +124,9 @@ class InterceptorsTest {
   @Test
   void metrics_countEachMethodsCallsForPrometheus() throws Exception {
     ManagedChannel channel =
-        start(GrpcServer.builder("test", 0, ServerFlags.parse()).metrics(Metrics.serve(0)));
+        start(
+            GrpcServer.builder("test", 0, ServerFlags.parse())
+                .telemetry(Telemetry.serveMetrics(0)));
     int port = server.metricsPort();
     for (int i = 0; i < 7; i++) {
       HealthGrpc.newBlockingStub(channel).check(HealthCheckRequest.getDefaultInstance());

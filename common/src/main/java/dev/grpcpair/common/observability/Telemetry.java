@@ -1,0 +1,206 @@
+package dev.grpcpair.common.observability;
+
+import com.google.common.base.Throwables;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.ServerBuilder;
+import io.grpc.ServerInterceptor;
+import io.grpc.opentelemetry.GrpcOpenTelemetry;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.metrics.Meter;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.api.trace.TracerProvider;
+import io.opentelemetry.context.propagation.ContextPropagators;
+import io.opentelemetry.exporter.prometheus.PrometheusMetricReader;
+import io.opentelemetry.instrumentation.grpc.v1_6.GrpcTelemetry;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
+import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Optional;
+
+/**
+ * The process' OpenTelemetry, one SDK for both halves: grpc-java's own metrics (per-method call
+ * counts, statuses, latency histograms, on servers and clients alike), served for Prometheus to
+ * scrape at {@code http://HOST:PORT/metrics}; and a span for every call served and made, exported
+ * over OTLP. One per process: the server and its clients share it. {@link #NONE} when both are off.
+ *
+ * <p>The HTTP server is Prometheus' own rather than OpenTelemetry's {@code PrometheusHttpServer},
+ * which does not tell the port it bound: with this one, port 0 works, and tests need not guess a
+ * free port.
+ */
+public final class Telemetry implements AutoCloseable {
+
+  /** Telemetry and traces off: configures nothing, serves nothing. */
+  public static final Telemetry NONE = new Telemetry(null, null, null, null);
+
+  private final OpenTelemetrySdk sdk;
+  private final GrpcOpenTelemetry metrics;
+  private final Tracing tracing;
+  private final HTTPServer http;
+
+  private Telemetry(
+      OpenTelemetrySdk sdk, GrpcOpenTelemetry metrics, Tracing tracing, HTTPServer http) {
+    this.sdk = sdk;
+    this.metrics = metrics;
+    this.tracing = tracing;
+    this.http = http;
+  }
+
+  /** Serves metrics on {@code port} (0: any free one), on every interface; no traces. */
+  public static Telemetry serveMetrics(int port) {
+    return open(port, TraceExport.OFF);
+  }
+
+  /**
+   * Serves metrics on {@code metricsPort} (0: any free one; null: no metrics) and exports traces as
+   * {@code traces} says; {@link #NONE} when neither is asked for.
+   */
+  public static Telemetry open(Integer metricsPort, TraceExport traces) {
+    if (metricsPort == null && !traces.on()) {
+      return NONE;
+    }
+    PrometheusMetricReader reader = metricsPort == null ? null : PrometheusMetricReader.create();
+    HTTPServer http = reader == null ? null : serve(metricsPort, reader);
+    OpenTelemetrySdk sdk;
+    try {
+      sdk =
+          AutoConfiguredOpenTelemetrySdk.builder()
+              // The standard OTEL_* variables still reach the SDK (OTEL_EXPORTER_OTLP_HEADERS,
+              // OTEL_BSP_MAX_QUEUE_SIZE, ...); the settings the flags carry override them.
+              .addPropertiesSupplier(TraceExport::defaults)
+              .addPropertiesCustomizer(config -> traces.properties())
+              .addResourceCustomizer((resource, config) -> traces.withReplica(resource))
+              .addMeterProviderCustomizer(
+                  (meters, config) -> reader == null ? meters : meters.registerMetricReader(reader))
+              .disableShutdownHook()
+              .build()
+              .getOpenTelemetrySdk();
+    } catch (RuntimeException e) {
+      if (http != null) {
+        http.close();
+      }
+      throw new IllegalArgumentException("cannot set up OpenTelemetry: " + e.getMessage(), e);
+    }
+    return new Telemetry(
+        sdk,
+        reader == null ? null : GrpcOpenTelemetry.newBuilder().sdk(sdk).build(),
+        traces.on() ? new Tracing(sdk) : null,
+        http);
+  }
+
+  private static HTTPServer serve(int port, PrometheusMetricReader reader) {
+    PrometheusRegistry registry = new PrometheusRegistry();
+    registry.register(reader);
+    try {
+      return HTTPServer.builder().port(port).registry(registry).buildAndStart();
+    } catch (IOException e) {
+      // The reason with it, as for the serving port: "Address already in use".
+      throw new UncheckedIOException(
+          "cannot serve metrics on port " + port + ": " + Throwables.getRootCause(e).getMessage(),
+          e);
+    }
+  }
+
+  /** The port metrics are served on; 0 when off. */
+  public int port() {
+    return http == null ? 0 : http.getPort();
+  }
+
+  /** grpc's metrics for the calls {@code builder}'s server answers. */
+  public void configure(ServerBuilder<?> builder) {
+    if (metrics != null) {
+      metrics.configureServerBuilder(builder);
+    }
+  }
+
+  /**
+   * grpc's metrics and a client span (and a span per attempt) for each call made on {@code
+   * builder}'s channel, children of the span current when the call starts.
+   */
+  public void configure(ManagedChannelBuilder<?> builder) {
+    if (metrics != null) {
+      metrics.configureChannelBuilder(builder);
+    }
+    if (tracing != null) {
+      // Added last, so they run first: the call's span is current when the attempts are made.
+      builder.intercept(tracing.attempts, tracing.grpc.createClientInterceptor());
+    }
+  }
+
+  /**
+   * The interceptor that makes a server span of each call served, the child of the caller's ({@code
+   * traceparent}); it goes first, so that every other interceptor and the handler run inside it.
+   * Empty when traces are off.
+   */
+  public Optional<ServerInterceptor> serverSpans() {
+    return tracing == null ? Optional.empty() : Optional.of(tracing.grpc.createServerInterceptor());
+  }
+
+  /** A meter for a process' own instruments; a no-op one when metrics are off. */
+  public Meter meter(String scope) {
+    return metrics == null ? OpenTelemetry.noop().getMeter(scope) : sdk.getMeter(scope);
+  }
+
+  /** Whether calls are traced (an OTLP endpoint is set). */
+  public boolean tracing() {
+    return tracing != null;
+  }
+
+  /** A tracer for a process' own spans (the gateway's HTTP requests); no-op when traces are off. */
+  public Tracer tracer(String scope) {
+    return tracing == null ? TracerProvider.noop().get(scope) : sdk.getTracer(scope);
+  }
+
+  /** How traces travel in headers (W3C {@code traceparent}); none when traces are off. */
+  public ContextPropagators propagators() {
+    return tracing == null ? ContextPropagators.noop() : sdk.getPropagators();
+  }
+
+  /** Stops serving metrics, and exports the spans still queued. */
+  @Override
+  public void close() {
+    if (http != null) {
+      http.close();
+    }
+    if (sdk != null) {
+      sdk.close();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return (metrics == null ? "metrics off" : "metrics on port " + port())
+        + (tracing == null ? ", traces off" : ", traces on");
+  }
+
+  /** grpc's instrumentation for traces, and the attempt spans it lacks. */
+  private static final class Tracing {
+    final GrpcTelemetry grpc;
+    final AttemptSpans attempts;
+
+    Tracing(OpenTelemetrySdk sdk) {
+      // Traces only: grpc's own module records the metrics, and the same ones twice would be
+      // counted twice.
+      OpenTelemetry tracesOnly =
+          new OpenTelemetry() {
+            @Override
+            public TracerProvider getTracerProvider() {
+              return sdk.getTracerProvider();
+            }
+
+            @Override
+            public ContextPropagators getPropagators() {
+              return sdk.getPropagators();
+            }
+          };
+      // An event per message sent and received would cost more than the spans themselves on the
+      // streams, and says little that the span's timing does not.
+      this.grpc = GrpcTelemetry.builder(tracesOnly).setEmitMessageEvents(false).build();
+      this.attempts =
+          new AttemptSpans(
+              sdk.getTracer("dev.grpcpair.attempts"), sdk.getPropagators().getTextMapPropagator());
+    }
+  }
+}
