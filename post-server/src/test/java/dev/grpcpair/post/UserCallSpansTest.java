@@ -88,7 +88,8 @@ class UserCallSpansTest {
   }
 
   @Test
-  void theOneByOneFallback_showsTheRefusedBatchAndEachGetUser_underTheIncomingCall() throws Exception {
+  void theOneByOneFallback_showsTheRefusedBatchAndEachGetUser_underTheIncomingCall()
+      throws Exception {
     scriptedUsers.withoutBatch(true);
 
     assertThat(posts.listPosts(ListPostsRequest.getDefaultInstance()).getPostMessagesCount())

@@ -1,0 +1,130 @@
+package dev.grpcpair.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
+import static org.awaitility.Awaitility.await;
+
+import dev.grpcpair.proto.post.v1.ListPostsByUserIdRequest;
+import dev.grpcpair.proto.post.v1.PostGrpc;
+import dev.grpcpair.testing.Channels;
+import dev.grpcpair.testing.Closer;
+import dev.grpcpair.testing.TraceReceiver;
+import dev.grpcpair.testing.TraceReceiver.Received;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.stub.MetadataUtils;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The jars export their spans where the standard OpenTelemetry variables say, and a collector that
+ * goes away costs them nothing but the spans: calls go on being answered, and the spans that do not
+ * fit the exporter's bounded queue are dropped and counted.
+ */
+class TracingJarsIT {
+
+  private static final int QUEUE = 256;
+  private static final Pattern METRICS_PORT = Pattern.compile("metrics on port (\\d+)");
+
+  @RegisterExtension final Closer closer = new Closer();
+
+  @Test
+  void bothJarsExportTheWholeTrace_andAGoneCollectorNeitherFailsNorHoldsCalls() throws Exception {
+    TraceReceiver receiver = closer.add(TraceReceiver.start());
+    Map<String, String> env =
+        Map.of(
+            "OTEL_EXPORTER_OTLP_ENDPOINT",
+            receiver.endpoint(),
+            "OTEL_BSP_SCHEDULE_DELAY",
+            "100",
+            "OTEL_BSP_MAX_QUEUE_SIZE",
+            Integer.toString(QUEUE),
+            "METRICS_PORT",
+            "0");
+    JarProcess user =
+        closer.add(
+            JarProcess.start(List.of(), JarProcess.SHIPPED, "userServerJar", env, "--port=0"));
+    int userPort = user.awaitPort();
+    JarProcess post =
+        closer.add(
+            JarProcess.start(
+                List.of(),
+                JarProcess.SHIPPED,
+                "postServerJar",
+                env,
+                "--port=0",
+                "--user-target=localhost:" + userPort));
+    int postPort = post.awaitPort();
+    ManagedChannel channel = closer.add(Channels.localhost(postPort));
+    String traceId = "0af7651916cd43dd8448eb211c80319c";
+    Metadata headers = new Metadata();
+    headers.put(
+        Metadata.Key.of("traceparent", Metadata.ASCII_STRING_MARSHALLER),
+        "00-" + traceId + "-b7ad6b7169203331-01");
+
+    PostGrpc.newBlockingStub(channel)
+        .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
+        .withDeadlineAfter(10, TimeUnit.SECONDS)
+        .listPostsByUserId(ListPostsByUserIdRequest.newBuilder().setUserId("1").build());
+
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(
+            () ->
+                assertThat(receiver.trace(traceId))
+                    .extracting(Received::service, Received::name)
+                    .containsExactlyInAnyOrder(
+                        tuple("post-server", "v1.post.Post/ListPostsByUserId"),
+                        tuple("post-server", "v1.user.User/GetUser"),
+                        tuple("post-server", "Attempt.v1.user.User/GetUser"),
+                        tuple("user-server", "v1.user.User/GetUser")));
+
+    receiver.close();
+    // Three spans a call on the Post server: the queue overflows well before the last call.
+    int calls = 2 * QUEUE;
+    for (int i = 0; i < calls; i++) {
+      assertThat(
+              PostGrpc.newBlockingStub(channel)
+                  .withDeadlineAfter(2, TimeUnit.SECONDS)
+                  .listPostsByUserId(ListPostsByUserIdRequest.newBuilder().setUserId("1").build())
+                  .getPostMessagesCount())
+          .isEqualTo(4);
+    }
+
+    String metrics = scrape(metricsPort(post));
+    assertThat(counter(metrics, "processedSpans_total\\{dropped=\"true\"[^}]*\\}"))
+        .as("spans dropped, not kept: %s", metrics)
+        .isGreaterThan(0);
+    assertThat(counter(metrics, "queueSize\\{[^}]*\\}")).isLessThanOrEqualTo(QUEUE);
+  }
+
+  private static int metricsPort(JarProcess jar) {
+    Matcher matcher = METRICS_PORT.matcher(jar.output());
+    assertThat(matcher.find()).as(jar.output()).isTrue();
+    return Integer.parseInt(matcher.group(1));
+  }
+
+  private static String scrape(int port) throws Exception {
+    return HttpClient.newHttpClient()
+        .send(
+            HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/metrics")).build(),
+            HttpResponse.BodyHandlers.ofString())
+        .body();
+  }
+
+  private static double counter(String metrics, String series) {
+    Matcher matcher = Pattern.compile("(?m)^" + series + " (\\S+)$").matcher(metrics);
+    assertThat(matcher.find()).as("%s in %s", series, metrics).isTrue();
+    return Double.parseDouble(matcher.group(1));
+  }
+}
