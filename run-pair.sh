@@ -8,7 +8,7 @@
 #   ./run-pair.sh secure [DIR]    build, then run secured with the files in DIR (made if missing):
 #                                 callers -> Post over TLS with a token,
 #                                 Post -> User over mutual TLS with a token of its own
-#   ./run-pair.sh bench [quick|full] [--write-report]
+#   ./run-pair.sh bench [quick|full] [--write-report | compare DIR | tracing]
 #                                 install h2load if missing, build, run the benchmark against
 #                                 a bare grpc-java server: quick (about 6 minutes, the default) or
 #                                 full (over half an hour); --write-report writes
@@ -94,7 +94,7 @@ case "$mode" in
     exec java ${BENCH_JVM:+"-Dbench.jvm=$BENCH_JVM"} -jar bench/target/bench.jar . "$@" ;;
   plain) ;;
   -h|--help) help; exit 0 ;;
-  *) echo "usage: $0 [certs [DIR] | secure [DIR] | bench [quick|full] [--write-report | compare DIR]] (--help: more)" >&2; exit 2 ;;
+  *) echo "usage: $0 [certs [DIR] | secure [DIR] | bench [quick|full] [--write-report | compare DIR | tracing]] (--help: more)" >&2; exit 2 ;;
 esac
 
 build_jars_if_stale run-pair

@@ -8,7 +8,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The pair's benchmark: starts both jars and a bare grpc-java server (the floor), warms them up,
@@ -25,6 +27,8 @@ public final class Bench {
 
   private static final Runs.Amounts QUICK = new Runs.Amounts(20_000, 1, 20_000);
   private static final Runs.Amounts FULL = new Runs.Amounts(300_000, 3, 1_000_000);
+  // Differences of a few percent: more calls than quick, and rounds to take the median of.
+  private static final Runs.Amounts TRACING = new Runs.Amounts(100_000, 3, 100_000);
 
   private static final GetUserRequest USER_1 = GetUserRequest.newBuilder().setUserId("1").build();
   private static final LoadCase BARE = LoadCase.user("bare grpc-java GetUser", "GetUser", USER_1);
@@ -56,10 +60,11 @@ public final class Bench {
   private static final String AT_5000 = " @ 5000/s";
   private static final String ON_DEFAULTS = ", on the JVM's default collector and heap";
   private static final String USAGE =
-      "usage: ./run-pair.sh bench [quick|full] [--write-report | compare DIR]\n"
+      "usage: ./run-pair.sh bench [quick|full] [--write-report | compare DIR | tracing]\n"
           + "  quick: about 6 minutes (the default); full: over half an hour\n"
           + "  --write-report: write docs/performance.md and its chart\n"
           + "  compare DIR: this checkout's pair against the one built in DIR, interleaved\n"
+          + "  tracing: the pair with traces off, 1% and 100% sampled, interleaved\n"
           + "  BENCH_JVM=\"...\": the servers' JVM flags instead of deploy/jvm.options";
 
   private final Path root;
@@ -95,6 +100,10 @@ public final class Bench {
       bench.compare(Path.of(options.get(compare + 1)).toAbsolutePath().normalize());
       return;
     }
+    if (options.contains("tracing")) {
+      bench.tracing();
+      return;
+    }
     bench.run();
     if (options.contains("--write-report")) {
       bench.write(root.resolve("docs"));
@@ -107,7 +116,7 @@ public final class Bench {
       String option = options.get(i);
       if (option.equals("compare") && i + 1 < options.size()) {
         i++;
-      } else if (!List.of("quick", "full", "--write-report").contains(option)) {
+      } else if (!List.of("quick", "full", "--write-report", "tracing").contains(option)) {
         return option;
       }
     }
@@ -389,6 +398,78 @@ public final class Bench {
               before.post.peakRssMiB(),
               after.user.peakRssMiB(),
               after.post.peakRssMiB()));
+    }
+    System.out.println(report);
+  }
+
+  /**
+   * What tracing costs: the same pair with traces off, with 1% of new traces sampled and with all
+   * of them, exporting to a collector in this process, interleaved at 16 x 8 and 16 x 32.
+   */
+  private void tracing() throws Exception {
+    Path sampledWork = Files.createDirectories(work.resolve("sampled"));
+    Path allWork = Files.createDirectories(work.resolve("all"));
+    try (SpanSink sink = new SpanSink();
+        Pair off = Pair.start(root, work, List.of());
+        Pair sampled =
+            Pair.start(
+                root, sampledWork, List.of(sink.endpointFlag(), "--otel-traces-sampler-arg=0.01"));
+        Pair all = Pair.start(root, allWork, List.of(sink.endpointFlag()))) {
+      Map<String, Pair> pairs = new LinkedHashMap<>();
+      pairs.put("off", off);
+      pairs.put("1%", sampled);
+      pairs.put("100%", all);
+      List<LoadCase> cases = List.of(GET_USER, BY_USER);
+      List<int[]> levels = List.of(new int[] {16, 8}, new int[] {16, 32});
+      Runs runs = new Runs(new H2Load(work), report, TRACING);
+      for (Pair pair : pairs.values()) {
+        for (LoadCase call : cases) {
+          runs.measure(call, pair, 16, 8, TRACING.warmUpCalls(), 0);
+        }
+      }
+      List<String> names = new ArrayList<>();
+      for (int run = 0; run < runs.repeats(); run++) {
+        for (int[] level : levels) {
+          for (LoadCase call : cases) {
+            for (Map.Entry<String, Pair> pair : pairs.entrySet()) {
+              String name =
+                  String.format(
+                      "%s, %dx%d, traces %s", call.name(), level[0], level[1], pair.getKey());
+              report.record(
+                  name, runs.measure(call, pair.getValue(), level[0], level[1], runs.calls(), 0));
+              if (run == 0) {
+                names.add(name);
+              }
+            }
+          }
+        }
+      }
+      report.line("## Tracing off, 1% and 100% sampled (exported to a collector)");
+      report.line("");
+      report.table(names);
+      for (int[] level : levels) {
+        for (LoadCase call : cases) {
+          String prefix = String.format("%s, %dx%d, traces ", call.name(), level[0], level[1]);
+          double offCpu = report.median(prefix + "off", Result::cpuMicros);
+          report.line(
+              String.format(
+                  "- %s%dx%d: CPU per call (both servers) over traces off: 1%% %.2f x, 100%% %.2f x",
+                  call.name() + ", ",
+                  level[0],
+                  level[1],
+                  report.median(prefix + "1%", Result::cpuMicros) / offCpu,
+                  report.median(prefix + "100%", Result::cpuMicros) / offCpu));
+        }
+      }
+      for (Map.Entry<String, Pair> pair : pairs.entrySet()) {
+        report.line(
+            String.format(
+                "- peak RSS, traces %s: User %d MiB, Post %d MiB",
+                pair.getKey(),
+                pair.getValue().user.peakRssMiB(),
+                pair.getValue().post.peakRssMiB()));
+      }
+      report.line(String.format("- spans the collector received: %,d", sink.spans()));
     }
     System.out.println(report);
   }

@@ -65,8 +65,7 @@ public final class Gateway implements RunningServer {
   public static Gateway start(GatewayConfig config) {
     // A rules file that does not parse fails the start before anything is opened.
     Http rules = HttpRules.load(config.httpRules);
-    Telemetry telemetry =
-        config.telemetry.open("gateway", config.port == 0 ? null : "gateway:" + config.port);
+    Telemetry telemetry = config.telemetry.open("gateway", null, config.port);
     EventLoops loops = new EventLoops();
     UserChannel channel;
     ManagedChannel posts;

@@ -2,7 +2,9 @@ package dev.grpcpair.gateway;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
+import dev.grpcpair.common.observability.CallSpans;
 import dev.grpcpair.common.observability.RequestId;
+import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.Status;
 import io.netty.channel.ChannelFutureListener;
@@ -24,7 +26,6 @@ import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.ReferenceCountUtil;
 import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.context.Scope;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
@@ -98,14 +99,15 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
       exchange.closeAfterAnswer();
     }
     // Current while the request's call starts, so that the call's span is its child.
-    Scope current = span.makeCurrent();
+    Context traced = CallSpans.with(span);
+    Context previous = traced.attach();
     try {
       serve(request, exchange);
     } catch (RuntimeException e) {
       exchange.fail(Status.INTERNAL.withDescription("internal error"));
       throw e;
     } finally {
-      current.close();
+      traced.detach(previous);
       request.release();
     }
   }

@@ -9,7 +9,6 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
-import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
 import java.net.SocketAddress;
 import java.util.concurrent.TimeUnit;
@@ -55,7 +54,7 @@ public final class AccessLogInterceptor implements ServerInterceptor {
     // Set by RequestId's interceptor, which runs before this one.
     String requestId = RequestId.current().orElse("-");
     // Made current by the tracing interceptor, which runs first.
-    String traceId = traceId(Span.current().getSpanContext());
+    String traceId = traceId(CallSpans.current().getSpanContext());
     AtomicBoolean logged = new AtomicBoolean();
     ServerCall<ReqT, RespT> logging =
         new SimpleForwardingServerCall<>(call) {

@@ -56,7 +56,7 @@ public final class RequestId {
         // An id that could forge log lines or bloat them is replaced, not trusted.
         String id = offered != null && acceptable(offered) ? offered : newId();
         // On the call's span, if it is traced: its trace found from the id, and the other way.
-        Span span = Span.current();
+        Span span = CallSpans.current();
         if (span.isRecording()) {
           span.setAttribute(SPAN_ATTRIBUTE, List.of(id));
         }

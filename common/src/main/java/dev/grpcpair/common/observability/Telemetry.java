@@ -10,8 +10,8 @@ import io.opentelemetry.api.metrics.Meter;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.api.trace.TracerProvider;
 import io.opentelemetry.context.propagation.ContextPropagators;
+import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.exporter.prometheus.PrometheusMetricReader;
-import io.opentelemetry.instrumentation.grpc.v1_6.GrpcTelemetry;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
@@ -124,8 +124,8 @@ public final class Telemetry implements AutoCloseable {
       metrics.configureChannelBuilder(builder);
     }
     if (tracing != null) {
-      // Added last, so they run first: the call's span is current when the attempts are made.
-      builder.intercept(tracing.attempts, tracing.grpc.createClientInterceptor());
+      // Added last, so it runs first: what the other interceptors do is part of the call's span.
+      builder.intercept(tracing.clientSpans);
     }
   }
 
@@ -135,7 +135,7 @@ public final class Telemetry implements AutoCloseable {
    * Empty when traces are off.
    */
   public Optional<ServerInterceptor> serverSpans() {
-    return tracing == null ? Optional.empty() : Optional.of(tracing.grpc.createServerInterceptor());
+    return tracing == null ? Optional.empty() : Optional.of(tracing.serverSpans);
   }
 
   /** A meter for a process' own instruments; a no-op one when metrics are off. */
@@ -175,32 +175,16 @@ public final class Telemetry implements AutoCloseable {
         + (tracing == null ? ", traces off" : ", traces on");
   }
 
-  /** grpc's instrumentation for traces, and the attempt spans it lacks. */
+  /** The spans of calls served and made. */
   private static final class Tracing {
-    final GrpcTelemetry grpc;
-    final AttemptSpans attempts;
+    final ServerSpans serverSpans;
+    final ClientSpans clientSpans;
 
     Tracing(OpenTelemetrySdk sdk) {
-      // Traces only: grpc's own module records the metrics, and the same ones twice would be
-      // counted twice.
-      OpenTelemetry tracesOnly =
-          new OpenTelemetry() {
-            @Override
-            public TracerProvider getTracerProvider() {
-              return sdk.getTracerProvider();
-            }
-
-            @Override
-            public ContextPropagators getPropagators() {
-              return sdk.getPropagators();
-            }
-          };
-      // An event per message sent and received would cost more than the spans themselves on the
-      // streams, and says little that the span's timing does not.
-      this.grpc = GrpcTelemetry.builder(tracesOnly).setEmitMessageEvents(false).build();
-      this.attempts =
-          new AttemptSpans(
-              sdk.getTracer("dev.grpcpair.attempts"), sdk.getPropagators().getTextMapPropagator());
+      Tracer tracer = sdk.getTracer("dev.grpcpair.rpc");
+      TextMapPropagator propagator = sdk.getPropagators().getTextMapPropagator();
+      this.serverSpans = new ServerSpans(tracer, propagator);
+      this.clientSpans = new ClientSpans(tracer, propagator);
     }
   }
 }

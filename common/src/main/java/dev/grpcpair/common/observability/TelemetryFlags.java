@@ -2,8 +2,10 @@ package dev.grpcpair.common.observability;
 
 import dev.grpcpair.common.config.Flags;
 import dev.grpcpair.common.config.PortConverter;
+import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.net.UnknownHostException;
 import java.util.Set;
 import picocli.CommandLine.Option;
 
@@ -63,7 +65,7 @@ public final class TelemetryFlags implements Flags.Checked {
       paramLabel = "KEY=VALUE,...",
       description =
           "More attributes of the process' spans (deployment.environment.name=prod, ...);"
-              + " service.instance.id defaults to --replica-name.")
+              + " service.instance.id defaults to --replica-name, else host:port.")
   String resourceAttributes;
 
   @Override
@@ -117,20 +119,32 @@ public final class TelemetryFlags implements Flags.Checked {
 
   /**
    * Serves metrics if {@code --metrics-port} is set and exports traces if an endpoint is, as {@code
-   * service} (unless {@code --otel-service-name} says otherwise) and {@code replica}.
+   * service} (unless {@code --otel-service-name} says otherwise) listening on {@code port}. The
+   * spans' {@code service.instance.id} is {@code replica} if given, else this host's name and the
+   * port: a pod's or a container's name, where they run.
    */
-  public Telemetry open(String service, String replica) {
+  public Telemetry open(String service, String replica, int port) {
+    if (endpoint == null) {
+      return Telemetry.open(metricsPort, TraceExport.OFF);
+    }
+    String instance = replica != null ? replica : hostName() + (port == 0 ? "" : ":" + port);
     return Telemetry.open(
         metricsPort,
-        endpoint == null
-            ? TraceExport.OFF
-            : new TraceExport(
-                endpoint,
-                sampler,
-                Double.toString(samplerArg),
-                serviceName == null ? service : serviceName,
-                resourceAttributes,
-                replica));
+        new TraceExport(
+            endpoint,
+            sampler,
+            Double.toString(samplerArg),
+            serviceName == null ? service : serviceName,
+            resourceAttributes,
+            instance));
+  }
+
+  private static String hostName() {
+    try {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (UnknownHostException e) {
+      return "unknown-host";
+    }
   }
 
   private static String blankToNull(String value) {

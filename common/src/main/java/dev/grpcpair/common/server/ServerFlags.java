@@ -257,12 +257,11 @@ public final class ServerFlags implements Flags.Checked {
 
   /**
    * Starts serving metrics and exporting traces as the flags say ({@link Telemetry#NONE} when they
-   * ask for neither), for the server {@code name} on {@code port}: the replica that spans name is
-   * {@code --replica-name}, else {@code name:port} as in {@code x-served-by}.
+   * ask for neither), for the server {@code name} on {@code port}, the replica {@code
+   * --replica-name} names.
    */
   public Telemetry openTelemetry(String name, int port) {
-    String replica = replicaName != null ? replicaName : port == 0 ? null : name + ":" + port;
-    return telemetry.open(name, replica);
+    return telemetry.open(name, replicaName, port);
   }
 
   /** A dataset file; null: generated, or the embedded sample. */
