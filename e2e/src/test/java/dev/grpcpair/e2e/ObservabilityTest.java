@@ -124,7 +124,8 @@ class ObservabilityTest {
         .isEqualTo(5);
   }
 
-  private static String scrape(int port) throws Exception {
+  /** What Prometheus would scrape from {@code port}. */
+  static String scrape(int port) throws Exception {
     return HttpClient.newHttpClient()
         .send(
             HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/metrics")).build(),

@@ -13,10 +13,6 @@ import dev.grpcpair.testing.TraceReceiver.Received;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.stub.MetadataUtils;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -101,7 +97,7 @@ class TracingJarsIT {
           .isEqualTo(4);
     }
 
-    String metrics = scrape(metricsPort(post));
+    String metrics = ObservabilityTest.scrape(metricsPort(post));
     assertThat(counter(metrics, "processedSpans_total\\{dropped=\"true\"[^}]*\\}"))
         .as("spans dropped, not kept: %s", metrics)
         .isGreaterThan(0);
@@ -112,14 +108,6 @@ class TracingJarsIT {
     Matcher matcher = METRICS_PORT.matcher(jar.output());
     assertThat(matcher.find()).as(jar.output()).isTrue();
     return Integer.parseInt(matcher.group(1));
-  }
-
-  private static String scrape(int port) throws Exception {
-    return HttpClient.newHttpClient()
-        .send(
-            HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/metrics")).build(),
-            HttpResponse.BodyHandlers.ofString())
-        .body();
   }
 
   private static double counter(String metrics, String series) {

@@ -73,17 +73,6 @@ class TracingTest {
     return spans.get(0).traceId();
   }
 
-  private static Received only(List<Received> spans, String service, SpanKind kind, String name) {
-    List<Received> matching =
-        spans.stream()
-            .filter(span -> span.service().equals(service))
-            .filter(span -> span.span().getKind() == kind)
-            .filter(span -> span.name().equals(name))
-            .toList();
-    assertThat(matching).as(service + " " + kind + " " + name + " in " + spans).hasSize(1);
-    return matching.get(0);
-  }
-
   private static void assertChild(Received child, Received parent) {
     assertThat(child.parentId()).as(child + " under " + parent).isEqualTo(parent.spanId());
   }
@@ -101,13 +90,13 @@ class TracingTest {
       List<Received> spans = stopAndReadTheTrace();
 
       Received postServer =
-          only(spans, "post-server", SpanKind.SPAN_KIND_SERVER, "v1.post.Post/ListPostsByUserId");
+          receiver.only("post-server", SpanKind.SPAN_KIND_SERVER, "v1.post.Post/ListPostsByUserId");
       Received postClient =
-          only(spans, "post-server", SpanKind.SPAN_KIND_CLIENT, "v1.user.User/GetUser");
+          receiver.only("post-server", SpanKind.SPAN_KIND_CLIENT, "v1.user.User/GetUser");
       Received attempt =
-          only(spans, "post-server", SpanKind.SPAN_KIND_INTERNAL, "Attempt.v1.user.User/GetUser");
+          receiver.only("post-server", SpanKind.SPAN_KIND_INTERNAL, "Attempt.v1.user.User/GetUser");
       Received userServer =
-          only(spans, "user-server", SpanKind.SPAN_KIND_SERVER, "v1.user.User/GetUser");
+          receiver.only("user-server", SpanKind.SPAN_KIND_SERVER, "v1.user.User/GetUser");
       assertThat(spans).hasSize(4);
       assertThat(postServer.parentId()).as("a new trace").isEmpty();
       assertChild(postClient, postServer);
@@ -146,9 +135,9 @@ class TracingTest {
     List<Received> spans = stopAndReadTheTrace();
 
     Received listPosts =
-        only(spans, "post-server", SpanKind.SPAN_KIND_SERVER, "v1.post.Post/ListPosts");
+        receiver.only("post-server", SpanKind.SPAN_KIND_SERVER, "v1.post.Post/ListPosts");
     Received batch =
-        only(spans, "post-server", SpanKind.SPAN_KIND_CLIENT, "v1.user.User/BatchGetUsers");
+        receiver.only("post-server", SpanKind.SPAN_KIND_CLIENT, "v1.user.User/BatchGetUsers");
     assertChild(batch, listPosts);
     assertThat(spans)
         .filteredOn(span -> span.span().getKind() == SpanKind.SPAN_KIND_CLIENT)
@@ -167,11 +156,12 @@ class TracingTest {
         .isInstanceOf(StatusRuntimeException.class);
     List<Received> spans = stopAndReadTheTrace();
 
-    Received client = only(spans, "post-server", SpanKind.SPAN_KIND_CLIENT, "v1.user.User/GetUser");
+    Received client =
+        receiver.only("post-server", SpanKind.SPAN_KIND_CLIENT, "v1.user.User/GetUser");
     Received userServer =
-        only(spans, "user-server", SpanKind.SPAN_KIND_SERVER, "v1.user.User/GetUser");
+        receiver.only("user-server", SpanKind.SPAN_KIND_SERVER, "v1.user.User/GetUser");
     Received postServer =
-        only(spans, "post-server", SpanKind.SPAN_KIND_SERVER, "v1.post.Post/ListPostsByUserId");
+        receiver.only("post-server", SpanKind.SPAN_KIND_SERVER, "v1.post.Post/ListPostsByUserId");
     for (Received span : List.of(client, userServer, postServer)) {
       assertThat(span.attribute("rpc.grpc.status_code")).as(span.toString()).contains("5");
     }
@@ -195,7 +185,8 @@ class TracingTest {
 
     assertThat(traceOf(spans)).isEqualTo(traceId);
     assertThat(
-            only(spans, "post-server", SpanKind.SPAN_KIND_SERVER, "v1.post.Post/ListPostsByUserId")
+            receiver
+                .only("post-server", SpanKind.SPAN_KIND_SERVER, "v1.post.Post/ListPostsByUserId")
                 .parentId())
         .isEqualTo(callerSpan);
     assertThat(spans).extracting(Received::service).contains("post-server", "user-server");

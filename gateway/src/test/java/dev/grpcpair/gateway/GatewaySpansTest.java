@@ -20,16 +20,6 @@ class GatewaySpansTest {
 
   @RegisterExtension final Closer closer = new Closer();
 
-  private static Received only(List<Received> spans, String service, SpanKind kind, String name) {
-    List<Received> matching =
-        spans.stream()
-            .filter(s -> s.service().equals(service) && s.span().getKind() == kind)
-            .filter(s -> s.name().equals(name))
-            .toList();
-    assertThat(matching).as("%s %s %s in %s", service, kind, name, spans).hasSize(1);
-    return matching.get(0);
-  }
-
   @Test
   void aRequestWithATraceparent_continuesTheTraceThroughItsGrpcCall() throws Exception {
     TraceReceiver receiver = closer.add(TraceReceiver.start());
@@ -52,12 +42,13 @@ class GatewaySpansTest {
 
       List<Received> spans = receiver.spans();
       assertThat(spans).extracting(Received::traceId).containsOnly(traceId);
-      Received http = only(spans, "gateway", SpanKind.SPAN_KIND_SERVER, "GET /v2/users/{user_id}");
-      Received call = only(spans, "gateway", SpanKind.SPAN_KIND_CLIENT, "v2.user.User/GetUser");
+      Received http =
+          receiver.only("gateway", SpanKind.SPAN_KIND_SERVER, "GET /v2/users/{user_id}");
+      Received call = receiver.only("gateway", SpanKind.SPAN_KIND_CLIENT, "v2.user.User/GetUser");
       Received attempt =
-          only(spans, "gateway", SpanKind.SPAN_KIND_INTERNAL, "Attempt.v2.user.User/GetUser");
+          receiver.only("gateway", SpanKind.SPAN_KIND_INTERNAL, "Attempt.v2.user.User/GetUser");
       Received server =
-          only(spans, "user-server", SpanKind.SPAN_KIND_SERVER, "v2.user.User/GetUser");
+          receiver.only("user-server", SpanKind.SPAN_KIND_SERVER, "v2.user.User/GetUser");
       assertThat(spans).hasSize(4);
       assertThat(http.parentId()).isEqualTo(callerSpan);
       assertThat(call.parentId()).isEqualTo(http.spanId());

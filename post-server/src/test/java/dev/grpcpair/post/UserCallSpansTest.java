@@ -15,7 +15,6 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.opentelemetry.proto.trace.v1.Span.SpanKind;
 import io.opentelemetry.proto.trace.v1.Status.StatusCode;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
@@ -58,13 +57,6 @@ class UserCallSpansTest {
     return receiver.spans();
   }
 
-  private static List<Received> spans(List<Received> all, SpanKind kind, String name) {
-    return all.stream()
-        .filter(span -> span.span().getKind() == kind && span.name().equals(name))
-        .sorted(Comparator.comparingLong(span -> span.span().getStartTimeUnixNano()))
-        .toList();
-  }
-
   @Test
   void aRetriedCall_isOneClientSpanWithASpanPerAttempt() throws Exception {
     scriptedUsers.failNext(1, Status.UNAVAILABLE.withDescription("replica restarting"));
@@ -72,10 +64,11 @@ class UserCallSpansTest {
     posts.listPostsByUserId(ListPostsByUserIdRequest.newBuilder().setUserId("1").build());
     List<Received> spans = postServerSpans();
 
-    List<Received> calls = spans(spans, SpanKind.SPAN_KIND_CLIENT, "v1.user.User/GetUser");
+    List<Received> calls =
+        receiver.spans("post-server", SpanKind.SPAN_KIND_CLIENT, "v1.user.User/GetUser");
     assertThat(calls).as("%s", spans).hasSize(1);
     List<Received> attempts =
-        spans(spans, SpanKind.SPAN_KIND_INTERNAL, "Attempt.v1.user.User/GetUser");
+        receiver.spans("post-server", SpanKind.SPAN_KIND_INTERNAL, "Attempt.v1.user.User/GetUser");
     assertThat(attempts).hasSize(2);
     assertThat(attempts).allSatisfy(a -> assertThat(a.parentId()).isEqualTo(calls.get(0).spanId()));
     assertThat(attempts.get(0).attribute("grpc.previous_rpc_attempts")).contains("0");
@@ -96,11 +89,14 @@ class UserCallSpansTest {
         .isGreaterThan(1);
     List<Received> spans = postServerSpans();
 
-    Received listPosts = spans(spans, SpanKind.SPAN_KIND_SERVER, "v1.post.Post/ListPosts").get(0);
-    List<Received> batch = spans(spans, SpanKind.SPAN_KIND_CLIENT, "v1.user.User/BatchGetUsers");
+    Received listPosts =
+        receiver.spans("post-server", SpanKind.SPAN_KIND_SERVER, "v1.post.Post/ListPosts").get(0);
+    List<Received> batch =
+        receiver.spans("post-server", SpanKind.SPAN_KIND_CLIENT, "v1.user.User/BatchGetUsers");
     assertThat(batch).hasSize(1);
     assertThat(batch.get(0).attribute("rpc.grpc.status_code")).contains("12");
-    List<Received> oneByOne = spans(spans, SpanKind.SPAN_KIND_CLIENT, "v1.user.User/GetUser");
+    List<Received> oneByOne =
+        receiver.spans("post-server", SpanKind.SPAN_KIND_CLIENT, "v1.user.User/GetUser");
     assertThat(oneByOne).hasSize(scriptedUsers.getUserCalls()).hasSizeGreaterThan(1);
     assertThat(batch.get(0).parentId()).isEqualTo(listPosts.spanId());
     // Made from the batch's failure, on another thread: the incoming call's context goes along.

@@ -1,5 +1,7 @@
 package dev.grpcpair.testing;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.grpc.Grpc;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
@@ -115,6 +117,24 @@ public final class TraceReceiver implements AutoCloseable {
   /** Every span received so far. */
   public List<Received> spans() {
     return List.copyOf(spans);
+  }
+
+  /**
+   * The spans {@code service} sent of {@code kind} named {@code name}, in the order they started.
+   */
+  public List<Received> spans(String service, Span.SpanKind kind, String name) {
+    return spans.stream()
+        .filter(span -> span.service().equals(service))
+        .filter(span -> span.span().getKind() == kind && span.name().equals(name))
+        .sorted(Comparator.comparingLong(span -> span.span().getStartTimeUnixNano()))
+        .toList();
+  }
+
+  /** The one such span; fails the test unless there is exactly one. */
+  public Received only(String service, Span.SpanKind kind, String name) {
+    List<Received> matching = spans(service, kind, name);
+    assertThat(matching).as("%s %s %s in %s", service, kind, name, spans).hasSize(1);
+    return matching.get(0);
   }
 
   /** The spans of the trace {@code traceId}, in the order they started. */

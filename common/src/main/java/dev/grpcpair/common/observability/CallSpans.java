@@ -41,6 +41,12 @@ public final class CallSpans {
   private static final Context.Key<Span> SPAN = Context.key("span");
   private static final Map<String, Attributes> METHODS = new ConcurrentHashMap<>();
 
+  /**
+   * The headers propagators read and write ({@code traceparent}, {@code tracestate}, {@code
+   * baggage}): a key made once each, not on every call.
+   */
+  private static final Map<String, Metadata.Key<String>> KEYS = new ConcurrentHashMap<>();
+
   static final TextMapGetter<Metadata> HEADERS_IN =
       new TextMapGetter<>() {
         @Override
@@ -50,16 +56,14 @@ public final class CallSpans {
 
         @Override
         public String get(Metadata headers, String key) {
-          return headers == null
-              ? null
-              : headers.get(Metadata.Key.of(key, Metadata.ASCII_STRING_MARSHALLER));
+          return headers == null ? null : headers.get(key(key));
         }
       };
 
   /** Replaces, not adds: a retried attempt's headers carry the call's {@code traceparent}. */
   static final TextMapSetter<Metadata> HEADERS_OUT =
       (headers, key, value) -> {
-        Metadata.Key<String> header = Metadata.Key.of(key, Metadata.ASCII_STRING_MARSHALLER);
+        Metadata.Key<String> header = key(key);
         headers.removeAll(header);
         headers.put(header, value);
       };
@@ -80,7 +84,14 @@ public final class CallSpans {
     return Context.current().withValue(SPAN, span);
   }
 
-  /** {@code rpc.system}, {@code rpc.service}, {@code rpc.method}: made once per method. */
+  private static Metadata.Key<String> key(String name) {
+    return KEYS.computeIfAbsent(name, n -> Metadata.Key.of(n, Metadata.ASCII_STRING_MARSHALLER));
+  }
+
+  /**
+   * {@code rpc.system}, {@code rpc.service}, {@code rpc.method}: made once per method, and set only
+   * on spans that record (the samplers here do not read them).
+   */
   static Attributes of(MethodDescriptor<?, ?> method) {
     return METHODS.computeIfAbsent(
         method.getFullMethodName(),

@@ -43,11 +43,11 @@ final class ClientSpans implements ClientInterceptor {
             .spanBuilder(method.getFullMethodName())
             .setParent(Context.root().with(CallSpans.current()))
             .setSpanKind(SpanKind.CLIENT)
-            .setAllAttributes(CallSpans.of(method))
             .startSpan();
     Context call = Context.root().with(span);
     CallOptions options = callOptions;
     if (span.isRecording()) {
+      span.setAllAttributes(CallSpans.of(method));
       span.setAttribute(SERVER, host(next.authority()));
       options = callOptions.withStreamTracerFactory(attempts.of(call, method));
     }

@@ -46,9 +46,9 @@ final class ServerSpans implements ServerInterceptor {
             .spanBuilder(call.getMethodDescriptor().getFullMethodName())
             .setParent(caller)
             .setSpanKind(SpanKind.SERVER)
-            .setAllAttributes(CallSpans.of(call.getMethodDescriptor()))
             .startSpan();
     if (span.isRecording()) {
+      span.setAllAttributes(CallSpans.of(call.getMethodDescriptor()));
       SocketAddress peer = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
       if (peer instanceof InetSocketAddress address && address.getAddress() != null) {
         span.setAttribute(PEER, address.getAddress().getHostAddress());
