@@ -30,9 +30,9 @@ final class HttpMetrics {
 
   private final DoubleHistogram duration;
 
-  HttpMetrics(Telemetry metrics) {
+  HttpMetrics(Telemetry telemetry) {
     this.duration =
-        metrics
+        telemetry
             .meter("dev.grpcpair.gateway")
             .histogramBuilder("http.server.request.duration")
             .setUnit("s")

@@ -32,7 +32,7 @@ import java.util.Optional;
  */
 public final class Telemetry implements AutoCloseable {
 
-  /** Telemetry and traces off: configures nothing, serves nothing. */
+  /** Metrics and traces off: configures nothing, serves nothing. */
   public static final Telemetry NONE = new Telemetry(null, null, null, null);
 
   private final OpenTelemetrySdk sdk;

@@ -10,9 +10,9 @@ import java.util.Set;
 import picocli.CommandLine.Option;
 
 /**
- * Telemetry and traces, alike in every process (a picocli mixin; see {@link Flags}). The trace
- * flags are OpenTelemetry's standard variables under their own names ({@code --otel-traces-sampler}
- * reads {@code OTEL_TRACES_SAMPLER}), so a deployment configured for any OpenTelemetry SDK works
+ * Metrics and traces, alike in every process (a picocli mixin; see {@link Flags}). The trace flags
+ * are OpenTelemetry's standard variables under their own names ({@code --otel-traces-sampler} reads
+ * {@code OTEL_TRACES_SAMPLER}), so a deployment configured for any OpenTelemetry SDK works
  * unchanged; the SDK reads the other {@code OTEL_*} variables (headers, queue sizes) itself.
  */
 public final class TelemetryFlags implements Flags.Checked {

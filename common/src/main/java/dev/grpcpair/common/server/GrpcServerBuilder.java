@@ -69,8 +69,8 @@ public final class GrpcServerBuilder {
   }
 
   /**
-   * The process' metrics and traces, for this server's calls too; closed when the server stops
-   * (after its clients, which use them as well).
+   * The process' metrics and traces, for this server's calls too; closed when the server stops,
+   * after the resources handed to {@link #closeOnStop} before it (the server's clients).
    */
   public GrpcServerBuilder telemetry(Telemetry processTelemetry) {
     this.telemetry = processTelemetry;
