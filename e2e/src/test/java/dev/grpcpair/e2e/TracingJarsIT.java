@@ -61,6 +61,8 @@ class TracingJarsIT {
                 "--port=0",
                 "--user-target=localhost:" + userPort));
     int postPort = post.awaitPort();
+    assertThat(post.output())
+        .contains("traces to " + receiver.endpoint() + " (parentbased_traceidratio 1.0)");
     ManagedChannel channel = closer.add(Channels.localhost(postPort));
     String traceId = "0af7651916cd43dd8448eb211c80319c";
     Metadata headers = new Metadata();

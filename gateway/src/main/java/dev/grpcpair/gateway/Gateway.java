@@ -126,7 +126,7 @@ public final class Gateway implements RunningServer {
           gateway.port(),
           config.user.target,
           config.postTarget,
-          telemetry.port() == 0 ? "" : "; metrics on port " + telemetry.port());
+          telemetry.describe());
       return gateway;
     } catch (RuntimeException e) {
       userHealth.close();

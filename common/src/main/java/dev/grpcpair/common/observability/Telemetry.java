@@ -86,7 +86,7 @@ public final class Telemetry implements AutoCloseable {
     return new Telemetry(
         sdk,
         reader == null ? null : GrpcOpenTelemetry.newBuilder().sdk(sdk).build(),
-        traces.on() ? new Tracing(sdk) : null,
+        traces.on() ? new Tracing(sdk, traces) : null,
         http);
   }
 
@@ -169,18 +169,31 @@ public final class Telemetry implements AutoCloseable {
     }
   }
 
-  @Override
-  public String toString() {
-    return (metrics == null ? "metrics off" : "metrics on port " + port())
-        + (tracing == null ? ", traces off" : ", traces on");
+  /**
+   * For the start-up line: where metrics are served and traces sent ({@code ", metrics on port
+   * 9464, traces to http://collector:4317 (parentbased_traceidratio 0.01)"}); empty when off.
+   */
+  public String describe() {
+    return (metrics == null ? "" : ", metrics on port " + port())
+        + (tracing == null
+            ? ""
+            : ", traces to "
+                + tracing.export.endpoint()
+                + " ("
+                + tracing.export.sampler()
+                + " "
+                + tracing.export.samplerArg()
+                + ")");
   }
 
   /** The spans of calls served and made. */
   private static final class Tracing {
+    final TraceExport export;
     final ServerSpans serverSpans;
     final ClientSpans clientSpans;
 
-    Tracing(OpenTelemetrySdk sdk) {
+    Tracing(OpenTelemetrySdk sdk, TraceExport export) {
+      this.export = export;
       Tracer tracer = sdk.getTracer("dev.grpcpair.rpc");
       TextMapPropagator propagator = sdk.getPropagators().getTextMapPropagator();
       this.serverSpans = new ServerSpans(tracer, propagator);

@@ -264,9 +264,8 @@ public final class GrpcServerBuilder {
     String transport =
         flags.tlsCert == null ? "plaintext" : flags.tlsClientCa == null ? "TLS" : "mutual TLS";
     String auth = flags.authTokens == null ? "no token required" : "bearer token required";
-    String metricsAt = telemetry.port() == 0 ? "" : ", metrics on port " + telemetry.port();
     String healthAt = healthPort == 0 ? "" : ", health on port " + healthPort;
-    return "replica " + replica + ", " + transport + ", " + auth + metricsAt + healthAt;
+    return "replica " + replica + ", " + transport + ", " + auth + telemetry.describe() + healthAt;
   }
 
   @SuppressWarnings("deprecation")
