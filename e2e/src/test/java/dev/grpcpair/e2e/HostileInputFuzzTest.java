@@ -40,9 +40,9 @@ import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
 
 /**
- * Generated hostile input against the pair over Netty (issue 10's fuzzing): request bytes, user
- * ids, page tokens and request ids. Whatever a caller sends, the answer is a status it can act on,
- * never UNKNOWN or INTERNAL, and the servers keep answering. jqwik reports the inputs tried; {@code
+ * Generated hostile input against the pair over Netty (fuzzing): request bytes, user ids, page
+ * tokens and request ids. Whatever a caller sends, the answer is a status it can act on, never
+ * UNKNOWN or INTERNAL, and the servers keep answering. jqwik reports the inputs tried; {@code
  * junit-platform.properties} says how to run it longer.
  */
 class HostileInputFuzzTest {

@@ -60,8 +60,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Attacks on the pair over Netty (issue 10), each answered with a status the caller can act on; the
- * server keeps serving correct calls afterwards.
+ * Attacks on the pair over Netty, each answered with a status the caller can act on; the server
+ * keeps serving correct calls afterwards.
  */
 class HostileInputTest {
 

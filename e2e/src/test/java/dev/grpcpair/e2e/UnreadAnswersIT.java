@@ -24,7 +24,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.parallel.Isolated;
 
 /**
- * Clients that ask and never read (issue 17), against the jars as shipped ({@code java
+ * Clients that ask and never read, against the jars as shipped ({@code java
  * @deploy/jvm.options -jar}) on large data: each never-reading connection fires 256 list calls
  * whose answers (98 KB a page of posts, 31 KB of users) can only queue in the server. Without a
  * bound, a few dozen such connections exhaust the servers' 32 MiB of direct memory, and both stop

@@ -123,7 +123,7 @@ public final class AccessLogInterceptor implements ServerInterceptor {
     if (routine ? log.isDebugEnabled() : log.isInfoEnabled()) {
       long micros = TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - startNanos);
       long fraction = micros % 1000;
-      // Built by hand: String.format cost a fifth of the line's CPU.
+      // Built by hand: String.format was a large part of the line's CPU.
       String line =
           method
               + ' '

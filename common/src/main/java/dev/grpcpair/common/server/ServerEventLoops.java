@@ -36,8 +36,8 @@ public final class ServerEventLoops implements AutoCloseable {
   private final EventLoopGroup boss =
       new MultiThreadIoEventLoopGroup(
           1, new DefaultThreadFactory("grpc-default-boss-ELG", true), handlers());
-  // One per core, as grpc's shared group has (Netty's own default is two per core: with four
-  // loops on two cores the Post server's two hops took 17% more CPU in a compare run).
+  // One per core, as grpc's shared group has: Netty's own default, two per core, made the Post
+  // server's two hops cost more CPU (docs/performance.md).
   private final EventLoopGroup workers =
       new MultiThreadIoEventLoopGroup(
           NettyRuntime.availableProcessors(),

@@ -29,8 +29,8 @@ import java.util.List;
  * RecoveryInterceptor} turns the exception into the call's status and the access log records it.
  *
  * <p>Not {@link ServerInterceptors#useInputStreamMessages}: it copies every response into a
- * buffered stream (two 8 KiB buffers a call, a fifth of a small call's allocations). The streams
- * here pass through untouched, so protobuf's stream still drains straight into the transport.
+ * buffered stream (two buffers a call, a good part of a small call's allocations). The streams here
+ * pass through untouched, so protobuf's stream still drains straight into the transport.
  */
 final class StrictParsing {
 
