@@ -12,6 +12,7 @@ import dev.grpcpair.proto.post.v1.ListPostsResponse;
 import dev.grpcpair.proto.post.v1.PostMessage;
 import dev.grpcpair.proto.user.v1.UserMessage;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.util.LinkedHashSet;
 import java.util.Map;
@@ -52,14 +53,13 @@ final class PostCollector implements StreamObserver<ListPostsByUserIdRequest> {
       return;
     }
     String userId = request.getUserId();
-    if (userId.isEmpty()) {
-      fail(ApiErrors.invalid("user_id is required (message " + (userIds.size() + 1) + ")"));
-      return;
-    }
     try {
       ApiErrors.requireUserId("user_id", userId);
-    } catch (RuntimeException tooLong) {
-      fail(tooLong);
+    } catch (StatusRuntimeException e) {
+      // Which of the stream's messages it was: the client may have sent many.
+      fail(
+          ApiErrors.invalid(
+              e.getStatus().getDescription() + " (message " + (userIds.size() + 1) + ")"));
       return;
     }
     // Bounded: at most MAX_IDS_PER_CALL ids of at most MAX_ID_BYTES each are ever held.

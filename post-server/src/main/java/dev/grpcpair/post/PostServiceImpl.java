@@ -96,7 +96,7 @@ public final class PostServiceImpl extends PostGrpc.PostImplBase {
           ListPostsResponse.Builder response =
               ListPostsResponse.newBuilder().setNextPageToken(page.nextPageToken());
           for (StoredPost post : page.items()) {
-            response.addPostMessages(withAuthor(post, authorOf(post, owners)));
+            response.addPostMessages(withAuthor(post, authorName(post.getUserId(), owners)));
           }
           return response.build();
         });
@@ -130,13 +130,15 @@ public final class PostServiceImpl extends PostGrpc.PostImplBase {
     return new PostCollector(posts, users, responseObserver, maxAnswerBytes);
   }
 
-  private static String authorOf(StoredPost post, Map<String, UserMessage> owners) {
-    UserMessage owner = owners.get(post.getUserId());
+  /**
+   * The name of the posts' owner {@code ownerId} among the users {@code found}; for one the User
+   * service does not know, an empty name (and a warning): the posts are still returned.
+   */
+  static String authorName(String ownerId, Map<String, UserMessage> found) {
+    UserMessage owner = found.get(ownerId);
     if (owner == null) {
       log.warn(
-          "post {} is owned by user {}, whom the user service does not know; author left empty",
-          post.getPostId(),
-          post.getUserId());
+          "user {} owns posts but the user service does not know them; author left empty", ownerId);
       return "";
     }
     return owner.getName();

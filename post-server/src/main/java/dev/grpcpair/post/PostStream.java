@@ -15,8 +15,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * One {@code StreamPosts} call: sends posts only while the transport is ready for more (so a slow
@@ -32,8 +30,6 @@ final class PostStream {
 
   /** Posts whose authors are looked up together. */
   static final int CHUNK = 500;
-
-  private static final Logger log = LoggerFactory.getLogger(PostStream.class);
 
   private final ServerCallStreamObserver<PostMessage> out;
   private final UserClient users;
@@ -149,16 +145,10 @@ final class PostStream {
     sendWhileReady();
   }
 
-  /** Records the owners asked for; one the User service does not know gets an empty name. */
+  /** Records the names of the owners asked for. */
   private void learn(Set<String> asked, Map<String, UserMessage> found) {
     for (String ownerId : asked) {
-      UserMessage owner = found.get(ownerId);
-      if (owner == null) {
-        log.warn(
-            "user {} owns posts but the user service does not know them; author left empty",
-            ownerId);
-      }
-      authors.put(ownerId, owner == null ? "" : owner.getName());
+      authors.put(ownerId, PostServiceImpl.authorName(ownerId, found));
     }
   }
 

@@ -45,11 +45,7 @@ public final class UserServiceImpl extends UserGrpc.UserImplBase {
     }
     BatchGetUsersResponse.Builder response = BatchGetUsersResponse.newBuilder();
     for (int i = 0; i < request.getUserIdsCount(); i++) {
-      String userId = request.getUserIds(i);
-      if (userId.isEmpty()) {
-        throw ApiErrors.invalid("user_ids[" + i + "] is empty");
-      }
-      ApiErrors.requireUserId("user_ids[" + i + "]", userId);
+      String userId = ApiErrors.requireUserId("user_ids[" + i + "]", request.getUserIds(i));
       users
           .find(userId)
           .ifPresentOrElse(response::addUsers, () -> response.addMissingUserIds(userId));

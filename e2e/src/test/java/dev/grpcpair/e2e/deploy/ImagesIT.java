@@ -43,15 +43,7 @@ class ImagesIT {
     assertThat(inspect(image, label("version"))).matches("\\d+\\.\\d+\\.\\d+(-SNAPSHOT)?");
 
     long started = System.nanoTime();
-    String container =
-        Tools.ok(
-            "podman",
-            "run",
-            "-d",
-            "--read-only",
-            "--tmpfs=/tmp",
-            "--publish=127.0.0.1::" + port,
-            image);
+    String container = Tools.runPublished(port, "--read-only", "--tmpfs=/tmp", image);
     closer.add(() -> Tools.ok("podman", "rm", "--force", container));
     ServingStatus status = health(name, Tools.publishedPort(container, port));
     long readyMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);

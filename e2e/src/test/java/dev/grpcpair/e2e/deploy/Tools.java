@@ -9,8 +9,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -75,6 +77,30 @@ final class Tools {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
     }
+  }
+
+  /**
+   * {@code podman run -d} with {@code port} published on a free port of 127.0.0.1, which {@link
+   * #publishedPort} tells; returns the container's id. podman picks the port before it binds it, so
+   * a test binding port 0 at the same moment can take it first: that attempt is tried again.
+   */
+  static String runPublished(int port, String... options) {
+    Result result = null;
+    List<String> command = List.of();
+    for (int attempt = 0; attempt < 3; attempt++) {
+      // Named, so that a container created but not started can be removed.
+      String name = "grpc-pair-it-" + UUID.randomUUID();
+      command = new ArrayList<>(List.of("podman", "run", "-d", "--name=" + name));
+      command.add("--publish=127.0.0.1::" + port);
+      command.addAll(List.of(options));
+      result = run(Duration.ofMinutes(5), Map.of(), command);
+      if (result.exitCode() == 0 || !result.output().contains("address already in use")) {
+        break;
+      }
+      run(Duration.ofMinutes(1), Map.of(), List.of("podman", "rm", "--force", name));
+    }
+    assertThat(result.exitCode()).as(String.join(" ", command) + ":\n" + result.output()).isZero();
+    return result.output().strip();
   }
 
   /** The host port podman published {@code container}'s {@code port} on. */
