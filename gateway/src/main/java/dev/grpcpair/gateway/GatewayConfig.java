@@ -7,6 +7,7 @@ import dev.grpcpair.common.config.ProjectVersion;
 import dev.grpcpair.common.observability.TelemetryFlags;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -93,8 +94,8 @@ public final class GatewayConfig implements Flags.Checked {
   }
 
   @Override
-  public void check() {
-    user.check();
-    telemetry.check();
+  public void check(Map<String, String> environment) {
+    user.check(environment);
+    telemetry.check(environment);
   }
 }

@@ -5,6 +5,7 @@ import dev.grpcpair.common.config.Flags;
 import dev.grpcpair.common.config.PortConverter;
 import dev.grpcpair.common.config.ProjectVersion;
 import dev.grpcpair.common.server.ServerFlags;
+import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -43,8 +44,8 @@ public final class PostServerConfig implements Flags.Checked {
   }
 
   @Override
-  public void check() {
-    server.check();
-    user.check();
+  public void check(Map<String, String> environment) {
+    server.check(environment);
+    user.check(environment);
   }
 }

@@ -4,6 +4,7 @@ import dev.grpcpair.common.config.Flags;
 import dev.grpcpair.common.config.PortConverter;
 import dev.grpcpair.common.config.ProjectVersion;
 import dev.grpcpair.common.server.ServerFlags;
+import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -37,7 +38,7 @@ public final class UserServerConfig implements Flags.Checked {
   }
 
   @Override
-  public void check() {
-    server.check();
+  public void check(Map<String, String> environment) {
+    server.check(environment);
   }
 }

@@ -3,6 +3,7 @@ package dev.grpcpair.common.client;
 import dev.grpcpair.common.config.Flags;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import picocli.CommandLine.Option;
 
 /**
@@ -100,7 +101,7 @@ public final class UserChannelFlags implements Flags.Checked {
   String token;
 
   @Override
-  public void check() {
+  public void check(Map<String, String> environment) {
     if (target.isBlank()) {
       // grpc's own message for it ("Expected authority at index 2: //") says nothing of the flag.
       throw new IllegalArgumentException("--user-target is empty: give " + TARGET_FORMS);
@@ -109,7 +110,7 @@ public final class UserChannelFlags implements Flags.Checked {
       throw new IllegalArgumentException("--user-cert and --user-key go together");
     }
     tls = tls || ca != null || cert != null;
-    Flags.Secret secret = Flags.secret("--user-token-file", tokenFile, USER_TOKEN_ENV);
+    Flags.Secret secret = Flags.secret("--user-token-file", tokenFile, USER_TOKEN_ENV, environment);
     token = secret == null ? null : secret.text().strip();
     if (token != null && token.isEmpty()) {
       throw new IllegalArgumentException("the user service token is empty");

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.OptionSpec;
 
@@ -16,41 +17,51 @@ import picocli.CommandLine.Model.OptionSpec;
  * falling back to the environment variable of the same name ({@code --user-target} reads {@code
  * USER_TARGET}), then the object checks what picocli cannot, such as flags that only make sense
  * together. The servers' {@code main} and the tests both come through here, so tests exercise the
- * real flag path.
+ * real flag path. The environment is passed in: {@code main} gives the process's, tests none, so a
+ * variable exported on a developer's machine ({@code AUTH_TOKENS}, {@code TLS_CERT}) cannot change
+ * what a test starts.
  */
 public final class Flags {
 
   /** A config object whose flags can be wrong in combination. */
   public interface Checked {
-    /** Throws {@link IllegalArgumentException} naming the flags that do not fit. */
-    void check();
+    /**
+     * Throws {@link IllegalArgumentException} naming the flags that do not fit; {@code environment}
+     * holds the secrets that only come from variables.
+     */
+    void check(Map<String, String> environment);
   }
 
   private Flags() {}
 
   /**
-   * Parses {@code args} into {@code config} and its mixins, then checks it.
+   * Parses {@code args} into {@code config} and its mixins, then checks it, with no environment:
+   * what tests and programs that build a config do.
    *
    * @throws picocli.CommandLine.ParameterException for a bad flag or value
    * @throws IllegalArgumentException for flags that do not fit together
    */
   public static <C extends Checked> C parse(C config, String... args) {
-    parse(commandLine(config), args);
+    parse(commandLine(config, Map.of()), Map.of(), args);
     return config;
   }
 
-  /** A command line for {@code config}: environment fallbacks and the converters flags share. */
-  public static CommandLine commandLine(Checked config) {
+  /**
+   * A command line for {@code config}: fallbacks to {@code environment}, and the converters flags
+   * share.
+   */
+  public static CommandLine commandLine(Checked config, Map<String, String> environment) {
     return new CommandLine(config)
-        .setDefaultValueProvider(Flags::fromEnvironment)
+        .setDefaultValueProvider(arg -> fromEnvironment(arg, environment))
         .registerConverter(Duration.class, new DurationConverter());
   }
 
   /** Parses and checks; help and version requests are left for the caller to print. */
-  public static CommandLine.ParseResult parse(CommandLine commandLine, String... args) {
+  public static CommandLine.ParseResult parse(
+      CommandLine commandLine, Map<String, String> environment, String... args) {
     CommandLine.ParseResult result = commandLine.parseArgs(args);
     if (!result.isUsageHelpRequested() && !result.isVersionHelpRequested()) {
-      ((Checked) commandLine.getCommand()).check();
+      ((Checked) commandLine.getCommand()).check(environment);
     }
     return result;
   }
@@ -64,8 +75,8 @@ public final class Flags {
    *
    * @throws IllegalArgumentException when both are set, or the file cannot be read
    */
-  public static Secret secret(String flag, Path file, String env) {
-    String inline = System.getenv(env);
+  public static Secret secret(String flag, Path file, String env, Map<String, String> environment) {
+    String inline = environment.get(env);
     if (file != null && inline != null) {
       throw new IllegalArgumentException("give either " + flag + " or " + env + ", not both");
     }
@@ -88,7 +99,8 @@ public final class Flags {
    * What is wrong with a flag's value, as picocli says it, naming the variable the user set when
    * the value came from the environment ({@code PORT=70000}: "Invalid value for PORT (--port)").
    */
-  public static String badValue(CommandLine.ParameterException e, String... args) {
+  public static String badValue(
+      CommandLine.ParameterException e, Map<String, String> environment, String... args) {
     if (e.getArgSpec() instanceof OptionSpec option) {
       String flag = option.longestName();
       String variable = environmentName(flag);
@@ -98,7 +110,7 @@ public final class Flags {
                   arg ->
                       Arrays.stream(option.names())
                           .anyMatch(name -> arg.equals(name) || arg.startsWith(name + "=")));
-      if (!onTheCommandLine && System.getenv(variable) != null) {
+      if (!onTheCommandLine && environment.get(variable) != null) {
         return e.getMessage().replace("option '" + flag + "'", variable + " (" + flag + ")");
       }
     }
@@ -106,11 +118,12 @@ public final class Flags {
   }
 
   /** The environment variable named after the flag; null (the annotated default) when unset. */
-  private static String fromEnvironment(CommandLine.Model.ArgSpec arg) {
+  private static String fromEnvironment(
+      CommandLine.Model.ArgSpec arg, Map<String, String> environment) {
     if (!(arg instanceof OptionSpec option) || option.usageHelp() || option.versionHelp()) {
       return null;
     }
-    return System.getenv(environmentName(option.longestName()));
+    return environment.get(environmentName(option.longestName()));
   }
 
   /** {@code --user-target} → {@code USER_TARGET}. */

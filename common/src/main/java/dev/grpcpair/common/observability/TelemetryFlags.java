@@ -6,6 +6,7 @@ import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.UnknownHostException;
+import java.util.Map;
 import java.util.Set;
 import picocli.CommandLine.Option;
 
@@ -69,7 +70,7 @@ public final class TelemetryFlags implements Flags.Checked {
   String resourceAttributes;
 
   @Override
-  public void check() {
+  public void check(Map<String, String> environment) {
     endpoint = blankToNull(endpoint);
     serviceName = blankToNull(serviceName);
     resourceAttributes = blankToNull(resourceAttributes);

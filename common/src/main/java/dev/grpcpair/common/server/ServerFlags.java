@@ -8,6 +8,7 @@ import dev.grpcpair.common.security.AuthTokens;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -203,8 +204,8 @@ public final class ServerFlags implements Flags.Checked {
   }
 
   @Override
-  public void check() {
-    telemetry.check();
+  public void check(Map<String, String> environment) {
+    telemetry.check(environment);
     authExempt = authExempt.stream().map(String::strip).filter(name -> !name.isEmpty()).toList();
     replicaName = replicaName == null || replicaName.isBlank() ? null : replicaName.strip();
     if (maxInboundMessageSize < 1024
@@ -241,7 +242,8 @@ public final class ServerFlags implements Flags.Checked {
     if (dataset != null && generateDataset != null) {
       throw new IllegalArgumentException("give either --dataset or --generate-dataset, not both");
     }
-    Flags.Secret tokens = Flags.secret("--auth-tokens-file", authTokensFile, AUTH_TOKENS_ENV);
+    Flags.Secret tokens =
+        Flags.secret("--auth-tokens-file", authTokensFile, AUTH_TOKENS_ENV, environment);
     authTokens = tokens == null ? null : AuthTokens.parse(tokens.text(), tokens.source());
   }
 

@@ -4,6 +4,7 @@ import dev.grpcpair.common.config.Flags;
 import dev.grpcpair.common.observability.LogOutput;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,7 +36,8 @@ public final class ServerMain {
     // grpc-java logs through java.util.logging; send it to the same place as ours.
     SLF4JBridgeHandler.removeHandlersForRootLogger();
     SLF4JBridgeHandler.install();
-    CommandLine commandLine = Flags.commandLine(config);
+    Map<String, String> environment = System.getenv();
+    CommandLine commandLine = Flags.commandLine(config, environment);
     // The hook goes in before the start: a SIGTERM while the server starts (run-pair.sh stopping
     // the others when one fails) would otherwise meet a JVM that refuses new hooks, and leave a
     // stack trace instead of a graceful stop.
@@ -43,13 +45,13 @@ public final class ServerMain {
     Runtime.getRuntime().addShutdownHook(gracefulStop(serving));
     RunningServer server;
     try {
-      CommandLine.ParseResult parsed = Flags.parse(commandLine, args);
+      CommandLine.ParseResult parsed = Flags.parse(commandLine, environment, args);
       if (CommandLine.printHelpIfRequested(parsed)) {
         return 0;
       }
       server = starter.start(config);
     } catch (ParameterException e) {
-      return reportBadFlag(commandLine, Flags.badValue(e, args));
+      return reportBadFlag(commandLine, Flags.badValue(e, environment, args));
     } catch (IllegalArgumentException e) {
       // A dataset, TLS file or target that cannot be used: a bad value too.
       return reportBadFlag(commandLine, e.getMessage());

@@ -2,13 +2,17 @@ package dev.grpcpair.common.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.grpcpair.common.config.Flags;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /** The shared flags as the servers parse them. */
 class ServerFlagsTest {
@@ -31,5 +35,35 @@ class ServerFlagsTest {
     Path file = Files.writeString(dir.resolve("tokens"), "x=y\n");
     assertThat(ServerFlags.parse("--auth-tokens-file=" + file).authTokens.identify("y"))
         .contains("x");
+  }
+
+  private static ServerFlags parse(Map<String, String> environment, String... args) {
+    ServerFlags flags = new ServerFlags();
+    Flags.parse(Flags.commandLine(flags, environment), environment, args);
+    return flags;
+  }
+
+  @Test
+  void aVariable_fillsItsFlag_aFlagOnTheCommandLineWins_andTestsGetNoEnvironment() {
+    Map<String, String> environment = Map.of("MAX_CONNECTIONS", "7", "AUTH_TOKENS", "ops=s3cret");
+
+    assertThat(parse(environment).maxConnections).isEqualTo(7);
+    assertThat(parse(environment).authTokens.identify("s3cret")).contains("ops");
+    assertThat(parse(environment, "--max-connections=9").maxConnections).isEqualTo(9);
+    assertThat(ServerFlags.parse().maxConnections).isEqualTo(2000);
+    assertThat(ServerFlags.parse().authTokens).isNull();
+  }
+
+  @Test
+  void aBadValueFromAVariable_isNamedByTheVariable() {
+    Map<String, String> environment = Map.of("MAX_CONNECTIONS", "many");
+    CommandLine commandLine = Flags.commandLine(new ServerFlags(), environment);
+
+    CommandLine.ParameterException e =
+        catchThrowableOfType(
+            CommandLine.ParameterException.class, () -> Flags.parse(commandLine, environment));
+
+    assertThat(Flags.badValue(e, environment)).startsWith("Invalid value for MAX_CONNECTIONS");
+    assertThat(Flags.badValue(e, Map.of())).startsWith("Invalid value for option");
   }
 }

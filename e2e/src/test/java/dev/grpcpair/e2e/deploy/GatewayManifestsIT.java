@@ -37,7 +37,7 @@ class GatewayManifestsIT {
     GatewayConfig.parse(gateway.getArgs().toArray(String[]::new));
     for (String variable : env(gateway).keySet()) {
       String flag = "--" + variable.toLowerCase().replace('_', '-');
-      assertThat(Flags.commandLine(new GatewayConfig()).getCommandSpec().findOption(flag))
+      assertThat(Flags.commandLine(new GatewayConfig(), Map.of()).getCommandSpec().findOption(flag))
           .as("the gateway takes " + variable + " (" + flag + ")")
           .isNotNull();
     }

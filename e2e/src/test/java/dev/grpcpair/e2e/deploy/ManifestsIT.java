@@ -51,7 +51,7 @@ class ManifestsIT {
   private static CommandLine.Model.CommandSpec flagsOf(String server) {
     Flags.Checked config =
         server.equals("user-server") ? new UserServerConfig() : new PostServerConfig();
-    return Flags.commandLine(config).getCommandSpec();
+    return Flags.commandLine(config, Map.of()).getCommandSpec();
   }
 
   private static int port(Container container, String name) {
