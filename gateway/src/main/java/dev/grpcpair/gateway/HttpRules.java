@@ -3,6 +3,7 @@ package dev.grpcpair.gateway;
 import com.google.api.Http;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;
+import dev.grpcpair.common.config.InvalidConfigException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -44,7 +45,7 @@ final class HttpRules {
     try {
       JsonFormat.parser().merge(json, rules);
     } catch (InvalidProtocolBufferException e) {
-      throw new IllegalArgumentException(
+      throw new InvalidConfigException(
           where + " is not google.api.Http in JSON: " + e.getMessage(), e);
     }
     return rules.build();

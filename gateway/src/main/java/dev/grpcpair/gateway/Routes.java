@@ -4,6 +4,7 @@ import com.google.api.AnnotationsProto;
 import com.google.api.Http;
 import com.google.api.HttpRule;
 import com.google.protobuf.Message;
+import dev.grpcpair.common.config.InvalidConfigException;
 import io.grpc.Channel;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServiceDescriptor;
@@ -69,7 +70,7 @@ final class Routes {
       String method =
           dot < 0 ? selector : selector.substring(0, dot) + "/" + selector.substring(dot + 1);
       if (!served.containsKey(method)) {
-        throw new IllegalArgumentException(
+        throw new InvalidConfigException(
             "HTTP rule for \"" + selector + "\": no such method among those served");
       }
     }

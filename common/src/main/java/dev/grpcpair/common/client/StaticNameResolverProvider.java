@@ -1,5 +1,6 @@
 package dev.grpcpair.common.client;
 
+import dev.grpcpair.common.config.InvalidConfigException;
 import io.grpc.EquivalentAddressGroup;
 import io.grpc.NameResolver;
 import io.grpc.NameResolverProvider;
@@ -55,7 +56,7 @@ public final class StaticNameResolverProvider extends NameResolverProvider {
       String trimmed = address.strip();
       int colon = trimmed.lastIndexOf(':');
       if (trimmed.isEmpty() || colon <= 0 || colon == trimmed.length() - 1) {
-        throw new IllegalArgumentException(
+        throw new InvalidConfigException(
             "static target needs host:port[,host:port...], not '" + addresses + "'");
       }
       String host = trimmed.substring(0, colon).replaceAll("^\\[|\\]$", "");
@@ -63,11 +64,11 @@ public final class StaticNameResolverProvider extends NameResolverProvider {
       try {
         port = Integer.parseInt(trimmed.substring(colon + 1));
       } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("static target: '" + trimmed + "' has no port number");
+        throw new InvalidConfigException("static target: '" + trimmed + "' has no port number");
       }
       InetSocketAddress socketAddress = new InetSocketAddress(host, port);
       if (socketAddress.isUnresolved()) {
-        throw new IllegalArgumentException("static target: cannot resolve host '" + host + "'");
+        throw new InvalidConfigException("static target: cannot resolve host '" + host + "'");
       }
       backends.add(new EquivalentAddressGroup(socketAddress));
     }

@@ -2,6 +2,7 @@ package dev.grpcpair.common.client;
 
 import com.google.gson.Gson;
 import com.google.gson.JsonParseException;
+import dev.grpcpair.common.config.InvalidConfigException;
 import dev.grpcpair.common.observability.RequestId;
 import dev.grpcpair.common.observability.Telemetry;
 import dev.grpcpair.common.security.BearerTokenCredentials;
@@ -76,6 +77,11 @@ public final class UserChannel implements AutoCloseable {
     } catch (RuntimeException e) {
       if (tls != null) {
         tls.close();
+      }
+      if (e instanceof IllegalArgumentException && !(e instanceof InvalidConfigException)) {
+        // grpc's word on a target or authority it cannot use ("Expected authority ...").
+        throw new InvalidConfigException(
+            "--user-target " + flags.target + ": " + e.getMessage(), e);
       }
       throw e;
     }
@@ -156,16 +162,16 @@ public final class UserChannel implements AutoCloseable {
       Map<String, Object> parsed = new Gson().fromJson(read(flags.serviceConfig), Map.class);
       config = parsed;
     } catch (JsonParseException e) {
-      throw new IllegalArgumentException(
+      throw new InvalidConfigException(
           "service config " + source + " is not valid JSON: " + e.getMessage(), e);
     }
     if (config == null) {
-      throw new IllegalArgumentException("service config " + source + " is empty");
+      throw new InvalidConfigException("service config " + source + " is empty");
     }
     config = new LinkedHashMap<>(config);
     if (flags.lbPolicy != null) {
       if (!LB_POLICIES.contains(flags.lbPolicy)) {
-        throw new IllegalArgumentException(
+        throw new InvalidConfigException(
             "unknown load-balancing policy '"
                 + flags.lbPolicy
                 + "' (use one of "
@@ -209,9 +215,9 @@ public final class UserChannel implements AutoCloseable {
         return new String(in.readAllBytes(), StandardCharsets.UTF_8);
       }
     } catch (java.nio.file.NoSuchFileException e) {
-      throw new IllegalArgumentException("service config file " + file + " does not exist", e);
+      throw new InvalidConfigException("service config file " + file + " does not exist", e);
     } catch (IOException e) {
-      throw new IllegalArgumentException("cannot read service config " + file + ": " + e, e);
+      throw new InvalidConfigException("cannot read service config " + file + ": " + e, e);
     }
   }
 }

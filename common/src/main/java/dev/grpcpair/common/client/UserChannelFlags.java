@@ -1,6 +1,7 @@
 package dev.grpcpair.common.client;
 
 import dev.grpcpair.common.config.Flags;
+import dev.grpcpair.common.config.InvalidConfigException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -104,19 +105,19 @@ public final class UserChannelFlags implements Flags.Checked {
   public void check(Map<String, String> environment) {
     if (target.isBlank()) {
       // grpc's own message for it ("Expected authority at index 2: //") says nothing of the flag.
-      throw new IllegalArgumentException("--user-target is empty: give " + TARGET_FORMS);
+      throw new InvalidConfigException("--user-target is empty: give " + TARGET_FORMS);
     }
     if ((cert == null) != (key == null)) {
-      throw new IllegalArgumentException("--user-cert and --user-key go together");
+      throw new InvalidConfigException("--user-cert and --user-key go together");
     }
     tls = tls || ca != null || cert != null;
     Flags.Secret secret = Flags.secret("--user-token-file", tokenFile, USER_TOKEN_ENV, environment);
     token = secret == null ? null : secret.text().strip();
     if (token != null && token.isEmpty()) {
-      throw new IllegalArgumentException("the user service token is empty");
+      throw new InvalidConfigException("the user service token is empty");
     }
     if (token != null && !tls && !allowInsecureToken) {
-      throw new IllegalArgumentException(
+      throw new InvalidConfigException(
           "refusing to send the user service token without TLS: add --user-tls or --user-ca,"
               + " or --user-allow-insecure-token");
     }

@@ -78,7 +78,7 @@ public final class Flags {
   public static Secret secret(String flag, Path file, String env, Map<String, String> environment) {
     String inline = environment.get(env);
     if (file != null && inline != null) {
-      throw new IllegalArgumentException("give either " + flag + " or " + env + ", not both");
+      throw new InvalidConfigException("give either " + flag + " or " + env + ", not both");
     }
     if (inline != null) {
       return new Secret(inline, env);
@@ -89,9 +89,9 @@ public final class Flags {
     try {
       return new Secret(Files.readString(file, StandardCharsets.UTF_8), file.toString());
     } catch (NoSuchFileException e) {
-      throw new IllegalArgumentException(flag + ": " + file + " does not exist");
+      throw new InvalidConfigException(flag + ": " + file + " does not exist");
     } catch (IOException e) {
-      throw new IllegalArgumentException(flag + ": cannot read " + file + ": " + e.getMessage());
+      throw new InvalidConfigException(flag + ": cannot read " + file + ": " + e.getMessage());
     }
   }
 

@@ -1,6 +1,7 @@
 package dev.grpcpair.common.observability;
 
 import com.google.common.base.Throwables;
+import dev.grpcpair.common.config.InvalidConfigException;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerInterceptor;
@@ -81,7 +82,7 @@ public final class Telemetry implements AutoCloseable {
       if (http != null) {
         http.close();
       }
-      throw new IllegalArgumentException("cannot set up OpenTelemetry: " + e.getMessage(), e);
+      throw new InvalidConfigException("cannot set up OpenTelemetry: " + e.getMessage(), e);
     }
     return new Telemetry(
         sdk,

@@ -1,6 +1,7 @@
 package dev.grpcpair.common.observability;
 
 import dev.grpcpair.common.config.Flags;
+import dev.grpcpair.common.config.InvalidConfigException;
 import dev.grpcpair.common.config.PortConverter;
 import java.net.InetAddress;
 import java.net.URI;
@@ -78,7 +79,7 @@ public final class TelemetryFlags implements Flags.Checked {
       checkEndpoint();
     }
     if (!SAMPLERS.contains(sampler)) {
-      throw new IllegalArgumentException(
+      throw new InvalidConfigException(
           "--otel-traces-sampler takes one of "
               + String.join(", ", SAMPLERS.stream().sorted().toList())
               + ", not '"
@@ -86,13 +87,13 @@ public final class TelemetryFlags implements Flags.Checked {
               + "'");
     }
     if (!(samplerArg >= 0 && samplerArg <= 1)) {
-      throw new IllegalArgumentException(
+      throw new InvalidConfigException(
           "--otel-traces-sampler-arg takes a share between 0 and 1, not " + samplerArg);
     }
     if (resourceAttributes != null) {
       for (String entry : resourceAttributes.split(",")) {
         if (entry.indexOf('=') < 1) {
-          throw new IllegalArgumentException(
+          throw new InvalidConfigException(
               "--otel-resource-attributes takes key=value pairs, comma-separated, not '"
                   + entry
                   + "'");
@@ -111,7 +112,7 @@ public final class TelemetryFlags implements Flags.Checked {
     if (uri == null
         || uri.getHost() == null
         || !("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))) {
-      throw new IllegalArgumentException(
+      throw new InvalidConfigException(
           "--otel-exporter-otlp-endpoint takes a URL such as http://collector:4317, not '"
               + endpoint
               + "'");

@@ -1,5 +1,6 @@
 package dev.grpcpair.common.security;
 
+import dev.grpcpair.common.config.InvalidConfigException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -39,20 +40,19 @@ public final class AuthTokens {
       int equals = line.indexOf('=');
       // Never echo the entry: it holds a secret.
       if (equals <= 0 || equals == line.length() - 1) {
-        throw new IllegalArgumentException(
+        throw new InvalidConfigException(
             source + ": entry " + number + " is not of the form identity=token");
       }
       String identity = line.substring(0, equals).strip();
       String token = line.substring(equals + 1).strip();
       if (identities.contains(identity)) {
-        throw new IllegalArgumentException(
-            source + ": identity \"" + identity + "\" appears twice");
+        throw new InvalidConfigException(source + ": identity \"" + identity + "\" appears twice");
       }
       identities.add(identity);
       entries.add(new Entry(identity, sha256(token)));
     }
     if (entries.isEmpty()) {
-      throw new IllegalArgumentException(source + " has no identity=token entries");
+      throw new InvalidConfigException(source + " has no identity=token entries");
     }
     return new AuthTokens(entries);
   }

@@ -1,5 +1,6 @@
 package dev.grpcpair.common.security;
 
+import dev.grpcpair.common.config.InvalidConfigException;
 import io.grpc.CallCredentials;
 import io.grpc.Metadata;
 import io.grpc.SecurityLevel;
@@ -18,7 +19,7 @@ public final class BearerTokenCredentials extends CallCredentials {
 
   public BearerTokenCredentials(String token, boolean allowInsecureTransport) {
     if (token.isBlank()) {
-      throw new IllegalArgumentException("the bearer token is empty");
+      throw new InvalidConfigException("the bearer token is empty");
     }
     this.token = token.strip();
     this.allowInsecureTransport = allowInsecureTransport;

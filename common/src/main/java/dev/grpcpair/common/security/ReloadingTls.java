@@ -1,5 +1,6 @@
 package dev.grpcpair.common.security;
 
+import dev.grpcpair.common.config.InvalidConfigException;
 import io.grpc.ChannelCredentials;
 import io.grpc.ServerCredentials;
 import io.grpc.TlsChannelCredentials;
@@ -143,7 +144,7 @@ public final class ReloadingTls<C> implements AutoCloseable {
       return new ReloadingTls<>(assembly.assemble(new Watcher(reloader, reloadInterval)), reloader);
     } catch (IOException | GeneralSecurityException | RuntimeException e) {
       reloader.shutdownNow();
-      throw new IllegalArgumentException("cannot load TLS files: " + describe(e), e);
+      throw new InvalidConfigException("cannot load TLS files: " + describe(e), e);
     }
   }
 

@@ -1,6 +1,7 @@
 package dev.grpcpair.common.server;
 
 import dev.grpcpair.common.config.Flags;
+import dev.grpcpair.common.config.InvalidConfigException;
 import dev.grpcpair.common.config.PortConverter;
 import dev.grpcpair.common.observability.Telemetry;
 import dev.grpcpair.common.observability.TelemetryFlags;
@@ -213,7 +214,7 @@ public final class ServerFlags implements Flags.Checked {
         || maxConcurrentCallsPerConnection < 1
         || maxConnections < 1
         || maxConnectionsPerPeer < 1) {
-      throw new IllegalArgumentException(
+      throw new InvalidConfigException(
           "--max-inbound-message-size and --max-inbound-metadata-size take at least 1024 bytes,"
               + " --max-concurrent-calls-per-connection, --max-connections and"
               + " --max-connections-per-peer at least 1");
@@ -221,26 +222,26 @@ public final class ServerFlags implements Flags.Checked {
     if (maxOutboundMessageSize < 1024
         || maxUnreadBytesPerConnection < maxOutboundMessageSize
         || maxUnreadBytes < maxUnreadBytesPerConnection) {
-      throw new IllegalArgumentException(
+      throw new InvalidConfigException(
           "--max-outbound-message-size takes at least 1024 bytes, and"
               + " --max-outbound-message-size <= --max-unread-bytes-per-connection <="
               + " --max-unread-bytes");
     }
     if ((tlsCert == null) != (tlsKey == null)) {
-      throw new IllegalArgumentException("--tls-cert and --tls-key go together");
+      throw new InvalidConfigException("--tls-cert and --tls-key go together");
     }
     if (tlsClientCa != null && tlsCert == null) {
-      throw new IllegalArgumentException("--tls-client-ca needs --tls-cert");
+      throw new InvalidConfigException("--tls-client-ca needs --tls-cert");
     }
     generateDataset = generateDataset == null || generateDataset.isBlank() ? null : generateDataset;
     if (generateDataset != null && !generateDataset.strip().matches("\\d+:\\d+")) {
-      throw new IllegalArgumentException(
+      throw new InvalidConfigException(
           "--generate-dataset takes USERS:POSTS (e.g. 10000:100000), not '"
               + generateDataset
               + "'");
     }
     if (dataset != null && generateDataset != null) {
-      throw new IllegalArgumentException("give either --dataset or --generate-dataset, not both");
+      throw new InvalidConfigException("give either --dataset or --generate-dataset, not both");
     }
     Flags.Secret tokens =
         Flags.secret("--auth-tokens-file", authTokensFile, AUTH_TOKENS_ENV, environment);

@@ -1,6 +1,7 @@
 package dev.grpcpair.common.server;
 
 import dev.grpcpair.common.config.Flags;
+import dev.grpcpair.common.config.InvalidConfigException;
 import dev.grpcpair.common.observability.LogOutput;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -52,11 +53,12 @@ public final class ServerMain {
       server = starter.start(config);
     } catch (ParameterException e) {
       return reportBadFlag(commandLine, Flags.badValue(e, environment, args));
-    } catch (IllegalArgumentException e) {
+    } catch (InvalidConfigException e) {
       // A dataset, TLS file or target that cannot be used: a bad value too.
       return reportBadFlag(commandLine, e.getMessage());
     } catch (IOException | RuntimeException e) {
-      // One line for the operator; the stack trace only when asked for (debug level).
+      // One line for the operator; the stack trace only when asked for (debug level). A bug's
+      // IllegalArgumentException lands here too: exit code 2 is for what the operator set.
       log.error("{} could not start: {}", commandLine.getCommandName(), e.getMessage());
       log.debug("{} start-up failure", commandLine.getCommandName(), e);
       return 1;
