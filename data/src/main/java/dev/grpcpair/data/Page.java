@@ -2,7 +2,7 @@ package dev.grpcpair.data;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageLite;
-import dev.grpcpair.proto.ApiErrors;
+import dev.grpcpair.common.server.InvalidRequestException;
 import dev.grpcpair.proto.ApiLimits;
 import dev.grpcpair.proto.data.v1.PageToken;
 import java.util.Base64;
@@ -23,12 +23,12 @@ public record Page<T extends MessageLite>(List<T> items, String nextPageToken, l
    * The page of {@code all} that {@code pageSize} and {@code pageToken} ask for; {@code query}
    * names the list (e.g. "user:1") so a token from another list is refused.
    *
-   * @throws io.grpc.StatusRuntimeException INVALID_ARGUMENT for a negative size or a foreign token
+   * @throws InvalidRequestException for a negative size or a foreign token
    */
   public static <T extends MessageLite> Page<T> of(
       List<T> all, int pageSize, String pageToken, String query) {
     if (pageSize < 0) {
-      throw ApiErrors.invalid("page_size must not be negative");
+      throw new InvalidRequestException("page_size must not be negative");
     }
     int size =
         pageSize == 0 ? ApiLimits.MAX_PAGE_SIZE : Math.min(pageSize, ApiLimits.MAX_PAGE_SIZE);
@@ -70,7 +70,7 @@ public record Page<T extends MessageLite>(List<T> items, String nextPageToken, l
     } catch (IllegalArgumentException | InvalidProtocolBufferException e) {
       // Not base64url or not a token: refused below, like any other foreign token.
     }
-    throw ApiErrors.invalid(
+    throw new InvalidRequestException(
         "page_token is not a next_page_token of this request; start again without it");
   }
 }

@@ -15,9 +15,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The one place a failure becomes the status a caller gets. Handlers throw, or pass to {@code
  * onError}, whatever went wrong: a {@code Status} exception keeps its status (handlers build them
- * with descriptions a caller can act on); anything else is a bug, answered {@code INTERNAL} with a
- * generic description (never the exception's message, never a stack trace, never grpc's {@code
- * UNKNOWN}) and logged with its stack trace, once.
+ * with descriptions a caller can act on); an {@link InvalidRequestException} from the layers below
+ * is {@code INVALID_ARGUMENT} with its message; anything else is a bug, answered {@code INTERNAL}
+ * with a generic description (never the exception's message, never a stack trace, never grpc's
+ * {@code UNKNOWN}) and logged with its stack trace, once.
  */
 public final class RecoveryInterceptor implements ServerInterceptor {
 
@@ -126,6 +127,10 @@ public final class RecoveryInterceptor implements ServerInterceptor {
     }
 
     synchronized void fail(Throwable failure) {
+      if (failure instanceof InvalidRequestException invalid) {
+        close(Status.INVALID_ARGUMENT.withDescription(invalid.getMessage()), new Metadata());
+        return;
+      }
       if (!isBug(failure)) {
         Status status = Status.fromThrowable(failure);
         Metadata trailers = Status.trailersFromThrowable(failure);
@@ -139,10 +144,12 @@ public final class RecoveryInterceptor implements ServerInterceptor {
       }
     }
 
-    /** A failure with no status anywhere in its causes. */
+    /** A failure with no status anywhere in its causes, and not the caller's. */
     private static boolean isBug(Throwable failure) {
       for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-        if (cause instanceof StatusRuntimeException || cause instanceof StatusException) {
+        if (cause instanceof StatusRuntimeException
+            || cause instanceof StatusException
+            || cause instanceof InvalidRequestException) {
           return false;
         }
       }
