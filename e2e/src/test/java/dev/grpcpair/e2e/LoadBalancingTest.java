@@ -10,6 +10,7 @@ import dev.grpcpair.proto.post.v1.ListPostsByUserIdRequest;
 import dev.grpcpair.proto.post.v1.PostGrpc;
 import dev.grpcpair.testing.Channels;
 import dev.grpcpair.testing.Closer;
+import dev.grpcpair.testing.FreezableTcpProxy;
 import dev.grpcpair.testing.SeedPosts;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
@@ -39,6 +40,10 @@ class LoadBalancingTest {
 
   @RegisterExtension final Closer closer = new Closer();
   private final List<GrpcServer> users = new ArrayList<>();
+
+  /** user-b's address: it stays when user-b is restarted on whatever port is free then. */
+  private FreezableTcpProxy toB;
+
   private GrpcServer postServer;
   private ManagedChannel channel;
   private PostGrpc.PostBlockingStub posts;
@@ -48,11 +53,13 @@ class LoadBalancingTest {
     for (String name : List.of("user-a", "user-b", "user-c")) {
       users.add(closer.add(Replicas.startUser(name, 0)));
     }
+    toB = closer.add(new FreezableTcpProxy(users.get(1).port()));
+    List<Integer> ports = List.of(users.get(0).port(), toB.port(), users.get(2).port());
     postServer =
         closer.add(
             PostServer.start(
                 PostServerConfig.parse(
-                    "--port=0", "--user-target=" + Replicas.staticTarget(Replicas.ports(users)))));
+                    "--port=0", "--user-target=" + Replicas.staticTarget(ports))));
     channel = closer.channelTo(postServer.port());
     posts = PostGrpc.newBlockingStub(channel);
     // Until every replica is connected, round_robin only has the ones that are.
@@ -131,7 +138,6 @@ class LoadBalancingTest {
   void replicaStoppedAndRestartedUnderLoad_noPostCallFails_andItGetsTrafficAgain()
       throws Exception {
     GrpcServer b = users.get(1);
-    int bPort = b.port();
     AtomicBoolean running = new AtomicBoolean(true);
     LongAdder calls = new LongAdder();
     AtomicLong callsToRestartedB = new AtomicLong();
@@ -166,7 +172,9 @@ class LoadBalancingTest {
           .atMost(SETTLE)
           .untilAsserted(() -> assertThat(calls.sum()).isGreaterThan(atStop + 300));
 
-      users.set(1, closer.add(Replicas.startUser("user-b", bPort)));
+      // On a port of its own: the one it had may be another test's by now.
+      users.set(1, closer.add(Replicas.startUser("user-b", 0)));
+      toB.forwardTo(users.get(1).port());
       restarted.set(true);
       await()
           .atMost(SETTLE)
