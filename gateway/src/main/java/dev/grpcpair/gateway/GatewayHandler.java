@@ -99,7 +99,7 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
       exchange.closeAfterAnswer();
     }
     // Current while the request's call starts, so that the call's span is its child.
-    Context traced = CallSpans.with(span);
+    Context traced = span.getSpanContext().isValid() ? CallSpans.with(span) : Context.current();
     Context previous = traced.attach();
     try {
       serve(request, exchange);
