@@ -1,12 +1,10 @@
 package dev.grpcpair.data;
 
-import dev.grpcpair.common.config.InvalidConfigException;
-
 /**
  * A dataset that cannot be served: unreadable, not valid JSON, or with missing or repeated ids. The
- * file or size a flag names, so a bad value of that flag (exit code 2).
+ * file or size a flag names: the servers report it as a bad value of that flag.
  */
-public final class InvalidDatasetException extends InvalidConfigException {
+public final class InvalidDatasetException extends IllegalArgumentException {
 
   private static final long serialVersionUID = 1L;
 

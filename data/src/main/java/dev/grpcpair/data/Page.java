@@ -2,8 +2,8 @@ package dev.grpcpair.data;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageLite;
-import dev.grpcpair.common.server.InvalidRequestException;
 import dev.grpcpair.proto.ApiLimits;
+import dev.grpcpair.proto.InvalidRequestException;
 import dev.grpcpair.proto.data.v1.PageToken;
 import java.util.Base64;
 import java.util.List;

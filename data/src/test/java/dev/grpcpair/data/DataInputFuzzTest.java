@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import dev.grpcpair.common.server.InvalidRequestException;
+import dev.grpcpair.proto.InvalidRequestException;
 import dev.grpcpair.proto.data.v1.Dataset;
 import dev.grpcpair.proto.user.v1.UserMessage;
 import java.io.IOException;

@@ -34,8 +34,8 @@ public final class PostServer {
   public static GrpcServer start(PostServerConfig config) throws IOException {
     ServerFlags flags = config.server;
     InMemoryPostRepository posts =
-        DatasetSource.of(flags.dataset(), flags.generateDataset())
-            .load(InMemoryPostRepository::new);
+        flags.loadDataset(
+            (file, size) -> DatasetSource.of(file, size).load(InMemoryPostRepository::new));
     Telemetry telemetry = flags.openTelemetry("post-server", config.port);
     // The User channel's connections run on the server's event loops, as they would on grpc's.
     ServerEventLoops loops = new ServerEventLoops();

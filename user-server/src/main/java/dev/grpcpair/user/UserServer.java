@@ -19,8 +19,8 @@ public final class UserServer {
   public static GrpcServer start(UserServerConfig config) throws IOException {
     ServerFlags flags = config.server;
     InMemoryUserRepository users =
-        DatasetSource.of(flags.dataset(), flags.generateDataset())
-            .load(InMemoryUserRepository::new);
+        flags.loadDataset(
+            (file, size) -> DatasetSource.of(file, size).load(InMemoryUserRepository::new));
     return GrpcServer.builder("user-server", config.port, flags)
         .addService(new UserServiceImpl(users))
         .addService(new UserServiceV2Impl(users))

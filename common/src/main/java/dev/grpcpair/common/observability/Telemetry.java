@@ -49,11 +49,6 @@ public final class Telemetry implements AutoCloseable {
     this.http = http;
   }
 
-  /** Serves metrics on {@code port} (0: any free one), on every interface; no traces. */
-  public static Telemetry serveMetrics(int port) {
-    return open(port, TraceExport.OFF);
-  }
-
   /**
    * Serves metrics on {@code metricsPort} (0: any free one; null: no metrics) and exports traces as
    * {@code traces} says; {@link #NONE} when neither is asked for.

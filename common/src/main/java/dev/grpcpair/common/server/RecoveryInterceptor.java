@@ -1,5 +1,6 @@
 package dev.grpcpair.common.server;
 
+import dev.grpcpair.proto.InvalidRequestException;
 import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
 import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
 import io.grpc.Metadata;

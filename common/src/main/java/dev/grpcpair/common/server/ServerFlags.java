@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiFunction;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -267,13 +268,18 @@ public final class ServerFlags implements Flags.Checked {
     return telemetry.open(name, replicaName, port);
   }
 
-  /** A dataset file; null: generated, or the embedded sample. */
-  public Path dataset() {
-    return dataset;
-  }
-
-  /** {@code USERS:POSTS} of a generated dataset (the data module reads it); null: none. */
-  public String generateDataset() {
-    return generateDataset;
+  /**
+   * What {@code --dataset} or {@code --generate-dataset} names (null, null: the sample), read by
+   * {@code loader}, the data module's (which common does not know): a dataset the loader refuses
+   * with an {@link IllegalArgumentException} is a bad value of those flags (exit code 2).
+   */
+  public <R> R loadDataset(BiFunction<Path, String, R> loader) {
+    try {
+      return loader.apply(dataset, generateDataset);
+    } catch (InvalidConfigException e) {
+      throw e;
+    } catch (IllegalArgumentException e) {
+      throw new InvalidConfigException(e.getMessage(), e);
+    }
   }
 }

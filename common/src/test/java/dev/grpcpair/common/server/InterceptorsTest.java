@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.grpcpair.common.observability.RequestId;
 import dev.grpcpair.common.observability.Telemetry;
+import dev.grpcpair.common.observability.TraceExport;
 import dev.grpcpair.testing.Closer;
 import dev.grpcpair.testing.LogCapture;
 import io.grpc.Grpc;
@@ -126,7 +127,7 @@ class InterceptorsTest {
     ManagedChannel channel =
         start(
             GrpcServer.builder("test", 0, ServerFlags.parse())
-                .telemetry(Telemetry.serveMetrics(0)));
+                .telemetry(Telemetry.open(0, TraceExport.OFF)));
     int port = server.metricsPort();
     for (int i = 0; i < 7; i++) {
       HealthGrpc.newBlockingStub(channel).check(HealthCheckRequest.getDefaultInstance());
