@@ -421,22 +421,22 @@ public final class Bench {
       pairs.put("100%", all);
       List<LoadCase> cases = List.of(GET_USER, BY_USER);
       List<int[]> levels = List.of(new int[] {16, 8}, new int[] {16, 32});
-      Runs runs = new Runs(new H2Load(work), report, TRACING);
+      Runs tracingRuns = new Runs(new H2Load(work), report, TRACING);
       for (Pair pair : pairs.values()) {
         for (LoadCase call : cases) {
-          runs.measure(call, pair, 16, 8, TRACING.warmUpCalls(), 0);
+          tracingRuns.measure(call, pair, 16, 8, TRACING.warmUpCalls(), 0);
         }
       }
       List<String> names = new ArrayList<>();
-      for (int run = 0; run < runs.repeats(); run++) {
+      for (int run = 0; run < TRACING.repeats(); run++) {
         for (int[] level : levels) {
           for (LoadCase call : cases) {
             for (Map.Entry<String, Pair> pair : pairs.entrySet()) {
-              String name =
-                  String.format(
-                      "%s, %dx%d, traces %s", call.name(), level[0], level[1], pair.getKey());
+              String name = tracingCase(call, level) + pair.getKey();
               report.record(
-                  name, runs.measure(call, pair.getValue(), level[0], level[1], runs.calls(), 0));
+                  name,
+                  tracingRuns.measure(
+                      call, pair.getValue(), level[0], level[1], TRACING.calls(), 0));
               if (run == 0) {
                 names.add(name);
               }
@@ -449,14 +449,12 @@ public final class Bench {
       report.table(names);
       for (int[] level : levels) {
         for (LoadCase call : cases) {
-          String prefix = String.format("%s, %dx%d, traces ", call.name(), level[0], level[1]);
+          String prefix = tracingCase(call, level);
           double offCpu = report.median(prefix + "off", Result::cpuMicros);
           report.line(
               String.format(
-                  "- %s%dx%d: CPU per call (both servers) over traces off: 1%% %.2f x, 100%% %.2f x",
-                  call.name() + ", ",
-                  level[0],
-                  level[1],
+                  "- %s: CPU per call (both servers) over off: 1%% %.2f x, 100%% %.2f x",
+                  prefix.strip(),
                   report.median(prefix + "1%", Result::cpuMicros) / offCpu,
                   report.median(prefix + "100%", Result::cpuMicros) / offCpu));
         }
@@ -472,6 +470,11 @@ public final class Bench {
       report.line(String.format("- spans the collector received: %,d", sink.spans()));
     }
     System.out.println(report);
+  }
+
+  /** A tracing case's name but for how much is traced: "User.GetUser (1 hop), 16x8, traces ". */
+  private static String tracingCase(LoadCase call, int[] level) {
+    return String.format("%s, %dx%d, traces ", call.name(), level[0], level[1]);
   }
 
   private static boolean isBare(LoadCase call) {

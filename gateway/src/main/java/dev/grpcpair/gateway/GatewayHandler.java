@@ -84,7 +84,6 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
             .spans()
             .start(
                 request,
-                request.uri(),
                 (InetSocketAddress) ctx.channel().remoteAddress(),
                 ctx.channel() instanceof Http2StreamChannel);
     HttpExchange exchange =

@@ -54,10 +54,11 @@ final class HttpSpans {
   }
 
   /** The span of {@code request}, started; a no-op one when traces are off. */
-  Span start(FullHttpRequest request, String uri, InetSocketAddress client, boolean http2) {
+  Span start(FullHttpRequest request, InetSocketAddress client, boolean http2) {
     if (!on) {
       return Span.getInvalid();
     }
+    String uri = request.uri();
     int query = uri.indexOf('?');
     String path = query < 0 ? uri : uri.substring(0, query);
     Context caller = propagator.extract(Context.root(), request.headers(), HEADERS);

@@ -9,14 +9,12 @@ import io.grpc.stub.StreamObserver;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
-import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.resource.v1.Resource;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
@@ -200,17 +198,12 @@ public final class TraceReceiver implements AutoCloseable {
     }
   }
 
-  /** The resource's attribute {@code key}, if it has one. */
-  public static Optional<String> resourceAttribute(Resource resource, String key) {
-    return resource.getAttributesList().stream()
-        .filter(attribute -> attribute.getKey().equals(key))
-        .map(KeyValue::getValue)
-        .map(value -> value.getStringValue())
-        .findFirst();
-  }
-
   private static String serviceName(Resource resource) {
-    return resourceAttribute(resource, "service.name").orElse("?");
+    return resource.getAttributesList().stream()
+        .filter(attribute -> attribute.getKey().equals("service.name"))
+        .map(attribute -> attribute.getValue().getStringValue())
+        .findFirst()
+        .orElse("?");
   }
 
   /** Stops receiving: what the servers export after this fails to arrive. */
@@ -227,8 +220,6 @@ public final class TraceReceiver implements AutoCloseable {
   /** For the tests that want to see everything: one line per span. */
   @Override
   public String toString() {
-    List<String> lines = new ArrayList<>();
-    spans.forEach(span -> lines.add(span.toString()));
-    return String.join("\n", lines);
+    return spans.stream().map(Received::toString).collect(Collectors.joining("\n"));
   }
 }
