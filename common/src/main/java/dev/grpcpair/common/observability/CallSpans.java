@@ -38,7 +38,7 @@ public final class CallSpans {
           Status.Code.UNAVAILABLE,
           Status.Code.DATA_LOSS);
 
-  private static final Context.Key<Span> SPAN = Context.key("span");
+  static final Context.Key<Span> SPAN = Context.key("span");
   private static final Map<String, Attributes> METHODS = new ConcurrentHashMap<>();
 
   /**

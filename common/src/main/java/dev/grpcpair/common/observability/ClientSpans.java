@@ -56,6 +56,10 @@ final class ClientSpans implements ClientInterceptor {
       public void start(Listener<RespT> responseListener, Metadata headers) {
         // What each attempt sends unless it is sampled and names itself.
         propagator.inject(call, headers, CallSpans.HEADERS_OUT);
+        if (!span.isRecording()) {
+          super.start(responseListener, headers); // nothing to end
+          return;
+        }
         super.start(
             new SimpleForwardingClientCallListener<>(responseListener) {
               @Override

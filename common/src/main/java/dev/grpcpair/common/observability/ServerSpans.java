@@ -1,80 +1,95 @@
 package dev.grpcpair.common.observability;
 
-import io.grpc.Contexts;
-import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
-import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
+import io.grpc.Context;
 import io.grpc.Grpc;
 import io.grpc.Metadata;
-import io.grpc.ServerCall;
-import io.grpc.ServerCallHandler;
-import io.grpc.ServerInterceptor;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerStreamTracer;
 import io.grpc.Status;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.Tracer;
-import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.Set;
 
 /**
  * A server span for each call served, named {@code package.Service/Method} as OpenTelemetry's
  * conventions name it, the child of the caller's span when the call carries a W3C {@code
- * traceparent}. It goes first, so that every other interceptor and the handler run inside it; it
- * ends with the status the call ends with, or when the call is cancelled.
+ * traceparent}; it ends with the status the call's stream ends with.
+ *
+ * <p>A stream tracer, as grpc-java's own tracing is: it starts with the call's headers, before any
+ * interceptor, and puts the span in the context every interceptor and the handler run in, so a call
+ * costs no interceptor of its own, and an unsampled one (most of them) little more than its ids.
  */
-final class ServerSpans implements ServerInterceptor {
+final class ServerSpans extends ServerStreamTracer.Factory {
 
   private static final AttributeKey<String> PEER = AttributeKey.stringKey("network.peer.address");
+  private static final ServerStreamTracer UNTRACED = new ServerStreamTracer() {};
 
   private final Tracer tracer;
   private final TextMapPropagator propagator;
+  private final Set<String> untracedServices;
 
-  ServerSpans(Tracer tracer, TextMapPropagator propagator) {
+  private ServerSpans(Tracer tracer, TextMapPropagator propagator, Set<String> untracedServices) {
     this.tracer = tracer;
     this.propagator = propagator;
+    this.untracedServices = untracedServices;
+  }
+
+  ServerSpans(Tracer tracer, TextMapPropagator propagator) {
+    this(tracer, propagator, Set.of());
+  }
+
+  /** The same spans, but none for the calls of {@code services} (by their full names). */
+  ServerSpans except(Set<String> services) {
+    return new ServerSpans(tracer, propagator, Set.copyOf(services));
   }
 
   @Override
-  public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
-      ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
-    Context caller = propagator.extract(Context.root(), headers, CallSpans.HEADERS_IN);
+  public ServerStreamTracer newServerStreamTracer(String fullMethodName, Metadata headers) {
+    if (untracedServices.contains(MethodDescriptor.extractFullServiceName(fullMethodName))) {
+      return UNTRACED;
+    }
+    io.opentelemetry.context.Context caller =
+        propagator.extract(io.opentelemetry.context.Context.root(), headers, CallSpans.HEADERS_IN);
     Span span =
         tracer
-            .spanBuilder(call.getMethodDescriptor().getFullMethodName())
+            .spanBuilder(fullMethodName)
             .setParent(caller)
             .setSpanKind(SpanKind.SERVER)
             .startSpan();
-    if (span.isRecording()) {
-      span.setAllAttributes(CallSpans.of(call.getMethodDescriptor()));
-      SocketAddress peer = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
-      if (peer instanceof InetSocketAddress address && address.getAddress() != null) {
-        span.setAttribute(PEER, address.getAddress().getHostAddress());
+    return new Traced(span);
+  }
+
+  private static final class Traced extends ServerStreamTracer {
+    private final Span span;
+
+    Traced(Span span) {
+      this.span = span;
+    }
+
+    @Override
+    public Context filterContext(Context context) {
+      return context.withValue(CallSpans.SPAN, span);
+    }
+
+    @Override
+    public void serverCallStarted(ServerCallInfo<?, ?> call) {
+      if (span.isRecording()) {
+        span.setAllAttributes(CallSpans.of(call.getMethodDescriptor()));
+        SocketAddress peer = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
+        if (peer instanceof InetSocketAddress address && address.getAddress() != null) {
+          span.setAttribute(PEER, address.getAddress().getHostAddress());
+        }
       }
     }
-    AtomicBoolean ended = new AtomicBoolean();
-    ServerCall<ReqT, RespT> ending =
-        new SimpleForwardingServerCall<>(call) {
-          @Override
-          public void close(Status status, Metadata trailers) {
-            if (ended.compareAndSet(false, true)) {
-              CallSpans.end(span, status, true);
-            }
-            super.close(status, trailers);
-          }
-        };
-    ServerCall.Listener<ReqT> listener =
-        Contexts.interceptCall(CallSpans.with(span), ending, headers, next);
-    return new SimpleForwardingServerCallListener<>(listener) {
-      @Override
-      public void onCancel() {
-        if (ended.compareAndSet(false, true)) {
-          CallSpans.end(span, Status.CANCELLED, true);
-        }
-        super.onCancel();
-      }
-    };
+
+    @Override
+    public void streamClosed(Status status) {
+      CallSpans.end(span, status, true);
+    }
   }
 }

@@ -4,7 +4,6 @@ import com.google.common.base.Throwables;
 import dev.grpcpair.common.config.InvalidConfigException;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.ServerBuilder;
-import io.grpc.ServerInterceptor;
 import io.grpc.opentelemetry.GrpcOpenTelemetry;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.metrics.Meter;
@@ -19,7 +18,7 @@ import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.Optional;
+import java.util.Set;
 
 /**
  * The process' OpenTelemetry, one SDK for both halves: grpc-java's own metrics (per-method call
@@ -104,10 +103,18 @@ public final class Telemetry implements AutoCloseable {
     return http == null ? 0 : http.getPort();
   }
 
-  /** grpc's metrics for the calls {@code builder}'s server answers. */
-  public void configure(ServerBuilder<?> builder) {
+  /**
+   * grpc's metrics for the calls {@code builder}'s server answers, and a server span for each,
+   * except for the calls of {@code untracedServices} (full service names): a probe every few
+   * seconds, or a health watch that lasts as long as its client, would be traces of their own that
+   * nobody looks for.
+   */
+  public void configure(ServerBuilder<?> builder, Set<String> untracedServices) {
     if (metrics != null) {
       metrics.configureServerBuilder(builder);
+    }
+    if (tracing != null) {
+      builder.addStreamTracerFactory(tracing.serverSpans.except(untracedServices));
     }
   }
 
@@ -123,15 +130,6 @@ public final class Telemetry implements AutoCloseable {
       // Added last, so it runs first: what the other interceptors do is part of the call's span.
       builder.intercept(tracing.clientSpans);
     }
-  }
-
-  /**
-   * The interceptor that makes a server span of each call served, the child of the caller's ({@code
-   * traceparent}); it goes first, so that every other interceptor and the handler run inside it.
-   * Empty when traces are off.
-   */
-  public Optional<ServerInterceptor> serverSpans() {
-    return tracing == null ? Optional.empty() : Optional.of(tracing.serverSpans);
   }
 
   /** A meter for a process' own instruments; a no-op one when metrics are off. */

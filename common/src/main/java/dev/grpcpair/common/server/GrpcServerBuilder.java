@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -120,7 +121,6 @@ public final class GrpcServerBuilder {
             flags.maxConnections, flags.maxConnectionsPerPeer, ConnectionLimit.descriptorLimit());
     eventLoops.serve(builder, connections);
     applyConnectionSettings(builder);
-    telemetry.configure(builder);
     AtomicReference<String> servedBy = new AtomicReference<>(flags.replicaName);
     OpenStreams openStreams = new OpenStreams();
     OutboundBudget outbound =
@@ -138,13 +138,15 @@ public final class GrpcServerBuilder {
     probesAndTools.forEach(
         service ->
             builder.addService(ServerInterceptors.intercept(StrictParsing.of(service), chain)));
-    // Only the services' own calls are traced: a probe every few seconds, or a health watch that
-    // lasts as long as its client, would be traces of their own that nobody looks for.
-    List<ServerInterceptor> traced = new ArrayList<>(chain);
-    telemetry.serverSpans().ifPresent(traced::add);
     services.forEach(
         service ->
-            builder.addService(ServerInterceptors.intercept(StrictParsing.of(service), traced)));
+            builder.addService(ServerInterceptors.intercept(StrictParsing.of(service), chain)));
+    // Only the services' own calls are traced.
+    telemetry.configure(
+        builder,
+        probesAndTools.stream()
+            .map(service -> service.getServiceDescriptor().getName())
+            .collect(Collectors.toSet()));
     Server server = listen(builder, "port " + port);
     HealthPort healthPort;
     try {
