@@ -191,4 +191,27 @@ class TracingTest {
         .isEqualTo(callerSpan);
     assertThat(spans).extracting(Received::service).contains("post-server", "user-server");
   }
+
+  @Test
+  void aCallersUnsampledTraceparent_isRecordedNowhere_butItsTraceIdGoesOn() throws Exception {
+    PostGrpc.PostBlockingStub posts = startPair();
+    String traceId = "0af7651916cd43dd8448eb211c80319c";
+    Metadata headers = new Metadata();
+    headers.put(TRACEPARENT, "00-" + traceId + "-b7ad6b7169203331-00");
+
+    try (LogCapture log = LogCapture.start()) {
+      posts
+          .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
+          .listPostsByUserId(ListPostsByUserIdRequest.newBuilder().setUserId("1").build());
+      // Then a call of a trace of its own, which is sampled: its spans alone reach the receiver.
+      posts.listPostsByUserId(ListPostsByUserIdRequest.newBuilder().setUserId("2").build());
+      List<Received> spans = stopAndReadTheTrace();
+
+      assertThat(spans).hasSize(4).extracting(Received::traceId).doesNotContain(traceId);
+      assertThat(log.text())
+          .as("the caller's trace id in both servers' access logs")
+          .containsPattern("access - v1\\.post\\.Post/ListPostsByUserId OK .* trace_id=" + traceId)
+          .containsPattern("access - v1\\.user\\.User/GetUser OK .* trace_id=" + traceId);
+    }
+  }
 }

@@ -138,7 +138,9 @@ public final class AccessLogInterceptor implements ServerInterceptor {
               + identity
               + " request_id="
               + requestId
-              + (traceId == null ? "" : " trace_id=" + traceId);
+              // One concatenation: no string of its own for the trace id's part.
+              + (traceId == null ? "" : " trace_id=")
+              + (traceId == null ? "" : traceId);
       if (routine) {
         log.debug(line);
       } else {

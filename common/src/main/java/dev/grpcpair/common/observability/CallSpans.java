@@ -7,6 +7,7 @@ import io.grpc.Status;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.context.propagation.TextMapSetter;
@@ -82,6 +83,17 @@ public final class CallSpans {
   /** grpc's context with {@code span} as the current call's. */
   public static Context with(Span span) {
     return Context.current().withValue(SPAN, span);
+  }
+
+  /**
+   * Whether a child of {@code parent} would be dropped whatever it was: under a parent-based
+   * sampler (the default), the children of a parent not sampled are. Such a call needs no span of
+   * its own: {@code parent} goes on in its place, so that the next hop drops its part too, and no
+   * ids are made for spans nobody records.
+   */
+  static boolean dropsChildrenOf(Span parent, boolean parentBased) {
+    SpanContext context = parent.getSpanContext();
+    return parentBased && context.isValid() && !context.isSampled();
   }
 
   private static Metadata.Key<String> key(String name) {

@@ -29,21 +29,28 @@ final class ClientSpans implements ClientInterceptor {
   private final TextMapPropagator propagator;
   private final AttemptSpans attempts;
 
-  ClientSpans(Tracer tracer, TextMapPropagator propagator) {
+  private final boolean parentBased;
+
+  /** {@code parentBased}: whether the sampler drops the children of a parent not sampled. */
+  ClientSpans(Tracer tracer, TextMapPropagator propagator, boolean parentBased) {
     this.tracer = tracer;
     this.propagator = propagator;
+    this.parentBased = parentBased;
     this.attempts = new AttemptSpans(tracer, propagator);
   }
 
   @Override
   public <ReqT, RespT> ClientCall<ReqT, RespT> interceptCall(
       MethodDescriptor<ReqT, RespT> method, CallOptions callOptions, Channel next) {
+    Span parent = CallSpans.current();
     Span span =
-        tracer
-            .spanBuilder(method.getFullMethodName())
-            .setParent(Context.root().with(CallSpans.current()))
-            .setSpanKind(SpanKind.CLIENT)
-            .startSpan();
+        CallSpans.dropsChildrenOf(parent, parentBased)
+            ? parent
+            : tracer
+                .spanBuilder(method.getFullMethodName())
+                .setParent(Context.root().with(parent))
+                .setSpanKind(SpanKind.CLIENT)
+                .startSpan();
     Context call = Context.root().with(span);
     CallOptions options = callOptions;
     if (span.isRecording()) {

@@ -31,21 +31,28 @@ final class ServerSpans extends ServerStreamTracer.Factory {
 
   private final Tracer tracer;
   private final TextMapPropagator propagator;
+  private final boolean parentBased;
   private final Set<String> untracedServices;
 
-  private ServerSpans(Tracer tracer, TextMapPropagator propagator, Set<String> untracedServices) {
+  private ServerSpans(
+      Tracer tracer,
+      TextMapPropagator propagator,
+      boolean parentBased,
+      Set<String> untracedServices) {
     this.tracer = tracer;
     this.propagator = propagator;
+    this.parentBased = parentBased;
     this.untracedServices = untracedServices;
   }
 
-  ServerSpans(Tracer tracer, TextMapPropagator propagator) {
-    this(tracer, propagator, Set.of());
+  /** {@code parentBased}: whether the sampler drops the children of a parent not sampled. */
+  ServerSpans(Tracer tracer, TextMapPropagator propagator, boolean parentBased) {
+    this(tracer, propagator, parentBased, Set.of());
   }
 
   /** The same spans, but none for the calls of {@code services} (by their full names). */
   ServerSpans except(Set<String> services) {
-    return new ServerSpans(tracer, propagator, Set.copyOf(services));
+    return new ServerSpans(tracer, propagator, parentBased, Set.copyOf(services));
   }
 
   @Override
@@ -55,13 +62,16 @@ final class ServerSpans extends ServerStreamTracer.Factory {
     }
     io.opentelemetry.context.Context caller =
         propagator.extract(io.opentelemetry.context.Context.root(), headers, CallSpans.HEADERS_IN);
-    Span span =
+    Span parent = Span.fromContext(caller);
+    if (CallSpans.dropsChildrenOf(parent, parentBased)) {
+      return new Traced(parent);
+    }
+    return new Traced(
         tracer
             .spanBuilder(fullMethodName)
             .setParent(caller)
             .setSpanKind(SpanKind.SERVER)
-            .startSpan();
-    return new Traced(span);
+            .startSpan());
   }
 
   private static final class Traced extends ServerStreamTracer {

@@ -190,8 +190,10 @@ public final class Telemetry implements AutoCloseable {
       this.export = export;
       Tracer tracer = sdk.getTracer("dev.grpcpair.rpc");
       TextMapPropagator propagator = sdk.getPropagators().getTextMapPropagator();
-      this.serverSpans = new ServerSpans(tracer, propagator);
-      this.clientSpans = new ClientSpans(tracer, propagator);
+      // The SDK's parent-based samplers, OTEL_TRACES_SAMPLER=parentbased_*, follow the parent.
+      boolean parentBased = export.sampler().startsWith("parentbased_");
+      this.serverSpans = new ServerSpans(tracer, propagator, parentBased);
+      this.clientSpans = new ClientSpans(tracer, propagator, parentBased);
     }
   }
 }
