@@ -81,7 +81,17 @@ final class JarProcess implements AutoCloseable {
       Map<String, String> env,
       String... args)
       throws IOException {
-    Path jar = Path.of(System.getProperty(jarProperty));
+    return start(prefix, jvmOptions, Path.of(System.getProperty(jarProperty)), env, args);
+  }
+
+  /** Starts {@code jar}, through {@code prefix}, with {@code jvmOptions}. */
+  static JarProcess start(
+      List<String> prefix,
+      List<String> jvmOptions,
+      Path jar,
+      Map<String, String> env,
+      String... args)
+      throws IOException {
     assertThat(jar).as("built by mvn package").exists();
     List<String> command = new ArrayList<>(prefix);
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
