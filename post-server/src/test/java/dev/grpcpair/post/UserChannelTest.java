@@ -1,15 +1,25 @@
 package dev.grpcpair.post;
 
+import static dev.grpcpair.testing.GrpcAssertions.codeOf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.grpcpair.common.client.UserChannel;
 import dev.grpcpair.common.client.UserChannelFlags;
+import dev.grpcpair.common.observability.Telemetry;
+import dev.grpcpair.proto.user.v1.GetUserRequest;
+import dev.grpcpair.proto.user.v1.UserGrpc;
+import io.grpc.Status;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -64,5 +74,53 @@ class UserChannelTest {
                 UserChannel.serviceConfig(
                     flags("--user-service-config=" + dir.resolve("none.json"))))
         .hasMessageContaining("does not exist");
+  }
+
+  @Test
+  void aUserReplicaThatIsDown_isTriedAtMostOnceASecond_howeverManyCallsFail() throws Exception {
+    try (ServerSocket closing = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      // Takes each connection and closes it: a replica that is down, counting the attempts.
+      AtomicInteger attempts = new AtomicInteger();
+      Thread acceptor =
+          new Thread(
+              () -> {
+                while (!closing.isClosed()) {
+                  try {
+                    closing.accept().close();
+                    attempts.incrementAndGet();
+                  } catch (IOException closed) {
+                    return;
+                  }
+                }
+              });
+      acceptor.setDaemon(true);
+      acceptor.start();
+      UserChannel channel =
+          UserChannel.open(
+              flags("--user-target=localhost:" + closing.getLocalPort()),
+              Duration.ofMinutes(1),
+              Telemetry.NONE);
+      try {
+        long end = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+        int failed = 0;
+        while (System.nanoTime() - end < 0) {
+          assertThat(
+                  codeOf(
+                      () ->
+                          UserGrpc.newBlockingStub(channel.managed())
+                              .withDeadlineAfter(2, TimeUnit.SECONDS)
+                              .getUser(GetUserRequest.newBuilder().setUserId("1").build())))
+              .isEqualTo(Status.Code.UNAVAILABLE);
+          failed++;
+        }
+
+        assertThat(failed).as("calls failed for want of a connection").isGreaterThan(10);
+        // grpc's own backoff tries at 0, ~1 and ~2.6 s; each failed call may cut it short, but
+        // not more than once a second.
+        assertThat(attempts.get()).isBetween(1, 6);
+      } finally {
+        channel.close();
+      }
+    }
   }
 }

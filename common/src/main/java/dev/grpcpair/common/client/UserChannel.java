@@ -42,10 +42,13 @@ public final class UserChannel implements AutoCloseable {
   private static final Duration CLOSE_WAIT = Duration.ofMillis(200);
 
   private final ManagedChannel channel;
+  private final ReconnectPacing pacing;
   private final ReloadingTls<ChannelCredentials> tls;
 
-  private UserChannel(ManagedChannel channel, ReloadingTls<ChannelCredentials> tls) {
+  private UserChannel(
+      ManagedChannel channel, ReconnectPacing pacing, ReloadingTls<ChannelCredentials> tls) {
     this.channel = channel;
+    this.pacing = pacing;
     this.tls = tls;
   }
 
@@ -72,9 +75,13 @@ public final class UserChannel implements AutoCloseable {
         flags.tls
             ? ReloadingTls.forChannel(flags.ca, flags.cert, flags.key, tlsReloadInterval)
             : null;
+    ReconnectPacing pacing = new ReconnectPacing();
     try {
-      return new UserChannel(build(flags, serviceConfig, tls, telemetry, transport), tls);
+      ManagedChannel channel = build(flags, serviceConfig, tls, telemetry, transport, pacing);
+      pacing.pace(channel);
+      return new UserChannel(channel, pacing, tls);
     } catch (RuntimeException e) {
+      pacing.close();
       if (tls != null) {
         tls.close();
       }
@@ -92,7 +99,8 @@ public final class UserChannel implements AutoCloseable {
       Map<String, ?> serviceConfig,
       ReloadingTls<ChannelCredentials> tls,
       Telemetry telemetry,
-      BiFunction<String, ChannelCredentials, ManagedChannelBuilder<?>> transport) {
+      BiFunction<String, ChannelCredentials, ManagedChannelBuilder<?>> transport,
+      ReconnectPacing pacing) {
     ChannelCredentials credentials =
         tls == null ? InsecureChannelCredentials.create() : tls.credentials();
     if (flags.token != null) {
@@ -111,7 +119,7 @@ public final class UserChannel implements AutoCloseable {
             .keepAliveTime(flags.keepAliveTime.toNanos(), TimeUnit.NANOSECONDS)
             .keepAliveTimeout(flags.keepAliveTimeout.toNanos(), TimeUnit.NANOSECONDS)
             .keepAliveWithoutCalls(flags.keepAliveWithoutCalls)
-            .intercept(UserReplicaTrail.clientInterceptor(), RequestId.clientInterceptor())
+            .intercept(UserReplicaTrail.clientInterceptor(), RequestId.clientInterceptor(), pacing)
             // Answers are handled where they arrive: the callbacks are short and never block.
             .directExecutor();
     telemetry.configure(builder);
@@ -137,6 +145,7 @@ public final class UserChannel implements AutoCloseable {
       channel.shutdownNow();
       Thread.currentThread().interrupt();
     } finally {
+      pacing.close();
       if (tls != null) {
         tls.close();
       }

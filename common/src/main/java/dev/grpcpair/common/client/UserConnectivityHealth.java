@@ -21,13 +21,12 @@ import org.slf4j.LoggerFactory;
  * where the status goes (its gRPC health service, an HTTP health check).
  *
  * <p>It asks the channel to connect whenever it is idle, so the connection is made at start-up
- * rather than on the first call (start-up itself never waits for it), and to retry a replica that
- * is down every second rather than after grpc's growing backoff.
+ * rather than on the first call (start-up itself never waits for it). How soon a replica that was
+ * down is tried again is the channel's ({@link ReconnectPacing}).
  */
 public final class UserConnectivityHealth implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(UserConnectivityHealth.class);
-  private static final Duration RECONNECT_EVERY = Duration.ofSeconds(1);
 
   private final ManagedChannel channel;
   private final String target;
@@ -57,14 +56,6 @@ public final class UserConnectivityHealth implements AutoCloseable {
   public void start(Consumer<ServingStatus> health) {
     this.health = health;
     timer.execute(this::onStateChange);
-    // grpc backs off exponentially between reconnection attempts (up to two minutes): a User
-    // replica that comes back would wait that long for its first call. Retrying every second
-    // costs a refused connection a second per replica that is down, and nothing when all are up.
-    timer.scheduleWithFixedDelay(
-        channel::resetConnectBackoff,
-        RECONNECT_EVERY.toNanos(),
-        RECONNECT_EVERY.toNanos(),
-        TimeUnit.NANOSECONDS);
   }
 
   /** Runs on {@link #timer}, so state and health updates are never concurrent. */
