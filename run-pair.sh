@@ -159,6 +159,11 @@ stop_all() {
   wait "$gateway_pid" || gateway_status=$?
   kill -TERM "$user_pid" 2>/dev/null || true
   wait "$user_pid" || user_status=$?
+  # A server stopped by the SIGTERM sent here exits 143 (128 + 15) once it has drained: the stop
+  # asked for, not a failure.
+  post_status=$((post_status == 143 ? 0 : post_status))
+  gateway_status=$((gateway_status == 143 ? 0 : gateway_status))
+  user_status=$((user_status == 143 ? 0 : user_status))
 }
 post_status=0
 gateway_status=0

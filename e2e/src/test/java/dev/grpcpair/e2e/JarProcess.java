@@ -103,11 +103,14 @@ final class JarProcess implements AutoCloseable {
     return new JarProcess(builder.start());
   }
 
-  /** Sends SIGTERM, checks the process exits 0, and returns everything it printed. */
+  /**
+   * Sends SIGTERM, checks the process exits with 143 (128 + SIGTERM, the JVM's code after its
+   * shutdown hooks, the graceful stop among them), and returns everything it printed.
+   */
   String stopWithSigterm() throws InterruptedException {
     // Through the handle: Process.destroy() would also close the output being read.
     process.toHandle().destroy();
-    assertThat(awaitExit()).as(output()).isZero();
+    assertThat(awaitExit()).as(output()).isEqualTo(143);
     return output();
   }
 

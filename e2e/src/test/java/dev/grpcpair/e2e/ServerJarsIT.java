@@ -68,8 +68,20 @@ class ServerJarsIT {
   }
 
   @Test
-  void bothJars_serveThePairAndStopGracefullyOnSigtermWithExitCodeZero() throws Exception {
-    JarProcess user = run("userServerJar", "--port=0");
+  void bothJars_serveThePairAndStopGracefullyOnSigterm_andTheJvmsOtherHooksRun(@TempDir Path dir)
+      throws Exception {
+    // A flight recording dumped at exit: a shutdown hook of the JVM's own, beside the stop.
+    Path recording = dir.resolve("user-server.jfr");
+    JarProcess user =
+        closer.add(
+            JarProcess.start(
+                List.of(),
+                List.of(
+                    "-XX:StartFlightRecording=dumponexit=true,filename=" + recording,
+                    "-Xlog:jfr+startup=off"),
+                "userServerJar",
+                Map.of(),
+                "--port=0"));
     int userPort = user.awaitPort();
     JarProcess post = run("postServerJar", "--port=0", "--user-target=localhost:" + userPort);
     int postPort = post.awaitPort();
@@ -89,6 +101,7 @@ class ServerJarsIT {
           .isNotEmpty()
           .allMatch(STAMPED.asPredicate());
     }
+    assertThat(recording).as("the JVM's dump-at-exit hook ran").isNotEmptyFile();
   }
 
   @Test

@@ -67,7 +67,7 @@ public final class LogOutput {
     }
   }
 
-  /** Writes out what is buffered; for exits that skip the shutdown hooks ({@code halt}). */
+  /** Writes out what is buffered: the last lines of a hook that runs beside this one's. */
   public static void flush() {
     Batched batched = installed;
     if (batched != null) {

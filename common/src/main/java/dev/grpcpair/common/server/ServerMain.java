@@ -16,8 +16,9 @@ import picocli.CommandLine.ParameterException;
 /**
  * What every server's {@code main} does (the User and Post servers', the gateway's): parse flags
  * (see {@link Flags}), start the server, serve until SIGTERM or Ctrl-C, and exit with a code that
- * says how it went: 0 after a graceful stop, 2 for a bad flag or environment value (one line on
- * stderr, no stack trace), 1 when the server could not start.
+ * says how it went: 2 for a bad flag or environment value (one line on stderr, no stack trace), 1
+ * when the server could not start, and after a graceful stop the JVM's own code for the signal that
+ * asked for it, 143 for SIGTERM and 130 for Ctrl-C (128 + the signal's number).
  */
 public final class ServerMain {
 
@@ -80,10 +81,9 @@ public final class ServerMain {
   }
 
   /**
-   * SIGTERM and SIGINT run the JVM's shutdown hooks; this one stops the server gracefully and then
-   * halts with 0: left to itself the JVM would exit with 128+signal (143 for SIGTERM) however
-   * cleanly the server drained. Before the server serves, or when it could not start, it does
-   * nothing: the exit code stands.
+   * SIGTERM and SIGINT run the JVM's shutdown hooks; this one stops the server gracefully. The
+   * JVM's other hooks run beside it (a flight recording's dump, say), and the exit code is the
+   * JVM's. Before the server serves, or when it could not start, it does nothing.
    */
   private static Thread gracefulStop(AtomicReference<RunningServer> serving) {
     return new Thread(
@@ -98,7 +98,6 @@ public final class ServerMain {
             Thread.currentThread().interrupt();
           }
           LogOutput.flush();
-          Runtime.getRuntime().halt(0);
         },
         "graceful-stop");
   }

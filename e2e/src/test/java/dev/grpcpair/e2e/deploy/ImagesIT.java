@@ -55,7 +55,8 @@ class ImagesIT {
     assertThat(Tools.ok("podman", "top", container, "user")).contains("app");
     Tools.ok("podman", "stop", "--time=30", container);
     assertThat(Tools.ok("podman", "inspect", container, "--format={{.State.ExitCode}}"))
-        .isEqualTo("0");
+        .as("128 + SIGTERM, after the graceful stop")
+        .isEqualTo("143");
     assertThat(Tools.ok("podman", "logs", container)).contains(name + " stopped");
   }
 
