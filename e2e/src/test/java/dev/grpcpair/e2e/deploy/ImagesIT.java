@@ -11,6 +11,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
@@ -34,7 +36,7 @@ class ImagesIT {
     Images.POST + ", 9001, post-server, 100",
     Images.GATEWAY + ", 8080, gateway, 100"
   })
-  void image_isSmall_runsAsNonRootOnAReadOnlyRoot_answersHealth_andStopsWithZero(
+  void image_isSmall_runsAsNonRootOnAReadOnlyRoot_answersHealth_andStopsGracefully(
       String image, int port, String name, long maxMiB) throws Exception {
     long bytes = Long.parseLong(inspect(image, "{{.Size}}"));
     assertThat(bytes).as("image size").isLessThan(maxMiB << 20);
@@ -58,6 +60,54 @@ class ImagesIT {
         .as("128 + SIGTERM, after the graceful stop")
         .isEqualTo("143");
     assertThat(Tools.ok("podman", "logs", container)).contains(name + " stopped");
+  }
+
+  /**
+   * {@code deploy/Containerfile} as docker or podman builds it for each server, on a JRE image:
+   * here, without a registry, the runtime of the image above with {@code java} on the PATH, as a
+   * JRE image has it.
+   */
+  @ParameterizedTest
+  @CsvSource({"user-server, 9000", "post-server, 9001", "gateway, 8080"})
+  void containerfile_buildsEachServersImageOnAJreImage_whichServesAndStops(String name, int port)
+      throws Exception {
+    String image = "localhost/grpc-pair-test/" + name + ":containerfile";
+    Tools.ok(
+        "podman",
+        "build",
+        "--quiet",
+        "--file=deploy/Containerfile",
+        "--build-arg=JRE_IMAGE=" + jreImage(),
+        "--build-arg=SERVER=" + name,
+        "--tag=" + image,
+        ".");
+    closer.add(() -> Tools.ok("podman", "rmi", "--force", image));
+    assertThat(inspect(image, "{{.Config.User}}")).isEqualTo("10001:10001");
+    assertThat(inspect(image, label("title"))).isEqualTo(name);
+
+    String container = Tools.runPublished(port, "--read-only", "--tmpfs=/tmp", image);
+    closer.add(() -> Tools.ok("podman", "rm", "--force", container));
+    assertThat(health(name, Tools.publishedPort(container, port))).isEqualTo(ServingStatus.SERVING);
+    Tools.ok("podman", "stop", "--time=30", container);
+    assertThat(Tools.ok("podman", "inspect", container, "--format={{.State.ExitCode}}"))
+        .isEqualTo("143");
+    assertThat(Tools.ok("podman", "logs", container)).contains(name + " stopped");
+  }
+
+  /** A JRE image made from the User server's: its runtime, with {@code java} on the PATH. */
+  private static synchronized String jreImage() throws Exception {
+    String jre = "localhost/grpc-pair-test/jre:dev";
+    Path containerfile = Files.createTempFile("jre", ".Containerfile");
+    Files.writeString(containerfile, "FROM " + Images.USER + "\nENV PATH=/app/runtime/bin\n");
+    Tools.ok(
+        "podman",
+        "build",
+        "--quiet",
+        "--file=" + containerfile,
+        "--tag=" + jre,
+        containerfile.getParent().toString());
+    Files.delete(containerfile);
+    return jre;
   }
 
   /**
