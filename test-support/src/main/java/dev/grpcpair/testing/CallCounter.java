@@ -16,6 +16,7 @@ public final class CallCounter implements ServerInterceptor {
 
   private final AtomicInteger messagesSent = new AtomicInteger();
   private final AtomicInteger cancellations = new AtomicInteger();
+  private final AtomicInteger heldBack = new AtomicInteger();
 
   public int messagesSent() {
     return messagesSent.get();
@@ -23,6 +24,11 @@ public final class CallCounter implements ServerInterceptor {
 
   public int cancellations() {
     return cancellations.get();
+  }
+
+  /** How often a handler asked whether it could send more and flow control said not yet. */
+  public int heldBack() {
+    return heldBack.get();
   }
 
   @Override
@@ -34,6 +40,15 @@ public final class CallCounter implements ServerInterceptor {
           public void sendMessage(RespT message) {
             messagesSent.incrementAndGet();
             super.sendMessage(message);
+          }
+
+          @Override
+          public boolean isReady() {
+            boolean ready = super.isReady();
+            if (!ready) {
+              heldBack.incrementAndGet();
+            }
+            return ready;
           }
         };
     return new SimpleForwardingServerCallListener<>(next.startCall(counting, headers)) {

@@ -6,6 +6,7 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -18,6 +19,7 @@ public final class FreezableTcpProxy implements AutoCloseable {
   private final ServerSocket listener;
   private volatile int targetPort;
   private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+  private final List<Long> accepted = new CopyOnWriteArrayList<>();
   private final Object lock = new Object();
   private boolean frozen;
   private volatile boolean closed;
@@ -45,6 +47,18 @@ public final class FreezableTcpProxy implements AutoCloseable {
     }
   }
 
+  /**
+   * The longest time between two connections made to it so far (zero before the second): how far a
+   * client's reconnect backoff has grown while there was nothing to forward to.
+   */
+  public Duration longestGapBetweenConnections() {
+    long longest = 0;
+    for (int i = 1; i < accepted.size(); i++) {
+      longest = Math.max(longest, accepted.get(i) - accepted.get(i - 1));
+    }
+    return Duration.ofNanos(longest);
+  }
+
   /** New connections go to {@code port} from now on; open ones stay where they are. */
   public void forwardTo(int port) {
     targetPort = port;
@@ -54,6 +68,7 @@ public final class FreezableTcpProxy implements AutoCloseable {
     while (!closed) {
       try {
         Socket client = listener.accept();
+        accepted.add(System.nanoTime());
         Socket server;
         try {
           server = new Socket(InetAddress.getLoopbackAddress(), targetPort);

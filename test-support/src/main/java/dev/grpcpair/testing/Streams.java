@@ -90,11 +90,13 @@ public final class Streams {
 
     /**
      * While this reader asks for no more, the server must stay fewer than {@code maxAhead} messages
-     * ahead of it for a whole second (flow control holds it back); asked for {@code total}, it must
-     * then send them all.
+     * ahead of it for a whole second, after it has been seen offering more and held back by flow
+     * control (so the second is not one in which it merely did not run); asked for {@code total},
+     * it must then send them all.
      */
     public void assertHeldBackThenDrained(CallCounter sent, int maxAhead, int total)
         throws Exception {
+      await().atMost(Duration.ofSeconds(10)).until(() -> sent.heldBack() > 0);
       await()
           .during(Duration.ofSeconds(1))
           .atMost(Duration.ofSeconds(6))
