@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /** The server images, built once per test run with the documented command. */
 final class Images {
@@ -16,6 +17,14 @@ final class Images {
   private static boolean built;
 
   private Images() {}
+
+  /**
+   * Runs {@code build} alone among the image builds of this test run: they share the script's
+   * working folder.
+   */
+  static synchronized <T> T alone(Supplier<T> build) {
+    return build.get();
+  }
 
   /** Builds the images from the jars {@code mvn package} made (skipped where podman is absent). */
   static synchronized void build() {
