@@ -23,12 +23,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * Brings a channel back to a User replica soon after it returns, within bounds. grpc waits longer
  * and longer between attempts to reach a replica that is down (up to two minutes), so one that
  * comes back could wait that long for the calls of a channel that has given up on it. This cuts the
- * wait short ({@code resetConnectBackoff}) while the channel has no connection: when a call fails
- * for want of one, at most once per {@link #WHEN_CALLED} for the whole channel, and without calls
- * (a Post server that reports NOT_SERVING gets none from its load balancer) every {@link
- * #WHEN_IDLE}, give or take a fifth. A recovering User fleet gets at most one attempt a second from
- * each busy client and one every ten seconds or so from each idle one, spread out; a fleet that is
- * up gets none.
+ * wait short ({@code resetConnectBackoff}, which makes no attempt for a replica that is connected):
+ * when a call fails for want of a connection, at most once per {@link #WHEN_CALLED} for the whole
+ * channel, and otherwise every {@link #WHEN_IDLE}, give or take a fifth (a replica down among
+ * others that answer, or a Post server that reports NOT_SERVING and so gets no calls). A recovering
+ * User fleet gets at most one attempt a second from each client whose calls fail and one every ten
+ * seconds or so from the others, spread out; replicas that are up get none.
  */
 public final class ReconnectPacing implements ClientInterceptor, AutoCloseable {
 
@@ -54,6 +54,12 @@ public final class ReconnectPacing implements ClientInterceptor, AutoCloseable {
   @Override
   public <ReqT, RespT> ClientCall<ReqT, RespT> interceptCall(
       MethodDescriptor<ReqT, RespT> method, CallOptions callOptions, Channel next) {
+    ManagedChannel paced = channel;
+    if (paced == null || paced.getState(false) == ConnectivityState.READY) {
+      // Connected (almost every call): nothing to watch for, and nothing added to the call. A call
+      // that a dropped connection fails leaves the channel unready for the calls after it.
+      return next.newCall(method, callOptions);
+    }
     return new SimpleForwardingClientCall<>(next.newCall(method, callOptions)) {
       @Override
       public void start(Listener<RespT> responseListener, Metadata headers) {
@@ -87,10 +93,10 @@ public final class ReconnectPacing implements ClientInterceptor, AutoCloseable {
     }
   }
 
-  /** Cuts the backoff short if the channel has no connection and the last cut is that old. */
+  /** Cuts the backoff short if the last cut is that old. */
   private void reconnectIfLastWasBefore(Duration interval) {
     ManagedChannel paced = channel;
-    if (paced == null || paced.getState(false) == ConnectivityState.READY) {
+    if (paced == null) {
       return;
     }
     long now = System.nanoTime();
