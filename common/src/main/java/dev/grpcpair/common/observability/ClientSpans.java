@@ -28,7 +28,6 @@ final class ClientSpans implements ClientInterceptor {
   private final Tracer tracer;
   private final TextMapPropagator propagator;
   private final AttemptSpans attempts;
-
   private final boolean parentBased;
 
   /** {@code parentBased}: whether the sampler drops the children of a parent not sampled. */
