@@ -3,6 +3,7 @@ package dev.grpcpair.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.grpcpair.testing.MachineEnvironment;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -65,6 +66,7 @@ final class JarProcess implements AutoCloseable {
         new ProcessBuilder("setsid", "bash", "run-pair.sh")
             .directory(root.toFile())
             .redirectErrorStream(true);
+    MachineEnvironment.keepOnly(builder.environment());
     builder.environment().put("SKIP_BUILD", "1");
     builder.environment().putAll(env);
     return new JarProcess(builder.start());
@@ -99,6 +101,7 @@ final class JarProcess implements AutoCloseable {
     command.addAll(List.of("-jar", jar.toString()));
     command.addAll(List.of(args));
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    MachineEnvironment.keepOnly(builder.environment());
     builder.environment().putAll(env);
     return new JarProcess(builder.start());
   }

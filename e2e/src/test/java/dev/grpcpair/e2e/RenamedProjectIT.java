@@ -6,6 +6,7 @@ import dev.grpcpair.proto.user.v1.GetUserRequest;
 import dev.grpcpair.proto.user.v1.UserGrpc;
 import dev.grpcpair.testing.Channels;
 import dev.grpcpair.testing.Closer;
+import dev.grpcpair.testing.MachineEnvironment;
 import io.grpc.ManagedChannel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -109,12 +110,13 @@ class RenamedProjectIT {
   /** Runs {@code command} in {@code directory}; asserts that it succeeds and returns its output. */
   private static String run(Path directory, String... command) throws Exception {
     Path output = Files.createTempFile("renamed", ".out");
-    Process process =
+    ProcessBuilder builder =
         new ProcessBuilder(command)
             .directory(directory.toFile())
             .redirectErrorStream(true)
-            .redirectOutput(output.toFile())
-            .start();
+            .redirectOutput(output.toFile());
+    MachineEnvironment.keepOnly(builder.environment());
+    Process process = builder.start();
     boolean exited = process.waitFor(Duration.ofMinutes(5).toMillis(), TimeUnit.MILLISECONDS);
     if (!exited) {
       process.destroyForcibly().waitFor();

@@ -11,6 +11,7 @@ import dev.grpcpair.proto.post.v1.PostMessage;
 import dev.grpcpair.proto.post.v1.StreamPostsRequest;
 import dev.grpcpair.testing.Closer;
 import dev.grpcpair.testing.IdleConnections;
+import dev.grpcpair.testing.MachineEnvironment;
 import dev.grpcpair.testing.RawHttp2Client;
 import dev.grpcpair.testing.Streams;
 import io.grpc.CallCredentials;
@@ -393,14 +394,15 @@ class ServerJarsIT {
    */
   @Test
   void secureMode_withRunPairCertificates(@TempDir Path certs) throws Exception {
-    Process makeCerts =
+    ProcessBuilder certsCommand =
         new ProcessBuilder(
                 "bash",
                 Path.of(System.getProperty("projectRoot"), "run-pair.sh").toString(),
                 "certs",
                 certs.toString())
-            .redirectErrorStream(true)
-            .start();
+            .redirectErrorStream(true);
+    MachineEnvironment.keepOnly(certsCommand.environment());
+    Process makeCerts = certsCommand.start();
     String madeCerts =
         new String(makeCerts.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(makeCerts.waitFor()).as(madeCerts).isZero();

@@ -58,7 +58,7 @@ public final class Gateway implements RunningServer {
   }
 
   public static void main(String[] args) {
-    System.exit(ServerMain.run(new GatewayConfig(), args, Gateway::start));
+    System.exit(ServerMain.run(new GatewayConfig(), args, System.getenv(), Gateway::start));
   }
 
   /** Starts the gateway; the User server need not be up (the channel connects when it is). */

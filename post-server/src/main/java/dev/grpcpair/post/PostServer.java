@@ -28,7 +28,7 @@ public final class PostServer {
   private PostServer() {}
 
   public static void main(String[] args) {
-    System.exit(ServerMain.run(new PostServerConfig(), args, PostServer::start));
+    System.exit(ServerMain.run(new PostServerConfig(), args, System.getenv(), PostServer::start));
   }
 
   public static GrpcServer start(PostServerConfig config) throws IOException {

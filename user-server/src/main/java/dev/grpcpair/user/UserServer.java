@@ -13,7 +13,7 @@ public final class UserServer {
   private UserServer() {}
 
   public static void main(String[] args) {
-    System.exit(ServerMain.run(new UserServerConfig(), args, UserServer::start));
+    System.exit(ServerMain.run(new UserServerConfig(), args, System.getenv(), UserServer::start));
   }
 
   public static GrpcServer start(UserServerConfig config) throws IOException {

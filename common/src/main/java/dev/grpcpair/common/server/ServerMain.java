@@ -32,13 +32,16 @@ public final class ServerMain {
 
   private ServerMain() {}
 
-  /** Parses {@code args} into {@code config}, starts and serves; returns the exit code. */
-  public static <C extends Flags.Checked> int run(C config, String[] args, Starter<C> starter) {
+  /**
+   * Parses {@code args} and {@code environment} (the process' in {@code main}) into {@code config},
+   * starts and serves; returns the exit code.
+   */
+  public static <C extends Flags.Checked> int run(
+      C config, String[] args, Map<String, String> environment, Starter<C> starter) {
     LogOutput.install();
     // grpc-java logs through java.util.logging; send it to the same place as ours.
     SLF4JBridgeHandler.removeHandlersForRootLogger();
     SLF4JBridgeHandler.install();
-    Map<String, String> environment = System.getenv();
     CommandLine commandLine = Flags.commandLine(config, environment);
     // The hook goes in before the start: a SIGTERM while the server starts (run-pair.sh stopping
     // the others when one fails) would otherwise meet a JVM that refuses new hooks, and leave a

@@ -3,6 +3,7 @@ package dev.grpcpair.common.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.grpcpair.common.config.InvalidConfigException;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** Exit codes say what happened: 2 only for what the operator set, 1 for anything else. */
@@ -14,6 +15,7 @@ class ServerMainTest {
         ServerMain.run(
             new ServerFlags(),
             new String[0],
+            Map.of(),
             config -> {
               throw new InvalidConfigException("--dataset: /nope.json does not exist");
             });
@@ -27,6 +29,7 @@ class ServerMainTest {
         ServerMain.run(
             new ServerFlags(),
             new String[0],
+            Map.of(),
             config -> {
               throw new IllegalArgumentException("index out of range in our own code");
             });
@@ -40,6 +43,7 @@ class ServerMainTest {
         ServerMain.run(
             new ServerFlags(),
             new String[] {"--max-connections=many"},
+            Map.of(),
             config -> {
               throw new AssertionError("not started with a bad flag");
             });

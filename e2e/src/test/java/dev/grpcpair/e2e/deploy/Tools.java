@@ -3,6 +3,7 @@ package dev.grpcpair.e2e.deploy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.grpcpair.testing.MachineEnvironment;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -62,6 +63,7 @@ final class Tools {
               .directory(ROOT.toFile())
               .redirectErrorStream(true)
               .redirectOutput(output.toFile());
+      MachineEnvironment.keepOnly(builder.environment());
       builder.environment().putAll(ENVIRONMENT);
       builder.environment().putAll(environment);
       Process process = builder.start();
