@@ -290,7 +290,7 @@ class ServerJarsIT {
 
     assertThat(post.awaitExit()).isEqualTo(2);
     assertThat(post.output())
-        .contains("--generate-dataset takes USERS:POSTS")
+        .contains("--generate-dataset: a generated dataset takes USERS:POSTS")
         .doesNotContain("\tat ");
   }
 

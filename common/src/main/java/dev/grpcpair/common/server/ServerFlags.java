@@ -234,13 +234,8 @@ public final class ServerFlags implements Flags.Checked {
     if (tlsClientCa != null && tlsCert == null) {
       throw new InvalidConfigException("--tls-client-ca needs --tls-cert");
     }
+    // Its form (USERS:POSTS) is the data module's to check, when it is loaded (loadDataset).
     generateDataset = generateDataset == null || generateDataset.isBlank() ? null : generateDataset;
-    if (generateDataset != null && !generateDataset.strip().matches("\\d+:\\d+")) {
-      throw new InvalidConfigException(
-          "--generate-dataset takes USERS:POSTS (e.g. 10000:100000), not '"
-              + generateDataset
-              + "'");
-    }
     if (dataset != null && generateDataset != null) {
       throw new InvalidConfigException("give either --dataset or --generate-dataset, not both");
     }
@@ -271,7 +266,8 @@ public final class ServerFlags implements Flags.Checked {
   /**
    * What {@code --dataset} or {@code --generate-dataset} names (null, null: the sample), read by
    * {@code loader}, the data module's (which common does not know): a dataset the loader refuses
-   * with an {@link IllegalArgumentException} is a bad value of those flags (exit code 2).
+   * with an {@link IllegalArgumentException} is a bad value of the flag that named it (exit code
+   * 2).
    */
   public <R> R loadDataset(BiFunction<Path, String, R> loader) {
     try {
@@ -279,7 +275,8 @@ public final class ServerFlags implements Flags.Checked {
     } catch (InvalidConfigException e) {
       throw e;
     } catch (IllegalArgumentException e) {
-      throw new InvalidConfigException(e.getMessage(), e);
+      String flag = generateDataset != null ? "--generate-dataset" : "--dataset";
+      throw new InvalidConfigException(flag + ": " + e.getMessage(), e);
     }
   }
 }
