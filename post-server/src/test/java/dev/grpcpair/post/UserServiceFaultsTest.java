@@ -144,10 +144,10 @@ class UserServiceFaultsTest {
     PostGrpc.PostBlockingStub posts = postClient(startPostServer("localhost:" + users.port()));
 
     // No calls meanwhile: grpc's waits between attempts grow (1 s, 1.6 s, 2.6 s, 4.1 s, ...) until
-    // the proxy has seen one of over 3 s.
+    // the proxy has seen one of over 2 s; the next is longer than the 2 s allowed below.
     await()
         .atMost(Duration.ofSeconds(30))
-        .until(() -> users.longestGapBetweenConnections().compareTo(Duration.ofSeconds(3)) > 0);
+        .until(() -> users.longestGapBetweenConnections().compareTo(Duration.ofSeconds(2)) > 0);
     users.forwardTo(track(UserServer.start(UserServerConfig.parse("--port=0"))).port());
 
     assertThat(
