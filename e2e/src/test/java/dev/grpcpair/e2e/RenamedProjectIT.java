@@ -2,11 +2,11 @@ package dev.grpcpair.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.grpcpair.e2e.deploy.Tools;
 import dev.grpcpair.proto.user.v1.GetUserRequest;
 import dev.grpcpair.proto.user.v1.UserGrpc;
 import dev.grpcpair.testing.Channels;
 import dev.grpcpair.testing.Closer;
-import dev.grpcpair.testing.MachineEnvironment;
 import io.grpc.ManagedChannel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -108,24 +108,11 @@ class RenamedProjectIT {
   }
 
   /** Runs {@code command} in {@code directory}; asserts that it succeeds and returns its output. */
-  private static String run(Path directory, String... command) throws Exception {
-    Path output = Files.createTempFile("renamed", ".out");
-    ProcessBuilder builder =
-        new ProcessBuilder(command)
-            .directory(directory.toFile())
-            .redirectErrorStream(true)
-            .redirectOutput(output.toFile());
-    MachineEnvironment.keepOnly(builder.environment());
-    Process process = builder.start();
-    boolean exited = process.waitFor(Duration.ofMinutes(5).toMillis(), TimeUnit.MILLISECONDS);
-    if (!exited) {
-      process.destroyForcibly().waitFor();
-    }
-    String printed = Files.readString(output);
-    Files.delete(output);
-    assertThat(exited && process.exitValue() == 0)
-        .as("%s exited 0 in 5 minutes; it printed:%n%s", String.join(" ", command), printed)
-        .isTrue();
-    return printed;
+  private static String run(Path directory, String... command) {
+    Tools.Result result = Tools.run(directory, Duration.ofMinutes(5), Map.of(), List.of(command));
+    assertThat(result.exitCode())
+        .as("%s exited 0 in 5 minutes; it printed:%n%s", String.join(" ", command), result.output())
+        .isZero();
+    return result.output();
   }
 }

@@ -11,7 +11,6 @@ import dev.grpcpair.proto.post.v1.PostMessage;
 import dev.grpcpair.proto.post.v1.StreamPostsRequest;
 import dev.grpcpair.testing.Closer;
 import dev.grpcpair.testing.IdleConnections;
-import dev.grpcpair.testing.MachineEnvironment;
 import dev.grpcpair.testing.RawHttp2Client;
 import dev.grpcpair.testing.Streams;
 import io.grpc.CallCredentials;

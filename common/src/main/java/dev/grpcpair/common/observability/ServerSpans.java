@@ -3,7 +3,6 @@ package dev.grpcpair.common.observability;
 import io.grpc.Context;
 import io.grpc.Grpc;
 import io.grpc.Metadata;
-import io.grpc.MethodDescriptor;
 import io.grpc.ServerStreamTracer;
 import io.grpc.Status;
 import io.opentelemetry.api.common.AttributeKey;
@@ -32,17 +31,17 @@ final class ServerSpans extends ServerStreamTracer.Factory {
   private final Tracer tracer;
   private final TextMapPropagator propagator;
   private final boolean parentBased;
-  private final Set<String> untracedServices;
+  private final Set<String> untracedMethods;
 
   private ServerSpans(
       Tracer tracer,
       TextMapPropagator propagator,
       boolean parentBased,
-      Set<String> untracedServices) {
+      Set<String> untracedMethods) {
     this.tracer = tracer;
     this.propagator = propagator;
     this.parentBased = parentBased;
-    this.untracedServices = untracedServices;
+    this.untracedMethods = untracedMethods;
   }
 
   /** {@code parentBased}: whether the sampler drops the children of a parent not sampled. */
@@ -50,14 +49,14 @@ final class ServerSpans extends ServerStreamTracer.Factory {
     this(tracer, propagator, parentBased, Set.of());
   }
 
-  /** The same spans, but none for the calls of {@code services} (by their full names). */
-  ServerSpans except(Set<String> services) {
-    return new ServerSpans(tracer, propagator, parentBased, Set.copyOf(services));
+  /** The same spans, but none for the calls of {@code methods} (by their full names). */
+  ServerSpans except(Set<String> methods) {
+    return new ServerSpans(tracer, propagator, parentBased, Set.copyOf(methods));
   }
 
   @Override
   public ServerStreamTracer newServerStreamTracer(String fullMethodName, Metadata headers) {
-    if (untracedServices.contains(MethodDescriptor.extractFullServiceName(fullMethodName))) {
+    if (untracedMethods.contains(fullMethodName)) {
       return UNTRACED;
     }
     io.opentelemetry.context.Context caller =

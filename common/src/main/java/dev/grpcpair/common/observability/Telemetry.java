@@ -105,16 +105,16 @@ public final class Telemetry implements AutoCloseable {
 
   /**
    * grpc's metrics for the calls {@code builder}'s server answers, and a server span for each,
-   * except for the calls of {@code untracedServices} (full service names): a probe every few
-   * seconds, or a health watch that lasts as long as its client, would be traces of their own that
-   * nobody looks for.
+   * except for the calls of {@code untracedMethods} (full method names): a probe every few seconds,
+   * or a health watch that lasts as long as its client, would be traces of their own that nobody
+   * looks for.
    */
-  public void configure(ServerBuilder<?> builder, Set<String> untracedServices) {
+  public void configure(ServerBuilder<?> builder, Set<String> untracedMethods) {
     if (metrics != null) {
       metrics.configureServerBuilder(builder);
     }
     if (tracing != null) {
-      builder.addStreamTracerFactory(tracing.serverSpans.except(untracedServices));
+      builder.addStreamTracerFactory(tracing.serverSpans.except(untracedMethods));
     }
   }
 

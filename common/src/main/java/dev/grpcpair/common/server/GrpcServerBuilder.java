@@ -145,7 +145,8 @@ public final class GrpcServerBuilder {
     telemetry.configure(
         builder,
         probesAndTools.stream()
-            .map(service -> service.getServiceDescriptor().getName())
+            .flatMap(service -> service.getMethods().stream())
+            .map(method -> method.getMethodDescriptor().getFullMethodName())
             .collect(Collectors.toSet()));
     Server server = listen(builder, "port " + port);
     HealthPort healthPort;

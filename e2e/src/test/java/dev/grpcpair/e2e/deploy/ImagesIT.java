@@ -94,9 +94,17 @@ class ImagesIT {
     assertThat(Tools.ok("podman", "logs", container)).contains(name + " stopped");
   }
 
-  /** A JRE image made from the User server's: its runtime, with {@code java} on the PATH. */
+  private static final String JRE = "localhost/grpc-pair-test/jre:dev";
+  private static boolean jreBuilt;
+
+  /**
+   * A JRE image made from the User server's (once per run): its runtime, with {@code java} on the
+   * PATH.
+   */
   private static synchronized String jreImage() throws Exception {
-    String jre = "localhost/grpc-pair-test/jre:dev";
+    if (jreBuilt) {
+      return JRE;
+    }
     Path containerfile = Files.createTempFile("jre", ".Containerfile");
     Files.writeString(containerfile, "FROM " + Images.USER + "\nENV PATH=/app/runtime/bin\n");
     Tools.ok(
@@ -104,10 +112,11 @@ class ImagesIT {
         "build",
         "--quiet",
         "--file=" + containerfile,
-        "--tag=" + jre,
+        "--tag=" + JRE,
         containerfile.getParent().toString());
     Files.delete(containerfile);
-    return jre;
+    jreBuilt = true;
+    return JRE;
   }
 
   /**

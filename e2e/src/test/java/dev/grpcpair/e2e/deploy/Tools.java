@@ -3,7 +3,7 @@ package dev.grpcpair.e2e.deploy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.grpcpair.testing.MachineEnvironment;
+import dev.grpcpair.e2e.MachineEnvironment;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -19,10 +19,11 @@ import java.util.stream.Stream;
 
 /**
  * The deployment's command-line tools (podman, buildah, podman-compose, kubectl), run as a user
- * runs them from the project's root. A test needing one that is not installed is skipped with one
- * line saying so; {@code .ci/run} installs them all.
+ * runs them from the project's root (or, for other tests' commands, from a folder they name). A
+ * test needing one that is not installed is skipped with one line saying so; {@code .ci/run}
+ * installs them all.
  */
-final class Tools {
+public final class Tools {
 
   static final Path ROOT = Path.of(System.getProperty("projectRoot")).toAbsolutePath().normalize();
 
@@ -36,7 +37,7 @@ final class Tools {
           System.getenv().getOrDefault("CONTAINERS_CONF", ROOT + "/deploy/containers.conf"));
 
   /** What a command printed (standard output and error together) and how it ended. */
-  record Result(int exitCode, String output) {}
+  public record Result(int exitCode, String output) {}
 
   private Tools() {}
 
@@ -56,11 +57,17 @@ final class Tools {
 
   /** Runs {@code command} with {@code environment} added, waiting at most {@code timeout}. */
   static Result run(Duration timeout, Map<String, String> environment, List<String> command) {
+    return run(ROOT, timeout, environment, command);
+  }
+
+  /** As {@link #run(Duration, Map, List)}, in {@code directory}. */
+  public static Result run(
+      Path directory, Duration timeout, Map<String, String> environment, List<String> command) {
     try {
       Path output = Files.createTempFile("tool", ".out");
       ProcessBuilder builder =
           new ProcessBuilder(command)
-              .directory(ROOT.toFile())
+              .directory(directory.toFile())
               .redirectErrorStream(true)
               .redirectOutput(output.toFile());
       MachineEnvironment.keepOnly(builder.environment());

@@ -1,4 +1,4 @@
-package dev.grpcpair.testing;
+package dev.grpcpair.e2e;
 
 import java.util.Map;
 import java.util.Set;
