@@ -1,40 +1,37 @@
 package dev.grpcpair.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import dev.grpcpair.e2e.docs.DocReplay;
+import dev.grpcpair.e2e.docs.DocTranscript;
+import dev.grpcpair.e2e.docs.ShownOutput;
 import dev.grpcpair.testing.Closer;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import org.assertj.core.api.SoftAssertions;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Every command the docs show, run as a user runs it (bash, from the project's root, the real curl,
- * node and java), against servers started as the docs start them, and compared with the output the
- * docs show under it. The docs' ports are the servers' defaults; each server here takes a free one,
- * and the commands and outputs are read with the real ports in their place. A value shown by an
- * earlier command of the page and typed into a later one (a page token) is taken from the earlier
- * command's real output.
- *
- * <p>{@code grpcurl} is {@link Grpcurl}, the project's stand-in, unless {@code -Dgrpcurl=PATH}
- * names a real one.
+ * Every command the README and {@code docs/} show, run as shown, against servers started by the
+ * docs' own commands, and compared with what the docs show under it ({@link DocReplay}). The
+ * commands that need what a build cannot have here (a Kubernetes cluster, half an hour) or that
+ * other tests run are listed in {@link #REPLAYED_ELSEWHERE} with the test that runs them; a command
+ * in neither fails {@link #everyCommandInTheDocs_isReplayedHereOrByTheTestNamed()}.
  */
 class DocsIT {
 
-  private static final Path ROOT = Path.of(System.getProperty("projectRoot")).normalize();
-
-  /** The pages whose commands call a default pair (with the gateway), in the order replayed. */
+  /** The pages whose commands call the default pair (and gateway), in the order replayed. */
   private static final List<String> PAIR_PAGES =
       List.of(
           // First: its metrics count the calls made on that page only.
@@ -45,122 +42,241 @@ class DocsIT {
           "docs/paging.md",
           "docs/streaming.md");
 
-  private static final Pattern METRICS_PORT = Pattern.compile("metrics on port (\\d+)");
+  /** How the pair of {@link #PAIR_PAGES} is started: the README's command, with a metrics port. */
+  private static final String PAIR_COMMAND = "POST_ARGS=\"--metrics-port=9465";
+
+  /**
+   * Commands replayed by other tests or not by a build, each with who runs it (by page and the
+   * command's start).
+   */
+  private static final Map<String, String> REPLAYED_ELSEWHERE =
+      Map.ofEntries(
+          Map.entry("README.md: mvn -B verify", ".ci/run, on every submission"),
+          Map.entry(
+              "README.md: java @deploy/jvm.options -jar user-server",
+              "run-pair.sh, as this test and RunPairIT run it, starts each jar with this line"),
+          Map.entry(
+              "README.md: java @deploy/jvm.options -jar post-server",
+              "run-pair.sh, as this test and RunPairIT run it, starts each jar with this line"),
+          Map.entry(
+              "docs/gateway.md: java @deploy/jvm.options -jar gateway",
+              "run-pair.sh, as this test and RunPairIT run it; GatewayJarIT"),
+          Map.entry("docs/deploy.md: deploy/build-images.sh", "Images.build, for the deploy ITs"),
+          Map.entry("docs/deploy.md: podman images", "ImagesIT (each image's size and start)"),
+          Map.entry("docs/deploy.md: mvn -B package", "the build itself"),
+          Map.entry("docs/deploy.md: docker build", "ImagesIT, with podman build"),
+          Map.entry("docs/deploy.md: podman-compose", "ComposeIT"),
+          Map.entry("docs/deploy.md: podman ps", "ComposeIT"),
+          Map.entry("docs/deploy.md: curl", "ComposeIT"),
+          Map.entry("docs/deploy.md: grpcurl", "ComposeIT"),
+          Map.entry(
+              "docs/deploy.md: kubectl",
+              "no cluster here: ManifestsIT renders the manifests with kubectl's kustomize,"
+                  + " KubePlayIT runs them with podman kube play"),
+          Map.entry("docs/deploy.md: ./run-pair.sh certs certs", "this test (docs/security.md)"),
+          Map.entry(
+              "docs/limits.md: mvn -B -pl e2e -am test -Dtest=HostileInputFuzzTest",
+              "every mvn verify runs HostileInputFuzzTest, with jqwik's default tries"),
+          Map.entry("docs/observability.md: OTEL_EXPORTER_OTLP_ENDPOINT", "TracingJarsIT"),
+          Map.entry(
+              "docs/paging.md: ./run-pair.sh bench",
+              "by hand: a quarter of an hour to half an hour of the machine's whole CPU"),
+          Map.entry("docs/paging.md: git worktree", "by hand, with ./run-pair.sh bench compare"),
+          Map.entry(
+              "docs/security.md: ./run-pair.sh secure",
+              "this test, with the jars configured as run-pair.sh secure configures them"),
+          Map.entry("docs/template.md: ./rename-project.sh", "RenamedProjectIT"),
+          Map.entry("docs/template.md: cd ../acme-shop", "RenamedProjectIT"));
 
   @RegisterExtension final Closer closer = new Closer();
 
   @TempDir Path bin;
-  private GrpcurlOnPath grpcurl;
 
   @Test
+  void everyCommandInTheDocs_isReplayedHereOrByTheTestNamed() {
+    Set<String> replayedHere = new HashSet<>(PAIR_PAGES);
+    replayedHere.addAll(List.of("docs/configuration.md", "docs/security.md", "docs/replicas.md"));
+    List<String> neither = new ArrayList<>();
+    Set<String> elsewhereUsed = new HashSet<>();
+    for (DocTranscript transcript : DocTranscript.readAll(DocReplay.ROOT)) {
+      String elsewhere = replayedElsewhere(transcript);
+      if (elsewhere != null) {
+        elsewhereUsed.add(elsewhere);
+      } else if (!replayedHere.contains(transcript.page())) {
+        neither.add(transcript.toString());
+      }
+    }
+    assertThat(neither).as("commands in the docs that nothing replays").isEmpty();
+    assertThat(REPLAYED_ELSEWHERE.keySet())
+        .as("commands said to be replayed elsewhere that the docs no longer show")
+        .isSubsetOf(elsewhereUsed);
+  }
+
+  /**
+   * The README's quick start with a metrics port (configuration.md's {@code POST_ARGS} example),
+   * then the pages that call a default pair, each command as shown.
+   */
+  @Test
   void pairPages_everyCommandPrintsWhatTheDocsShow() throws Exception {
-    JarProcess user = start("userServerJar", "--port=0");
-    int userPort = user.awaitPort();
-    JarProcess post =
-        start(
-            "postServerJar", "--port=0", "--user-target=localhost:" + userPort, "--metrics-port=0");
-    int postPort = post.awaitPort();
-    Matcher metrics = METRICS_PORT.matcher(post.output());
-    assertThat(metrics.find()).as(post.output()).isTrue();
-    JarProcess gateway =
-        start(
-            "gatewayJar",
-            "--port=0",
-            "--user-target=localhost:" + userPort,
-            "--post-target=localhost:" + postPort);
-    Map<Integer, Integer> ports = new LinkedHashMap<>();
-    ports.put(9000, userPort);
-    ports.put(9001, postPort);
-    ports.put(8080, gateway.awaitPort());
-    ports.put(9465, Integer.parseInt(metrics.group(1)));
+    DocReplay replay = replay();
+    for (int documented : List.of(9000, 9001, 8080, 9465)) {
+      replay.port(documented, freePort());
+    }
+    JarProcess pair =
+        closer.add(
+            JarProcess.shell(
+                replay.withPorts(
+                    DocReplay.command("docs/configuration.md", PAIR_COMMAND).command()),
+                Map.of(
+                    "SKIP_BUILD", "1",
+                    "USER_PORT", "" + replay.real(9000),
+                    "POST_PORT", "" + replay.real(9001),
+                    "GATEWAY_PORT", "" + replay.real(8080))));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> pair.output().split("listening on port", -1).length == 4);
 
     List<DocTranscript> transcripts = new ArrayList<>();
     for (String page : PAIR_PAGES) {
-      DocTranscript.readAll(ROOT).stream()
-          .filter(transcript -> transcript.page().equals(page))
+      replayedHere(page).stream()
           .filter(transcript -> !transcript.command().equals("./run-pair.sh"))
           .forEach(transcripts::add);
     }
-    assertReplays(transcripts, ports);
+    replay.assertReplays(transcripts);
+    // The README's start-up lines are those of a pair without metrics: the Post server's says
+    // where its metrics are served when it serves them.
+    assertThat(
+            ShownOutput.linesMissing(
+                replay.withPorts(DocReplay.command("README.md", "./run-pair.sh").shown()),
+                pair.output().replaceAll(", metrics on port \\d+", "")))
+        .as("the README's start-up lines, in:%n%s", pair.output())
+        .isEmpty();
   }
 
   @Test
   void configurationPage_aBadValueIsOneLine() throws Exception {
-    assertReplays(pageTranscripts("docs/configuration.md"), Map.of());
+    replay()
+        .assertReplays(
+            replayedHere("docs/configuration.md").stream()
+                .filter(transcript -> !transcript.command().startsWith(PAIR_COMMAND))
+                .toList());
   }
 
-  private List<DocTranscript> pageTranscripts(String page) {
-    return DocTranscript.readAll(ROOT).stream()
-        .filter(transcript -> transcript.page().equals(page))
-        .toList();
-  }
+  /**
+   * The secured pair: certificates made by {@code run-pair.sh certs} (into a folder of the test's:
+   * the documented {@code DIR} argument), the jars configured as {@code run-pair.sh secure}
+   * configures them, and the page's commands run from the folder holding {@code certs/}.
+   */
+  @Test
+  void securityPage_everyCommandPrintsWhatTheDocsShow(@TempDir Path work) throws Exception {
+    Path certs = work.resolve("certs");
+    DocReplay replay = replay().in(work);
+    assertThat(
+            replay
+                .run(
+                    DocReplay.command("docs/security.md", "./run-pair.sh certs")
+                            .command()
+                            .replace(
+                                "./run-pair.sh", DocReplay.ROOT.resolve("run-pair.sh").toString())
+                        + " "
+                        + certs)
+                .exitCode())
+        .isZero();
+    JarProcess user =
+        start(
+            "userServerJar",
+            Map.of(
+                "PORT", "0",
+                "TLS_CERT", certs.resolve("user-server.pem").toString(),
+                "TLS_KEY", certs.resolve("user-server.key").toString(),
+                "TLS_CLIENT_CA", certs.resolve("ca.pem").toString(),
+                "AUTH_TOKENS_FILE", certs.resolve("user-server.tokens").toString()));
+    int userPort = user.awaitPort();
+    JarProcess post =
+        start(
+            "postServerJar",
+            Map.of(
+                "PORT", "0",
+                "TLS_CERT", certs.resolve("post-server.pem").toString(),
+                "TLS_KEY", certs.resolve("post-server.key").toString(),
+                "AUTH_TOKENS_FILE", certs.resolve("post-server.tokens").toString(),
+                "USER_TARGET", "localhost:" + userPort,
+                "USER_CA", certs.resolve("ca.pem").toString(),
+                "USER_CERT", certs.resolve("post-client.pem").toString(),
+                "USER_KEY", certs.resolve("post-client.key").toString(),
+                "USER_TOKEN_FILE", certs.resolve("post-to-user.token").toString()));
+    replay.port(9000, userPort).port(9001, post.awaitPort());
 
-  private void assertReplays(List<DocTranscript> transcripts, Map<Integer, Integer> ports)
-      throws Exception {
-    assertThat(transcripts).isNotEmpty();
-    SoftAssertions softly = new SoftAssertions();
-    Map<String, String> typed = new HashMap<>();
-    String page = "";
-    for (DocTranscript transcript : transcripts) {
-      if (!transcript.page().equals(page)) {
-        page = transcript.page();
-        typed.clear();
-      }
-      String command = withPorts(transcript.command(), ports);
-      for (Map.Entry<String, String> value : typed.entrySet()) {
-        command = command.replace(value.getKey(), value.getValue());
-      }
-      String shown = withPorts(transcript.shown(), ports);
-      Ran ran = run(command);
-      if (shown.isEmpty()) {
-        // Shown for what it does, not for its output (the servers' log lines, say): it succeeds.
-        softly
-            .assertThat(ran.exitCode())
-            .as("%s%n--- it printed:%n%s", transcript, ran.output())
-            .isZero();
-        continue;
-      }
-      softly
-          .assertThat(ShownOutput.same(shown, ran.output()))
-          .as("%s%n--- the docs show:%n%s%n--- it printed:%n%s", transcript, shown, ran.output())
-          .isTrue();
-      typed.putAll(ShownOutput.changedValues(shown, ran.output()));
+    replay.assertReplays(
+        replayedHere("docs/security.md").stream()
+            .filter(transcript -> transcript.command().startsWith("grpcurl"))
+            .toList());
+
+    String clientToken = Files.readString(certs.resolve("client.token")).strip();
+    String postToUserToken = Files.readString(certs.resolve("post-to-user.token")).strip();
+    for (JarProcess server : List.of(post, user)) {
+      assertThat(server.stopWithSigterm())
+          .contains("TLS", "TlsHandshakeLog - a client's TLS handshake failed")
+          .doesNotContain(clientToken, postToUserToken);
     }
-    softly.assertAll();
   }
 
-  /** The docs' default ports ({@code :9000}) replaced with the real ones. */
-  private static String withPorts(String text, Map<Integer, Integer> ports) {
-    for (Map.Entry<Integer, Integer> port : ports.entrySet()) {
-      text = text.replaceAll(":" + port.getKey() + "\\b", ":" + port.getValue());
+  /** Three User replicas and a Post server, started by the page's command lines. */
+  @Test
+  void replicasPage_callsSpreadOverTheReplicas() throws Exception {
+    DocReplay replay = replay();
+    for (int documented : List.of(9000, 9010, 9020, 9001)) {
+      replay.port(documented, freePort());
     }
-    return text;
-  }
-
-  private record Ran(int exitCode, String output) {}
-
-  private Ran run(String command) throws Exception {
-    ProcessBuilder builder =
-        new ProcessBuilder("bash", "-c", command)
-            .directory(ROOT.toFile())
-            .redirectErrorStream(true);
-    MachineEnvironment.keepOnly(builder.environment());
-    builder.environment().put("PATH", grpcurl() + ":" + builder.environment().get("PATH"));
-    Process process = builder.start();
-    process.getOutputStream().close();
-    byte[] output = process.getInputStream().readAllBytes();
-    assertThat(process.waitFor(60, TimeUnit.SECONDS)).as(command).isTrue();
-    return new Ran(process.exitValue(), new String(output, StandardCharsets.UTF_8).strip());
-  }
-
-  private Path grpcurl() throws IOException {
-    if (grpcurl == null) {
-      grpcurl = closer.add(new GrpcurlOnPath(bin));
+    List<JarProcess> servers = new ArrayList<>();
+    for (DocTranscript line : DocReplay.page("docs/replicas.md")) {
+      if (line.command().startsWith("java ")) {
+        // In the background ('&') as shown, but each one's output kept apart; the Post server's
+        // port is its default, read from the environment here.
+        String command = replay.withPorts(line.command()).replaceAll("\\s*&$", "");
+        Map<String, String> env =
+            command.contains("--port") ? Map.of() : Map.of("PORT", "" + replay.real(9001));
+        servers.add(closer.add(JarProcess.shell(command, env)));
+      }
     }
-    return grpcurl.directory;
+    assertThat(servers).hasSize(4);
+    for (JarProcess server : servers) {
+      server.awaitPort();
+    }
+    replay.assertReplays(
+        replayedHere("docs/replicas.md").stream()
+            .filter(transcript -> !transcript.command().startsWith("java "))
+            .toList());
   }
 
-  private JarProcess start(String jarProperty, String... args) throws Exception {
-    return closer.add(JarProcess.start(List.of(), JarProcess.SHIPPED, jarProperty, Map.of(), args));
+  /** The key of {@link #REPLAYED_ELSEWHERE} that names {@code transcript}'s command, or null. */
+  private static String replayedElsewhere(DocTranscript transcript) {
+    return REPLAYED_ELSEWHERE.keySet().stream()
+        .filter(key -> (transcript.page() + ": " + transcript.command()).startsWith(key))
+        .findFirst()
+        .orElse(null);
+  }
+
+  /** The commands of {@code page} that this test replays. */
+  private static List<DocTranscript> replayedHere(String page) {
+    return DocReplay.page(page).stream().filter(t -> replayedElsewhere(t) == null).toList();
+  }
+
+  private DocReplay replay() throws IOException {
+    return closer.add(new DocReplay(bin));
+  }
+
+  private JarProcess start(String jarProperty, Map<String, String> env) throws Exception {
+    return closer.add(JarProcess.start(List.of(), JarProcess.SHIPPED, jarProperty, env));
+  }
+
+  /**
+   * A port free now, for a command whose ports the docs fix (a Post server's list of User
+   * replicas): the system picks it, as for the servers tests start with port 0.
+   */
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    }
   }
 }

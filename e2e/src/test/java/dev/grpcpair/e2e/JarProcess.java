@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -60,13 +61,22 @@ final class JarProcess implements AutoCloseable {
    * the three jars, their lines labelled. {@code SKIP_BUILD} is set: the jars are this build's.
    */
   static JarProcess runPair(Map<String, String> env) throws IOException {
-    Path root = Path.of(System.getProperty("projectRoot"));
+    Map<String, String> withJarsBuilt = new HashMap<>(env);
+    withJarsBuilt.put("SKIP_BUILD", "1");
+    return shell("./run-pair.sh", withJarsBuilt);
+  }
+
+  /**
+   * A command line as the docs show it ({@code java ... -jar ...}, {@code ./run-pair.sh}) run by
+   * bash in the project's root, in a process group of its own as a terminal runs it, with {@code
+   * env} added to the machine's environment.
+   */
+  static JarProcess shell(String command, Map<String, String> env) throws IOException {
     ProcessBuilder builder =
-        new ProcessBuilder("setsid", "bash", "run-pair.sh")
-            .directory(root.toFile())
+        new ProcessBuilder("setsid", "bash", "-c", command)
+            .directory(Path.of(System.getProperty("projectRoot")).toFile())
             .redirectErrorStream(true);
     MachineEnvironment.keepOnly(builder.environment());
-    builder.environment().put("SKIP_BUILD", "1");
     builder.environment().putAll(env);
     return new JarProcess(builder.start());
   }

@@ -3,8 +3,6 @@ package dev.grpcpair.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.grpcpair.common.security.BearerTokenCredentials;
-import dev.grpcpair.common.security.ReloadingTls;
 import dev.grpcpair.proto.post.v1.ListPostsRequest;
 import dev.grpcpair.proto.post.v1.PostGrpc;
 import dev.grpcpair.proto.post.v1.PostMessage;
@@ -14,7 +12,6 @@ import dev.grpcpair.testing.IdleConnections;
 import dev.grpcpair.testing.RawHttp2Client;
 import dev.grpcpair.testing.Streams;
 import io.grpc.CallCredentials;
-import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
@@ -385,68 +382,6 @@ class ServerJarsIT {
     assertThat(user.output())
         .contains("--auth-tokens-file", "AUTH_TOKENS")
         .doesNotContain("s3cret-token-value");
-  }
-
-  /**
-   * The README's secure mode: files from {@code run-pair.sh certs}, the jars configured through the
-   * environment.
-   */
-  @Test
-  void secureMode_withRunPairCertificates(@TempDir Path certs) throws Exception {
-    ProcessBuilder certsCommand =
-        new ProcessBuilder(
-                "bash",
-                Path.of(System.getProperty("projectRoot"), "run-pair.sh").toString(),
-                "certs",
-                certs.toString())
-            .redirectErrorStream(true);
-    MachineEnvironment.keepOnly(certsCommand.environment());
-    Process makeCerts = certsCommand.start();
-    String madeCerts =
-        new String(makeCerts.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(makeCerts.waitFor()).as(madeCerts).isZero();
-    String clientToken = Files.readString(certs.resolve("client.token")).strip();
-    String postToUserToken = Files.readString(certs.resolve("post-to-user.token")).strip();
-
-    JarProcess user =
-        run(
-            "userServerJar",
-            Map.of(
-                "PORT", "0",
-                "TLS_CERT", certs.resolve("user-server.pem").toString(),
-                "TLS_KEY", certs.resolve("user-server.key").toString(),
-                "TLS_CLIENT_CA", certs.resolve("ca.pem").toString(),
-                "AUTH_TOKENS_FILE", certs.resolve("user-server.tokens").toString()));
-    int userPort = user.awaitPort();
-    JarProcess post =
-        run(
-            "postServerJar",
-            Map.of(
-                "PORT", "0",
-                "TLS_CERT", certs.resolve("post-server.pem").toString(),
-                "TLS_KEY", certs.resolve("post-server.key").toString(),
-                "AUTH_TOKENS_FILE", certs.resolve("post-server.tokens").toString(),
-                "USER_TARGET", "localhost:" + userPort,
-                "USER_CA", certs.resolve("ca.pem").toString(),
-                "USER_CERT", certs.resolve("post-client.pem").toString(),
-                "USER_KEY", certs.resolve("post-client.key").toString(),
-                "USER_TOKEN_FILE", certs.resolve("post-to-user.token").toString()));
-    int postPort = post.awaitPort();
-
-    try (ReloadingTls<ChannelCredentials> tls =
-        ReloadingTls.forChannel(certs.resolve("ca.pem"), null, null, Duration.ofMinutes(1))) {
-      assertThat(
-              postsListedBy(
-                  Grpc.newChannelBuilder("localhost:" + postPort, tls.credentials()).build(),
-                  new BearerTokenCredentials(clientToken, false)))
-          .isEqualTo(8);
-    }
-
-    for (JarProcess process : List.of(post, user)) {
-      assertThat(process.stopWithSigterm())
-          .contains("TLS")
-          .doesNotContain(clientToken, postToUserToken);
-    }
   }
 
   /**

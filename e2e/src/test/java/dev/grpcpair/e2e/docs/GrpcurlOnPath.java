@@ -1,4 +1,4 @@
-package dev.grpcpair.e2e;
+package dev.grpcpair.e2e.docs;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -48,8 +48,9 @@ final class GrpcurlOnPath implements AutoCloseable {
             "#!/bin/bash",
             "# The docs' grpcurl, run by the test's stand-in (dev.grpcpair.e2e.Grpcurl).",
             "exec 3<>/dev/tcp/127.0.0.1/" + listener.getLocalPort(),
-            // The arguments, each ended by a NUL, an empty one, then standard input in base64.
-            "{ printf '%s\\0' \"$@\"; printf '\\0'; base64 -w0; echo; } >&3",
+            // The folder it runs in, the arguments, each ended by a NUL, an empty one, then
+            // standard input in base64.
+            "{ printf '%s\\0' \"$PWD\" \"$@\"; printf '\\0'; base64 -w0; echo; } >&3",
             "read -r code <&3",
             "cat <&3",
             "exit \"$code\"",
@@ -61,6 +62,7 @@ final class GrpcurlOnPath implements AutoCloseable {
     while (!listener.isClosed()) {
       try (Socket socket = listener.accept()) {
         InputStream in = socket.getInputStream();
+        Path folder = Path.of(readUntil(in, 0));
         List<String> args = new ArrayList<>();
         for (String arg = readUntil(in, 0); !arg.isEmpty(); arg = readUntil(in, 0)) {
           args.add(arg);
@@ -69,7 +71,8 @@ final class GrpcurlOnPath implements AutoCloseable {
             new String(Base64.getDecoder().decode(readUntil(in, '\n')), StandardCharsets.UTF_8);
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
         int exitCode =
-            Grpcurl.run(args, stdin, new PrintStream(printed, true, StandardCharsets.UTF_8));
+            Grpcurl.run(
+                folder, args, stdin, new PrintStream(printed, true, StandardCharsets.UTF_8));
         OutputStream out = socket.getOutputStream();
         out.write((exitCode + "\n").getBytes(StandardCharsets.UTF_8));
         printed.writeTo(out);

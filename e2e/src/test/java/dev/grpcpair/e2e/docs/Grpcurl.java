@@ -1,4 +1,4 @@
-package dev.grpcpair.e2e;
+package dev.grpcpair.e2e.docs;
 
 import com.google.api.AnnotationsProto;
 import com.google.api.HttpRule;
@@ -29,6 +29,7 @@ import io.grpc.stub.StreamObserver;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -70,19 +71,20 @@ public final class Grpcurl {
   private final PrintStream out;
 
   /**
-   * Runs one grpcurl command: {@code args} as grpcurl takes them, {@code stdin} for {@code -d @},
-   * what grpcurl prints on its standard output and error to {@code out}; returns its exit code.
+   * Runs one grpcurl command in {@code folder}: {@code args} as grpcurl takes them, {@code stdin}
+   * for {@code -d @}, what grpcurl prints on its standard output and error to {@code out}; returns
+   * its exit code.
    */
-  static int run(List<String> args, String stdin, PrintStream out) {
+  static int run(Path folder, List<String> args, String stdin, PrintStream out) {
     try {
-      return new Grpcurl(args, stdin, out).run();
+      return new Grpcurl(folder, args, stdin, out).run();
     } catch (Exception e) {
       out.println("grpcurl stand-in: " + e);
       return 1;
     }
   }
 
-  private Grpcurl(List<String> args, String stdin, PrintStream out) {
+  private Grpcurl(Path folder, List<String> args, String stdin, PrintStream out) {
     this.stdin = stdin;
     this.out = out;
     for (int i = 0; i < args.size(); i++) {
@@ -91,9 +93,9 @@ public final class Grpcurl {
         case "-v" -> verbose = true;
         case "-d" -> data = args.get(++i);
         case "-H" -> headers.add(args.get(++i));
-        case "-cacert" -> caCert = new File(args.get(++i));
-        case "-cert" -> cert = new File(args.get(++i));
-        case "-key" -> key = new File(args.get(++i));
+        case "-cacert" -> caCert = folder.resolve(args.get(++i)).toFile();
+        case "-cert" -> cert = folder.resolve(args.get(++i)).toFile();
+        case "-key" -> key = folder.resolve(args.get(++i)).toFile();
         default -> {
           if (args.get(i).startsWith("-")) {
             throw new IllegalArgumentException("the stand-in has no flag " + args.get(i));

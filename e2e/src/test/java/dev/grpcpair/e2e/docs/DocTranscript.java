@@ -1,4 +1,4 @@
-package dev.grpcpair.e2e;
+package dev.grpcpair.e2e.docs;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -11,13 +11,15 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * A command the docs show ({@code $ } in a fenced block, with its continuation lines, here-document
- * or loop body) and the output shown under it, up to the next command or the block's end.
+ * A command the docs show and the output shown under it: in a {@code console} block, a line
+ * starting {@code $ } (with its continuation lines, here-document or loop body) and the lines up to
+ * the next command or the block's end; in an {@code sh} block, each command line (with its
+ * continuation lines; comments left out), shown without output.
  *
  * @param page the page's path from the project's root, e.g. {@code docs/paging.md}
  * @param line the command's line on the page, for messages
  */
-record DocTranscript(String page, int line, String command, String shown) {
+public record DocTranscript(String page, int line, String command, String shown) {
 
   private static final Pattern HERE_DOCUMENT = Pattern.compile("<<\\s*'?(\\w+)'?");
 
@@ -27,7 +29,7 @@ record DocTranscript(String page, int line, String command, String shown) {
   }
 
   /** Every transcript of the README and of {@code docs/}, page by page, in their order. */
-  static List<DocTranscript> readAll(Path root) {
+  public static List<DocTranscript> readAll(Path root) {
     List<Path> pages = new ArrayList<>(List.of(root.resolve("README.md")));
     try (Stream<Path> docs = Files.list(root.resolve("docs"))) {
       docs.filter(path -> path.toString().endsWith(".md")).sorted().forEach(pages::add);
@@ -51,13 +53,22 @@ record DocTranscript(String page, int line, String command, String shown) {
 
   static List<DocTranscript> read(String page, List<String> lines) {
     List<DocTranscript> transcripts = new ArrayList<>();
-    boolean inBlock = false;
+    String block = null;
     for (int i = 0; i < lines.size(); i++) {
       if (lines.get(i).startsWith("```")) {
-        inBlock = !inBlock;
+        block = block == null ? lines.get(i).substring(3) : null;
         continue;
       }
-      if (!inBlock || !lines.get(i).startsWith("$ ")) {
+      if ("sh".equals(block) && !lines.get(i).isBlank() && !lines.get(i).startsWith("#")) {
+        int first = i;
+        List<String> command = new ArrayList<>(List.of(lines.get(i)));
+        while (last(command).endsWith("\\")) {
+          command.add(lines.get(++i));
+        }
+        transcripts.add(new DocTranscript(page, first + 1, String.join("\n", command), ""));
+        continue;
+      }
+      if (block == null || !lines.get(i).startsWith("$ ")) {
         continue;
       }
       int first = i;
@@ -72,7 +83,7 @@ record DocTranscript(String page, int line, String command, String shown) {
         } while (!last(command).strip().equals(hereDocument.group(1)));
       }
       if (command.get(0).startsWith("for ") || command.get(0).startsWith("while ")) {
-        while (!last(command).strip().equals("done")) {
+        while (!last(command).strip().startsWith("done")) {
           command.add(lines.get(++i));
         }
       }

@@ -1,4 +1,4 @@
-package dev.grpcpair.e2e;
+package dev.grpcpair.e2e.docs;
 
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -14,7 +14,7 @@ import tools.jackson.databind.json.JsonMapper;
  * How an output the docs show is compared with a real one: JSON as data (what grpcurl and curl
  * print, followed by grpcurl's {@code ERROR:} text if any), anything else line by line.
  */
-final class ShownOutput {
+public final class ShownOutput {
 
   private static final JsonMapper JSON = JsonMapper.builder().build();
 
@@ -59,6 +59,19 @@ final class ShownOutput {
         collect(want.get(i), got.get(i), changed);
       }
     }
+  }
+
+  /**
+   * The lines shown that a long-running command's output lacks, in any order, their time stamps
+   * aside: what a server prints as it starts, among its other lines.
+   */
+  public static List<String> linesMissing(String shown, String real) {
+    List<String> printed = lines(real).stream().map(ShownOutput::withoutTime).toList();
+    return lines(shown).stream().filter(line -> !printed.contains(withoutTime(line))).toList();
+  }
+
+  private static String withoutTime(String line) {
+    return line.replaceAll("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d+Z", "TIME");
   }
 
   private static List<String> lines(String text) {
