@@ -67,8 +67,11 @@ class DocsIT {
           Map.entry("docs/deploy.md: docker build", "ImagesIT, with podman build"),
           Map.entry("docs/deploy.md: podman-compose", "ComposeIT"),
           Map.entry("docs/deploy.md: podman ps", "ComposeIT"),
-          Map.entry("docs/deploy.md: curl", "ComposeIT"),
-          Map.entry("docs/deploy.md: grpcurl", "ComposeIT"),
+          Map.entry("docs/deploy.md: curl -s localhost:8080", "ComposeIT replays it"),
+          Map.entry("docs/deploy.md: grpcurl", "ComposeIT replays it"),
+          Map.entry(
+              "docs/deploy.md: curl -s localhost:9090",
+              "ComposeIT asks Prometheus the same (its numbers, addresses and times differ)"),
           Map.entry(
               "docs/deploy.md: kubectl",
               "no cluster here: ManifestsIT renders the manifests with kubectl's kustomize,"

@@ -3,6 +3,7 @@ package dev.grpcpair.e2e.deploy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.grpcpair.e2e.docs.DocReplay;
 import dev.grpcpair.proto.post.v1.ListPostsByUserIdRequest;
 import dev.grpcpair.proto.post.v1.ListPostsRequest;
 import dev.grpcpair.proto.post.v1.PostGrpc;
@@ -18,6 +19,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,6 +32,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The compose stack of docs/deploy.md (deploy/compose.yaml): three User containers behind the DNS
@@ -99,6 +102,27 @@ class ComposeIT {
                   .startsWith("{\"postMessages\":[{")
                   .contains("\"author\":\"Jessie\"");
             });
+  }
+
+  /** docs/deploy.md's calls to the stack's gateway and Post server, run as the page shows them. */
+  @Test
+  void deployPage_callsToTheStack_printWhatThePageShows(@TempDir Path bin) throws Exception {
+    posts()
+        .withDeadlineAfter(60, TimeUnit.SECONDS)
+        .listPosts(ListPostsRequest.getDefaultInstance());
+    DocReplay replay =
+        closer
+            .add(new DocReplay(bin))
+            .port(8080, hostPort("gateway", 8080))
+            .port(9001, hostPort("post", 9001));
+
+    replay.assertReplays(
+        DocReplay.page("docs/deploy.md").stream()
+            .filter(
+                transcript ->
+                    transcript.command().startsWith("curl -s localhost:8080")
+                        || transcript.command().startsWith("grpcurl"))
+            .toList());
   }
 
   @Test
