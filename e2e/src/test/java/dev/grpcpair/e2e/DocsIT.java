@@ -88,8 +88,13 @@ class DocsIT {
           Map.entry(
               "docs/security.md: ./run-pair.sh secure",
               "this test, with the jars configured as run-pair.sh secure configures them"),
-          Map.entry("docs/template.md: ./rename-project.sh", "RenamedProjectIT"),
-          Map.entry("docs/template.md: cd ../acme-shop", "RenamedProjectIT"));
+          Map.entry(
+              "docs/template.md: ./rename-project.sh",
+              "RenamedProjectIT replays it, into a folder of its own"),
+          Map.entry(
+              "docs/template.md: cd ../acme-shop",
+              "RenamedProjectIT builds the copy with every check and runs its end-to-end tests"
+                  + " (its whole verify would double the build's time)"));
 
   @RegisterExtension final Closer closer = new Closer();
 

@@ -3,6 +3,7 @@ package dev.grpcpair.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.grpcpair.e2e.deploy.Tools;
+import dev.grpcpair.e2e.docs.DocReplay;
 import dev.grpcpair.proto.user.v1.GetUserRequest;
 import dev.grpcpair.proto.user.v1.UserGrpc;
 import dev.grpcpair.testing.Channels;
@@ -40,8 +41,15 @@ class RenamedProjectIT {
       throws Exception {
     Path copy = work.resolve("acme-shop");
 
+    // The page's command, with the copy in a folder of the test's.
     String renamed =
-        run(ROOT, "bash", "rename-project.sh", "acme-shop", "com.acme.shop", copy.toString());
+        run(
+            ROOT,
+            "bash",
+            "-c",
+            DocReplay.command("docs/template.md", "./rename-project.sh")
+                .command()
+                .replace("../acme-shop", copy.toString()));
 
     assertThat(renamed).contains("named acme-shop, package com.acme.shop");
     assertThat(leftovers(copy)).as("paths or files still naming the original").isEmpty();
