@@ -48,27 +48,25 @@ import tools.jackson.databind.json.JsonMapper;
  * What the docs' {@code grpcurl} commands do, for machines without grpcurl (Debian has no package;
  * CI's machines reach no release page): the flags the docs use, the same calls through server
  * reflection, and grpcurl v1.9.1's output (JSON with two-space indents, {@code ERROR:} with Go's
- * code names, {@code list}, {@code describe} of a service, {@code -v}'s metadata). It exits with
- * grpcurl's codes: 0, 1 for a bad command, 64 + the gRPC code for a failed call.
- *
- * <p>{@link DocsIT} puts it on the {@code PATH} as {@code grpcurl} unless a real grpcurl is given;
- * both must pass.
+ * code names, {@code list}, {@code describe} of a service, {@code -v}'s metadata, the 10-second
+ * dial), and grpcurl's exit codes: 0, 1 for a bad command or a failed dial, 64 + the gRPC code for
+ * a failed call. {@link GrpcurlOnPath} makes it the {@code grpcurl} of the docs' commands unless a
+ * real grpcurl is given; the replays must pass with either.
  */
 public final class Grpcurl {
 
   private static final JsonMapper JSON = JsonMapper.builder().build();
 
+  private final String stdin;
+  private final PrintStream out;
   private final List<String> headers = new ArrayList<>();
+  private final List<String> positional = new ArrayList<>();
   private boolean plaintext;
   private boolean verbose;
   private String data;
   private File caCert;
   private File cert;
   private File key;
-  private final List<String> positional = new ArrayList<>();
-
-  private final String stdin;
-  private final PrintStream out;
 
   /**
    * Runs one grpcurl command in {@code folder}: {@code args} as grpcurl takes them, {@code stdin}
