@@ -142,6 +142,16 @@ label() { trap '' INT; exec stdbuf -oL sed "s/^/$1 | /"; }
 env "${user_env[@]}" java @deploy/jvm.options "$(class_data "${jars[0]}")" -jar "${jars[0]}" \
   ${user_args[@]+"${user_args[@]}"} > >(label user) 2>&1 &
 user_pid=$!
+# The Post server and gateway connect to the User server as they start: started before it listens,
+# they are refused and back off, and the first calls made in that second fail. So they start once
+# it listens (or has exited, or 30 s have passed). With USER_PORT=0 its port is not known here.
+if [[ "$user_port" != 0 ]]; then
+  for _ in $(seq 300); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$user_port") 2>/dev/null && break
+    kill -0 "$user_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+fi
 env "${post_env[@]}" java @deploy/jvm.options "$(class_data "${jars[1]}")" -jar "${jars[1]}" \
   ${post_args[@]+"${post_args[@]}"} > >(label post) 2>&1 &
 post_pid=$!

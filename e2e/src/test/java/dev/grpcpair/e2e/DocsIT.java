@@ -18,6 +18,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -86,9 +87,6 @@ class DocsIT {
               "by hand: a quarter of an hour to half an hour of the machine's whole CPU"),
           Map.entry("docs/paging.md: git worktree", "by hand, with ./run-pair.sh bench compare"),
           Map.entry(
-              "docs/security.md: ./run-pair.sh secure",
-              "this test, with the jars configured as run-pair.sh secure configures them"),
-          Map.entry(
               "docs/template.md: ./rename-project.sh",
               "RenamedProjectIT replays it, into a folder of its own"),
           Map.entry(
@@ -98,6 +96,8 @@ class DocsIT {
 
   @RegisterExtension final Closer closer = new Closer();
 
+  private static final String RUN_PAIR = DocReplay.ROOT.resolve("run-pair.sh").toString();
+
   @TempDir Path bin;
 
   @Test
@@ -106,7 +106,7 @@ class DocsIT {
     replayedHere.addAll(List.of("docs/configuration.md", "docs/security.md", "docs/replicas.md"));
     List<String> neither = new ArrayList<>();
     Set<String> elsewhereUsed = new HashSet<>();
-    for (DocTranscript transcript : DocTranscript.readAll(DocReplay.ROOT)) {
+    for (DocTranscript transcript : DocReplay.ALL) {
       String elsewhere = replayedElsewhere(transcript);
       if (elsewhere != null) {
         elsewhereUsed.add(elsewhere);
@@ -126,23 +126,9 @@ class DocsIT {
    */
   @Test
   void pairPages_everyCommandPrintsWhatTheDocsShow() throws Exception {
-    DocReplay replay = replay();
-    for (int documented : List.of(9000, 9001, 8080, 9465)) {
-      replay.port(documented, freePort());
-    }
+    DocReplay replay = replay().port(9465, freePort());
     JarProcess pair =
-        closer.add(
-            JarProcess.shell(
-                replay.withPorts(
-                    DocReplay.command("docs/configuration.md", PAIR_COMMAND).command()),
-                Map.of(
-                    "SKIP_BUILD", "1",
-                    "USER_PORT", "" + replay.real(9000),
-                    "POST_PORT", "" + replay.real(9001),
-                    "GATEWAY_PORT", "" + replay.real(8080))));
-    await()
-        .atMost(Duration.ofSeconds(30))
-        .until(() -> pair.output().split("listening on port", -1).length == 4);
+        startPair(replay, DocReplay.command("docs/configuration.md", PAIR_COMMAND).command());
 
     List<DocTranscript> transcripts = new ArrayList<>();
     for (String page : PAIR_PAGES) {
@@ -171,62 +157,32 @@ class DocsIT {
   }
 
   /**
-   * The secured pair: certificates made by {@code run-pair.sh certs} (into a folder of the test's:
-   * the documented {@code DIR} argument), the jars configured as {@code run-pair.sh secure}
-   * configures them, and the page's commands run from the folder holding {@code certs/}.
+   * The secured pair: certificates made by {@code run-pair.sh certs} and the pair started by {@code
+   * run-pair.sh secure}, both given a folder of the test's (the documented {@code DIR} argument),
+   * and the page's commands run from the folder holding {@code certs/}.
    */
   @Test
   void securityPage_everyCommandPrintsWhatTheDocsShow(@TempDir Path work) throws Exception {
     Path certs = work.resolve("certs");
     DocReplay replay = replay().in(work);
-    assertThat(
-            replay
-                .run(
-                    DocReplay.command("docs/security.md", "./run-pair.sh certs")
-                            .command()
-                            .replace(
-                                "./run-pair.sh", DocReplay.ROOT.resolve("run-pair.sh").toString())
-                        + " "
-                        + certs)
-                .exitCode())
-        .isZero();
-    JarProcess user =
-        start(
-            "userServerJar",
-            Map.of(
-                "PORT", "0",
-                "TLS_CERT", certs.resolve("user-server.pem").toString(),
-                "TLS_KEY", certs.resolve("user-server.key").toString(),
-                "TLS_CLIENT_CA", certs.resolve("ca.pem").toString(),
-                "AUTH_TOKENS_FILE", certs.resolve("user-server.tokens").toString()));
-    int userPort = user.awaitPort();
-    JarProcess post =
-        start(
-            "postServerJar",
-            Map.of(
-                "PORT", "0",
-                "TLS_CERT", certs.resolve("post-server.pem").toString(),
-                "TLS_KEY", certs.resolve("post-server.key").toString(),
-                "AUTH_TOKENS_FILE", certs.resolve("post-server.tokens").toString(),
-                "USER_TARGET", "localhost:" + userPort,
-                "USER_CA", certs.resolve("ca.pem").toString(),
-                "USER_CERT", certs.resolve("post-client.pem").toString(),
-                "USER_KEY", certs.resolve("post-client.key").toString(),
-                "USER_TOKEN_FILE", certs.resolve("post-to-user.token").toString()));
-    replay.port(9000, userPort).port(9001, post.awaitPort());
+    DocTranscript makeCerts = DocReplay.command("docs/security.md", "./run-pair.sh certs");
+    DocTranscript startSecure = DocReplay.command("docs/security.md", "./run-pair.sh secure");
+    assertThat(replay.run(makeCerts.command().replace("./run-pair.sh", RUN_PAIR) + " " + certs))
+        .extracting(DocReplay.Ran::exitCode)
+        .isEqualTo(0);
+    JarProcess pair = startPair(replay, startSecure.command() + " " + certs);
 
     replay.assertReplays(
         replayedHere("docs/security.md").stream()
-            .filter(transcript -> transcript.command().startsWith("grpcurl"))
+            .filter(transcript -> transcript != makeCerts && transcript != startSecure)
             .toList());
 
     String clientToken = Files.readString(certs.resolve("client.token")).strip();
     String postToUserToken = Files.readString(certs.resolve("post-to-user.token")).strip();
-    for (JarProcess server : List.of(post, user)) {
-      assertThat(server.stopWithSigterm())
-          .contains("TLS", "TlsHandshakeLog - a client's TLS handshake failed")
-          .doesNotContain(clientToken, postToUserToken);
-    }
+    assertThat(stopWithCtrlC(pair))
+        .contains("user-server stopped", "post-server stopped", "mutual TLS")
+        .contains("TlsHandshakeLog - a client's TLS handshake failed")
+        .doesNotContain(clientToken, postToUserToken);
   }
 
   /** Three User replicas and a Post server, started by the page's command lines. */
@@ -237,8 +193,10 @@ class DocsIT {
       replay.port(documented, freePort());
     }
     List<JarProcess> servers = new ArrayList<>();
+    List<DocTranscript> started = new ArrayList<>();
     for (DocTranscript line : DocReplay.page("docs/replicas.md")) {
       if (line.command().startsWith("java ")) {
+        started.add(line);
         // In the background ('&') as shown, but each one's output kept apart; the Post server's
         // port is its default, read from the environment here.
         String command = replay.withPorts(line.command()).replaceAll("\\s*&$", "");
@@ -252,9 +210,7 @@ class DocsIT {
       server.awaitPort();
     }
     replay.assertReplays(
-        replayedHere("docs/replicas.md").stream()
-            .filter(transcript -> !transcript.command().startsWith("java "))
-            .toList());
+        replayedHere("docs/replicas.md").stream().filter(t -> !started.contains(t)).toList());
   }
 
   /** The key of {@link #REPLAYED_ELSEWHERE} that names {@code transcript}'s command, or null. */
@@ -274,8 +230,35 @@ class DocsIT {
     return closer.add(new DocReplay(bin));
   }
 
-  private JarProcess start(String jarProperty, Map<String, String> env) throws Exception {
-    return closer.add(JarProcess.start(List.of(), JarProcess.SHIPPED, jarProperty, env));
+  /**
+   * A {@code run-pair.sh} command of the docs, run as shown with the three servers on the free
+   * ports {@code replay} reads as 9000, 9001 and 8080; returns once all three listen.
+   */
+  private JarProcess startPair(DocReplay replay, String command) throws Exception {
+    for (int documented : List.of(9000, 9001, 8080)) {
+      replay.port(documented, freePort());
+    }
+    JarProcess pair =
+        closer.add(
+            JarProcess.shell(
+                replay.withPorts(command),
+                Map.of(
+                    "SKIP_BUILD", "1",
+                    "USER_PORT", "" + replay.real(9000),
+                    "POST_PORT", "" + replay.real(9001),
+                    "GATEWAY_PORT", "" + replay.real(8080))));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> pair.output().split("listening on port", -1).length == 4);
+    return pair;
+  }
+
+  /** Ctrl-C in the pair's terminal; returns all it printed once it exited 0. */
+  private static String stopWithCtrlC(JarProcess pair) throws Exception {
+    Process ctrlC = new ProcessBuilder("kill", "-INT", "--", "-" + pair.process.pid()).start();
+    assertThat(ctrlC.waitFor(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(pair.awaitExit()).as(pair.output()).isZero();
+    return pair.output();
   }
 
   /**

@@ -35,10 +35,12 @@ public final class DocReplay implements AutoCloseable {
     grpcurl = new GrpcurlOnPath(bin);
   }
 
+  /** Every transcript of the docs, read once. */
+  public static final List<DocTranscript> ALL = DocTranscript.readAll(ROOT);
+
   /** The transcripts of {@code page} (e.g. {@code docs/paging.md}), in its order. */
   public static List<DocTranscript> page(String page) {
-    List<DocTranscript> transcripts =
-        DocTranscript.readAll(ROOT).stream().filter(t -> t.page().equals(page)).toList();
+    List<DocTranscript> transcripts = ALL.stream().filter(t -> t.page().equals(page)).toList();
     assertThat(transcripts).as("commands shown on %s", page).isNotEmpty();
     return transcripts;
   }
