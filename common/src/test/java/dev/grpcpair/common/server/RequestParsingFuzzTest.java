@@ -24,8 +24,9 @@ import java.util.regex.Pattern;
  * RESOURCE_EXHAUSTED} for a size limit); anything else (another exception, a hang) is a finding.
  *
  * <p>{@code mvn test} fuzzes it for the duration below ({@code JAZZER_FUZZ=1}, set by the build);
- * the corpus it grows is kept in the module's {@code .cifuzz-corpus/} (committed) and picked up
- * again by the next run. Each run prints its count of inputs tried ({@code #N DONE}).
+ * the corpus it grows is kept in the module's {@code .cifuzz-corpus/} (committed; git ignores the
+ * inputs each run adds) and picked up again by the next run. Each run prints its count of inputs
+ * tried ({@code #N DONE}).
  */
 class RequestParsingFuzzTest {
 
