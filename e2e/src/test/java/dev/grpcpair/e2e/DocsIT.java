@@ -6,7 +6,11 @@ import static org.awaitility.Awaitility.await;
 import dev.grpcpair.e2e.docs.DocReplay;
 import dev.grpcpair.e2e.docs.DocTranscript;
 import dev.grpcpair.e2e.docs.ShownOutput;
+import dev.grpcpair.proto.post.v1.ListPostsByUserIdRequest;
+import dev.grpcpair.proto.post.v1.PostGrpc;
 import dev.grpcpair.testing.Closer;
+import io.grpc.Metadata;
+import io.grpc.stub.MetadataUtils;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -19,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -54,30 +59,31 @@ class DocsIT {
       Map.ofEntries(
           Map.entry("README.md: mvn -B verify", ".ci/run, on every submission"),
           Map.entry(
-              "README.md: java @deploy/jvm.options -jar user-server",
-              "run-pair.sh, as this test and RunPairIT run it, starts each jar with this line"),
+              "docs/deploy.md: deploy/build-images.sh",
+              "Images.build runs it for the deploy ITs (its lines checked, sizes aside)"),
           Map.entry(
-              "README.md: java @deploy/jvm.options -jar post-server",
-              "run-pair.sh, as this test and RunPairIT run it, starts each jar with this line"),
-          Map.entry(
-              "docs/gateway.md: java @deploy/jvm.options -jar gateway",
-              "run-pair.sh, as this test and RunPairIT run it; GatewayJarIT"),
-          Map.entry("docs/deploy.md: deploy/build-images.sh", "Images.build, for the deploy ITs"),
-          Map.entry("docs/deploy.md: podman images", "ImagesIT (each image's size and start)"),
+              "docs/deploy.md: podman images",
+              "Images.build runs it (the images listed) after the build"),
           Map.entry("docs/deploy.md: mvn -B package", "the build itself"),
-          Map.entry("docs/deploy.md: docker build", "ImagesIT, with podman build"),
-          Map.entry("docs/deploy.md: podman-compose", "ComposeIT"),
-          Map.entry("docs/deploy.md: podman ps", "ComposeIT"),
+          Map.entry(
+              "docs/deploy.md: docker build",
+              "ImagesIT runs each line with podman build, on a JRE image of its own"),
+          Map.entry("docs/deploy.md: podman-compose", "ComposeIT starts its stack with it"),
+          Map.entry("docs/deploy.md: podman ps", "ComposeIT replays it (containers up)"),
           Map.entry("docs/deploy.md: curl -s localhost:8080", "ComposeIT replays it"),
           Map.entry("docs/deploy.md: grpcurl", "ComposeIT replays it"),
           Map.entry(
               "docs/deploy.md: curl -s localhost:9090",
-              "ComposeIT asks Prometheus the same (its numbers, addresses and times differ)"),
+              "ComposeIT replays it after 30 calls (a count per replica; numbers and times are"
+                  + " the run's)"),
           Map.entry(
               "docs/deploy.md: kubectl",
-              "no cluster here: ManifestsIT renders the manifests with kubectl's kustomize,"
-                  + " KubePlayIT runs them with podman kube play"),
-          Map.entry("docs/deploy.md: ./run-pair.sh certs certs", "this test (docs/security.md)"),
+              "no cluster here: ManifestsIT checks each against the manifests it acts on (and"
+                  + " creates the Secret with --dry-run=client); KubePlayIT runs the base with"
+                  + " podman kube play"),
+          Map.entry(
+              "docs/deploy.md: ./run-pair.sh certs certs",
+              "ManifestsIT runs it, into a folder of its own, for the Secret"),
           Map.entry(
               "docs/limits.md: mvn -B -pl e2e -am test -Dtest=HostileInputFuzzTest",
               "every mvn verify runs HostileInputFuzzTest, with jqwik's default tries"),
@@ -134,6 +140,8 @@ class DocsIT {
     for (String page : PAIR_PAGES) {
       replayedHere(page).stream()
           .filter(transcript -> !transcript.command().equals("./run-pair.sh"))
+          // Started by javaLines_startServersThatAnswerTheReadmesCalls.
+          .filter(transcript -> !transcript.command().startsWith("java "))
           .forEach(transcripts::add);
     }
     replay.assertReplays(transcripts);
@@ -145,6 +153,46 @@ class DocsIT {
                 pair.output().replaceAll(", metrics on port \\d+", "")))
         .as("the README's start-up lines, in:%n%s", pair.output())
         .isEmpty();
+  }
+
+  /**
+   * The servers started by the README's and gateway.md's {@code java} lines instead of {@code
+   * run-pair.sh}, each on a free port given by its environment ({@code PORT}, and the Post server's
+   * {@code USER_TARGET}): the README's calls print what it shows.
+   */
+  @Test
+  void javaLines_startServersThatAnswerTheReadmesCalls() throws Exception {
+    DocReplay replay = replay();
+    for (int documented : List.of(9000, 9001, 8080)) {
+      replay.port(documented, freePort());
+    }
+    Map<String, Map<String, String>> environments =
+        Map.of(
+            "user-server.jar", Map.of("PORT", "" + replay.real(9000)),
+            "post-server.jar",
+                Map.of(
+                    "PORT", "" + replay.real(9001),
+                    "USER_TARGET", "localhost:" + replay.real(9000)),
+            "gateway.jar", Map.of("PORT", "" + replay.real(8080)));
+    List<DocTranscript> javaLines = new ArrayList<>();
+    for (String page : List.of("README.md", "docs/gateway.md")) {
+      DocReplay.page(page).stream()
+          .filter(t -> t.command().startsWith("java "))
+          .forEach(javaLines::add);
+    }
+    assertThat(javaLines).hasSize(3);
+    for (DocTranscript line : javaLines) {
+      String command = replay.withPorts(line.command());
+      String jar =
+          environments.keySet().stream().filter(command::contains).findFirst().orElseThrow();
+      closer.add(JarProcess.shell(command, environments.get(jar))).awaitPort();
+    }
+
+    replay.assertReplays(
+        replayedHere("README.md").stream()
+            .filter(transcript -> !javaLines.contains(transcript))
+            .filter(transcript -> !transcript.command().equals("./run-pair.sh"))
+            .toList());
   }
 
   @Test
@@ -209,8 +257,35 @@ class DocsIT {
     for (JarProcess server : servers) {
       server.awaitPort();
     }
+    awaitConnectedToEveryReplica(replay.real(9001));
     replay.assertReplays(
         replayedHere("docs/replicas.md").stream().filter(t -> !started.contains(t)).toList());
+  }
+
+  /**
+   * Calls the Post server until three calls in a row were answered by three User replicas: round
+   * robin picks among the replicas it is connected to, and the page's even spread holds once that
+   * is all three (as the page says).
+   */
+  private void awaitConnectedToEveryReplica(int postPort) {
+    PostGrpc.PostBlockingStub posts = PostGrpc.newBlockingStub(closer.channelTo(postPort));
+    Metadata.Key<String> servedBy =
+        Metadata.Key.of("x-user-served-by", Metadata.ASCII_STRING_MARSHALLER);
+    List<String> replicas = new ArrayList<>();
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () -> {
+              AtomicReference<Metadata> headers = new AtomicReference<>();
+              AtomicReference<Metadata> trailers = new AtomicReference<>();
+              posts
+                  .withInterceptors(MetadataUtils.newCaptureMetadataInterceptor(headers, trailers))
+                  .withDeadlineAfter(5, TimeUnit.SECONDS)
+                  .listPostsByUserId(ListPostsByUserIdRequest.newBuilder().setUserId("1").build());
+              replicas.add(trailers.get().get(servedBy));
+              return replicas.size() >= 3
+                  && Set.copyOf(replicas.subList(replicas.size() - 3, replicas.size())).size() == 3;
+            });
   }
 
   /** The key of {@link #REPLAYED_ELSEWHERE} that names {@code transcript}'s command, or null. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.grpcpair.e2e.docs.DocReplay;
+import dev.grpcpair.e2e.docs.DocTranscript;
 import dev.grpcpair.proto.post.v1.ListPostsByUserIdRequest;
 import dev.grpcpair.proto.post.v1.ListPostsRequest;
 import dev.grpcpair.proto.post.v1.PostGrpc;
@@ -33,6 +34,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The compose stack of docs/deploy.md (deploy/compose.yaml): three User containers behind the DNS
@@ -41,12 +44,16 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ComposeIT {
 
+  private static final String PAGE = "docs/deploy.md";
+  private static final String DOCUMENTED = "grpc-pair";
   private static final String PROJECT = "grpc-pair-test";
   private static final Map<String, String> ANY_FREE_PORT =
       Map.of(
           "POST_HOST_PORT", "127.0.0.1:",
           "GATEWAY_HOST_PORT", "127.0.0.1:",
           "PROMETHEUS_HOST_PORT", "127.0.0.1:");
+
+  private static final JsonMapper JSON = JsonMapper.builder().build();
 
   @RegisterExtension final Closer closer = new Closer();
 
@@ -55,7 +62,18 @@ class ComposeIT {
     Images.build();
     Tools.assumeInstalled("podman-compose");
     compose("down", "-v");
-    assertThat(compose("up", "-d").exitCode()).isZero();
+    // docs/deploy.md's command, under the test's project name.
+    String up = renamed(DocReplay.command(PAGE, "podman-compose").command());
+    assertThat(up).contains("-p " + PROJECT + " ");
+    Tools.Result result =
+        Tools.run(Duration.ofMinutes(3), ANY_FREE_PORT, List.of("bash", "-c", up));
+    assertThat(result.exitCode()).as("%s%n%s", up, result.output()).isZero();
+  }
+
+  /** {@code text} with the page's project name the test's. */
+  private static String renamed(String text) {
+    return text.replace("-p " + DOCUMENTED + " ", "-p " + PROJECT + " ")
+        .replace(DOCUMENTED + "_", PROJECT + "_");
   }
 
   @AfterAll
@@ -104,25 +122,64 @@ class ComposeIT {
             });
   }
 
-  /** docs/deploy.md's calls to the stack's gateway and Post server, run as the page shows them. */
+  /**
+   * docs/deploy.md's commands on the running stack, as the page shows them: its containers up, the
+   * calls to the gateway and the Post server, and Prometheus's count of User calls per replica
+   * (whose numbers, addresses and times are the run's own).
+   */
   @Test
-  void deployPage_callsToTheStack_printWhatThePageShows(@TempDir Path bin) throws Exception {
-    posts()
-        .withDeadlineAfter(60, TimeUnit.SECONDS)
-        .listPosts(ListPostsRequest.getDefaultInstance());
+  void deployPage_commandsOnTheStack_printWhatThePageShows(@TempDir Path bin) throws Exception {
+    PostGrpc.PostBlockingStub posts = posts();
+    posts.withDeadlineAfter(60, TimeUnit.SECONDS).listPosts(ListPostsRequest.getDefaultInstance());
     DocReplay replay =
         closer
             .add(new DocReplay(bin))
             .port(8080, hostPort("gateway", 8080))
-            .port(9001, hostPort("post", 9001));
+            .port(9001, hostPort("post", 9001))
+            .port(9090, hostPort("prometheus", 9090));
+
+    DocTranscript ps = DocReplay.command(PAGE, "podman ps");
+    String containers = replay.run(ps.command()).output();
+    for (String shown : renamed(ps.shown()).lines().skip(1).toList()) {
+      String name = shown.split("\\s+")[0];
+      assertThat(containers.lines())
+          .as("%s%n--- it printed:%n%s", ps, containers)
+          .anyMatch(row -> row.matches(name + "\\s+Up .*"));
+    }
 
     replay.assertReplays(
-        DocReplay.page("docs/deploy.md").stream()
+        DocReplay.page(PAGE).stream()
             .filter(
                 transcript ->
                     transcript.command().startsWith("curl -s localhost:8080")
                         || transcript.command().startsWith("grpcurl"))
             .toList());
+
+    for (int call = 0; call < 30; call++) {
+      posts.listPostsByUserId(ListPostsByUserIdRequest.newBuilder().setUserId("1").build());
+    }
+    DocTranscript query = DocReplay.command(PAGE, "curl -s localhost:9090");
+    await()
+        .atMost(Duration.ofSeconds(90))
+        .pollInterval(Duration.ofSeconds(1))
+        .untilAsserted(
+            () -> {
+              JsonNode answer =
+                  JSON.readTree(replay.run(replay.withPorts(query.command())).output());
+              JsonNode shown = JSON.readTree(query.shown());
+              assertThat(answer.path("status")).isEqualTo(shown.path("status"));
+              JsonNode replicas = answer.path("data").path("result");
+              assertThat(replicas)
+                  .as("one count per User replica")
+                  .hasSize(shown.path("data").path("result").size());
+              int calls = 0;
+              for (JsonNode replica : replicas) {
+                int count = Integer.parseInt(replica.path("value").path(1).asString());
+                assertThat(count).as("calls to %s", replica.path("metric")).isPositive();
+                calls += count;
+              }
+              assertThat(calls).isGreaterThanOrEqualTo(30);
+            });
   }
 
   @Test

@@ -2,17 +2,24 @@ package dev.grpcpair.e2e.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.grpcpair.e2e.docs.DocReplay;
+import dev.grpcpair.e2e.docs.DocTranscript;
+import dev.grpcpair.e2e.docs.ShownOutput;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 
-/** The server images, built once per test run with the documented command. */
+/** The server images, built once per test run with the command docs/deploy.md shows. */
 final class Images {
 
   static final String USER = "localhost/grpc-pair/user-server:dev";
   static final String POST = "localhost/grpc-pair/post-server:dev";
   static final String GATEWAY = "localhost/grpc-pair/gateway:dev";
+
+  private static final String PAGE = "docs/deploy.md";
 
   private static boolean built;
 
@@ -26,17 +33,55 @@ final class Images {
     return build.get();
   }
 
-  /** Builds the images from the jars {@code mvn package} made (skipped where podman is absent). */
+  /**
+   * Builds the images with docs/deploy.md's command, from the jars {@code mvn package} made
+   * (skipped where podman is absent), and checks that it printed the lines the page shows (sizes
+   * aside) and that the page's {@code podman images} lists the images it shows.
+   */
   static synchronized void build() {
     Tools.assumeInstalled("podman", "buildah");
     if (built) {
       return;
     }
+    DocTranscript command = DocReplay.command(PAGE, "deploy/build-images.sh");
     Tools.Result result =
         Tools.run(
-            Duration.ofMinutes(10), Map.of("SKIP_BUILD", "1"), List.of("deploy/build-images.sh"));
+            Duration.ofMinutes(10),
+            Map.of("SKIP_BUILD", "1"),
+            List.of("bash", "-c", command.command()));
     assertThat(result.exitCode()).as(result.output()).isZero();
     System.out.println(result.output().strip());
+    // SKIP_BUILD=1: the build made the jars. Without Prometheus, the script builds no image of it.
+    boolean prometheus = Files.isExecutable(Path.of("/usr/bin/prometheus"));
+    assertThat(
+            ShownOutput.linesMissing(withoutSizes(command.shown()), withoutSizes(result.output())))
+        .as("lines of %s%n--- it printed:%n%s", command, result.output())
+        .allMatch(
+            line ->
+                line.contains("building the jars") || !prometheus && line.contains("prometheus"));
     built = true;
+
+    DocTranscript listed = DocReplay.command(PAGE, "podman images");
+    String images = Tools.ok("bash", "-c", listed.command());
+    assertThat(repositoriesAndTags(images))
+        .as("%s%n--- it printed:%n%s", listed, images)
+        .containsAll(
+            repositoriesAndTags(listed.shown()).stream()
+                .filter(image -> prometheus || !image.contains("prometheus"))
+                .toList());
+  }
+
+  private static String withoutSizes(String output) {
+    return output.replaceAll("\\d+(\\.\\d+)? ?[kMG]B\\b", "SIZE");
+  }
+
+  /** The first two columns of {@code podman images}' rows. */
+  private static List<String> repositoriesAndTags(String table) {
+    return table
+        .lines()
+        .skip(1)
+        .map(row -> row.split("\\s+"))
+        .map(columns -> columns[0] + ":" + columns[1])
+        .toList();
   }
 }

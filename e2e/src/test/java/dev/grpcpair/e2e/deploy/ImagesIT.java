@@ -3,6 +3,8 @@ package dev.grpcpair.e2e.deploy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.grpcpair.e2e.docs.DocReplay;
+import dev.grpcpair.e2e.docs.DocTranscript;
 import dev.grpcpair.testing.Closer;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
@@ -63,24 +65,29 @@ class ImagesIT {
   }
 
   /**
-   * {@code deploy/Containerfile} as docker or podman builds it for each server, on a JRE image:
-   * here, without a registry, the runtime of the image above with {@code java} on the PATH, as a
-   * JRE image has it.
+   * {@code deploy/Containerfile} as docs/deploy.md's {@code docker build} line builds each server's
+   * image, run with podman: on a JRE image that here, without a registry, is the runtime of the
+   * image above with {@code java} on the PATH, as a JRE image has it; tagged apart from the image
+   * above.
    */
   @ParameterizedTest
   @CsvSource({"user-server, 9000", "post-server, 9001", "gateway, 8080"})
   void containerfile_buildsEachServersImageOnAJreImage_whichServesAndStops(String name, int port)
       throws Exception {
     String image = "localhost/grpc-pair-test/" + name + ":containerfile";
-    Tools.ok(
-        "podman",
-        "build",
-        "--quiet",
-        "--file=deploy/Containerfile",
-        "--build-arg=JRE_IMAGE=" + jreImage(),
-        "--build-arg=SERVER=" + name,
-        "--tag=" + image,
-        ".");
+    String documented =
+        DocReplay.page("docs/deploy.md").stream()
+            .map(DocTranscript::command)
+            .filter(command -> command.startsWith("docker build"))
+            .filter(command -> command.contains("--build-arg SERVER=" + name + " "))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("docs/deploy.md builds no image of " + name));
+    String build =
+        documented
+            .replace("docker build", "podman build --quiet --build-arg JRE_IMAGE=" + jreImage())
+            .replace("localhost/grpc-pair/" + name + ":dev", image);
+    assertThat(build).as("the page's tag, replaced").contains(image);
+    Tools.ok("bash", "-c", build);
     closer.add(() -> Tools.ok("podman", "rmi", "--force", image));
     assertThat(inspect(image, "{{.Config.User}}")).isEqualTo("10001:10001");
     assertThat(inspect(image, label("title"))).isEqualTo(name);

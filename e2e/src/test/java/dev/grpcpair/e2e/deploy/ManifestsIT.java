@@ -1,8 +1,11 @@
 package dev.grpcpair.e2e.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
 
 import dev.grpcpair.common.config.Flags;
+import dev.grpcpair.e2e.docs.DocReplay;
+import dev.grpcpair.e2e.docs.DocTranscript;
 import dev.grpcpair.post.PostServerConfig;
 import dev.grpcpair.proto.post.v1.PostGrpc;
 import dev.grpcpair.proto.user.v1.UserGrpc;
@@ -19,12 +22,17 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.grpc.health.v1.HealthGrpc;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import picocli.CommandLine;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * deploy/k8s as kustomize renders it, checked against the servers it deploys: every flag and
@@ -32,6 +40,10 @@ import picocli.CommandLine;
  * servers serve, and the properties docs/deploy.md promises hold.
  */
 class ManifestsIT {
+
+  private static final String PAGE = "docs/deploy.md";
+  private static final String K8S = "deploy/k8s/";
+  private static final JsonMapper JSON = JsonMapper.builder().build();
 
   private static final Map<String, Integer> SERVING_PORTS =
       Map.of("user-server", 9000, "post-server", 9001);
@@ -216,6 +228,85 @@ class ManifestsIT {
             }
           });
     }
+  }
+
+  /**
+   * docs/deploy.md's kubectl commands, checked against what they act on, there being no cluster
+   * here: each folder they apply renders, each Deployment and Service they name is there (with the
+   * port forwarded), and the Secret they create from the files of the page's {@code ./run-pair.sh
+   * certs} (both run in a folder of the test's, the Secret with {@code --dry-run=client}) has the
+   * name the secure overlay mounts and every file it reads.
+   */
+  @Test
+  void deployPage_kubectlCommands_actOnWhatTheManifestsHold(@TempDir Path dir) throws Exception {
+    Manifests base = Manifests.render("base");
+    Manifests secure = Manifests.render("overlays/secure");
+    String certs =
+        DocReplay.command(PAGE, "./run-pair.sh certs")
+            .command()
+            .replace("./run-pair.sh", Tools.ROOT.resolve("run-pair.sh").toString());
+    assertThat(certs).as("the page's folder, made in the test's").endsWith(" certs");
+    certs = certs.substring(0, certs.length() - "certs".length()) + dir.resolve("certs");
+    Tools.Result made =
+        Tools.run(dir, Duration.ofMinutes(1), Map.of(), List.of("bash", "-c", certs));
+    assertThat(made.exitCode()).as("%s%n%s", certs, made.output()).isZero();
+
+    List<DocTranscript> kubectl =
+        DocReplay.page(PAGE).stream()
+            .filter(transcript -> transcript.command().startsWith("kubectl "))
+            .toList();
+    assertThat(kubectl).isNotEmpty();
+    for (DocTranscript transcript : kubectl) {
+      String command = transcript.command().replaceAll("\\s+#.*", "");
+      List<String> words = List.of(command.split("\\s+"));
+      switch (words.get(1)) {
+        case "apply" -> {
+          assertThat(words.subList(2, 4)).as(command).first().isEqualTo("-k");
+          assertThat(words.get(3)).as(command).startsWith(K8S);
+          Manifests.render(words.get(3).substring(K8S.length()));
+        }
+        case "rollout" ->
+            words
+                .subList(3, words.size())
+                .forEach(
+                    deployment -> base.get(Deployment.class, named("deployment/", deployment)));
+        case "port-forward" -> {
+          Service service = base.get(Service.class, named("service/", words.get(2)));
+          int port = Integer.parseInt(words.get(3).substring(words.get(3).indexOf(':') + 1));
+          assertThat(service.getSpec().getPorts()).as(command).anyMatch(p -> p.getPort() == port);
+        }
+        case "create" -> {
+          Tools.Result secret =
+              Tools.run(
+                  dir,
+                  Duration.ofMinutes(1),
+                  Map.of(),
+                  List.of("bash", "-c", command + " --dry-run=client -o json"));
+          assertThat(secret.exitCode()).as("%s%n%s", command, secret.output()).isZero();
+          JsonNode created = JSON.readTree(secret.output());
+          assertThat(created.path("data").propertyNames()).containsAll(MADE_BY_CERTS);
+          assertThat(secretsMounted(secure))
+              .containsOnly(created.path("metadata").path("name").asString());
+        }
+        default -> fail("%s: a kubectl command this test does not check", transcript);
+      }
+    }
+  }
+
+  /** {@code word} ({@code deployment/user-server}) without its {@code kind}. */
+  private static String named(String kind, String word) {
+    assertThat(word).startsWith(kind);
+    return word.substring(kind.length());
+  }
+
+  /** The names of the Secrets that {@code manifests}' pods mount. */
+  private static List<String> secretsMounted(Manifests manifests) {
+    return manifests.all(Deployment.class).stream()
+        .flatMap(deployment -> deployment.getSpec().getTemplate().getSpec().getVolumes().stream())
+        .filter(volume -> volume.getSecret() != null)
+        .map(volume -> volume.getSecret().getSecretName())
+        .distinct()
+        .toList();
   }
 
   /** What {@code ./run-pair.sh certs} makes: the files the Secret holds. */
