@@ -51,6 +51,9 @@ class DocsIT {
   /** How the pair of {@link #PAIR_PAGES} is started: the README's command, with a metrics port. */
   private static final String PAIR_COMMAND = "POST_ARGS=\"--metrics-port=9465";
 
+  /** observability.md's pair with traces. */
+  private static final String TRACED_PAIR = "OTEL_EXPORTER_OTLP_ENDPOINT=";
+
   /**
    * Commands replayed by other tests or not by a build, each with who runs it (by page and the
    * command's start).
@@ -87,7 +90,6 @@ class DocsIT {
           Map.entry(
               "docs/limits.md: mvn -B -pl e2e -am test -Dtest=HostileInputFuzzTest",
               "every mvn verify runs HostileInputFuzzTest, with jqwik's default tries"),
-          Map.entry("docs/observability.md: OTEL_EXPORTER_OTLP_ENDPOINT", "TracingJarsIT"),
           Map.entry(
               "docs/paging.md: ./run-pair.sh bench",
               "by hand: a quarter of an hour to half an hour of the machine's whole CPU"),
@@ -140,6 +142,8 @@ class DocsIT {
     for (String page : PAIR_PAGES) {
       replayedHere(page).stream()
           .filter(transcript -> !transcript.command().equals("./run-pair.sh"))
+          // Started by observabilityPage_tracedPair_saysWhereItsSpansGo.
+          .filter(transcript -> !transcript.command().startsWith(TRACED_PAIR))
           // Started by javaLines_startServersThatAnswerTheReadmesCalls.
           .filter(transcript -> !transcript.command().startsWith("java "))
           .forEach(transcripts::add);
@@ -193,6 +197,31 @@ class DocsIT {
             .filter(transcript -> !javaLines.contains(transcript))
             .filter(transcript -> !transcript.command().equals("./run-pair.sh"))
             .toList());
+  }
+
+  /**
+   * observability.md's traced pair, started as shown (the collector's port a free one): each server
+   * and the gateway say where their spans go, as the page shows. TracingJarsIT follows the spans to
+   * a collector.
+   */
+  @Test
+  void observabilityPage_tracedPair_saysWhereItsSpansGo() throws Exception {
+    DocReplay replay = replay().port(4317, freePort());
+    JarProcess pair =
+        startPair(replay, DocReplay.command("docs/observability.md", TRACED_PAIR).command());
+
+    String shown =
+        "no token required, traces to http://localhost:4317 (parentbased_traceidratio 1.0)";
+    assertThat(
+            String.join(
+                " ",
+                Files.readString(DocReplay.ROOT.resolve("docs/observability.md")).split("\\s+")))
+        .contains(shown);
+    // The gateway's line says it too, without the servers' token part.
+    String spansGo = replay.withPorts(shown.substring(shown.indexOf("traces to")));
+    assertThat(pair.output().lines().filter(line -> line.contains(spansGo)))
+        .as("the start-up lines in:%n%s", pair.output())
+        .hasSize(3);
   }
 
   @Test
