@@ -15,7 +15,8 @@
 #                                 docs/performance.md and its chart; BENCH_JVM="-Xmx64m ..."
 #                                 replaces the servers' JVM flags; compare DIR runs this
 #                                 checkout's pair against the one built in DIR (another
-#                                 checkout, with its jars built), interleaved, in one run
+#                                 checkout, with its jars built), interleaved, in one run;
+#                                 BENCH_CALLS=N makes N calls a run (a check of the bench itself)
 #
 #   SKIP_BUILD=1 ./run-pair.sh    run the jars already built, even if the sources changed
 #   USER_PORT=9100 POST_PORT=9101 GATEWAY_PORT=8180 ./run-pair.sh

@@ -65,36 +65,61 @@ public final class Bench {
           + "  --write-report: write docs/performance.md and its chart\n"
           + "  compare DIR: this checkout's pair against the one built in DIR, interleaved\n"
           + "  tracing: the pair with traces off, 1% and 100% sampled, interleaved\n"
-          + "  BENCH_JVM=\"...\": the servers' JVM flags instead of deploy/jvm.options";
+          + "  BENCH_JVM=\"...\": the servers' JVM flags instead of deploy/jvm.options\n"
+          + "  BENCH_CALLS=N: N calls per run and warm-up (a check of the benchmark itself)";
 
   private final Path root;
   private final Path work;
   private final boolean full;
+  private final Runs.Amounts amounts;
   private final Report report = new Report();
   private final Runs runs;
   private final Targets targets = new Targets();
 
-  private Bench(Path root, boolean full) throws IOException {
+  private Bench(Path root, boolean full, Runs.Amounts amounts) throws IOException {
     this.root = root;
     this.full = full;
+    this.amounts = amounts;
     this.work = Files.createTempDirectory("grpc-pair-bench");
-    this.runs = new Runs(new H2Load(work), report, full ? FULL : QUICK);
+    this.runs = new Runs(new H2Load(work), report, amounts);
+  }
+
+  /**
+   * The mode's amounts, or with {@code BENCH_CALLS} that many calls in each run and warm-up: a run
+   * of the benchmark itself in seconds, whose figures mean nothing (the build's BenchIT).
+   */
+  private static Runs.Amounts amounts(boolean full, Map<String, String> env) {
+    Runs.Amounts mode = full ? FULL : QUICK;
+    String calls = env.get("BENCH_CALLS");
+    if (calls == null) {
+      return mode;
+    }
+    if (!calls.matches("[1-9][0-9]{0,8}")) {
+      System.err.println("bench: BENCH_CALLS must be a number of calls, not " + calls);
+      System.exit(2);
+    }
+    int each = Integer.parseInt(calls);
+    return new Runs.Amounts(each, mode.repeats(), each);
   }
 
   public static void main(String[] args) throws Exception {
     Path root = Path.of(args.length > 0 ? args[0] : ".").toAbsolutePath().normalize();
-    List<String> options = List.of(args).subList(Math.min(1, args.length), args.length);
-    if (options.contains("-h") || options.contains("--help")) {
-      System.out.println(USAGE);
-      return;
-    }
+    List<String> options =
+        new ArrayList<>(List.of(args).subList(Math.min(1, args.length), args.length));
+    // --help after other options checks them first: DocsIT so checks the documented lines.
+    boolean help = options.removeAll(List.of("-h", "--help"));
     String unknown = unknownOption(options);
     if (unknown != null) {
       // A mistyped option must not start half an hour of load on the default ports.
       System.err.println("bench: unknown option " + unknown + "\n" + USAGE);
       System.exit(2);
     }
-    Bench bench = new Bench(root, options.contains("full"));
+    if (help) {
+      System.out.println(USAGE);
+      return;
+    }
+    boolean full = options.contains("full");
+    Bench bench = new Bench(root, full, amounts(full, System.getenv()));
     int compare = options.indexOf("compare");
     if (compare >= 0) {
       bench.compare(Path.of(options.get(compare + 1)).toAbsolutePath().normalize());
@@ -147,7 +172,6 @@ public final class Bench {
   }
 
   private void header() throws IOException, InterruptedException {
-    Runs.Amounts amounts = full ? FULL : QUICK;
     report.line("# Performance");
     report.line("");
     report.line(
@@ -185,8 +209,7 @@ public final class Bench {
    * of the fast cases' calls per run, since one call at a time is slow.
    */
   private void concurrencyLevels() throws Exception {
-    Runs.Amounts amounts = full ? FULL : QUICK;
-    int calls = Math.max(QUICK.calls(), amounts.calls() / 3);
+    int calls = Math.max(Math.min(QUICK.calls(), amounts.calls()), amounts.calls() / 3);
     // Each row: the floor, the shipped servers, the same servers on the JVM's defaults.
     List<LoadCase[]> rows =
         List.of(
@@ -305,7 +328,7 @@ public final class Bench {
               GATEWAY_HTTP1);
       for (LoadCase call : cases) {
         Pair servers = isBare(call) ? bare : pair;
-        runs.measure(call, servers, 16, 8, (full ? FULL : QUICK).warmUpCalls(), 0);
+        runs.measure(call, servers, 16, 8, amounts.warmUpCalls(), 0);
       }
       for (int run = 0; run < runs.repeats(); run++) {
         for (LoadCase call : cases) {
@@ -354,7 +377,6 @@ public final class Bench {
         Pair before = Pair.start(baseline, baselineWork, List.of());
         Pair after = Pair.start(root, work, List.of())) {
       List<LoadCase> cases = List.of(GET_USER, BY_USER, LIST_POSTS);
-      Runs.Amounts amounts = full ? FULL : QUICK;
       for (LoadCase call : List.of(BARE, BARE_BY_USER)) {
         runs.measure(call, bare, 16, 8, amounts.warmUpCalls(), 0);
       }

@@ -51,6 +51,9 @@ class DocsIT {
   /** How the pair of {@link #PAIR_PAGES} is started: the README's command, with a metrics port. */
   private static final String PAIR_COMMAND = "POST_ARGS=\"--metrics-port=9465";
 
+  /** The benchmark's command. */
+  private static final String BENCH = "./run-pair.sh bench";
+
   /** observability.md's pair with traces. */
   private static final String TRACED_PAIR = "OTEL_EXPORTER_OTLP_ENDPOINT=";
 
@@ -90,9 +93,6 @@ class DocsIT {
           Map.entry(
               "docs/limits.md: mvn -B -pl e2e -am test -Dtest=HostileInputFuzzTest",
               "every mvn verify runs HostileInputFuzzTest, with jqwik's default tries"),
-          Map.entry(
-              "docs/paging.md: ./run-pair.sh bench",
-              "by hand: a quarter of an hour to half an hour of the machine's whole CPU"),
           Map.entry("docs/paging.md: git worktree", "by hand, with ./run-pair.sh bench compare"),
           Map.entry(
               "docs/template.md: ./rename-project.sh",
@@ -144,6 +144,8 @@ class DocsIT {
           .filter(transcript -> !transcript.command().equals("./run-pair.sh"))
           // Started by observabilityPage_tracedPair_saysWhereItsSpansGo.
           .filter(transcript -> !transcript.command().startsWith(TRACED_PAIR))
+          // Checked by pagingPage_benchLines_takeOnlyOptionsTheBenchKnows.
+          .filter(transcript -> !transcript.command().startsWith(BENCH))
           // Started by javaLines_startServersThatAnswerTheReadmesCalls.
           .filter(transcript -> !transcript.command().startsWith("java "))
           .forEach(transcripts::add);
@@ -222,6 +224,29 @@ class DocsIT {
     assertThat(pair.output().lines().filter(line -> line.contains(spansGo)))
         .as("the start-up lines in:%n%s", pair.output())
         .hasSize(3);
+  }
+
+  /**
+   * paging.md's benchmark lines, each with {@code --help} added: the bench checks every option
+   * before it prints its usage, so a line it would refuse fails here. (A run takes 6 to 30 minutes
+   * of the whole machine, and {@code BENCH_CALLS} shortens only the calls, not its hundreds of
+   * {@code jstat} samples: by hand.)
+   */
+  @Test
+  void pagingPage_benchLines_takeOnlyOptionsTheBenchKnows() throws Exception {
+    DocReplay replay = replay();
+    List<DocTranscript> lines =
+        DocReplay.page("docs/paging.md").stream()
+            .filter(transcript -> transcript.command().startsWith(BENCH))
+            .toList();
+    assertThat(lines).hasSizeGreaterThanOrEqualTo(3);
+    for (DocTranscript line : lines) {
+      String command = line.command().replaceAll("\\s+#.*", "") + " --help";
+      DocReplay.Ran ran = replay.run("SKIP_BUILD=1 " + command);
+      assertThat(ran.exitCode()).as("%s%n%s", command, ran.output()).isZero();
+      // The script's help for a bare "bench --help", the bench's usage after options.
+      assertThat(ran.output()).contains("./run-pair.sh bench [quick|full]");
+    }
   }
 
   @Test
