@@ -2,12 +2,14 @@ package dev.grpcpair.data;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.fail;
 import static org.assertj.core.api.Assertions.tuple;
 
 import dev.grpcpair.proto.data.v1.Dataset;
 import dev.grpcpair.proto.data.v1.StoredPost;
 import dev.grpcpair.proto.user.v1.UserMessage;
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -75,5 +77,34 @@ class DatasetsTest {
         .isInstanceOf(InvalidDatasetException.class)
         .hasMessageContaining("is not valid")
         .hasMessageContaining("nickname");
+  }
+
+  @Test
+  void load_aDatasetLargerThanTheHeap_isRefusedBeforeAnyOfItIsMade() {
+    // Made, it would take about 440 GiB and hours: refused at once, its index never called.
+    DatasetSource huge = DatasetSource.of(null, "2000000000:0");
+
+    assertThatThrownBy(() -> huge.load(dataset -> fail("indexed a dataset that cannot fit")))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage(
+            "the dataset (generated, 2000000000 users and 0 posts) does not fit in the heap (at"
+                + " most "
+                + Runtime.getRuntime().maxMemory() / (1024 * 1024)
+                + " MiB): start the JVM with a larger -Xmx, or serve a smaller dataset");
+  }
+
+  @Test
+  void load_aDatasetFileLargerThanTheHeap_isRefusedBeforeItIsRead(@TempDir Path dir)
+      throws IOException {
+    Path file = dir.resolve("sparse.json");
+    // A sparse file: its size is what counts, without the disk space.
+    try (RandomAccessFile sparse = new RandomAccessFile(file.toFile(), "rw")) {
+      sparse.setLength(Runtime.getRuntime().maxMemory());
+    }
+
+    assertThatThrownBy(
+            () -> DatasetSource.of(file, null).load(dataset -> fail("read a file that cannot fit")))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("(" + file + ") does not fit in the heap");
   }
 }
