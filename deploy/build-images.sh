@@ -77,6 +77,14 @@ printf 'root:x:0:\napp:x:10001:\n' > "$work/root/etc/group"
 grep -v -e '^-Xmx' deploy/jvm.options > "$work/root/app/jvm.options"
 printf '%s\n' '-XX:MaxRAMPercentage=60' >> "$work/root/app/jvm.options"
 
+# A working container named after what it builds and the tag, so that builds of other tags (another
+# checkout's, at the same time) are told apart; one an interrupted run left goes first.
+working_container() {
+  local named="build-images-$1-$tag"
+  buildah rm "$named" >/dev/null 2>&1 || true
+  buildah from --name "$named" scratch
+}
+
 # Each build runs in a process of its own (below): what it has started is in these, and goes if
 # it fails, so that a failed run leaves no container and no untrained image behind.
 container=
@@ -102,7 +110,7 @@ build() {
   machine=$(uname -m | sed 's/aarch64/aarch_64/')
   zip -q -d "$work/$name.jar" $(unzip -Z1 "$work/$name.jar" 'META-INF/native/*' |
     grep -v "_${machine}\.so$" | sed 's/[][*?]/\\&/g') >/dev/null
-  container=$(buildah from scratch)
+  container=$(working_container "$name")
   buildah copy --quiet "$container" "$work/root" / >/dev/null
   buildah copy --quiet --chown 0:0 "$container" "$work/$name.jar" "$jar" >/dev/null
   buildah config \
@@ -160,7 +168,7 @@ build_prometheus() {
   mkdir -p "$root/usr/bin"
   cp "$binary" "$root/usr/bin/"
   cp "$work/root/etc/passwd" "$work/root/etc/group" "$root/etc/"
-  container=$(buildah from scratch)
+  container=$(working_container prometheus)
   buildah copy --quiet "$container" "$root" / >/dev/null
   # Its storage: a tmpfs in the compose stack, which starts as a copy of this folder.
   buildah copy --quiet --chown 10001:10001 "$container" "$work/prometheus-storage" / >/dev/null

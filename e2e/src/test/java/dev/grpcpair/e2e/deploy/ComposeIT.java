@@ -46,9 +46,12 @@ class ComposeIT {
 
   private static final String PAGE = "docs/deploy.md";
   private static final String DOCUMENTED = "grpc-pair";
-  private static final String PROJECT = "grpc-pair-test";
-  private static final Map<String, String> ANY_FREE_PORT =
+  private static final String PROJECT = "grpc-pair-" + Images.RUN;
+
+  /** This build's images, and any free host port. */
+  private static final Map<String, String> ENVIRONMENT =
       Map.of(
+          "TAG", Images.RUN,
           "POST_HOST_PORT", "127.0.0.1:",
           "GATEWAY_HOST_PORT", "127.0.0.1:",
           "PROMETHEUS_HOST_PORT", "127.0.0.1:");
@@ -65,8 +68,7 @@ class ComposeIT {
     // docs/deploy.md's command, under the test's project name.
     String up = renamed(DocReplay.command(PAGE, "podman-compose").command());
     assertThat(up).contains("-p " + PROJECT + " ");
-    Tools.Result result =
-        Tools.run(Duration.ofMinutes(3), ANY_FREE_PORT, List.of("bash", "-c", up));
+    Tools.Result result = Tools.run(Duration.ofMinutes(3), ENVIRONMENT, List.of("bash", "-c", up));
     assertThat(result.exitCode()).as("%s%n%s", up, result.output()).isZero();
   }
 
@@ -90,7 +92,7 @@ class ComposeIT {
     List<String> line =
         new ArrayList<>(List.of("podman-compose", "-p", PROJECT, "-f", "deploy/compose.yaml"));
     line.addAll(List.of(command));
-    return Tools.run(Duration.ofMinutes(3), ANY_FREE_PORT, line);
+    return Tools.run(Duration.ofMinutes(3), ENVIRONMENT, line);
   }
 
   private static int hostPort(String service, int port) {

@@ -15,13 +15,25 @@ import java.util.function.Supplier;
 /** The server images, built once per test run with the command docs/deploy.md shows. */
 final class Images {
 
-  static final String USER = "localhost/grpc-pair/user-server:dev";
-  static final String POST = "localhost/grpc-pair/post-server:dev";
-  static final String GATEWAY = "localhost/grpc-pair/gateway:dev";
+  /**
+   * This build's name for what it makes in podman's storage (the images' tag, the compose project,
+   * pods, networks), from the project's folder: builds of two clones on one machine never share
+   * one, and neither touches the {@code dev} images a user built.
+   */
+  static final String RUN = String.format("it-%08x", Tools.ROOT.toString().hashCode());
+
+  static final String USER = of("user-server");
+  static final String POST = of("post-server");
+  static final String GATEWAY = of("gateway");
 
   private static final String PAGE = "docs/deploy.md";
 
   private static boolean built;
+
+  /** This build's image of {@code server}. */
+  static String of(String server) {
+    return "localhost/grpc-pair/" + server + ":" + RUN;
+  }
 
   private Images() {}
 
@@ -43,18 +55,22 @@ final class Images {
     if (built) {
       return;
     }
+    // The page's command with its optional TAG argument: this build's.
     DocTranscript command = DocReplay.command(PAGE, "deploy/build-images.sh");
     Tools.Result result =
         Tools.run(
             Duration.ofMinutes(10),
             Map.of("SKIP_BUILD", "1"),
-            List.of("bash", "-c", command.command()));
+            List.of("bash", "-c", command.command() + " " + RUN));
     assertThat(result.exitCode()).as(result.output()).isZero();
     System.out.println(result.output().strip());
+    Runtime.getRuntime().addShutdownHook(new Thread(Images::remove));
     // SKIP_BUILD=1: the build made the jars. Without Prometheus, the script builds no image of it.
     boolean prometheus = Files.isExecutable(Path.of("/usr/bin/prometheus"));
     assertThat(
-            ShownOutput.linesMissing(withoutSizes(command.shown()), withoutSizes(result.output())))
+            ShownOutput.linesMissing(
+                withoutSizes(command.shown().replace(":dev", ":" + RUN)),
+                withoutSizes(result.output())))
         .as("lines of %s%n--- it printed:%n%s", command, result.output())
         .allMatch(
             line ->
@@ -66,9 +82,14 @@ final class Images {
     assertThat(repositoriesAndTags(images))
         .as("%s%n--- it printed:%n%s", listed, images)
         .containsAll(
-            repositoriesAndTags(listed.shown()).stream()
+            repositoriesAndTags(listed.shown().replace(" dev ", " " + RUN + " ")).stream()
                 .filter(image -> prometheus || !image.contains("prometheus"))
                 .toList());
+  }
+
+  /** Removes this build's images once its tests are done (those still in use stay). */
+  private static void remove() {
+    Tools.run(Duration.ofMinutes(1), Map.of(), List.of("podman", "rmi", USER, POST, GATEWAY));
   }
 
   private static String withoutSizes(String output) {

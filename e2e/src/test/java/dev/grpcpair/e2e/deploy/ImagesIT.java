@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -33,13 +34,10 @@ class ImagesIT {
   }
 
   @ParameterizedTest
-  @CsvSource({
-    Images.USER + ", 9000, user-server, 100",
-    Images.POST + ", 9001, post-server, 100",
-    Images.GATEWAY + ", 8080, gateway, 100"
-  })
+  @CsvSource({"user-server, 9000, 100", "post-server, 9001, 100", "gateway, 8080, 100"})
   void image_isSmall_runsAsNonRootOnAReadOnlyRoot_answersHealth_andStopsGracefully(
-      String image, int port, String name, long maxMiB) throws Exception {
+      String name, int port, long maxMiB) throws Exception {
+    String image = Images.of(name);
     long bytes = Long.parseLong(inspect(image, "{{.Size}}"));
     assertThat(bytes).as("image size").isLessThan(maxMiB << 20);
     assertThat(inspect(image, "{{.Config.User}}")).isEqualTo("10001:10001");
@@ -74,7 +72,7 @@ class ImagesIT {
   @CsvSource({"user-server, 9000", "post-server, 9001", "gateway, 8080"})
   void containerfile_buildsEachServersImageOnAJreImage_whichServesAndStops(String name, int port)
       throws Exception {
-    String image = "localhost/grpc-pair-test/" + name + ":containerfile";
+    String image = "localhost/grpc-pair-containerfile/" + name + ":" + Images.RUN;
     String documented =
         DocReplay.page("docs/deploy.md").stream()
             .map(DocTranscript::command)
@@ -101,8 +99,15 @@ class ImagesIT {
     assertThat(Tools.ok("podman", "logs", container)).contains(name + " stopped");
   }
 
-  private static final String JRE = "localhost/grpc-pair-test/jre:dev";
+  private static final String JRE = "localhost/grpc-pair-containerfile/jre:" + Images.RUN;
   private static boolean jreBuilt;
+
+  @AfterAll
+  static void removeJreImage() {
+    if (jreBuilt) {
+      Tools.ok("podman", "rmi", JRE);
+    }
+  }
 
   /**
    * A JRE image made from the User server's (once per run): its runtime, with {@code java} on the

@@ -41,7 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class KubePlayIT {
 
-  private static final String NETWORK = "grpc-pair-kube-test";
+  private static final String NETWORK = "grpc-pair-kube-" + Images.RUN;
 
   @RegisterExtension final Closer closer = new Closer();
   @TempDir Path dir;
@@ -111,8 +111,9 @@ class KubePlayIT {
     Tools.ok("podman", "kube", "play", "--network=" + NETWORK, file.toString());
   }
 
+  /** The container podman names after the pod (the Deployment as played) and the container. */
   private static String container(String deployment, int pod) {
-    return deployment + "-pod-" + pod + "-" + deployment;
+    return deployment + "-" + Images.RUN + "-pod-" + pod + "-" + deployment;
   }
 
   private static String address(String deployment, int pod) {

@@ -68,7 +68,9 @@ final class Manifests {
    * The Deployment {@code name} alone, as podman 4.3's {@code kube play} can run it: without
    * container ports (podman would publish each on the host, and replicas would collide) and without
    * probes (podman runs an HTTP probe with curl inside the container, which the images do not
-   * carry: the test asks each probe itself), its arguments replaced as {@code arguments} says.
+   * carry: the test asks each probe itself), its arguments replaced as {@code arguments} says;
+   * named {@code name-RUN} and running this build's images ({@link Images#RUN}), so that pods of
+   * another build on the machine are not taken down or replaced.
    */
   String playable(String name, Map<String, String> arguments) {
     JsonNode deployment =
@@ -78,8 +80,12 @@ final class Manifests {
             .findFirst()
             .orElseThrow()
             .deepCopy();
+    ((ObjectNode) deployment.path("metadata")).put("name", name + "-" + Images.RUN);
     for (JsonNode container :
         deployment.path("spec").path("template").path("spec").path("containers")) {
+      String image = container.path("image").asString();
+      ((ObjectNode) container)
+          .put("image", image.substring(0, image.lastIndexOf(':') + 1) + Images.RUN);
       ((ObjectNode) container).remove("ports");
       ((ObjectNode) container).remove(List.of("startupProbe", "livenessProbe", "readinessProbe"));
       ArrayNode args = (ArrayNode) container.path("args");
