@@ -43,11 +43,11 @@ class BuildImagesIT {
         .contains("rlimit")
         .contains("podman could not start localhost/grpc-pair/user-server:" + TAG)
         .contains("with the settings in " + settings);
-    assertThat(Tools.ok("podman", "ps", "--all", "--format={{.Image}}")).doesNotContain(TAG);
-    assertThat(Tools.ok("podman", "images", "--format={{.Repository}}:{{.Tag}}"))
+    assertThat(Tools.listing("podman", "ps", "--all", "--format={{.Image}}")).doesNotContain(TAG);
+    assertThat(Tools.listing("podman", "images", "--format={{.Repository}}:{{.Tag}}"))
         .doesNotContain(TAG);
     // The script names its working containers after what they build and the tag.
-    assertThat(Tools.ok("buildah", "containers", "--format={{.ContainerName}}"))
+    assertThat(Tools.listing("buildah", "containers", "--format={{.ContainerName}}"))
         .as("buildah working containers")
         .doesNotContain(TAG);
   }

@@ -78,7 +78,7 @@ final class Images {
     built = true;
 
     DocTranscript listed = DocReplay.command(PAGE, "podman images");
-    String images = Tools.ok("bash", "-c", listed.command());
+    String images = Tools.listing("bash", "-c", listed.command());
     assertThat(repositoriesAndTags(images))
         .as("%s%n--- it printed:%n%s", listed, images)
         .containsAll(

@@ -118,6 +118,23 @@ public final class Tools {
     return Integer.parseInt(published.substring(published.lastIndexOf(':') + 1));
   }
 
+  /**
+   * A listing of podman's or buildah's storage ({@code podman images}, {@code podman ps}), as
+   * {@link #ok}: asked again if an image or container went away while it was being read, which
+   * podman reports as an error (another build on the machine removing its own).
+   */
+  static String listing(String... command) {
+    Result result = null;
+    for (int attempt = 0; attempt < 5; attempt++) {
+      result = run(Duration.ofMinutes(1), Map.of(), List.of(command));
+      if (result.exitCode() == 0 || !result.output().contains(" not known")) {
+        break;
+      }
+    }
+    assertThat(result.exitCode()).as(String.join(" ", command) + ":\n" + result.output()).isZero();
+    return result.output().strip();
+  }
+
   /** Runs {@code command} and returns what it printed, failing the test if it fails. */
   static String ok(String... command) {
     Result result = run(Duration.ofMinutes(5), Map.of(), List.of(command));
