@@ -157,7 +157,10 @@ public final class Bench {
       authors();
     }
     targets.writeTo(report);
-    Tried.writeTo(report);
+    report.line("## What was tried");
+    report.line("");
+    report.line(Report.resource("tried.md").strip());
+    report.line("");
     System.out.println(report);
   }
 

@@ -1,5 +1,9 @@
 package dev.grpcpair.bench;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -7,6 +11,21 @@ import java.util.Map;
 
 /** docs/performance.md as it is written: prose, and tables of each case's results over its runs. */
 final class Report {
+
+  /**
+   * A text kept beside this class ({@code src/main/resources/dev/grpcpair/bench/}): prose of the
+   * report that is edited as Markdown, not as Java strings.
+   */
+  static String resource(String name) {
+    try (InputStream in = Report.class.getResourceAsStream(name)) {
+      if (in == null) {
+        throw new IllegalStateException("no resource " + name + " beside " + Report.class);
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
 
   private final StringBuilder text = new StringBuilder();
   private final Map<String, List<Result>> results = new LinkedHashMap<>();
