@@ -8,7 +8,6 @@ import dev.grpcpair.common.server.GrpcServer;
 import dev.grpcpair.common.server.ServerEventLoops;
 import dev.grpcpair.common.server.ServerFlags;
 import dev.grpcpair.common.server.ServerMain;
-import dev.grpcpair.data.DatasetSource;
 import dev.grpcpair.data.InMemoryPostRepository;
 import dev.grpcpair.proto.post.v1.PostGrpc;
 import io.grpc.protobuf.services.HealthStatusManager;
@@ -33,9 +32,7 @@ public final class PostServer {
 
   public static GrpcServer start(PostServerConfig config) throws IOException {
     ServerFlags flags = config.server;
-    InMemoryPostRepository posts =
-        flags.loadDataset(
-            (file, size) -> DatasetSource.of(file, size).load(InMemoryPostRepository::new));
+    InMemoryPostRepository posts = config.data.load(InMemoryPostRepository::new);
     Telemetry telemetry = flags.openTelemetry("post-server", config.port);
     // The User channel's connections run on the server's event loops, as they would on grpc's.
     ServerEventLoops loops = new ServerEventLoops();

@@ -5,6 +5,7 @@ import dev.grpcpair.common.config.Flags;
 import dev.grpcpair.common.config.PortConverter;
 import dev.grpcpair.common.config.ProjectVersion;
 import dev.grpcpair.common.server.ServerFlags;
+import dev.grpcpair.data.DatasetFlags;
 import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -38,6 +39,8 @@ public final class PostServerConfig implements Flags.Checked {
 
   @Mixin ServerFlags server;
 
+  @Mixin DatasetFlags data;
+
   /** Parses flags as {@code main} does; what tests start servers with. */
   public static PostServerConfig parse(String... args) {
     return Flags.parse(new PostServerConfig(), args);
@@ -46,6 +49,7 @@ public final class PostServerConfig implements Flags.Checked {
   @Override
   public void check(Map<String, String> environment) {
     server.check(environment);
+    data.check();
     user.check(environment);
   }
 }

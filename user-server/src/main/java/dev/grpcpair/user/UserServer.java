@@ -3,7 +3,6 @@ package dev.grpcpair.user;
 import dev.grpcpair.common.server.GrpcServer;
 import dev.grpcpair.common.server.ServerFlags;
 import dev.grpcpair.common.server.ServerMain;
-import dev.grpcpair.data.DatasetSource;
 import dev.grpcpair.data.InMemoryUserRepository;
 import java.io.IOException;
 
@@ -18,9 +17,7 @@ public final class UserServer {
 
   public static GrpcServer start(UserServerConfig config) throws IOException {
     ServerFlags flags = config.server;
-    InMemoryUserRepository users =
-        flags.loadDataset(
-            (file, size) -> DatasetSource.of(file, size).load(InMemoryUserRepository::new));
+    InMemoryUserRepository users = config.data.load(InMemoryUserRepository::new);
     return GrpcServer.builder("user-server", config.port, flags)
         .addService(new UserServiceImpl(users))
         .addService(new UserServiceV2Impl(users))

@@ -4,6 +4,7 @@ import dev.grpcpair.common.config.Flags;
 import dev.grpcpair.common.config.PortConverter;
 import dev.grpcpair.common.config.ProjectVersion;
 import dev.grpcpair.common.server.ServerFlags;
+import dev.grpcpair.data.DatasetFlags;
 import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -32,6 +33,8 @@ public final class UserServerConfig implements Flags.Checked {
 
   @Mixin ServerFlags server;
 
+  @Mixin DatasetFlags data;
+
   /** Parses flags as {@code main} does; what tests start servers with. */
   public static UserServerConfig parse(String... args) {
     return Flags.parse(new UserServerConfig(), args);
@@ -40,5 +43,6 @@ public final class UserServerConfig implements Flags.Checked {
   @Override
   public void check(Map<String, String> environment) {
     server.check(environment);
+    data.check();
   }
 }

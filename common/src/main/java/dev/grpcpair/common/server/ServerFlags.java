@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BiFunction;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -187,15 +186,6 @@ public final class ServerFlags implements Flags.Checked {
               + " (Kubernetes' gRPC probes).")
   Integer healthPort;
 
-  @Option(names = "--dataset", description = "Dataset file (protobuf JSON); unset: the sample.")
-  Path dataset;
-
-  @Option(
-      names = "--generate-dataset",
-      paramLabel = "USERS:POSTS",
-      description = "Serve a generated dataset of this size instead (e.g. 10000:100000).")
-  String generateDataset;
-
   @Mixin TelemetryFlags telemetry;
 
   AuthTokens authTokens;
@@ -234,11 +224,6 @@ public final class ServerFlags implements Flags.Checked {
     if (tlsClientCa != null && tlsCert == null) {
       throw new InvalidConfigException("--tls-client-ca needs --tls-cert");
     }
-    // Its form (USERS:POSTS) is the data module's to check, when it is loaded (loadDataset).
-    generateDataset = generateDataset == null || generateDataset.isBlank() ? null : generateDataset;
-    if (dataset != null && generateDataset != null) {
-      throw new InvalidConfigException("give either --dataset or --generate-dataset, not both");
-    }
     Flags.Secret tokens =
         Flags.secret("--auth-tokens-file", authTokensFile, AUTH_TOKENS_ENV, environment);
     authTokens = tokens == null ? null : AuthTokens.parse(tokens.text(), tokens.source());
@@ -261,22 +246,5 @@ public final class ServerFlags implements Flags.Checked {
    */
   public Telemetry openTelemetry(String name, int port) {
     return telemetry.open(name, replicaName, port);
-  }
-
-  /**
-   * What {@code --dataset} or {@code --generate-dataset} names (null, null: the sample), read by
-   * {@code loader}, the data module's (which common does not know): a dataset the loader refuses
-   * with an {@link IllegalArgumentException} is a bad value of the flag that named it (exit code
-   * 2).
-   */
-  public <R> R loadDataset(BiFunction<Path, String, R> loader) {
-    try {
-      return loader.apply(dataset, generateDataset);
-    } catch (InvalidConfigException e) {
-      throw e;
-    } catch (IllegalArgumentException e) {
-      String flag = generateDataset != null ? "--generate-dataset" : "--dataset";
-      throw new InvalidConfigException(flag + ": " + e.getMessage(), e);
-    }
   }
 }
