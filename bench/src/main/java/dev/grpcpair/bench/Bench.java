@@ -85,8 +85,9 @@ public final class Bench {
   }
 
   /**
-   * The mode's amounts, or with {@code BENCH_CALLS} that many calls in each run and warm-up: a run
-   * of the benchmark itself in seconds, whose figures mean nothing (the build's BenchIT).
+   * The mode's amounts, or with {@code BENCH_CALLS} that many calls in each run and warm-up: a
+   * check in about a minute that the benchmark itself works after a change to it, whose figures
+   * mean nothing.
    */
   private static Runs.Amounts amounts(boolean full, Map<String, String> env) {
     Runs.Amounts mode = full ? FULL : QUICK;
