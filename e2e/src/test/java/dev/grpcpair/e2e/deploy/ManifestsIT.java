@@ -261,7 +261,7 @@ class ManifestsIT {
       List<String> words = List.of(command.split("\\s+"));
       switch (words.get(1)) {
         case "apply" -> {
-          assertThat(words.subList(2, 4)).as(command).first().isEqualTo("-k");
+          assertThat(words.get(2)).as(command).isEqualTo("-k");
           assertThat(words.get(3)).as(command).startsWith(K8S);
           Manifests.render(words.get(3).substring(K8S.length()));
         }
