@@ -121,7 +121,7 @@ public final class GrpcServerBuilder {
             flags.maxConnections, flags.maxConnectionsPerPeer, ConnectionLimit.descriptorLimit());
     eventLoops.serve(builder, connections);
     applyConnectionSettings(builder);
-    AtomicReference<String> servedBy = new AtomicReference<>(flags.replicaName);
+    AtomicReference<String> servedBy = new AtomicReference<>(flags.replicaName());
     OpenStreams openStreams = new OpenStreams();
     OutboundBudget outbound =
         new OutboundBudget(
@@ -217,7 +217,7 @@ public final class GrpcServerBuilder {
     List<ServerInterceptor> chain = new ArrayList<>(interceptors);
     chain.add(new RecoveryInterceptor());
     if (flags.authTokens != null) {
-      chain.add(new BearerAuthInterceptor(flags.authTokens, flags.authExempt));
+      chain.add(new BearerAuthInterceptor(flags.authTokens, flags.authExempt()));
     }
     chain.add(new ServedByInterceptor(servedBy::get));
     chain.add(openStreams);

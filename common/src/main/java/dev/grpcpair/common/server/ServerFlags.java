@@ -198,8 +198,6 @@ public final class ServerFlags implements Flags.Checked {
   @Override
   public void check(Map<String, String> environment) {
     telemetry.check(environment);
-    authExempt = authExempt.stream().map(String::strip).filter(name -> !name.isEmpty()).toList();
-    replicaName = replicaName == null || replicaName.isBlank() ? null : replicaName.strip();
     if (maxInboundMessageSize < 1024
         || maxInboundMetadataSize < 1024
         || maxConcurrentCallsPerConnection < 1
@@ -229,6 +227,16 @@ public final class ServerFlags implements Flags.Checked {
     authTokens = tokens == null ? null : AuthTokens.parse(tokens.text(), tokens.source());
   }
 
+  /** The services {@code --auth-exempt} names, without blanks (a list ending in a comma). */
+  List<String> authExempt() {
+    return authExempt.stream().map(String::strip).filter(name -> !name.isEmpty()).toList();
+  }
+
+  /** The name {@code --replica-name} gives; null when unset or blank (an empty variable). */
+  String replicaName() {
+    return replicaName == null || replicaName.isBlank() ? null : replicaName.strip();
+  }
+
   /** The largest answer sent in one message; handlers that build large answers check it. */
   public int maxOutboundMessageSize() {
     return maxOutboundMessageSize;
@@ -245,6 +253,6 @@ public final class ServerFlags implements Flags.Checked {
    * --replica-name} names.
    */
   public Telemetry openTelemetry(String name, int port) {
-    return telemetry.open(name, replicaName, port);
+    return telemetry.open(name, replicaName(), port);
   }
 }
