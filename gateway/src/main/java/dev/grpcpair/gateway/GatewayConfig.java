@@ -1,9 +1,9 @@
 package dev.grpcpair.gateway;
 
 import dev.grpcpair.common.client.UserChannelFlags;
+import dev.grpcpair.common.config.CommandConfig;
 import dev.grpcpair.common.config.Flags;
 import dev.grpcpair.common.config.PortConverter;
-import dev.grpcpair.common.config.ProjectVersion;
 import dev.grpcpair.common.observability.TelemetryFlags;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,10 +15,6 @@ import picocli.CommandLine.Option;
 /** What the gateway runs with: {@code java -jar gateway.jar --help} lists it. */
 @Command(
     name = "gateway",
-    mixinStandardHelpOptions = true,
-    showDefaultValues = true,
-    abbreviateSynopsis = true,
-    versionProvider = ProjectVersion.class,
     description =
         "Serves v2.user.User (GET /v2/users/{user_id}, GET /v2/users) and v1.post.Post (GET"
             + " /v1/users/{user_id}/posts, GET /v1/posts) over HTTP/JSON, and both over gRPC-Web.",
@@ -26,7 +22,7 @@ import picocli.CommandLine.Option;
       "Each flag falls back to the environment variable named like it: --port to PORT,",
       "--user-target to USER_TARGET, and so on. The token only comes from a file or USER_TOKEN."
     })
-public final class GatewayConfig implements Flags.Checked {
+public final class GatewayConfig extends CommandConfig {
 
   @Option(
       names = "--port",

@@ -1,9 +1,9 @@
 package dev.grpcpair.post;
 
 import dev.grpcpair.common.client.UserChannelFlags;
+import dev.grpcpair.common.config.CommandConfig;
 import dev.grpcpair.common.config.Flags;
 import dev.grpcpair.common.config.PortConverter;
-import dev.grpcpair.common.config.ProjectVersion;
 import dev.grpcpair.common.server.ServerFlags;
 import dev.grpcpair.data.DatasetFlags;
 import java.util.Map;
@@ -14,10 +14,6 @@ import picocli.CommandLine.Option;
 /** What the Post server runs with: {@code java -jar post-server.jar --help} lists it. */
 @Command(
     name = "post-server",
-    mixinStandardHelpOptions = true,
-    showDefaultValues = true,
-    abbreviateSynopsis = true,
-    versionProvider = ProjectVersion.class,
     description =
         "Serves v1.post.Post over gRPC, with health and reflection, asking the User service"
             + " for authors.",
@@ -26,7 +22,7 @@ import picocli.CommandLine.Option;
       "--user-target to USER_TARGET, and so on. Tokens only come from a file, AUTH_TOKENS or",
       "USER_TOKEN."
     })
-public final class PostServerConfig implements Flags.Checked {
+public final class PostServerConfig extends CommandConfig {
 
   @Option(
       names = "--port",

@@ -1,8 +1,8 @@
 package dev.grpcpair.user;
 
+import dev.grpcpair.common.config.CommandConfig;
 import dev.grpcpair.common.config.Flags;
 import dev.grpcpair.common.config.PortConverter;
-import dev.grpcpair.common.config.ProjectVersion;
 import dev.grpcpair.common.server.ServerFlags;
 import dev.grpcpair.data.DatasetFlags;
 import java.util.Map;
@@ -13,16 +13,12 @@ import picocli.CommandLine.Option;
 /** What the User server runs with: {@code java -jar user-server.jar --help} lists it. */
 @Command(
     name = "user-server",
-    mixinStandardHelpOptions = true,
-    showDefaultValues = true,
-    abbreviateSynopsis = true,
-    versionProvider = ProjectVersion.class,
     description = "Serves v1.user.User over gRPC, with health and reflection.",
     footer = {
       "Each flag falls back to the environment variable named like it: --port to PORT,",
       "--tls-cert to TLS_CERT, and so on. Tokens only come from a file or AUTH_TOKENS."
     })
-public final class UserServerConfig implements Flags.Checked {
+public final class UserServerConfig extends CommandConfig {
 
   @Option(
       names = "--port",
