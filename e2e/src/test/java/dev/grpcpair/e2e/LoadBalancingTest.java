@@ -15,6 +15,8 @@ import dev.grpcpair.testing.SeedPosts;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,6 +32,7 @@ import java.util.concurrent.atomic.LongAdder;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * One Post server balancing over three User replicas (static:/// target, round_robin), over Netty.
@@ -86,14 +89,17 @@ class LoadBalancingTest {
   }
 
   @Test
-  void pickFirst_sendsEveryCallToOneReplica() throws Exception {
-
+  void pickFirst_sendsEveryCallToOneReplica(@TempDir Path dir) throws Exception {
+    // Balancing is the service config's: a file naming pick_first instead of the embedded one.
+    Path pickFirstConfig =
+        Files.writeString(
+            dir.resolve("pick-first.json"), "{\"loadBalancingConfig\": [{\"pick_first\": {}}]}");
     GrpcServer pickFirst =
         PostServer.start(
             PostServerConfig.parse(
                 "--port=0",
                 "--user-target=" + Replicas.staticTarget(Replicas.ports(users)),
-                "--user-lb-policy=pick_first"));
+                "--user-service-config=" + pickFirstConfig));
     ManagedChannel pickFirstChannel = Channels.localhost(pickFirst.port());
     try {
       PostGrpc.PostBlockingStub stub = PostGrpc.newBlockingStub(pickFirstChannel);

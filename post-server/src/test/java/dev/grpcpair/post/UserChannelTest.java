@@ -40,19 +40,13 @@ class UserChannelTest {
   }
 
   @Test
-  void lbPolicyFlag_overridesTheFile() {
-    assertThat(
-            UserChannel.serviceConfig(flags("--user-lb-policy=pick_first"))
-                .get("loadBalancingConfig"))
-        .isEqualTo(List.of(Map.of("pick_first", Map.of())));
-  }
+  void aServiceConfigFile_isTakenAsItIs(@TempDir Path dir) throws IOException {
+    Path pickFirst =
+        Files.writeString(
+            dir.resolve("pick-first.json"), "{\"loadBalancingConfig\": [{\"pick_first\": {}}]}");
 
-  @Test
-  void unknownLbPolicy_namesTheKnownOnes() {
-    assertThatThrownBy(() -> UserChannel.serviceConfig(flags("--user-lb-policy=random")))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("'random'")
-        .hasMessageContaining("pick_first, round_robin");
+    assertThat(UserChannel.serviceConfig(flags("--user-service-config=" + pickFirst)))
+        .isEqualTo(Map.of("loadBalancingConfig", List.of(Map.of("pick_first", Map.of()))));
   }
 
   @Test

@@ -7,20 +7,23 @@ import dev.grpcpair.common.observability.RequestId;
 import dev.grpcpair.common.observability.Telemetry;
 import dev.grpcpair.common.security.BearerTokenCredentials;
 import dev.grpcpair.common.security.ReloadingTls;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
 import io.grpc.ChannelCredentials;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
 import io.grpc.CompositeChannelCredentials;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.MethodDescriptor;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -29,14 +32,27 @@ import java.util.function.BiFunction;
 /**
  * The one long-lived channel to the User service (the Post server's and the gateway's), made from
  * {@link UserChannelFlags}: TLS, the bearer token (on every call, through the channel's
- * credentials), the service config (load balancing, client-side health checking, retries,
- * wait-for-ready), keepalive, the request-id and replica-trail interceptors, and telemetry. Its
+ * credentials), the service config (load balancing, client-side health checking, retries),
+ * wait-for-ready, keepalive, the request-id and replica-trail interceptors, and telemetry. Its
  * owner closes it after its server has drained.
  */
 public final class UserChannel implements AutoCloseable {
 
   static final String EMBEDDED_SERVICE_CONFIG = "/user-service-config.json";
-  private static final List<String> LB_POLICIES = List.of("pick_first", "round_robin");
+
+  /**
+   * {@code --user-wait-for-ready}: every call waits, within its deadline, for a reachable replica;
+   * grpc's own call option, set on each call as a stub's {@code withWaitForReady()} would.
+   */
+  private static final ClientInterceptor WAIT_FOR_READY =
+      new ClientInterceptor() {
+        @Override
+        public <Q, A> ClientCall<Q, A> interceptCall(
+            MethodDescriptor<Q, A> method, CallOptions options, Channel next) {
+          return next.newCall(method, options.withWaitForReady());
+        }
+      };
+
   // Closed after the server has stopped: every call it answered has ended, and with it (through its
   // Context) every call it made here. A stop must stay within the grace period and a second.
   private static final Duration CLOSE_WAIT = Duration.ofMillis(200);
@@ -120,6 +136,7 @@ public final class UserChannel implements AutoCloseable {
             .keepAliveTimeout(flags.keepAliveTimeout.toNanos(), TimeUnit.NANOSECONDS)
             .keepAliveWithoutCalls(flags.keepAliveWithoutCalls)
             .intercept(UserReplicaTrail.clientInterceptor(), RequestId.clientInterceptor(), pacing)
+            .intercept(flags.waitForReady ? List.of(WAIT_FOR_READY) : List.of())
             // Answers are handled where they arrive: the callbacks are short and never block.
             .directExecutor();
     telemetry.configure(builder);
@@ -159,8 +176,8 @@ public final class UserChannel implements AutoCloseable {
 
   /**
    * The service config as grpc's {@code defaultServiceConfig} takes it: the file users give (the
-   * embedded {@code user-service-config.json} by default), with the load-balancing policy and
-   * wait-for-ready overridden by their flags.
+   * embedded {@code user-service-config.json} by default), as it is: the one place for balancing,
+   * health checking and retries.
    */
   public static Map<String, ?> serviceConfig(UserChannelFlags flags) {
     String source =
@@ -177,39 +194,7 @@ public final class UserChannel implements AutoCloseable {
     if (config == null) {
       throw new InvalidConfigException("service config " + source + " is empty");
     }
-    config = new LinkedHashMap<>(config);
-    if (flags.lbPolicy != null) {
-      if (!LB_POLICIES.contains(flags.lbPolicy)) {
-        throw new InvalidConfigException(
-            "unknown load-balancing policy '"
-                + flags.lbPolicy
-                + "' (use one of "
-                + LB_POLICIES
-                + ")");
-      }
-      config.put("loadBalancingConfig", List.of(Map.of(flags.lbPolicy, Map.of())));
-    }
-    if (flags.waitForReady) {
-      config.put("methodConfig", withWaitForReady(config.get("methodConfig")));
-    }
     return config;
-  }
-
-  /** Every method config waits for ready; with none, one for the whole User service. */
-  private static List<Object> withWaitForReady(Object methodConfigs) {
-    List<Object> configs = new ArrayList<>();
-    if (methodConfigs instanceof List<?> list) {
-      for (Object each : list) {
-        @SuppressWarnings("unchecked")
-        Map<String, Object> method = new LinkedHashMap<>((Map<String, Object>) each);
-        method.put("waitForReady", true);
-        configs.add(method);
-      }
-    }
-    if (configs.isEmpty()) {
-      configs.add(Map.of("name", List.of(Map.of("service", "v1.user.User")), "waitForReady", true));
-    }
-    return configs;
   }
 
   private static String read(Path file) {

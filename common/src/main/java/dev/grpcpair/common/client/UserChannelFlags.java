@@ -66,11 +66,6 @@ public final class UserChannelFlags implements Flags.Checked {
   Path serviceConfig;
 
   @Option(
-      names = "--user-lb-policy",
-      description = "pick_first or round_robin, overriding the service config's.")
-  String lbPolicy;
-
-  @Option(
       names = "--user-wait-for-ready",
       description = "Let User calls wait, within their deadline, for a replica to be reachable.")
   boolean waitForReady;
