@@ -88,7 +88,7 @@ public final class UserChannel implements AutoCloseable {
       BiFunction<String, ChannelCredentials, ManagedChannelBuilder<?>> transport) {
     Map<String, ?> serviceConfig = serviceConfig(flags);
     ReloadingTls<ChannelCredentials> tls =
-        flags.tls
+        flags.usesTls()
             ? ReloadingTls.forChannel(flags.ca, flags.cert, flags.key, tlsReloadInterval)
             : null;
     ReconnectPacing pacing = new ReconnectPacing();

@@ -105,16 +105,20 @@ public final class UserChannelFlags implements Flags.Checked {
     if ((cert == null) != (key == null)) {
       throw new InvalidConfigException("--user-cert and --user-key go together");
     }
-    tls = tls || ca != null || cert != null;
     Flags.Secret secret = Flags.secret("--user-token-file", tokenFile, USER_TOKEN_ENV, environment);
     token = secret == null ? null : secret.text().strip();
     if (token != null && token.isEmpty()) {
       throw new InvalidConfigException("the user service token is empty");
     }
-    if (token != null && !tls && !allowInsecureToken) {
+    if (token != null && !usesTls() && !allowInsecureToken) {
       throw new InvalidConfigException(
           "refusing to send the user service token without TLS: add --user-tls or --user-ca,"
               + " or --user-allow-insecure-token");
     }
+  }
+
+  /** TLS to the User service: asked for, or implied by a CA or a client certificate. */
+  boolean usesTls() {
+    return tls || ca != null || cert != null;
   }
 }
