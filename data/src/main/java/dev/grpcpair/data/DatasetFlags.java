@@ -44,7 +44,7 @@ public final class DatasetFlags {
     }
   }
 
-  /** The size asked for; null when unset or blank (an empty variable). */
+  /** The size asked for; null when unset or blank ({@code --generate-dataset=" "}). */
   private String generatedSize() {
     return generatedSize == null || generatedSize.isBlank() ? null : generatedSize;
   }

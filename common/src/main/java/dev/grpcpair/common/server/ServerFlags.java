@@ -232,7 +232,9 @@ public final class ServerFlags implements Flags.Checked {
     return authExempt.stream().map(String::strip).filter(name -> !name.isEmpty()).toList();
   }
 
-  /** The name {@code --replica-name} gives; null when unset or blank (an empty variable). */
+  /**
+   * The name {@code --replica-name} gives; null when unset or blank ({@code --replica-name=" "}).
+   */
   String replicaName() {
     return replicaName == null || replicaName.isBlank() ? null : replicaName.strip();
   }

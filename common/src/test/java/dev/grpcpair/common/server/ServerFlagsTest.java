@@ -66,4 +66,18 @@ class ServerFlagsTest {
     assertThat(Flags.badValue(e, environment)).startsWith("Invalid value for MAX_CONNECTIONS");
     assertThat(Flags.badValue(e, Map.of())).startsWith("Invalid value for option");
   }
+
+  @Test
+  void anEmptyVariable_isUnset_butAnEmptySecretIsRefused() {
+    Map<String, String> empty =
+        Map.of("MAX_CONNECTIONS", "", "SHUTDOWN_GRACE", "", "OTEL_TRACES_SAMPLER_ARG", "");
+
+    ServerFlags flags = parse(empty);
+
+    assertThat(flags.maxConnections).isEqualTo(2000);
+    assertThat(flags.shutdownGrace).isEqualTo(Duration.ofSeconds(10));
+    assertThatThrownBy(() -> parse(Map.of("AUTH_TOKENS", "")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("AUTH_TOKENS has no identity=token entries");
+  }
 }
