@@ -110,25 +110,30 @@ public final class Flags {
                   arg ->
                       Arrays.stream(option.names())
                           .anyMatch(name -> arg.equals(name) || arg.startsWith(name + "=")));
-      if (!onTheCommandLine && !environment.getOrDefault(variable, "").isEmpty()) {
+      if (!onTheCommandLine && variable(environment, variable) != null) {
         return e.getMessage().replace("option '" + flag + "'", variable + " (" + flag + ")");
       }
     }
     return e.getMessage();
   }
 
-  /**
-   * The environment variable named after the flag; null (the annotated default) when it is unset or
-   * empty. Empty counts as unset, as OpenTelemetry specifies for its own variables: compose's
-   * {@code PORT: ${PORT}} and a Kubernetes {@code value: ""} mean "not given", not a bad value.
-   * (Secrets are not flags: an empty {@code AUTH_TOKENS} is refused, see {@link #secret}.)
-   */
+  /** The environment variable named after the flag; null (the annotated default) when unset. */
   private static String fromEnvironment(
       CommandLine.Model.ArgSpec arg, Map<String, String> environment) {
     if (!(arg instanceof OptionSpec option) || option.usageHelp() || option.versionHelp()) {
       return null;
     }
-    String value = environment.get(environmentName(option.longestName()));
+    return variable(environment, environmentName(option.longestName()));
+  }
+
+  /**
+   * A flag's variable; null when it is unset or empty. Empty counts as unset, as OpenTelemetry
+   * specifies for its own variables: compose's {@code PORT: ${PORT}} and a Kubernetes {@code value:
+   * ""} mean "not given", not a bad value. (Secrets are not flags: an empty {@code AUTH_TOKENS} is
+   * refused, see {@link #secret}.)
+   */
+  private static String variable(Map<String, String> environment, String name) {
+    String value = environment.get(name);
     return value == null || value.isEmpty() ? null : value;
   }
 
