@@ -6,13 +6,10 @@ import static org.awaitility.Awaitility.await;
 import dev.grpcpair.e2e.docs.DocReplay;
 import dev.grpcpair.e2e.docs.DocTranscript;
 import dev.grpcpair.e2e.docs.ShownOutput;
-import dev.grpcpair.proto.post.v1.ListPostsByUserIdRequest;
 import dev.grpcpair.proto.post.v1.PostGrpc;
 import dev.grpcpair.testing.Closer;
-import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.MetadataUtils;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -25,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -325,29 +321,19 @@ class DocsIT {
    */
   private void awaitConnectedToEveryReplica(int postPort) {
     PostGrpc.PostBlockingStub posts = PostGrpc.newBlockingStub(closer.channelTo(postPort));
-    Metadata.Key<String> servedBy =
-        Metadata.Key.of("x-user-served-by", Metadata.ASCII_STRING_MARSHALLER);
     List<String> replicas = new ArrayList<>();
     await()
         .atMost(Duration.ofSeconds(30))
         .until(
             () -> {
-              AtomicReference<Metadata> headers = new AtomicReference<>();
-              AtomicReference<Metadata> trailers = new AtomicReference<>();
               try {
-                posts
-                    .withInterceptors(
-                        MetadataUtils.newCaptureMetadataInterceptor(headers, trailers))
-                    .withDeadlineAfter(5, TimeUnit.SECONDS)
-                    .listPostsByUserId(
-                        ListPostsByUserIdRequest.newBuilder().setUserId("1").build());
+                replicas.add(Replicas.servedBy(posts, 5000));
               } catch (StatusRuntimeException e) {
                 // Started together, the Post server may have tried the replicas before they
                 // listened: until it reaches one, its calls fail fast, as the page says.
                 assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
                 return false;
               }
-              replicas.add(trailers.get().get(servedBy));
               return replicas.size() >= 3
                   && Set.copyOf(replicas.subList(replicas.size() - 3, replicas.size())).size() == 3;
             });
