@@ -33,10 +33,15 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * One Post server balancing over three User replicas (static:/// target, round_robin), over Netty.
  */
+// Side by side: each test has replicas of its own, asserts nothing of the log, and mostly waits
+// (for health checks and reconnects).
+@Execution(ExecutionMode.CONCURRENT)
 class LoadBalancingTest {
 
   private static final Duration SETTLE = Duration.ofSeconds(30);

@@ -22,11 +22,16 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * Requests no well-behaved client sends: each gets a clear HTTP status with grpc-gateway's JSON
  * error body, and the next client is served as before.
  */
+// Side by side: each test has a gateway of its own, asserts nothing of the log, and mostly waits
+// (for request and idle timeouts).
+@Execution(ExecutionMode.CONCURRENT)
 class GatewayBadInputTest {
 
   @RegisterExtension final Closer closer = new Closer();

@@ -35,8 +35,13 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /** The pair over Netty when the User server is missing, goes away, or is slow; and stopping. */
+// Side by side: each test has servers of its own, asserts nothing of the log, and mostly waits
+// (for reconnects and backoff).
+@Execution(ExecutionMode.CONCURRENT)
 class UserServiceFaultsTest {
 
   private static final Duration RECOVERY = Duration.ofSeconds(30);
