@@ -38,9 +38,9 @@ import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * One Post server balancing over three User replicas (static:/// target, round_robin), over Netty.
+ * Its tests run side by side: each has replicas of its own, asserts nothing of the log, and mostly
+ * waits (for health checks and reconnects).
  */
-// Side by side: each test has replicas of its own, asserts nothing of the log, and mostly waits
-// (for health checks and reconnects).
 @Execution(ExecutionMode.CONCURRENT)
 class LoadBalancingTest {
 

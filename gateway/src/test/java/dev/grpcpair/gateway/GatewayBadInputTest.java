@@ -27,10 +27,9 @@ import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * Requests no well-behaved client sends: each gets a clear HTTP status with grpc-gateway's JSON
- * error body, and the next client is served as before.
+ * error body, and the next client is served as before. Its tests run side by side: each has a
+ * gateway of its own, asserts nothing of the log, and mostly waits (for request and idle timeouts).
  */
-// Side by side: each test has a gateway of its own, asserts nothing of the log, and mostly waits
-// (for request and idle timeouts).
 @Execution(ExecutionMode.CONCURRENT)
 class GatewayBadInputTest {
 

@@ -38,9 +38,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.parallel.Execution;
 import org.junit.jupiter.api.parallel.ExecutionMode;
 
-/** The pair over Netty when the User server is missing, goes away, or is slow; and stopping. */
-// Side by side: each test has servers of its own, asserts nothing of the log, and mostly waits
-// (for reconnects and backoff).
+/**
+ * The pair over Netty when the User server is missing, goes away, or is slow; and stopping. Its
+ * tests run side by side: each has servers of its own, asserts nothing of the log, and mostly waits
+ * (for reconnects and backoff).
+ */
 @Execution(ExecutionMode.CONCURRENT)
 class UserServiceFaultsTest {
 
