@@ -3,7 +3,7 @@ package dev.grpcpair.bench;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The performance targets (issues 11 and 18), each with what this run measured. */
+/** The performance targets the report checks, each with what this run measured. */
 final class Targets {
 
   private final List<String> rows = new ArrayList<>();

@@ -72,10 +72,7 @@ public final class TelemetryFlags implements Flags.Checked {
 
   @Override
   public void check(Map<String, String> environment) {
-    endpoint = blankToNull(endpoint);
-    serviceName = blankToNull(serviceName);
-    resourceAttributes = blankToNull(resourceAttributes);
-    if (endpoint != null) {
+    if (endpoint() != null) {
       checkEndpoint();
     }
     if (!SAMPLERS.contains(sampler)) {
@@ -90,8 +87,8 @@ public final class TelemetryFlags implements Flags.Checked {
       throw new InvalidConfigException(
           "--otel-traces-sampler-arg takes a share between 0 and 1, not " + samplerArg);
     }
-    if (resourceAttributes != null) {
-      for (String entry : resourceAttributes.split(",")) {
+    if (resourceAttributes() != null) {
+      for (String entry : resourceAttributes().split(",")) {
         if (entry.indexOf('=') < 1) {
           throw new InvalidConfigException(
               "--otel-resource-attributes takes key=value pairs, comma-separated, not '"
@@ -105,7 +102,7 @@ public final class TelemetryFlags implements Flags.Checked {
   private void checkEndpoint() {
     URI uri;
     try {
-      uri = new URI(endpoint);
+      uri = new URI(endpoint());
     } catch (URISyntaxException e) {
       uri = null;
     }
@@ -114,7 +111,7 @@ public final class TelemetryFlags implements Flags.Checked {
         || !("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))) {
       throw new InvalidConfigException(
           "--otel-exporter-otlp-endpoint takes a URL such as http://collector:4317, not '"
-              + endpoint
+              + endpoint()
               + "'");
     }
   }
@@ -126,18 +123,18 @@ public final class TelemetryFlags implements Flags.Checked {
    * port: a pod's or a container's name, where they run.
    */
   public Telemetry open(String service, String replica, int port) {
-    if (endpoint == null) {
+    if (endpoint() == null) {
       return Telemetry.open(metricsPort, TraceExport.OFF);
     }
     String instance = replica != null ? replica : hostName() + (port == 0 ? "" : ":" + port);
     return Telemetry.open(
         metricsPort,
         new TraceExport(
-            endpoint,
+            endpoint(),
             sampler,
             Double.toString(samplerArg),
-            serviceName == null ? service : serviceName,
-            resourceAttributes,
+            serviceName() == null ? service : serviceName(),
+            resourceAttributes(),
             instance));
   }
 
@@ -149,6 +146,19 @@ public final class TelemetryFlags implements Flags.Checked {
     }
   }
 
+  private String endpoint() {
+    return blankToNull(endpoint);
+  }
+
+  private String serviceName() {
+    return blankToNull(serviceName);
+  }
+
+  private String resourceAttributes() {
+    return blankToNull(resourceAttributes);
+  }
+
+  /** A flag set blank (an empty variable in a compose file, say) counts as unset. */
   private static String blankToNull(String value) {
     return value == null || value.isBlank() ? null : value.strip();
   }
