@@ -70,10 +70,14 @@ final class JarProcess implements AutoCloseable {
    * A command line as the docs show it ({@code java ... -jar ...}, {@code ./run-pair.sh}) run by
    * bash in the project's root, in a process group of its own as a terminal runs it, with {@code
    * env} added to the machine's environment.
+   *
+   * <p>SIGINT is reset to its default, as a terminal's foreground job has it: a Maven started in
+   * the background of a script passes on SIGINT ignored, and a shell started so cannot trap it
+   * (run-pair.sh's Ctrl-C would then do nothing).
    */
   static JarProcess shell(String command, Map<String, String> env) throws IOException {
     ProcessBuilder builder =
-        new ProcessBuilder("setsid", "bash", "-c", command)
+        new ProcessBuilder("setsid", "env", "--default-signal=INT", "bash", "-c", command)
             .directory(Path.of(System.getProperty("projectRoot")).toFile())
             .redirectErrorStream(true);
     MachineEnvironment.keepOnly(builder.environment());
