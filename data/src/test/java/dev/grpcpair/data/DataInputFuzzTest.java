@@ -27,7 +27,7 @@ class DataInputFuzzTest {
 
   private static final List<UserMessage> USERS = users(2500);
 
-  @FuzzTest(maxDuration = "10s")
+  @FuzzTest(maxDuration = "5s")
   void pageTokensAndDatasets_loadOrAreRefusedWithAReason(FuzzedDataProvider data)
       throws IOException {
     if (data.consumeBoolean()) {

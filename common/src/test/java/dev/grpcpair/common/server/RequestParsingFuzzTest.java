@@ -37,7 +37,7 @@ class RequestParsingFuzzTest {
   /** Every method a client can call, with the marshaller the servers parse its requests with. */
   private static final List<ServerMethodDefinition<?, ?>> METHODS = strictMethods();
 
-  @FuzzTest(maxDuration = "10s")
+  @FuzzTest(maxDuration = "5s")
   void clientBytes_parseOrAreTheCallersFault(FuzzedDataProvider data) {
     if (data.consumeBoolean()) {
       String id = data.consumeRemainingAsString();
