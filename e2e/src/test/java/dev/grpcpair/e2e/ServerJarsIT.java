@@ -42,6 +42,14 @@ class ServerJarsIT {
   private static final Pattern STAMPED =
       Pattern.compile("^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z \\[");
 
+  /** A call's access-log line, in slf4j-simple's shape though the access log writes it itself. */
+  private static final Pattern ACCESS_LINE =
+      Pattern.compile(
+          STAMPED.pattern()
+              + "grpc-default-worker-ELG-\\d+-\\d+] \\[INFO] access - "
+              + "v1\\.(post\\.Post/ListPosts|user\\.User/BatchGetUsers) OK \\d+\\.\\d{3}ms "
+              + "peer=/127\\.0\\.0\\.1:\\d+ identity=- request_id=[0-9a-f-]{36}$");
+
   /** Runs a command with at most 200 open files: the server's descriptor limit. */
   private static final List<String> WITH_200_FILES =
       List.of("bash", "-c", "ulimit -n 200 && exec \"$@\"", "with-200-files");
@@ -96,7 +104,8 @@ class ServerJarsIT {
       assertThat(log.lines())
           .as("every line starts with the time, in UTC, to the millisecond (LogOutput)")
           .isNotEmpty()
-          .allMatch(STAMPED.asPredicate());
+          .allMatch(STAMPED.asPredicate())
+          .anyMatch(ACCESS_LINE.asPredicate());
     }
     assertThat(recording).as("the JVM's dump-at-exit hook ran").isNotEmptyFile();
   }

@@ -1,16 +1,18 @@
 package dev.grpcpair.common.observability;
 
 import dev.grpcpair.common.security.Identity;
+import io.grpc.Attributes;
 import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
 import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
 import io.grpc.Grpc;
 import io.grpc.Metadata;
+import io.grpc.ServerBuilder;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
+import io.grpc.ServerTransportFilter;
 import io.grpc.Status;
 import io.opentelemetry.api.trace.SpanContext;
-import java.net.SocketAddress;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
@@ -33,7 +35,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class AccessLogInterceptor implements ServerInterceptor {
 
+  // slf4j decides whether a line is written (its level for "access"); the line itself is written
+  // here, into a buffer each thread reuses: slf4j-simple would build it twice more, in a growing
+  // StringBuilder and a String, for every call.
   private static final Logger log = LoggerFactory.getLogger("access");
+  private static final ThreadLocal<StringBuilder> LINE =
+      ThreadLocal.withInitial(() -> new StringBuilder(256));
+  private static final Attributes.Key<String> PEER = Attributes.Key.create("access-log-peer");
 
   private final Supplier<Status> endedByTransport;
 
@@ -45,12 +53,28 @@ public final class AccessLogInterceptor implements ServerInterceptor {
     this.endedByTransport = endedByTransport;
   }
 
+  /** Names each connection's peer once, for the lines of all its calls. */
+  public void install(ServerBuilder<?> builder) {
+    builder.addTransportFilter(
+        new ServerTransportFilter() {
+          @Override
+          public Attributes transportReady(Attributes attributes) {
+            String peer = String.valueOf(attributes.get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR));
+            return attributes.toBuilder().set(PEER, peer).build();
+          }
+        });
+  }
+
   @Override
   public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
       ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
     long start = System.nanoTime();
     String method = call.getMethodDescriptor().getFullMethodName();
-    SocketAddress peer = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
+    String named = call.getAttributes().get(PEER);
+    String peer =
+        named != null
+            ? named
+            : String.valueOf(call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR));
     // Set by RequestId's interceptor, which runs before this one.
     String requestId = RequestId.current().orElse("-");
     // Made current by the tracing interceptor, which runs first.
@@ -94,7 +118,7 @@ public final class AccessLogInterceptor implements ServerInterceptor {
       String method,
       Status.Code code,
       long start,
-      SocketAddress peer,
+      String peer,
       String identity,
       String requestId,
       String traceId) {
@@ -115,7 +139,7 @@ public final class AccessLogInterceptor implements ServerInterceptor {
       String method,
       Status.Code code,
       long startNanos,
-      SocketAddress peer,
+      String peer,
       String identity,
       String requestId,
       String traceId,
@@ -123,29 +147,29 @@ public final class AccessLogInterceptor implements ServerInterceptor {
     if (routine ? log.isDebugEnabled() : log.isInfoEnabled()) {
       long micros = TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - startNanos);
       long fraction = micros % 1000;
-      // Built by hand: String.format was a large part of the line's CPU.
-      String line =
-          method
-              + ' '
-              + code
-              + ' '
-              + micros / 1000
-              + (fraction < 10 ? ".00" : fraction < 100 ? ".0" : ".")
-              + fraction
-              + "ms peer="
-              + peer
-              + " identity="
-              + identity
-              + " request_id="
-              + requestId
-              // One concatenation: no string of its own for the trace id's part.
-              + (traceId == null ? "" : " trace_id=")
-              + (traceId == null ? "" : traceId);
-      if (routine) {
-        log.debug(line);
-      } else {
-        log.info(line);
+      StringBuilder line = LINE.get();
+      line.setLength(0);
+      // slf4j-simple's prefix, as simplelogger.properties sets it for every other line.
+      line.append('[')
+          .append(Thread.currentThread().getName())
+          .append(routine ? "] [DEBUG] access - " : "] [INFO] access - ")
+          .append(method)
+          .append(' ')
+          .append(code.name())
+          .append(' ')
+          .append(micros / 1000)
+          .append(fraction < 10 ? ".00" : fraction < 100 ? ".0" : ".")
+          .append(fraction)
+          .append("ms peer=")
+          .append(peer)
+          .append(" identity=")
+          .append(identity)
+          .append(" request_id=")
+          .append(requestId);
+      if (traceId != null) {
+        line.append(" trace_id=").append(traceId);
       }
+      LogOutput.println(line);
     }
   }
 }

@@ -67,6 +67,19 @@ public final class LogOutput {
     }
   }
 
+  /**
+   * Prints {@code line} as {@code System.err.println} would, without making a String of it when the
+   * batches are installed: the access log's one line per call.
+   */
+  public static void println(CharSequence line) {
+    PrintStream err = System.err;
+    if (err instanceof Batched batched) {
+      batched.printLine(line);
+    } else {
+      err.println(line.toString());
+    }
+  }
+
   /** Writes out what is buffered: the last lines of a hook that runs beside this one's. */
   public static void flush() {
     Batched batched = installed;
@@ -97,14 +110,18 @@ public final class LogOutput {
     }
 
     @Override
-    public synchronized void println(String text) {
+    public void println(String text) {
+      printLine(text);
+    }
+
+    synchronized void printLine(CharSequence text) {
       long now = System.currentTimeMillis();
       if (now / 1000 != second) {
         second = now / 1000;
         secondText =
             TO_THE_SECOND.format(Instant.ofEpochSecond(second)).getBytes(StandardCharsets.US_ASCII);
       }
-      byte[] body = ascii(text) ? null : text.getBytes(StandardCharsets.UTF_8);
+      byte[] body = ascii(text) ? null : text.toString().getBytes(StandardCharsets.UTF_8);
       int bodyLength = body == null ? text.length() : body.length;
       int length = secondText.length + 5 + bodyLength + NEWLINE.length;
       if (line.length < length) {
@@ -130,7 +147,7 @@ public final class LogOutput {
       write(line, 0, at + NEWLINE.length);
     }
 
-    private static boolean ascii(String text) {
+    private static boolean ascii(CharSequence text) {
       for (int i = 0; i < text.length(); i++) {
         if (text.charAt(i) >= 0x80) {
           return false;

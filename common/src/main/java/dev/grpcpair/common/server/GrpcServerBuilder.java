@@ -127,7 +127,9 @@ public final class GrpcServerBuilder {
         new OutboundBudget(
             flags.maxOutboundMessageSize, flags.maxUnreadBytesPerConnection, flags.maxUnreadBytes);
     outbound.install(builder);
-    List<ServerInterceptor> chain = interceptorChain(servedBy, openStreams, outbound);
+    AccessLogInterceptor accessLog = new AccessLogInterceptor(CallTracer::transportStatus);
+    accessLog.install(builder);
+    List<ServerInterceptor> chain = interceptorChain(servedBy, openStreams, outbound, accessLog);
     List<ServerServiceDefinition> probesAndTools = new ArrayList<>();
     probesAndTools.add(health.getHealthService().bindService());
     probesAndTools.add(ProtoReflectionServiceV1.newInstance().bindService());
@@ -213,7 +215,10 @@ public final class GrpcServerBuilder {
    * one place failures become statuses) → the server's own interceptors → the handler.
    */
   private List<ServerInterceptor> interceptorChain(
-      AtomicReference<String> servedBy, OpenStreams openStreams, OutboundBudget outbound) {
+      AtomicReference<String> servedBy,
+      OpenStreams openStreams,
+      OutboundBudget outbound,
+      AccessLogInterceptor accessLog) {
     List<ServerInterceptor> chain = new ArrayList<>(interceptors);
     chain.add(new RecoveryInterceptor());
     if (flags.authTokens != null) {
@@ -222,7 +227,7 @@ public final class GrpcServerBuilder {
     chain.add(new ServedByInterceptor(servedBy::get));
     chain.add(openStreams);
     chain.add(outbound);
-    chain.add(new AccessLogInterceptor(CallTracer::transportStatus));
+    chain.add(accessLog);
     chain.add(RequestId.serverInterceptor());
     return chain;
   }

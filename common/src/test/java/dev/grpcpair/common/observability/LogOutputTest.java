@@ -41,4 +41,17 @@ class LogOutputTest {
     assertThat(lines[2]).matches(STAMP + "short");
     assertThat(lines[3]).isEmpty();
   }
+
+  @Test
+  void aLineHandedOverUnbuilt_isWrittenAsTheSameLineAsAString() {
+    String text = "[main] [INFO] access - v1.user.User/GetUser OK naïve";
+    out.printLine(new StringBuilder(text));
+    out.println(text);
+    out.writeOut();
+
+    String[] lines = written.toString(StandardCharsets.UTF_8).split("\n");
+    assertThat(lines).hasSize(2);
+    assertThat(lines[0]).matches(STAMP + "\\[main] .*").endsWith(text);
+    assertThat(lines[1]).matches(STAMP + "\\[main] .*").endsWith(text);
+  }
 }
