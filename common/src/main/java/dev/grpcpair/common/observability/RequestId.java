@@ -5,14 +5,15 @@ import io.grpc.Channel;
 import io.grpc.ClientCall;
 import io.grpc.ClientInterceptor;
 import io.grpc.Context;
-import io.grpc.Contexts;
 import io.grpc.ForwardingClientCall.SimpleForwardingClientCall;
 import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
+import io.grpc.ServerBuilder;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
+import io.grpc.ServerStreamTracer;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
 import java.util.List;
@@ -46,29 +47,56 @@ public final class RequestId {
     return Optional.ofNullable(KEY.get());
   }
 
-  /** Server side: adopts or makes the id, and returns it in the response headers. */
+  /**
+   * Server side, first half: adopts or makes each call's id as its stream opens, in the context the
+   * call runs in from then on. A context of the call's own would be attached and detached around
+   * each of its callbacks, at about a twentieth of a GetUser call's CPU.
+   */
+  public static void install(ServerBuilder<?> builder) {
+    builder.addStreamTracerFactory(
+        new ServerStreamTracer.Factory() {
+          @Override
+          public ServerStreamTracer newServerStreamTracer(String method, Metadata headers) {
+            String offered = headers.get(HEADER);
+            // An id that could forge log lines or bloat them is replaced, not trusted.
+            String id = offered != null && acceptable(offered) ? offered : newId();
+            return new ServerStreamTracer() {
+              @Override
+              public Context filterContext(Context context) {
+                return context.withValue(KEY, id);
+              }
+            };
+          }
+        });
+  }
+
+  /**
+   * Server side, second half, on a server {@link #install}ed on: returns the id in the response
+   * headers, and records it on the call's span.
+   */
   public static ServerInterceptor serverInterceptor() {
     return new ServerInterceptor() {
       @Override
       public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
           ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
-        String offered = headers.get(HEADER);
-        // An id that could forge log lines or bloat them is replaced, not trusted.
-        String id = offered != null && acceptable(offered) ? offered : newId();
+        String id = KEY.get();
+        if (id == null) {
+          return next.startCall(call, headers); // a server not installed on: no id to return
+        }
         // On the call's span, if it is traced: its trace found from the id, and the other way.
         Span span = CallSpans.current();
         if (span.isRecording()) {
           span.setAttribute(SPAN_ATTRIBUTE, List.of(id));
         }
-        ServerCall<ReqT, RespT> echoing =
+        return next.startCall(
             new SimpleForwardingServerCall<>(call) {
               @Override
               public void sendHeaders(Metadata responseHeaders) {
                 responseHeaders.put(HEADER, id);
                 super.sendHeaders(responseHeaders);
               }
-            };
-        return Contexts.interceptCall(Context.current().withValue(KEY, id), echoing, headers, next);
+            },
+            headers);
       }
     };
   }

@@ -129,6 +129,7 @@ public final class GrpcServerBuilder {
     outbound.install(builder);
     AccessLogInterceptor accessLog = new AccessLogInterceptor(CallTracer::transportStatus);
     accessLog.install(builder);
+    RequestId.install(builder);
     List<ServerInterceptor> chain = interceptorChain(servedBy, openStreams, outbound, accessLog);
     List<ServerServiceDefinition> probesAndTools = new ArrayList<>();
     probesAndTools.add(health.getHealthService().bindService());
@@ -208,11 +209,12 @@ public final class GrpcServerBuilder {
 
   /**
    * grpc runs the interceptor added last first, so this list is in reverse order of the call's
-   * path: server span (when tracing: everything after it runs inside the span) → request id (adopt
-   * or make x-request-id) → access log (sees every outcome, rejections too) → outbound budget
-   * (refuses work for connections that do not read) → open streams (ended with a status at stop) →
-   * x-served-by → bearer tokens (nothing past here sees an unauthenticated call) → recovery (the
-   * one place failures become statuses) → the server's own interceptors → the handler.
+   * path: server span (when tracing: everything after it runs inside the span) → request id (return
+   * the x-request-id {@link RequestId#install} adopted or made) → access log (sees every outcome,
+   * rejections too) → outbound budget (refuses work for connections that do not read) → open
+   * streams (ended with a status at stop) → x-served-by → bearer tokens (nothing past here sees an
+   * unauthenticated call) → recovery (the one place failures become statuses) → the server's own
+   * interceptors → the handler.
    */
   private List<ServerInterceptor> interceptorChain(
       AtomicReference<String> servedBy,
