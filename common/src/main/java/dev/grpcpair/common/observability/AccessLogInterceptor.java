@@ -75,7 +75,7 @@ public final class AccessLogInterceptor implements ServerInterceptor {
         named != null
             ? named
             : String.valueOf(call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR));
-    // Set by RequestId's interceptor, which runs before this one.
+    // Set as the stream opened (RequestId.install).
     String requestId = RequestId.current().orElse("-");
     // Made current by the tracing interceptor, which runs first.
     String traceId = traceId(CallSpans.current().getSpanContext());
