@@ -26,7 +26,7 @@ public final class Flags {
   /** A config object whose flags can be wrong in combination. */
   public interface Checked {
     /**
-     * Throws {@link IllegalArgumentException} naming the flags that do not fit; {@code environment}
+     * Throws {@link InvalidConfigException} naming the flags that do not fit; {@code environment}
      * holds the secrets that only come from variables.
      */
     void check(Map<String, String> environment);
@@ -39,7 +39,7 @@ public final class Flags {
    * what tests and programs that build a config do.
    *
    * @throws picocli.CommandLine.ParameterException for a bad flag or value
-   * @throws IllegalArgumentException for flags that do not fit together
+   * @throws InvalidConfigException for flags that do not fit together
    */
   public static <C extends Checked> C parse(C config, String... args) {
     parse(commandLine(config, Map.of()), Map.of(), args);
@@ -73,7 +73,7 @@ public final class Flags {
    * A secret (tokens) given either in the file {@code flag} names or in the environment variable
    * {@code env}, never as a flag's value: a flag shows in {@code ps}. Null when neither is set.
    *
-   * @throws IllegalArgumentException when both are set, or the file cannot be read
+   * @throws InvalidConfigException when both are set, or the file cannot be read
    */
   public static Secret secret(String flag, Path file, String env, Map<String, String> environment) {
     String inline = environment.get(env);
