@@ -230,6 +230,20 @@ class DocsIT {
    * of the whole machine, and {@code BENCH_CALLS} shortens only the calls, not its hundreds of
    * {@code jstat} samples: by hand.)
    */
+  /**
+   * performance.md's "What was tried" is the bench's {@code tried.md}, which {@code bench full
+   * --write-report} writes there: a bullet added to one page only would be lost at the next report.
+   */
+  @Test
+  void performancePage_whatWasTried_isWhatTheBenchWrites() throws IOException {
+    String page = Files.readString(DocReplay.ROOT.resolve("docs/performance.md"));
+    String tried =
+        Files.readString(
+            DocReplay.ROOT.resolve("bench/src/main/resources/dev/grpcpair/bench/tried.md"));
+
+    assertThat(page).contains("## What was tried\n\n" + tried.strip() + "\n\n");
+  }
+
   @Test
   void pagingPage_benchLines_takeOnlyOptionsTheBenchKnows() throws Exception {
     DocReplay replay = replay();
