@@ -70,11 +70,8 @@ public final class AccessLogInterceptor implements ServerInterceptor {
       ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
     long start = System.nanoTime();
     String method = call.getMethodDescriptor().getFullMethodName();
-    String named = call.getAttributes().get(PEER);
-    String peer =
-        named != null
-            ? named
-            : String.valueOf(call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR));
+    // Named when the connection was ready (install).
+    String peer = call.getAttributes().get(PEER);
     // Set as the stream opened (RequestId.install).
     String requestId = RequestId.current().orElse("-");
     // Made current by the tracing interceptor, which runs first.

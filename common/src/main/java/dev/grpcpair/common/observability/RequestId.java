@@ -48,11 +48,12 @@ public final class RequestId {
   }
 
   /**
-   * Server side, first half: adopts or makes each call's id as its stream opens, in the context the
-   * call runs in from then on: a context an interceptor made would be attached and detached around
-   * each of the call's callbacks.
+   * Server side: adopts or makes each call's id as its stream opens, in the context the call runs
+   * in from then on (a context an interceptor made would be attached and detached around each of
+   * the call's callbacks), and returns the interceptor, to add to {@code builder}'s services, that
+   * sends the id back in the response headers and records it on the call's span.
    */
-  public static void install(ServerBuilder<?> builder) {
+  public static ServerInterceptor install(ServerBuilder<?> builder) {
     builder.addStreamTracerFactory(
         new ServerStreamTracer.Factory() {
           @Override
@@ -68,21 +69,11 @@ public final class RequestId {
             };
           }
         });
-  }
-
-  /**
-   * Server side, second half, on a server {@link #install}ed on: returns the id in the response
-   * headers, and records it on the call's span.
-   */
-  public static ServerInterceptor serverInterceptor() {
     return new ServerInterceptor() {
       @Override
       public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
           ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
         String id = KEY.get();
-        if (id == null) {
-          return next.startCall(call, headers); // a server not installed on: no id to return
-        }
         // On the call's span, if it is traced: its trace found from the id, and the other way.
         Span span = CallSpans.current();
         if (span.isRecording()) {

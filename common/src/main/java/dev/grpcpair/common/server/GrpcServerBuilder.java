@@ -129,8 +129,9 @@ public final class GrpcServerBuilder {
     outbound.install(builder);
     AccessLogInterceptor accessLog = new AccessLogInterceptor(CallTracer::transportStatus);
     accessLog.install(builder);
-    RequestId.install(builder);
-    List<ServerInterceptor> chain = interceptorChain(servedBy, openStreams, outbound, accessLog);
+    ServerInterceptor requestId = RequestId.install(builder);
+    List<ServerInterceptor> chain =
+        interceptorChain(servedBy, openStreams, outbound, accessLog, requestId);
     List<ServerServiceDefinition> probesAndTools = new ArrayList<>();
     probesAndTools.add(health.getHealthService().bindService());
     probesAndTools.add(ProtoReflectionServiceV1.newInstance().bindService());
@@ -220,7 +221,8 @@ public final class GrpcServerBuilder {
       AtomicReference<String> servedBy,
       OpenStreams openStreams,
       OutboundBudget outbound,
-      AccessLogInterceptor accessLog) {
+      AccessLogInterceptor accessLog,
+      ServerInterceptor requestId) {
     List<ServerInterceptor> chain = new ArrayList<>(interceptors);
     chain.add(new RecoveryInterceptor());
     if (flags.authTokens != null) {
@@ -230,7 +232,7 @@ public final class GrpcServerBuilder {
     chain.add(openStreams);
     chain.add(outbound);
     chain.add(accessLog);
-    chain.add(RequestId.serverInterceptor());
+    chain.add(requestId);
     return chain;
   }
 
