@@ -2,7 +2,7 @@ package dev.grpcpair.gateway;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
-import dev.grpcpair.common.observability.CallSpans;
+import dev.grpcpair.common.observability.CallTrail;
 import dev.grpcpair.common.observability.RequestId;
 import io.grpc.Context;
 import io.grpc.Deadline;
@@ -98,7 +98,7 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
       exchange.closeAfterAnswer();
     }
     // Current while the request's call starts, so that the call's span is its child.
-    Context traced = span.getSpanContext().isValid() ? CallSpans.with(span) : Context.current();
+    Context traced = span.getSpanContext().isValid() ? CallTrail.withSpan(span) : Context.current();
     Context previous = traced.attach();
     try {
       serve(request, exchange);

@@ -72,10 +72,10 @@ public final class AccessLogInterceptor implements ServerInterceptor {
     String method = call.getMethodDescriptor().getFullMethodName();
     // Named when the connection was ready (install).
     String peer = call.getAttributes().get(PEER);
-    // Set as the stream opened (RequestId.install).
-    String requestId = RequestId.current().orElse("-");
-    // Made current by the tracing interceptor, which runs first.
-    String traceId = traceId(CallSpans.current().getSpanContext());
+    // Kept by the server's per-call tracer from the moment the stream opened.
+    CallTrail trail = CallTrail.current();
+    String requestId = trail == null || trail.requestId() == null ? "-" : trail.requestId();
+    String traceId = trail == null ? null : traceId(trail.span().getSpanContext());
     AtomicBoolean logged = new AtomicBoolean();
     ServerCall<ReqT, RespT> logging =
         new SimpleForwardingServerCall<>(call) {

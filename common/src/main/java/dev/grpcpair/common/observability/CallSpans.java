@@ -1,6 +1,5 @@
 package dev.grpcpair.common.observability;
 
-import io.grpc.Context;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
@@ -17,10 +16,10 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * What the server and client spans share: the span of the call being handled, kept in grpc's {@link
- * Context} (as the request id is), so that every continuation grpc's context follows, on any
- * thread, makes its calls the children of that span; OpenTelemetry's semantic conventions for RPC
- * (names, attributes, which statuses are errors); and {@code traceparent} in metadata.
+ * What the server and client spans share: the span of the call being handled, kept in its {@link
+ * CallTrail}, so that every continuation grpc's context follows, on any thread, makes its calls the
+ * children of that span; OpenTelemetry's semantic conventions for RPC (names, attributes, which
+ * statuses are errors); and {@code traceparent} in metadata.
  */
 public final class CallSpans {
 
@@ -39,7 +38,6 @@ public final class CallSpans {
           Status.Code.UNAVAILABLE,
           Status.Code.DATA_LOSS);
 
-  static final Context.Key<Span> SPAN = Context.key("span");
   private static final Map<String, Attributes> METHODS = new ConcurrentHashMap<>();
 
   /**
@@ -76,13 +74,8 @@ public final class CallSpans {
    * none or traces are off.
    */
   public static Span current() {
-    Span span = SPAN.get();
-    return span == null ? Span.getInvalid() : span;
-  }
-
-  /** grpc's context with {@code span} as the current call's. */
-  public static Context with(Span span) {
-    return Context.current().withValue(SPAN, span);
+    CallTrail trail = CallTrail.current();
+    return trail == null ? Span.getInvalid() : trail.span();
   }
 
   /**

@@ -4,16 +4,13 @@ import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
 import io.grpc.ClientInterceptor;
-import io.grpc.Context;
 import io.grpc.ForwardingClientCall.SimpleForwardingClientCall;
 import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
-import io.grpc.ServerBuilder;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
-import io.grpc.ServerStreamTracer;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
 import java.util.List;
@@ -23,8 +20,9 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The {@code x-request-id} that follows one request through every server it touches: taken from the
- * incoming call (or made up), kept in the {@link Context} for handlers and logs, returned in the
- * response headers, and passed on by clients that carry {@link #clientInterceptor()}.
+ * incoming call (or made up) as its stream opens ({@link #of}), kept in the call's {@link
+ * CallTrail} for handlers and logs, returned in the response headers ({@link
+ * #serverInterceptor()}), and passed on by clients that carry {@link #clientInterceptor()}.
  */
 public final class RequestId {
 
@@ -34,8 +32,6 @@ public final class RequestId {
   /** The longest id a caller may send. */
   private static final int MAX_LENGTH = 128;
 
-  private static final Context.Key<String> KEY = Context.key("request-id");
-
   /** What OpenTelemetry's conventions call a gRPC request header recorded on a span. */
   private static final AttributeKey<List<String>> SPAN_ATTRIBUTE =
       AttributeKey.stringArrayKey("rpc.grpc.request.metadata.x-request-id");
@@ -44,38 +40,33 @@ public final class RequestId {
 
   /** The request id of the call this thread is handling, if any. */
   public static Optional<String> current() {
-    return Optional.ofNullable(KEY.get());
+    CallTrail trail = CallTrail.current();
+    return Optional.ofNullable(trail == null ? null : trail.requestId());
+  }
+
+  /** The id of a call whose stream opened with {@code headers}: the caller's, or a new one. */
+  public static String of(Metadata headers) {
+    String offered = headers.get(HEADER);
+    // An id that could forge log lines or bloat them is replaced, not trusted.
+    return offered != null && acceptable(offered) ? offered : newId();
   }
 
   /**
-   * Server side: adopts or makes each call's id as its stream opens, in the context the call runs
-   * in from then on (a context an interceptor made would be attached and detached around each of
-   * the call's callbacks), and returns the interceptor, to add to {@code builder}'s services, that
-   * sends the id back in the response headers and records it on the call's span.
+   * Server side: sends the call's id back in the response headers, and records it on the call's
+   * span.
    */
-  public static ServerInterceptor install(ServerBuilder<?> builder) {
-    builder.addStreamTracerFactory(
-        new ServerStreamTracer.Factory() {
-          @Override
-          public ServerStreamTracer newServerStreamTracer(String method, Metadata headers) {
-            String offered = headers.get(HEADER);
-            // An id that could forge log lines or bloat them is replaced, not trusted.
-            String id = offered != null && acceptable(offered) ? offered : newId();
-            return new ServerStreamTracer() {
-              @Override
-              public Context filterContext(Context context) {
-                return context.withValue(KEY, id);
-              }
-            };
-          }
-        });
+  public static ServerInterceptor serverInterceptor() {
     return new ServerInterceptor() {
       @Override
       public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
           ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
-        String id = KEY.get();
+        CallTrail trail = CallTrail.current();
+        String id = trail == null ? null : trail.requestId();
+        if (id == null) {
+          return next.startCall(call, headers); // no trail: a server without its call tracer
+        }
         // On the call's span, if it is traced: its trace found from the id, and the other way.
-        Span span = CallSpans.current();
+        Span span = trail.span();
         if (span.isRecording()) {
           span.setAttribute(SPAN_ATTRIBUTE, List.of(id));
         }
@@ -132,7 +123,8 @@ public final class RequestId {
       @Override
       public <ReqT, RespT> ClientCall<ReqT, RespT> interceptCall(
           MethodDescriptor<ReqT, RespT> method, CallOptions callOptions, Channel next) {
-        String id = KEY.get();
+        CallTrail trail = CallTrail.current();
+        String id = trail == null ? null : trail.requestId();
         return new SimpleForwardingClientCall<>(next.newCall(method, callOptions)) {
           @Override
           public void start(Listener<RespT> responseListener, Metadata headers) {

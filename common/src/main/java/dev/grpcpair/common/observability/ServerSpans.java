@@ -1,6 +1,5 @@
 package dev.grpcpair.common.observability;
 
-import io.grpc.Context;
 import io.grpc.Grpc;
 import io.grpc.Metadata;
 import io.grpc.ServerStreamTracer;
@@ -19,14 +18,17 @@ import java.util.Set;
  * conventions name it, the child of the caller's span when the call carries a W3C {@code
  * traceparent}; it ends with the status the call's stream ends with.
  *
- * <p>A stream tracer, as grpc-java's own tracing is: it starts with the call's headers, before any
- * interceptor, and puts the span in the context every interceptor and the handler run in, so a call
- * costs no interceptor of its own, and an unsampled one (most of them) little more than its ids.
+ * <p>Started by the server's per-call stream tracer, as grpc-java's own tracing is: with the call's
+ * headers, before any interceptor, in the trail ({@link CallTrail}) every interceptor and the
+ * handler run in, so a call costs no interceptor or context value of its own, and an unsampled one
+ * (most of them) little more than its ids.
  */
-final class ServerSpans extends ServerStreamTracer.Factory {
+public final class ServerSpans {
+
+  /** Traces off: every call's span is the invalid one, and nothing is read or made. */
+  public static final ServerSpans NONE = new ServerSpans(null, null, false, Set.of());
 
   private static final AttributeKey<String> PEER = AttributeKey.stringKey("network.peer.address");
-  private static final ServerStreamTracer UNTRACED = new ServerStreamTracer() {};
 
   private final Tracer tracer;
   private final TextMapPropagator propagator;
@@ -51,54 +53,42 @@ final class ServerSpans extends ServerStreamTracer.Factory {
 
   /** The same spans, but none for the calls of {@code methods} (by their full names). */
   ServerSpans except(Set<String> methods) {
-    return new ServerSpans(tracer, propagator, parentBased, Set.copyOf(methods));
+    return tracer == null
+        ? this
+        : new ServerSpans(tracer, propagator, parentBased, Set.copyOf(methods));
   }
 
-  @Override
-  public ServerStreamTracer newServerStreamTracer(String fullMethodName, Metadata headers) {
-    if (untracedMethods.contains(fullMethodName)) {
-      return UNTRACED;
+  /** The span of a call to {@code fullMethodName} whose stream opened with {@code headers}. */
+  public Span start(String fullMethodName, Metadata headers) {
+    if (tracer == null || untracedMethods.contains(fullMethodName)) {
+      return Span.getInvalid();
     }
     io.opentelemetry.context.Context caller =
         propagator.extract(io.opentelemetry.context.Context.root(), headers, CallSpans.HEADERS_IN);
     Span parent = Span.fromContext(caller);
     if (CallSpans.dropsChildrenOf(parent, parentBased)) {
-      return new Traced(parent);
+      return parent;
     }
-    return new Traced(
-        tracer
-            .spanBuilder(fullMethodName)
-            .setParent(caller)
-            .setSpanKind(SpanKind.SERVER)
-            .startSpan());
+    return tracer
+        .spanBuilder(fullMethodName)
+        .setParent(caller)
+        .setSpanKind(SpanKind.SERVER)
+        .startSpan();
   }
 
-  private static final class Traced extends ServerStreamTracer {
-    private final Span span;
-
-    Traced(Span span) {
-      this.span = span;
-    }
-
-    @Override
-    public Context filterContext(Context context) {
-      return context.withValue(CallSpans.SPAN, span);
-    }
-
-    @Override
-    public void serverCallStarted(ServerCallInfo<?, ?> call) {
-      if (span.isRecording()) {
-        span.setAllAttributes(CallSpans.of(call.getMethodDescriptor()));
-        SocketAddress peer = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
-        if (peer instanceof InetSocketAddress address && address.getAddress() != null) {
-          span.setAttribute(PEER, address.getAddress().getHostAddress());
-        }
+  /** Describes {@code span}, if it records, by the call it is the span of. */
+  public static void started(Span span, ServerStreamTracer.ServerCallInfo<?, ?> call) {
+    if (span.isRecording()) {
+      span.setAllAttributes(CallSpans.of(call.getMethodDescriptor()));
+      SocketAddress peer = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
+      if (peer instanceof InetSocketAddress address && address.getAddress() != null) {
+        span.setAttribute(PEER, address.getAddress().getHostAddress());
       }
     }
+  }
 
-    @Override
-    public void streamClosed(Status status) {
-      CallSpans.end(span, status, true);
-    }
+  /** Ends {@code span} with the status its call's stream ended with. */
+  public static void ended(Span span, Status status) {
+    CallSpans.end(span, status, true);
   }
 }

@@ -103,19 +103,21 @@ public final class Telemetry implements AutoCloseable {
     return http == null ? 0 : http.getPort();
   }
 
-  /**
-   * grpc's metrics for the calls {@code builder}'s server answers, and a server span for each,
-   * except for the calls of {@code untracedMethods} (full method names): a probe every few seconds,
-   * or a health watch that lasts as long as its client, would be traces of their own that nobody
-   * looks for.
-   */
-  public void configure(ServerBuilder<?> builder, Set<String> untracedMethods) {
+  /** grpc's metrics for the calls {@code builder}'s server answers. */
+  public void configure(ServerBuilder<?> builder) {
     if (metrics != null) {
       metrics.configureServerBuilder(builder);
     }
-    if (tracing != null) {
-      builder.addStreamTracerFactory(tracing.serverSpans.except(untracedMethods));
-    }
+  }
+
+  /**
+   * The spans of the calls a server answers, but none for the calls of {@code untracedMethods}
+   * (full method names): a probe every few seconds, or a health watch that lasts as long as its
+   * client, would be traces of their own that nobody looks for. {@link ServerSpans#NONE} when
+   * traces are off.
+   */
+  public ServerSpans serverSpans(Set<String> untracedMethods) {
+    return tracing == null ? ServerSpans.NONE : tracing.serverSpans.except(untracedMethods);
   }
 
   /**

@@ -119,7 +119,20 @@ public final class GrpcServerBuilder {
     ConnectionLimit connections =
         ConnectionLimit.of(
             flags.maxConnections, flags.maxConnectionsPerPeer, ConnectionLimit.descriptorLimit());
-    eventLoops.serve(builder, connections);
+    List<ServerServiceDefinition> probesAndTools = new ArrayList<>();
+    probesAndTools.add(health.getHealthService().bindService());
+    probesAndTools.add(ProtoReflectionServiceV1.newInstance().bindService());
+    // The v1alpha reflection service too: BloomRPC-era GUI clients speak nothing else.
+    probesAndTools.add(newV1AlphaReflectionService().bindService());
+    // Only the services' own calls are traced.
+    eventLoops.serve(
+        builder,
+        connections,
+        telemetry.serverSpans(
+            probesAndTools.stream()
+                .flatMap(service -> service.getMethods().stream())
+                .map(method -> method.getMethodDescriptor().getFullMethodName())
+                .collect(Collectors.toSet())));
     applyConnectionSettings(builder);
     AtomicReference<String> servedBy = new AtomicReference<>(flags.replicaName());
     OpenStreams openStreams = new OpenStreams();
@@ -129,14 +142,8 @@ public final class GrpcServerBuilder {
     outbound.install(builder);
     AccessLogInterceptor accessLog = new AccessLogInterceptor(CallTracer::transportStatus);
     accessLog.install(builder);
-    ServerInterceptor requestId = RequestId.install(builder);
     List<ServerInterceptor> chain =
-        interceptorChain(servedBy, openStreams, outbound, accessLog, requestId);
-    List<ServerServiceDefinition> probesAndTools = new ArrayList<>();
-    probesAndTools.add(health.getHealthService().bindService());
-    probesAndTools.add(ProtoReflectionServiceV1.newInstance().bindService());
-    // The v1alpha reflection service too: BloomRPC-era GUI clients speak nothing else.
-    probesAndTools.add(newV1AlphaReflectionService().bindService());
+        interceptorChain(servedBy, openStreams, outbound, accessLog, RequestId.serverInterceptor());
     // The chain is bound to each method once, here: the server builder's own intercept() builds
     // it again for every call (an object per interceptor and a method definition each time).
     probesAndTools.forEach(
@@ -145,13 +152,7 @@ public final class GrpcServerBuilder {
     services.forEach(
         service ->
             builder.addService(ServerInterceptors.intercept(StrictParsing.of(service), chain)));
-    // Only the services' own calls are traced.
-    telemetry.configure(
-        builder,
-        probesAndTools.stream()
-            .flatMap(service -> service.getMethods().stream())
-            .map(method -> method.getMethodDescriptor().getFullMethodName())
-            .collect(Collectors.toSet()));
+    telemetry.configure(builder);
     Server server = listen(builder, "port " + port);
     HealthPort healthPort;
     try {

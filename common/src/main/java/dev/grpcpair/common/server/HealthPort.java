@@ -1,6 +1,7 @@
 package dev.grpcpair.common.server;
 
 import com.google.common.util.concurrent.MoreExecutors;
+import dev.grpcpair.common.observability.ServerSpans;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -39,7 +40,8 @@ final class HealthPort implements AutoCloseable {
         NettyServerBuilder.forPort(port, InsecureServerCredentials.create())
             .executor(MoreExecutors.directExecutor())
             .addService(StrictParsing.of(health.getHealthService().bindService()));
-    loops.serve(builder, connections);
+    // Probes are not traced: one every few seconds would be a trace nobody looks for.
+    loops.serve(builder, connections, ServerSpans.NONE);
     return new HealthPort(GrpcServerBuilder.listen(builder, "--health-port " + port));
   }
 

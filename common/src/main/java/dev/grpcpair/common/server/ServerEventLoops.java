@@ -1,5 +1,6 @@
 package dev.grpcpair.common.server;
 
+import dev.grpcpair.common.observability.ServerSpans;
 import io.grpc.ChannelCredentials;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -53,11 +54,12 @@ public final class ServerEventLoops implements AutoCloseable {
 
   /**
    * Serves {@code builder}'s connections on these loops, each accepted one shown to {@code limit},
-   * and each call traced ({@link CallTracer}): what every port of a server needs, in one place.
+   * and each call traced ({@link CallTracer}) with a span from {@code spans}: what every port of a
+   * server needs, in one place.
    */
-  void serve(NettyServerBuilder builder, ConnectionLimit limit) {
+  void serve(NettyServerBuilder builder, ConnectionLimit limit, ServerSpans spans) {
     limit.install(builder);
-    CallTracer.install(builder);
+    CallTracer.install(builder, spans);
     builder
         .bossEventLoopGroup(boss)
         .workerEventLoopGroup(workers)
