@@ -10,6 +10,8 @@ import dev.grpcpair.post.PostServerConfig;
 import dev.grpcpair.proto.post.v1.ListPostsByUserIdRequest;
 import dev.grpcpair.proto.post.v1.ListPostsRequest;
 import dev.grpcpair.proto.post.v1.PostGrpc;
+import dev.grpcpair.proto.user.v1.GetUserRequest;
+import dev.grpcpair.proto.user.v1.UserGrpc;
 import dev.grpcpair.testing.Channels;
 import dev.grpcpair.testing.Closer;
 import dev.grpcpair.testing.LogCapture;
@@ -20,6 +22,8 @@ import dev.grpcpair.user.UserServerConfig;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthGrpc;
 import io.grpc.stub.MetadataUtils;
 import io.opentelemetry.proto.trace.v1.Span.SpanKind;
 import io.opentelemetry.proto.trace.v1.Status.StatusCode;
@@ -213,5 +217,22 @@ class TracingTest {
           .containsPattern("access - v1\\.post\\.Post/ListPostsByUserId OK .* trace_id=" + traceId)
           .containsPattern("access - v1\\.user\\.User/GetUser OK .* trace_id=" + traceId);
     }
+  }
+
+  @Test
+  void healthChecks_areNotTraced_theServicesCallsAre() throws Exception {
+    closer.add(receiver);
+    GrpcServer userServer =
+        closer.add(
+            UserServer.start(
+                UserServerConfig.parse(
+                    "--port=0", "--otel-exporter-otlp-endpoint=" + receiver.endpoint())));
+    ManagedChannel channel = closer.add(Channels.localhost(userServer.port()));
+
+    HealthGrpc.newBlockingStub(channel).check(HealthCheckRequest.getDefaultInstance());
+    UserGrpc.newBlockingStub(channel).getUser(GetUserRequest.newBuilder().setUserId("1").build());
+    List<Received> spans = stopAndReadTheTrace();
+
+    assertThat(spans).extracting(Received::name).containsExactly("v1.user.User/GetUser");
   }
 }

@@ -90,7 +90,11 @@ public final class CallSpans {
   }
 
   private static Metadata.Key<String> key(String name) {
-    return KEYS.computeIfAbsent(name, n -> Metadata.Key.of(n, Metadata.ASCII_STRING_MARSHALLER));
+    // get() first: computeIfAbsent locks the key's bin when the key is not the bin's first.
+    Metadata.Key<String> key = KEYS.get(name);
+    return key != null
+        ? key
+        : KEYS.computeIfAbsent(name, n -> Metadata.Key.of(n, Metadata.ASCII_STRING_MARSHALLER));
   }
 
   /**
@@ -115,6 +119,9 @@ public final class CallSpans {
    * a server span only the server's own ({@code INTERNAL}, {@code UNAVAILABLE}, ...).
    */
   static void end(Span span, Status status, boolean server) {
+    if (!span.isRecording()) {
+      return; // most calls: nothing to describe or end
+    }
     span.setAttribute(STATUS_CODE, (long) status.getCode().value());
     if (!status.isOk() && (!server || SERVER_ERRORS.contains(status.getCode()))) {
       span.setStatus(StatusCode.ERROR, status.getCode().name());

@@ -11,7 +11,6 @@ import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.util.Set;
 
 /**
  * A server span for each call served, named {@code package.Service/Method} as OpenTelemetry's
@@ -26,41 +25,32 @@ import java.util.Set;
 public final class ServerSpans {
 
   /** Traces off: every call's span is the invalid one, and nothing is read or made. */
-  public static final ServerSpans NONE = new ServerSpans(null, null, false, Set.of());
+  public static final ServerSpans NONE = new ServerSpans(null, null, false);
+
+  /**
+   * grpc's own services (health, reflection) are not traced: a probe every few seconds, or a health
+   * watch that lasts as long as its client, would be traces of their own that nobody looks for. A
+   * prefix, not a set of names: hashing each call's method name showed in the Post server's
+   * profile.
+   */
+  private static final String UNTRACED_PREFIX = "grpc.";
 
   private static final AttributeKey<String> PEER = AttributeKey.stringKey("network.peer.address");
 
   private final Tracer tracer;
   private final TextMapPropagator propagator;
   private final boolean parentBased;
-  private final Set<String> untracedMethods;
-
-  private ServerSpans(
-      Tracer tracer,
-      TextMapPropagator propagator,
-      boolean parentBased,
-      Set<String> untracedMethods) {
-    this.tracer = tracer;
-    this.propagator = propagator;
-    this.parentBased = parentBased;
-    this.untracedMethods = untracedMethods;
-  }
 
   /** {@code parentBased}: whether the sampler drops the children of a parent not sampled. */
   ServerSpans(Tracer tracer, TextMapPropagator propagator, boolean parentBased) {
-    this(tracer, propagator, parentBased, Set.of());
-  }
-
-  /** The same spans, but none for the calls of {@code methods} (by their full names). */
-  ServerSpans except(Set<String> methods) {
-    return tracer == null
-        ? this
-        : new ServerSpans(tracer, propagator, parentBased, Set.copyOf(methods));
+    this.tracer = tracer;
+    this.propagator = propagator;
+    this.parentBased = parentBased;
   }
 
   /** The span of a call to {@code fullMethodName} whose stream opened with {@code headers}. */
   public Span start(String fullMethodName, Metadata headers) {
-    if (tracer == null || untracedMethods.contains(fullMethodName)) {
+    if (tracer == null || fullMethodName.startsWith(UNTRACED_PREFIX)) {
       return Span.getInvalid();
     }
     io.opentelemetry.context.Context caller =

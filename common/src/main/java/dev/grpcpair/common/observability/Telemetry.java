@@ -18,7 +18,6 @@ import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.Set;
 
 /**
  * The process' OpenTelemetry, one SDK for both halves: grpc-java's own metrics (per-method call
@@ -110,14 +109,9 @@ public final class Telemetry implements AutoCloseable {
     }
   }
 
-  /**
-   * The spans of the calls a server answers, but none for the calls of {@code untracedMethods}
-   * (full method names): a probe every few seconds, or a health watch that lasts as long as its
-   * client, would be traces of their own that nobody looks for. {@link ServerSpans#NONE} when
-   * traces are off.
-   */
-  public ServerSpans serverSpans(Set<String> untracedMethods) {
-    return tracing == null ? ServerSpans.NONE : tracing.serverSpans.except(untracedMethods);
+  /** The spans of the calls a server answers; {@link ServerSpans#NONE} when traces are off. */
+  public ServerSpans serverSpans() {
+    return tracing == null ? ServerSpans.NONE : tracing.serverSpans;
   }
 
   /**

@@ -27,7 +27,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -119,20 +118,7 @@ public final class GrpcServerBuilder {
     ConnectionLimit connections =
         ConnectionLimit.of(
             flags.maxConnections, flags.maxConnectionsPerPeer, ConnectionLimit.descriptorLimit());
-    List<ServerServiceDefinition> probesAndTools = new ArrayList<>();
-    probesAndTools.add(health.getHealthService().bindService());
-    probesAndTools.add(ProtoReflectionServiceV1.newInstance().bindService());
-    // The v1alpha reflection service too: BloomRPC-era GUI clients speak nothing else.
-    probesAndTools.add(newV1AlphaReflectionService().bindService());
-    // Only the services' own calls are traced.
-    eventLoops.serve(
-        builder,
-        connections,
-        telemetry.serverSpans(
-            probesAndTools.stream()
-                .flatMap(service -> service.getMethods().stream())
-                .map(method -> method.getMethodDescriptor().getFullMethodName())
-                .collect(Collectors.toSet())));
+    eventLoops.serve(builder, connections, telemetry.serverSpans());
     applyConnectionSettings(builder);
     AtomicReference<String> servedBy = new AtomicReference<>(flags.replicaName());
     OpenStreams openStreams = new OpenStreams();
@@ -144,6 +130,11 @@ public final class GrpcServerBuilder {
     accessLog.install(builder);
     List<ServerInterceptor> chain =
         interceptorChain(servedBy, openStreams, outbound, accessLog, RequestId.serverInterceptor());
+    List<ServerServiceDefinition> probesAndTools = new ArrayList<>();
+    probesAndTools.add(health.getHealthService().bindService());
+    probesAndTools.add(ProtoReflectionServiceV1.newInstance().bindService());
+    // The v1alpha reflection service too: BloomRPC-era GUI clients speak nothing else.
+    probesAndTools.add(newV1AlphaReflectionService().bindService());
     // The chain is bound to each method once, here: the server builder's own intercept() builds
     // it again for every call (an object per interceptor and a method definition each time).
     probesAndTools.forEach(
