@@ -33,11 +33,14 @@ public record TraceExport(
 
   /**
    * What the SDK does unless an {@code OTEL_*} variable says otherwise: OTLP over gRPC (the SDK's
-   * default is over HTTP), metrics for Prometheus to scrape (not pushed), no logs.
+   * default is over HTTP), W3C {@code traceparent} and {@code tracestate} only (the SDK's default
+   * also reads a {@code baggage} header on every call, which nothing here uses), metrics for
+   * Prometheus to scrape (not pushed), no logs.
    */
   static Map<String, String> defaults() {
     return Map.of(
         "otel.exporter.otlp.protocol", "grpc",
+        "otel.propagators", "tracecontext",
         "otel.metrics.exporter", "none",
         "otel.logs.exporter", "none");
   }
