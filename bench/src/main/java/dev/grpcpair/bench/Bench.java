@@ -223,6 +223,7 @@ public final class Bench {
             new LoadCase[] {BARE_BY_USER, BY_USER, BY_USER.named(BY_USER.name() + ON_DEFAULTS)});
     long[] shippedRss;
     long[] defaultsRss;
+    List<String> profiles;
     try (Pair bare = Pair.bare(root, work);
         Pair pair = Pair.start(root, work, List.of());
         Pair defaults =
@@ -246,6 +247,7 @@ public final class Bench {
       }
       shippedRss = new long[] {pair.user.peakRssMiB(), pair.post.peakRssMiB()};
       defaultsRss = new long[] {defaults.user.peakRssMiB(), defaults.post.peakRssMiB()};
+      profiles = profile(rows, List.of(bare, pair), calls);
     }
     report.line("## At each concurrency (connections x streams)");
     report.line("");
@@ -297,6 +299,65 @@ public final class Bench {
             shippedRss[0], shippedRss[1], defaultsRss[0], defaultsRss[1]));
     report.line("");
     targets.atEachLevel(worst.cpu, worst.rps, worst.rpsOnDefaults);
+    report.line("## Where the CPU goes at 64 x 32");
+    report.line("");
+    profiles.forEach(report::line);
+    report.line("");
+  }
+
+  /** Frames of each case's profile in the report's table. */
+  private static final int TOP_FRAMES = 12;
+
+  /**
+   * One more run of each row's bare and shipped case at the highest level, with async-profiler on
+   * the server that h2load calls, after the measured runs (so that it costs them nothing): the
+   * frames that spend the most of its CPU themselves, the bare server's beside the shipped one's.
+   */
+  private List<String> profile(List<LoadCase[]> rows, List<Pair> servers, int calls)
+      throws Exception {
+    Profiler profiler = Profiler.in(work);
+    if (profiler == null) {
+      return List.of("(async-profiler runs on Linux x86-64 only: no profiles on this machine.)");
+    }
+    int[] level = LEVELS[LEVELS.length - 1];
+    List<String> lines = new ArrayList<>();
+    lines.add(
+        String.format(
+            "One more run of %,d calls of each case at %d x %d after the measured ones, the server"
+                + " that h2load calls sampled by async-profiler 4.1 (`itimer`, every millisecond"
+                + " of CPU): its samples by the kind of code that spent them (the JVM's collector"
+                + " and compiler by their threads, the rest by the frame the sample was taken in),"
+                + " and the %d frames that spend the most of its CPU themselves.",
+            calls, level[0], level[1], TOP_FRAMES));
+    for (LoadCase[] row : rows) {
+      List<List<String>> tops = new ArrayList<>();
+      List<String> kinds = new ArrayList<>();
+      for (int i = 0; i < servers.size(); i++) {
+        Pair pair = servers.get(i);
+        ServerProcess server = pair.serverOf(row[i]);
+        profiler.start(server);
+        runs.measure(row[i], pair, level[0], level[1], calls, 0);
+        Path stacks = work.resolve("profile-" + i + "-" + row[i].server() + ".collapsed");
+        Profiler.Profile profile = profiler.stop(server, stacks);
+        tops.add(profile.top(TOP_FRAMES));
+        kinds.add(profile.byKind());
+      }
+      lines.add("");
+      for (int i = 0; i < servers.size(); i++) {
+        lines.add("- " + row[i].name() + ": " + kinds.get(i));
+      }
+      lines.add("");
+      lines.add("| " + row[0].name() + " | " + row[1].name() + " |");
+      lines.add("|---|---|");
+      for (int frame = 0; frame < TOP_FRAMES; frame++) {
+        lines.add("| " + cell(tops.get(0), frame) + " | " + cell(tops.get(1), frame) + " |");
+      }
+    }
+    return lines;
+  }
+
+  private static String cell(List<String> frames, int index) {
+    return index < frames.size() ? frames.get(index) : "";
   }
 
   /** The worst ratios over the concurrency levels: the highest CPU, the lowest calls/s. */

@@ -192,6 +192,10 @@ final class ServerProcess implements AutoCloseable {
     reader.start();
   }
 
+  long pid() {
+    return process.pid();
+  }
+
   int port() {
     return port;
   }
@@ -340,7 +344,7 @@ final class ServerProcess implements AutoCloseable {
     }
   }
 
-  private static String javaBinary(String name) {
+  static String javaBinary(String name) {
     return Path.of(System.getProperty("java.home"), "bin", name).toString();
   }
 }
