@@ -28,8 +28,8 @@ public final class Bench {
   private static final Runs.Amounts QUICK = new Runs.Amounts(20_000, 1, 20_000);
   private static final Runs.Amounts FULL = new Runs.Amounts(300_000, 3, 1_000_000);
   // Differences of a few percent: more calls than quick, and rounds to take the median of. A long
-  // warm-up: at 1% the sampled path runs once in a hundred calls, and the JIT was still compiling
-  // it (and the exporter) 300,000 calls in, at up to 3 µs of compilation per call in a round.
+  // warm-up: at 1% the sampled path and the exporter run once in a hundred calls, so the JIT
+  // compiles them long after the rest (docs/observability.md, "What traces cost").
   private static final Runs.Amounts TRACING = new Runs.Amounts(100_000, 5, 500_000);
 
   private static final GetUserRequest USER_1 = GetUserRequest.newBuilder().setUserId("1").build();
