@@ -202,12 +202,12 @@ public final class GrpcServerBuilder {
 
   /**
    * grpc runs the interceptor added last first, so this list is in reverse order of the call's
-   * path: server span (when tracing: everything after it runs inside the span) → request id (return
-   * the x-request-id {@link RequestId#install} adopted or made) → access log (sees every outcome,
-   * rejections too) → outbound budget (refuses work for connections that do not read) → open
-   * streams (ended with a status at stop) → x-served-by → bearer tokens (nothing past here sees an
-   * unauthenticated call) → recovery (the one place failures become statuses) → the server's own
-   * interceptors → the handler.
+   * path, after the call's trail ({@link CallTracer}: its request id and, when tracing, its span,
+   * before any interceptor) → request id (returned in the response headers) → access log (sees
+   * every outcome, rejections too) → outbound budget (refuses work for connections that do not
+   * read) → open streams (ended with a status at stop) → x-served-by → bearer tokens (nothing past
+   * here sees an unauthenticated call) → recovery (the one place failures become statuses) → the
+   * server's own interceptors → the handler.
    */
   private List<ServerInterceptor> interceptorChain(
       AtomicReference<String> servedBy,
