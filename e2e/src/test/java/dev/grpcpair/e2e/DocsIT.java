@@ -225,12 +225,6 @@ class DocsIT {
   }
 
   /**
-   * paging.md's benchmark lines, each with {@code --help} added: the bench checks every option
-   * before it prints its usage, so a line it would refuse fails here. (A run takes 6 to 30 minutes
-   * of the whole machine, and {@code BENCH_CALLS} shortens only the calls, not its hundreds of
-   * {@code jstat} samples: by hand.)
-   */
-  /**
    * performance.md's "What was tried" is the bench's {@code tried.md}, which {@code bench full
    * --write-report} writes there: a bullet added to one page only would be lost at the next report.
    */
@@ -244,6 +238,12 @@ class DocsIT {
     assertThat(page).contains("## What was tried\n\n" + tried.strip() + "\n\n");
   }
 
+  /**
+   * paging.md's benchmark lines, each with {@code --help} added: the bench checks every option
+   * before it prints its usage, so a line it would refuse fails here. (A run takes 6 to 30 minutes
+   * of the whole machine, and {@code BENCH_CALLS} shortens only the calls, not its hundreds of
+   * {@code jstat} samples: by hand.)
+   */
   @Test
   void pagingPage_benchLines_takeOnlyOptionsTheBenchKnows() throws Exception {
     DocReplay replay = replay();

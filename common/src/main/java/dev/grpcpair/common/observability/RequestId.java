@@ -14,7 +14,6 @@ import io.grpc.ServerInterceptor;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
 import java.util.List;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -37,12 +36,6 @@ public final class RequestId {
       AttributeKey.stringArrayKey("rpc.grpc.request.metadata.x-request-id");
 
   private RequestId() {}
-
-  /** The request id of the call this thread is handling, if any. */
-  public static Optional<String> current() {
-    CallTrail trail = CallTrail.current();
-    return Optional.ofNullable(trail == null ? null : trail.requestId());
-  }
 
   /** The id of a call whose stream opened with {@code headers}: the caller's, or a new one. */
   public static String of(Metadata headers) {
