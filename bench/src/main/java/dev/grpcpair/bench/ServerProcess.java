@@ -33,7 +33,8 @@ final class ServerProcess implements AutoCloseable {
   /** System property replacing the launch configuration's flags, to compare launch settings. */
   static final String JVM_PROPERTY = "bench.jvm";
 
-  private static final Pattern HEAP_OR_COLLECTOR = Pattern.compile("-Xm[snx]|-XX:\\+Use\\w+GC");
+  private static final Pattern HEAP_OR_COLLECTOR =
+      Pattern.compile("-Xm[snx]|-XX:SurvivorRatio|-XX:\\+Use\\w+GC");
   private static final Pattern LISTENING = Pattern.compile("listening on port (\\d+)");
   private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
