@@ -22,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,7 +33,6 @@ import org.junit.jupiter.api.io.TempDir;
  * other tests run are listed in {@link #REPLAYED_ELSEWHERE} with the test that runs them; a command
  * in neither fails {@link #everyCommandInTheDocs_isReplayedHereOrByTheTestNamed()}.
  */
-@Order(3) // among the longest ITs: started first
 class DocsIT {
 
   /** The pages whose commands call the default pair (and gateway), in the order replayed. */

@@ -19,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,7 +29,6 @@ import org.junit.jupiter.api.io.TempDir;
  * analysis), passes the end-to-end tests, and its User server answers this project's clients (the
  * wire contract does not change).
  */
-@Order(2) // among the longest ITs: started first
 class RenamedProjectIT {
 
   private static final Path ROOT = Path.of(System.getProperty("projectRoot")).toAbsolutePath();

@@ -32,13 +32,11 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.assertj.core.api.InstanceOfAssertFactories;
-import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The fat jars as users run them: {@code java -jar}, flags, SIGTERM and exit codes. */
-@Order(4) // among the longest ITs: started first
 class ServerJarsIT {
 
   private static final Pattern STAMPED =

@@ -31,7 +31,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,7 +42,6 @@ import tools.jackson.databind.json.JsonMapper;
  * name {@code user}, the Post and gateway containers, Prometheus. Host ports are chosen by the
  * system.
  */
-@Order(1) // the longest IT, and it starts the images' build: started first
 class ComposeIT {
 
   private static final String PAGE = "docs/deploy.md";
