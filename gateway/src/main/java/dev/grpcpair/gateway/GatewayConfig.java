@@ -7,7 +7,6 @@ import dev.grpcpair.common.config.PortConverter;
 import dev.grpcpair.common.observability.TelemetryFlags;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -90,8 +89,8 @@ public final class GatewayConfig extends CommandConfig {
   }
 
   @Override
-  public void check(Map<String, String> environment) {
-    user.check(environment);
-    telemetry.check(environment);
+  public void check() {
+    user.check();
+    telemetry.check();
   }
 }

@@ -5,7 +5,6 @@ import dev.grpcpair.common.config.Flags;
 import dev.grpcpair.common.config.PortConverter;
 import dev.grpcpair.common.server.ServerFlags;
 import dev.grpcpair.data.DatasetFlags;
-import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -37,8 +36,8 @@ public final class UserServerConfig extends CommandConfig {
   }
 
   @Override
-  public void check(Map<String, String> environment) {
-    server.check(environment);
+  public void check() {
+    server.check();
     data.check();
   }
 }

@@ -86,6 +86,7 @@ public final class UserChannel implements AutoCloseable {
       Duration tlsReloadInterval,
       Telemetry telemetry,
       BiFunction<String, ChannelCredentials, ManagedChannelBuilder<?>> transport) {
+    String token = flags.token();
     Map<String, ?> serviceConfig = serviceConfig(flags);
     ReloadingTls<ChannelCredentials> tls =
         flags.usesTls()
@@ -93,7 +94,8 @@ public final class UserChannel implements AutoCloseable {
             : null;
     ReconnectPacing pacing = new ReconnectPacing();
     try {
-      ManagedChannel channel = build(flags, serviceConfig, tls, telemetry, transport, pacing);
+      ManagedChannel channel =
+          build(flags, token, serviceConfig, tls, telemetry, transport, pacing);
       pacing.pace(channel);
       return new UserChannel(channel, pacing, tls);
     } catch (RuntimeException e) {
@@ -112,6 +114,7 @@ public final class UserChannel implements AutoCloseable {
 
   private static ManagedChannel build(
       UserChannelFlags flags,
+      String token,
       Map<String, ?> serviceConfig,
       ReloadingTls<ChannelCredentials> tls,
       Telemetry telemetry,
@@ -119,10 +122,10 @@ public final class UserChannel implements AutoCloseable {
       ReconnectPacing pacing) {
     ChannelCredentials credentials =
         tls == null ? InsecureChannelCredentials.create() : tls.credentials();
-    if (flags.token != null) {
+    if (token != null) {
       credentials =
           CompositeChannelCredentials.create(
-              credentials, new BearerTokenCredentials(flags.token, flags.allowInsecureToken));
+              credentials, new BearerTokenCredentials(token, flags.allowInsecureToken));
     }
     ManagedChannelBuilder<?> builder =
         transport

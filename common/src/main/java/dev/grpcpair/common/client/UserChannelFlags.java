@@ -4,14 +4,14 @@ import dev.grpcpair.common.config.Flags;
 import dev.grpcpair.common.config.InvalidConfigException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import picocli.CommandLine.Option;
 
 /**
  * The flags of a channel to the User service (the Post server's, the gateway's) (a picocli mixin;
  * see {@link Flags}): where, how securely, how balanced and retried, how kept alive. {@link
  * UserChannel} reads them. The token is never a flag (a flag shows in {@code ps}): it comes from a
- * file, or from the {@code USER_TOKEN} environment variable.
+ * file, or from the {@code USER_TOKEN} environment variable, and is read when the channel opens
+ * ({@link #token()}).
  */
 public final class UserChannelFlags implements Flags.Checked {
 
@@ -55,6 +55,10 @@ public final class UserChannelFlags implements Flags.Checked {
       description = "Send 'authorization: Bearer <token>' with the token in this file.")
   Path tokenFile;
 
+  // Set only by USER_TOKEN (see Flags): the token itself, a secret.
+  @Option(names = "--user-token", hidden = true)
+  String tokenVariable;
+
   @Option(
       names = "--user-allow-insecure-token",
       description = "Let the token travel without TLS (a trusted network, a demo).")
@@ -93,11 +97,8 @@ public final class UserChannelFlags implements Flags.Checked {
       description = "Report NOT_SERVING after this long without a READY User connection.")
   public Duration unavailableGrace;
 
-  /** The token read from {@link #tokenFile} or {@value #USER_TOKEN_ENV}; null: none. */
-  String token;
-
   @Override
-  public void check(Map<String, String> environment) {
+  public void check() {
     if (target.isBlank()) {
       // grpc's own message for it ("Expected authority at index 2: //") says nothing of the flag.
       throw new InvalidConfigException("--user-target is empty: give " + TARGET_FORMS);
@@ -105,16 +106,30 @@ public final class UserChannelFlags implements Flags.Checked {
     if ((cert == null) != (key == null)) {
       throw new InvalidConfigException("--user-cert and --user-key go together");
     }
-    Flags.Secret secret = Flags.secret("--user-token-file", tokenFile, USER_TOKEN_ENV, environment);
-    token = secret == null ? null : secret.text().strip();
-    if (token != null && token.isEmpty()) {
-      throw new InvalidConfigException("the user service token is empty");
-    }
-    if (token != null && !usesTls() && !allowInsecureToken) {
+    tokenSecret().check();
+    if (tokenSecret().isSet() && !usesTls() && !allowInsecureToken) {
       throw new InvalidConfigException(
           "refusing to send the user service token without TLS: add --user-tls or --user-ca,"
               + " or --user-allow-insecure-token");
     }
+  }
+
+  /**
+   * The token to send, read from {@code --user-token-file} or {@value #USER_TOKEN_ENV} now; null
+   * when neither is set.
+   *
+   * @throws InvalidConfigException when the file cannot be read, or the token is empty
+   */
+  String token() {
+    String token = tokenSecret().read();
+    if (token != null && token.isBlank()) {
+      throw new InvalidConfigException("the user service token is empty");
+    }
+    return token == null ? null : token.strip();
+  }
+
+  private Flags.Secret tokenSecret() {
+    return new Flags.Secret("--user-token-file", tokenFile, USER_TOKEN_ENV, tokenVariable);
   }
 
   /** TLS to the User service: asked for, or implied by a CA or a client certificate. */

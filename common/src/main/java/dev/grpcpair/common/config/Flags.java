@@ -20,16 +20,18 @@ import picocli.CommandLine.Model.OptionSpec;
  * real flag path. The environment is passed in: {@code main} gives the process's, tests none, so a
  * variable exported on a developer's machine ({@code AUTH_TOKENS}, {@code TLS_CERT}) cannot change
  * what a test starts.
+ *
+ * <p>Three steps, each its own: parsing fills fields, {@link Checked#check} only checks them, and
+ * what they name (a TLS file, a token file, a dataset) is read when the server that needs it is
+ * built. A secret is a hidden option that only its variable sets ({@code --auth-tokens} is {@code
+ * AUTH_TOKENS}): a value on the command line would show in {@code ps}, so one there is refused.
  */
 public final class Flags {
 
   /** A config object whose flags can be wrong in combination. */
   public interface Checked {
-    /**
-     * Throws {@link InvalidConfigException} naming the flags that do not fit; {@code environment}
-     * holds the secrets that only come from variables.
-     */
-    void check(Map<String, String> environment);
+    /** Throws {@link InvalidConfigException} naming the flags that do not fit; reads nothing. */
+    void check();
   }
 
   private Flags() {}
@@ -60,38 +62,57 @@ public final class Flags {
   public static CommandLine.ParseResult parse(
       CommandLine commandLine, Map<String, String> environment, String... args) {
     CommandLine.ParseResult result = commandLine.parseArgs(args);
+    for (OptionSpec option : result.matchedOptions()) {
+      if (option.hidden()) {
+        throw new InvalidConfigException(
+            environmentName(option.longestName())
+                + " is a variable, never a flag: a flag's value shows in ps");
+      }
+    }
     if (!result.isUsageHelpRequested() && !result.isVersionHelpRequested()) {
-      ((Checked) commandLine.getCommand()).check(environment);
+      ((Checked) commandLine.getCommand()).check();
     }
     return result;
   }
 
-  /** A secret's text and where it came from (a file's path, or the variable's name). */
-  public record Secret(String text, String source) {}
-
   /**
-   * A secret (tokens) given either in the file {@code flag} names or in the environment variable
-   * {@code env}, never as a flag's value: a flag shows in {@code ps}. Null when neither is set.
-   *
-   * @throws InvalidConfigException when both are set, or the file cannot be read
+   * A secret, given either in the file {@code flag} names or in the variable {@code variable} (the
+   * hidden option holding its {@code value}), not both.
    */
-  public static Secret secret(String flag, Path file, String env, Map<String, String> environment) {
-    String inline = environment.get(env);
-    if (file != null && inline != null) {
-      throw new InvalidConfigException("give either " + flag + " or " + env + ", not both");
+  public record Secret(String flag, Path file, String variable, String value) {
+
+    /** Throws {@link InvalidConfigException} when both are set. */
+    public void check() {
+      if (file != null && value != null) {
+        throw new InvalidConfigException("give either " + flag + " or " + variable + ", not both");
+      }
     }
-    if (inline != null) {
-      return new Secret(inline, env);
+
+    public boolean isSet() {
+      return file != null || value != null;
     }
-    if (file == null) {
-      return null;
+
+    /** Where the secret comes from: the file's path, or the variable's name. */
+    public String source() {
+      return value != null ? variable : String.valueOf(file);
     }
-    try {
-      return new Secret(Files.readString(file, StandardCharsets.UTF_8), file.toString());
-    } catch (NoSuchFileException e) {
-      throw new InvalidConfigException(flag + ": " + file + " does not exist");
-    } catch (IOException e) {
-      throw new InvalidConfigException(flag + ": cannot read " + file + ": " + e.getMessage());
+
+    /**
+     * The secret's text, read from the file now; null when neither is set.
+     *
+     * @throws InvalidConfigException when the file cannot be read
+     */
+    public String read() {
+      if (value != null || file == null) {
+        return value;
+      }
+      try {
+        return Files.readString(file, StandardCharsets.UTF_8);
+      } catch (NoSuchFileException e) {
+        throw new InvalidConfigException(flag + ": " + file + " does not exist");
+      } catch (IOException e) {
+        throw new InvalidConfigException(flag + ": cannot read " + file + ": " + e.getMessage());
+      }
     }
   }
 
@@ -117,20 +138,25 @@ public final class Flags {
     return e.getMessage();
   }
 
-  /** The environment variable named after the flag; null (the annotated default) when unset. */
+  /**
+   * The environment variable named after the flag; null (the annotated default) when unset. A
+   * secret's variable counts even when empty: an empty {@code AUTH_TOKENS} is refused, not taken
+   * for none.
+   */
   private static String fromEnvironment(
       CommandLine.Model.ArgSpec arg, Map<String, String> environment) {
     if (!(arg instanceof OptionSpec option) || option.usageHelp() || option.versionHelp()) {
       return null;
     }
-    return variable(environment, environmentName(option.longestName()));
+    String name = environmentName(option.longestName());
+    return option.hidden() ? environment.get(name) : variable(environment, name);
   }
 
   /**
    * A flag's variable; null when it is unset or empty. Empty counts as unset, as OpenTelemetry
    * specifies for its own variables: compose's {@code PORT: ${PORT}} and a Kubernetes {@code value:
-   * ""} mean "not given", not a bad value. (Secrets are not flags: an empty {@code AUTH_TOKENS} is
-   * refused, see {@link #secret}.)
+   * ""} mean "not given", not a bad value. (A secret's variable is read as it is: see {@link
+   * #fromEnvironment}.)
    */
   private static String variable(Map<String, String> environment, String name) {
     String value = environment.get(name);

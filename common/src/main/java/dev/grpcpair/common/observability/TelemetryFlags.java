@@ -7,7 +7,6 @@ import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.UnknownHostException;
-import java.util.Map;
 import java.util.Set;
 import picocli.CommandLine.Option;
 
@@ -71,7 +70,7 @@ public final class TelemetryFlags implements Flags.Checked {
   String resourceAttributes;
 
   @Override
-  public void check(Map<String, String> environment) {
+  public void check() {
     if (endpoint() != null) {
       checkEndpoint();
     }

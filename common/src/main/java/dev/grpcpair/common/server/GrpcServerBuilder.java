@@ -7,6 +7,7 @@ import dev.grpcpair.common.observability.RequestId;
 import dev.grpcpair.common.observability.ServedByInterceptor;
 import dev.grpcpair.common.observability.Telemetry;
 import dev.grpcpair.common.observability.TransportFailureLog;
+import dev.grpcpair.common.security.AuthTokens;
 import dev.grpcpair.common.security.BearerAuthInterceptor;
 import dev.grpcpair.common.security.ReloadingTls;
 import io.grpc.BindableService;
@@ -109,6 +110,7 @@ public final class GrpcServerBuilder {
   }
 
   private GrpcServer startOrThrow() throws IOException {
+    AuthTokens authTokens = flags.authTokens();
     TransportFailureLog.install();
     NettyServerBuilder builder = NettyServerBuilder.forPort(port, credentials());
     builder.executor(MoreExecutors.directExecutor());
@@ -129,7 +131,8 @@ public final class GrpcServerBuilder {
     AccessLogInterceptor accessLog = new AccessLogInterceptor(CallTracer::transportStatus);
     accessLog.install(builder);
     List<ServerInterceptor> chain =
-        interceptorChain(servedBy, openStreams, outbound, accessLog, RequestId.serverInterceptor());
+        interceptorChain(
+            authTokens, servedBy, openStreams, outbound, accessLog, RequestId.serverInterceptor());
     List<ServerServiceDefinition> probesAndTools = new ArrayList<>();
     probesAndTools.add(health.getHealthService().bindService());
     probesAndTools.add(ProtoReflectionServiceV1.newInstance().bindService());
@@ -174,7 +177,7 @@ public final class GrpcServerBuilder {
         "{} listening on port {} ({})",
         name,
         server.getPort(),
-        summary(servedBy.get(), healthPort.port()));
+        summary(servedBy.get(), authTokens != null, healthPort.port()));
     return started;
   }
 
@@ -210,6 +213,7 @@ public final class GrpcServerBuilder {
    * server's own interceptors → the handler.
    */
   private List<ServerInterceptor> interceptorChain(
+      AuthTokens authTokens,
       AtomicReference<String> servedBy,
       OpenStreams openStreams,
       OutboundBudget outbound,
@@ -217,8 +221,8 @@ public final class GrpcServerBuilder {
       ServerInterceptor requestId) {
     List<ServerInterceptor> chain = new ArrayList<>(interceptors);
     chain.add(new RecoveryInterceptor());
-    if (flags.authTokens != null) {
-      chain.add(new BearerAuthInterceptor(flags.authTokens, flags.authExempt()));
+    if (authTokens != null) {
+      chain.add(new BearerAuthInterceptor(authTokens, flags.authExempt()));
     }
     chain.add(new ServedByInterceptor(servedBy::get));
     chain.add(openStreams);
@@ -264,10 +268,10 @@ public final class GrpcServerBuilder {
   }
 
   /** For the start-up line: what a caller needs to know to reach this server. */
-  private String summary(String replica, int healthPort) {
+  private String summary(String replica, boolean tokenRequired, int healthPort) {
     String transport =
         flags.tlsCert == null ? "plaintext" : flags.tlsClientCa == null ? "TLS" : "mutual TLS";
-    String auth = flags.authTokens == null ? "no token required" : "bearer token required";
+    String auth = tokenRequired ? "bearer token required" : "no token required";
     String healthAt = healthPort == 0 ? "" : ", health on port " + healthPort;
     return "replica " + replica + ", " + transport + ", " + auth + telemetry.describe() + healthAt;
   }

@@ -9,7 +9,6 @@ import dev.grpcpair.common.security.AuthTokens;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -18,7 +17,7 @@ import picocli.CommandLine.Option;
  * bearer tokens, keepalive, connection lifetimes, replica name, telemetry ({@link TelemetryFlags})
  * and dataset. Only {@link GrpcServer} reads most of them, so they stay package-private. Tokens are
  * never a flag (a flag shows in {@code ps}): they come from a file, or from the {@code AUTH_TOKENS}
- * variable.
+ * variable, and are read when the server is built ({@link #authTokens()}).
  */
 public final class ServerFlags implements Flags.Checked {
 
@@ -59,6 +58,10 @@ public final class ServerFlags implements Flags.Checked {
           "Require 'authorization: Bearer <token>' with a token from this file (identity=token"
               + " per line); or give the entries, comma-separated, in AUTH_TOKENS.")
   Path authTokensFile;
+
+  // Set only by AUTH_TOKENS (see Flags): the entries themselves, a secret.
+  @Option(names = "--auth-tokens", hidden = true)
+  String authTokensVariable;
 
   @Option(
       names = "--auth-exempt",
@@ -188,16 +191,14 @@ public final class ServerFlags implements Flags.Checked {
 
   @Mixin TelemetryFlags telemetry;
 
-  AuthTokens authTokens;
-
   /** These flags alone, for a server that takes no others (the common parts' tests). */
   public static ServerFlags parse(String... args) {
     return Flags.parse(new ServerFlags(), args);
   }
 
   @Override
-  public void check(Map<String, String> environment) {
-    telemetry.check(environment);
+  public void check() {
+    telemetry.check();
     if (maxInboundMessageSize < 1024
         || maxInboundMetadataSize < 1024
         || maxConcurrentCallsPerConnection < 1
@@ -222,9 +223,23 @@ public final class ServerFlags implements Flags.Checked {
     if (tlsClientCa != null && tlsCert == null) {
       throw new InvalidConfigException("--tls-client-ca needs --tls-cert");
     }
-    Flags.Secret tokens =
-        Flags.secret("--auth-tokens-file", authTokensFile, AUTH_TOKENS_ENV, environment);
-    authTokens = tokens == null ? null : AuthTokens.parse(tokens.text(), tokens.source());
+    authTokensSecret().check();
+  }
+
+  /**
+   * The tokens a call must bear, read from {@code --auth-tokens-file} or {@code AUTH_TOKENS} now;
+   * null when neither is set (no token required).
+   *
+   * @throws InvalidConfigException when the file cannot be read, or an entry is malformed
+   */
+  AuthTokens authTokens() {
+    Flags.Secret secret = authTokensSecret();
+    return secret.isSet() ? AuthTokens.parse(secret.read(), secret.source()) : null;
+  }
+
+  private Flags.Secret authTokensSecret() {
+    return new Flags.Secret(
+        "--auth-tokens-file", authTokensFile, AUTH_TOKENS_ENV, authTokensVariable);
   }
 
   /** The services {@code --auth-exempt} names, without blanks (a list ending in a comma). */

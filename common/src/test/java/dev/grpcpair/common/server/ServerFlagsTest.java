@@ -29,12 +29,39 @@ class ServerFlagsTest {
 
   @Test
   void authTokensFile_missing_saysSo_andAPresentOneIsRead(@TempDir Path dir) throws IOException {
-    assertThatThrownBy(() -> ServerFlags.parse("--auth-tokens-file=" + dir.resolve("none")))
+    ServerFlags missing = ServerFlags.parse("--auth-tokens-file=" + dir.resolve("none"));
+    assertThatThrownBy(missing::authTokens)
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("does not exist");
     Path file = Files.writeString(dir.resolve("tokens"), "x=y\n");
-    assertThat(ServerFlags.parse("--auth-tokens-file=" + file).authTokens.identify("y"))
+    assertThat(ServerFlags.parse("--auth-tokens-file=" + file).authTokens().identify("y"))
         .contains("x");
+  }
+
+  @Test
+  void parsingAndChecking_readNoFile_theTokensAreReadWhenAsked(@TempDir Path dir)
+      throws IOException {
+    Path file = Files.writeString(dir.resolve("tokens"), "x=y\n");
+    ServerFlags flags = ServerFlags.parse("--auth-tokens-file=" + file);
+
+    Files.writeString(file, "x=z\n");
+
+    assertThat(flags.authTokens().identify("z")).contains("x");
+    assertThat(flags.authTokens().identify("y")).isEmpty();
+  }
+
+  @Test
+  void aSecret_isAVariableOnly_andNotBothAVariableAndAFile(@TempDir Path dir) {
+    assertThatThrownBy(() -> ServerFlags.parse("--auth-tokens=ops=s3cret"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("AUTH_TOKENS is a variable, never a flag: a flag's value shows in ps");
+    assertThatThrownBy(
+            () ->
+                parse(
+                    Map.of("AUTH_TOKENS", "ops=s3cret"),
+                    "--auth-tokens-file=" + dir.resolve("tokens")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("give either --auth-tokens-file or AUTH_TOKENS, not both");
   }
 
   private static ServerFlags parse(Map<String, String> environment, String... args) {
@@ -48,10 +75,10 @@ class ServerFlagsTest {
     Map<String, String> environment = Map.of("MAX_CONNECTIONS", "7", "AUTH_TOKENS", "ops=s3cret");
 
     assertThat(parse(environment).maxConnections).isEqualTo(7);
-    assertThat(parse(environment).authTokens.identify("s3cret")).contains("ops");
+    assertThat(parse(environment).authTokens().identify("s3cret")).contains("ops");
     assertThat(parse(environment, "--max-connections=9").maxConnections).isEqualTo(9);
     assertThat(ServerFlags.parse().maxConnections).isEqualTo(2000);
-    assertThat(ServerFlags.parse().authTokens).isNull();
+    assertThat(ServerFlags.parse().authTokens()).isNull();
   }
 
   @Test
@@ -76,7 +103,7 @@ class ServerFlagsTest {
 
     assertThat(flags.maxConnections).isEqualTo(2000);
     assertThat(flags.shutdownGrace).isEqualTo(Duration.ofSeconds(10));
-    assertThatThrownBy(() -> parse(Map.of("AUTH_TOKENS", "")))
+    assertThatThrownBy(() -> parse(Map.of("AUTH_TOKENS", "")).authTokens())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("AUTH_TOKENS has no identity=token entries");
   }
