@@ -1,6 +1,5 @@
 package dev.grpcpair.gateway;
 
-import dev.grpcpair.common.observability.RequestId;
 import io.grpc.Metadata;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -25,7 +24,7 @@ final class ForwardedMetadata {
   private ForwardedMetadata() {}
 
   /** The call's metadata for a request from {@code client} with {@code headers}. */
-  static Metadata ofRequest(HttpHeaders headers, InetSocketAddress client, String requestId) {
+  static Metadata ofRequest(HttpHeaders headers, InetSocketAddress client) {
     Metadata metadata = new Metadata();
     for (Map.Entry<String, String> header : headers) {
       String name = header.getKey().toLowerCase(Locale.ROOT);
@@ -45,7 +44,6 @@ final class ForwardedMetadata {
     if (host != null) {
       metadata.put(X_FORWARDED_HOST, host);
     }
-    metadata.put(RequestId.HEADER, requestId);
     return metadata;
   }
 

@@ -97,8 +97,9 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
     if (services.draining()) {
       exchange.closeAfterAnswer();
     }
-    // Current while the request's call starts, so that the call's span is its child.
-    Context traced = span.getSpanContext().isValid() ? CallTrail.withSpan(span) : Context.current();
+    // Current while the request's call starts: the User channel sends the request id on
+    // (RequestId.clientInterceptor), and the call's span is the request span's child.
+    Context traced = Context.current().withValue(CallTrail.KEY, new CallTrail.Of(requestId, span));
     Context previous = traced.attach();
     try {
       serve(request, exchange);

@@ -1,6 +1,5 @@
 package dev.grpcpair.gateway;
 
-import dev.grpcpair.common.observability.RequestId;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
@@ -144,13 +143,11 @@ final class GrpcWebCall extends ClientCall.Listener<byte[]> {
       if (NOT_METADATA.contains(name)
           || name.startsWith(":")
           || name.startsWith("sec-")
-          || name.startsWith("access-control-")
-          || name.equals("x-request-id")) {
+          || name.startsWith("access-control-")) {
         continue;
       }
       ForwardedMetadata.put(metadata, name, header.getValue());
     }
-    metadata.put(RequestId.HEADER, exchange.requestId());
     return metadata;
   }
 

@@ -92,10 +92,6 @@ final class HttpExchange {
     return peer;
   }
 
-  String requestId() {
-    return requestId;
-  }
-
   /** Runs {@code task} if the client goes away before the answer is complete. */
   void onClientGone(Runnable task) {
     // Removed once answered: a keep-alive connection outlives many requests.

@@ -37,8 +37,7 @@ final class JsonCall extends ClientCall.Listener<Message> {
     exchange.onClientGone(() -> call.cancel("the HTTP client went away", null));
     call.start(
         new JsonCall(exchange, deadline),
-        ForwardedMetadata.ofRequest(
-            exchange.requestHeaders(), exchange.peer(), exchange.requestId()));
+        ForwardedMetadata.ofRequest(exchange.requestHeaders(), exchange.peer()));
     call.request(2);
     call.sendMessage(request);
     call.halfClose();

@@ -299,6 +299,39 @@ class GatewayTest {
   }
 
   @Test
+  void theRequestId_isTheOneTheUserServerGets_overJsonAndGrpcWeb() throws Exception {
+    start("--port=0");
+    byte[] request = {0, 0, 0, 0, 3, 0x0a, 1, '1'}; // GetUserRequest{user_id: "1"}
+
+    // The request's id, whatever Grpc-Metadata-X-Request-Id says (RequestIdTest: one id a call).
+    assertThat(
+            get("/v2/users/1", "X-Request-Id", "json-1", "Grpc-Metadata-X-Request-Id", "other")
+                .headers()
+                .allValues("grpc-metadata-x-request-id"))
+        .containsExactly("json-1");
+    assertThat(grpcWeb(request, "x-request-id", "web-1").headers().allValues("x-request-id"))
+        .containsExactly("web-1");
+    // An id unfit for a log line is replaced, over gRPC-Web as over JSON.
+    assertThat(grpcWeb(request, "x-request-id", "two words").headers().allValues("x-request-id"))
+        .singleElement()
+        .asString()
+        .matches("[0-9a-f-]{36}");
+  }
+
+  private HttpResponse<byte[]> grpcWeb(byte[] request, String... headers) throws Exception {
+    return gateway
+        .http()
+        .send(
+            gateway
+                .request("/v2.user.User/GetUser")
+                .headers(headers)
+                .header("content-type", "application/grpc-web+proto")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(request))
+                .build(),
+            HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  @Test
   void aPortInUse_failsTheStartNamingThePort() throws Exception {
     start("--port=0");
     int taken = gateway.gateway().port();

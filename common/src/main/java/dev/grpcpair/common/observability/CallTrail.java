@@ -27,13 +27,6 @@ public interface CallTrail {
     return KEY.get();
   }
 
-  /** grpc's current context with {@code span} as the span of the request being handled. */
-  static Context withSpan(Span span) {
-    CallTrail current = current();
-    String requestId = current == null ? null : current.requestId();
-    return Context.current().withValue(KEY, new Of(requestId, span));
-  }
-
   /** A trail not kept by a server's tracer: the gateway's HTTP requests. */
   record Of(String requestId, Span span) implements CallTrail {}
 }

@@ -109,7 +109,9 @@ public final class RequestId {
   }
 
   /**
-   * Client side: sends the current call's id along with every outgoing call made while handling it.
+   * Client side: sends the current call's (or HTTP request's) id along with every outgoing call
+   * made while handling it, in place of any {@code x-request-id} the call's metadata had (one the
+   * gateway passed on from a {@code Grpc-Metadata-X-Request-Id} header, say): one id per call.
    */
   public static ClientInterceptor clientInterceptor() {
     return new ClientInterceptor() {
@@ -122,6 +124,7 @@ public final class RequestId {
           @Override
           public void start(Listener<RespT> responseListener, Metadata headers) {
             if (id != null) {
+              headers.removeAll(HEADER);
               headers.put(HEADER, id);
             }
             super.start(responseListener, headers);
