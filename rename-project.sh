@@ -57,14 +57,18 @@ git -C "$root" ls-files -z |
   tar -C "$root" --null -T - -cf - | tar -C "$dest" -xpf -
 copied=$(find "$dest" -type f | wc -l)
 
-# Paths: the Java package's directories, and the fuzzers' corpora named after their classes.
-(cd "$dest" && find . -type f \( -path '*dev/grpcpair*' -o -path '*dev.grpcpair*' \)) |
-  while IFS= read -r old; do
-    new=${old//dev\/grpcpair/$path}
-    new=${new//dev.grpcpair/$package}
-    mkdir -p "$(dirname "$dest/$new")"
-    mv "$dest/$old" "$dest/$new"
-  done
+# Paths: the Java package's directories (.../dev/grpcpair) and the fuzzers' corpora (folders named
+# after their classes, dev.grpcpair.*), each moved whole: thousands of corpus files, a few folders.
+# Listed before any moves; moved through a temporary name, since the new path may lie inside the old.
+renamed=$(cd "$dest" && find . -type d \( -path '*/dev/grpcpair' -o -name 'dev.grpcpair.*' \))
+while IFS= read -r old; do
+  [ -n "$old" ] || continue
+  new=${old//dev\/grpcpair/$path}
+  new=${new//dev.grpcpair/$package}
+  mv "$dest/$old" "$dest/$old.renaming"
+  mkdir -p "$(dirname "$dest/$new")"
+  mv "$dest/$old.renaming" "$dest/$new"
+done <<<"$renamed"
 find "$dest" -depth -type d -empty -delete
 
 # Contents: text files only (the corpora are bytes).
