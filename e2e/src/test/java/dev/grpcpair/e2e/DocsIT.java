@@ -22,6 +22,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -236,6 +239,42 @@ class DocsIT {
             DocReplay.ROOT.resolve("bench/src/main/resources/dev/grpcpair/bench/tried.md"));
 
     assertThat(page).contains("## What was tried\n\n" + tried.strip() + "\n\n");
+  }
+
+  /**
+   * architecture.md's module list says where each of {@code common}'s classes lives, and names no
+   * class the tree does not have: a class added, moved or removed without the page fails here.
+   */
+  @Test
+  void architecturePage_namesEveryClassOfCommon_andOnlyClassesThatExist() throws IOException {
+    String page = Files.readString(DocReplay.ROOT.resolve("docs/architecture.md"));
+    String modules = page.substring(page.indexOf("## Modules"), page.indexOf("## One request"));
+    Set<String> classes = new HashSet<>();
+    try (Stream<Path> files = Files.walk(DocReplay.ROOT)) {
+      files
+          .filter(
+              file -> file.toString().endsWith(".java") && !file.toString().contains("/target/"))
+          .forEach(file -> classes.add(file.getFileName().toString().replace(".java", "")));
+    }
+    Set<String> commonClasses = new HashSet<>();
+    try (Stream<Path> files = Files.walk(DocReplay.ROOT.resolve("common/src/main/java"))) {
+      files
+          .map(file -> file.getFileName().toString())
+          .filter(name -> name.endsWith(".java") && !name.equals("package-info.java"))
+          .forEach(name -> commonClasses.add(name.replace(".java", "")));
+    }
+    // Words of two or more capitalised parts are class names, but for a language's.
+    Set<String> named = new HashSet<>();
+    Matcher word = Pattern.compile("\\b[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+\\b").matcher(modules);
+    while (word.find()) {
+      named.add(word.group());
+    }
+    named.remove("TypeScript");
+
+    assertThat(commonClasses)
+        .as("common's classes the page does not place")
+        .allMatch(name -> Pattern.compile("\\b" + name + "\\b").matcher(modules).find());
+    assertThat(named).as("names on the page that are no class of the tree").isSubsetOf(classes);
   }
 
   /**
