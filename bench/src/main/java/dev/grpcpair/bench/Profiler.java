@@ -62,6 +62,8 @@ final class Profiler {
   /**
    * What spent a sample: the JVM's collector or compiler, or whose Java code; "other" is native
    * code (system calls, the C library, the JVM's runtime) and the other libraries (protobuf, ...).
+   * The collector is its threads and the VM thread, where the serial collector runs: other
+   * safepoint operations count there too, so its share is an upper bound.
    */
   private static String kind(String stack, String frame) {
     if (stack.contains("CompileBroker::")) {
@@ -123,6 +125,10 @@ final class Profiler {
         self.merge(frame, samples, Long::sum);
         kinds.merge(kind(stack, frame), samples, Long::sum);
         total += samples;
+      }
+      if (total == 0) {
+        // A share of nothing would print as NaN: a profile that sampled nothing is a failed one.
+        throw new IOException(collapsed + " holds no samples: the profiler sampled nothing");
       }
       return new Profile(self, kinds, total);
     }

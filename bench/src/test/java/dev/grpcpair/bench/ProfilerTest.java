@@ -1,7 +1,9 @@
 package dev.grpcpair.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -33,5 +35,14 @@ class ProfilerTest {
     assertThat(profile.byKind())
         .isEqualTo(
             "collector 15%, JIT 5%, Netty 50%, grpc 10%, this project 20%, JDK 0%, other 0%");
+  }
+
+  @Test
+  void aProfileWithoutSamples_isAFailedOne_notSharesOfNothing() throws Exception {
+    Path collapsed = Files.writeString(dir.resolve("empty.collapsed"), "");
+
+    assertThatThrownBy(() -> Profiler.Profile.read(collapsed))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("holds no samples");
   }
 }
