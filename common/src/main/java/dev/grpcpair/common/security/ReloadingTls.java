@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
  * <p>The key and trust managers are grpc-java's {@link AdvancedTlsX509KeyManager} and {@link
  * AdvancedTlsX509TrustManager}, which swap credentials safely under live traffic. Their own file
  * watching enforces a refresh period of at least one minute, too slow for tests and for a short
- * rotation window, so the watching is done here: every {@code reloadInterval}, a changed file is
+ * rotation window, takes a key only when both files have changed, and does not check that they
+ * belong together; so the watching is done here: every {@code reloadInterval}, a changed file is
  * read and handed to them. A new certificate is only taken with a private key that belongs to it,
  * so a rotation caught half-way (one file replaced, not yet the other) keeps the previous pair
  * until both are in place; a renewed certificate for the same key needs only the certificate file
