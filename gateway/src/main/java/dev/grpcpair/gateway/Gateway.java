@@ -107,7 +107,12 @@ public final class Gateway implements RunningServer {
               .channel(loops.serverChannel())
               .option(ChannelOption.SO_BACKLOG, 1024)
               .childOption(ChannelOption.TCP_NODELAY, true)
-              .childHandler(new HttpChannels(services, config.requestTimeout, config.idleTimeout))
+              .childHandler(
+                  new HttpChannels(
+                      services,
+                      new BodyBudget(config.maxHeldBodyBytes),
+                      config.requestTimeout,
+                      config.idleTimeout))
               .bind(new InetSocketAddress(config.port))
               .awaitUninterruptibly();
       if (!bound.isSuccess()) {

@@ -3,6 +3,7 @@ package dev.grpcpair.gateway;
 import dev.grpcpair.common.client.UserChannelFlags;
 import dev.grpcpair.common.config.CommandConfig;
 import dev.grpcpair.common.config.Flags;
+import dev.grpcpair.common.config.InvalidConfigException;
 import dev.grpcpair.common.config.PortConverter;
 import dev.grpcpair.common.observability.TelemetryFlags;
 import java.nio.file.Path;
@@ -50,6 +51,17 @@ public final class GatewayConfig extends CommandConfig {
       description = "Close a connection with no request in flight after this long.")
   Duration idleTimeout;
 
+  // A quarter of -XX:MaxDirectMemorySize (deploy/jvm.options), which reads and calls share: eight
+  // bodies of the largest size, hundreds of the largest valid request (a batch of 1,000 ids).
+  @Option(
+      names = "--max-held-body-bytes",
+      defaultValue = "8388608",
+      description =
+          "Bytes of request bodies held at once, all connections together (each body at most 1"
+              + " MiB); past it, the request that would go over is answered 429 and its"
+              + " connection closed.")
+  long maxHeldBodyBytes;
+
   @Option(
       names = "--tls-reload-interval",
       defaultValue = "1m",
@@ -90,6 +102,12 @@ public final class GatewayConfig extends CommandConfig {
 
   @Override
   public void check() {
+    if (maxHeldBodyBytes < HttpChannels.MAX_BODY_BYTES) {
+      throw new InvalidConfigException(
+          "--max-held-body-bytes takes at least "
+              + HttpChannels.MAX_BODY_BYTES
+              + " (one body of the largest size)");
+    }
     user.check();
     telemetry.check();
   }

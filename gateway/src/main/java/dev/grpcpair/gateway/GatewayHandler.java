@@ -3,6 +3,7 @@ package dev.grpcpair.gateway;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import dev.grpcpair.common.observability.CallTrail;
+import dev.grpcpair.common.observability.RateLimitedLog;
 import dev.grpcpair.common.observability.RequestId;
 import io.grpc.Context;
 import io.grpc.Deadline;
@@ -24,14 +25,15 @@ import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2StreamChannel;
-import io.netty.util.ReferenceCountUtil;
 import io.opentelemetry.api.trace.Span;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.LoggerFactory;
 
 /**
  * Answers the requests of one HTTP/1.1 connection or HTTP/2 stream: a routed request becomes its
@@ -43,6 +45,9 @@ import java.util.concurrent.TimeUnit;
 final class GatewayHandler extends ChannelInboundHandlerAdapter {
 
   private static final int MAX_PIPELINED = 8;
+
+  private static final RateLimitedLog failures =
+      new RateLimitedLog(LoggerFactory.getLogger(GatewayHandler.class));
 
   private final GatewayServices services;
   private final ArrayDeque<FullHttpRequest> waiting = new ArrayDeque<>();
@@ -61,7 +66,7 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
     RequestTimeouts.requestReceived(ctx.channel());
     if (busy) {
       if (waiting.size() >= MAX_PIPELINED) {
-        request.release();
+        letGo(ctx, request, request.content().readableBytes());
         ctx.close();
       } else {
         // A client that pipelines: read no more until it has been answered.
@@ -74,6 +79,7 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void handle(ChannelHandlerContext ctx, FullHttpRequest request) {
+    int bodyBytes = request.content().readableBytes(); // before anything reads the body
     busy = true;
     services.started();
     String offered = request.headers().get("x-request-id");
@@ -108,8 +114,20 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
       throw e;
     } finally {
       traced.detach(previous);
-      request.release();
+      letGo(ctx, request, bodyBytes);
     }
+  }
+
+  /**
+   * Releases {@code request}, and its body's {@code bodyBytes} from the {@link BodyBudget}: its
+   * call, if any, has its message already.
+   */
+  private static void letGo(ChannelHandlerContext ctx, FullHttpRequest request, int bodyBytes) {
+    BodyBudget.Hold hold = ctx.channel().attr(BodyBudget.HOLD).get();
+    if (hold != null) {
+      hold.release(bodyBytes);
+    }
+    request.release();
   }
 
   /** After an answer: the next pipelined request, or reading again. */
@@ -248,7 +266,7 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
-    waiting.forEach(ReferenceCountUtil::release);
+    waiting.forEach(request -> letGo(ctx, request, request.content().readableBytes()));
     waiting.clear();
     ctx.fireChannelInactive();
   }
@@ -261,6 +279,11 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
       ctx.writeAndFlush(new DefaultHttp2ResetFrame(stream.error()))
           .addListener(ChannelFutureListener.CLOSE);
       return;
+    }
+    if (!(cause instanceof IOException)) {
+      // Not a client going away: the operator hears of it (direct memory run out, say).
+      failures.warn(
+          () -> "closed a connection from " + ctx.channel().remoteAddress() + ": " + cause);
     }
     ctx.close();
   }

@@ -10,7 +10,6 @@ import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
 import io.netty.handler.codec.http2.CleartextHttp2ServerUpgradeHandler;
@@ -43,15 +42,25 @@ final class HttpChannels extends ChannelInitializer<SocketChannel> {
   /** A request body (a gRPC-Web message, a JSON body); more answers 413. */
   static final int MAX_BODY_BYTES = 1024 * 1024;
 
+  /**
+   * The body of an HTTP/1.1 request asking to switch to h2c, which Netty's upgrade handler holds
+   * whole outside the {@link BodyBudget}: clients send such requests without one (a larger one
+   * answers 413).
+   */
+  private static final int MAX_UPGRADE_BODY_BYTES = 16 * 1024;
+
   /** HTTP/2 streams in flight per connection, as Go's server allows by default. */
   private static final int MAX_STREAMS = 250;
 
   private final GatewayServices services;
+  private final BodyBudget bodies;
   private final Duration requestTimeout;
   private final Duration idleTimeout;
 
-  HttpChannels(GatewayServices services, Duration requestTimeout, Duration idleTimeout) {
+  HttpChannels(
+      GatewayServices services, BodyBudget bodies, Duration requestTimeout, Duration idleTimeout) {
     this.services = services;
+    this.bodies = bodies;
     this.requestTimeout = requestTimeout;
     this.idleTimeout = idleTimeout;
   }
@@ -70,7 +79,7 @@ final class HttpChannels extends ChannelInitializer<SocketChannel> {
                 AsciiString.contentEquals(Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol)
                     ? new Http2ServerUpgradeCodec(http2(), multiplex())
                     : null,
-            MAX_BODY_BYTES);
+            MAX_UPGRADE_BODY_BYTES);
     ChannelPipeline pipeline = channel.pipeline();
     // Answers written in one turn of the event loop (an HTTP/2 connection's streams, answered as
     // their gRPC calls end) leave in one write: fewer system calls per request over h2c, at no
@@ -124,17 +133,8 @@ final class HttpChannels extends ChannelInitializer<SocketChannel> {
         });
   }
 
-  /** Whole requests, bodies up to {@link #MAX_BODY_BYTES}; a larger one answers 413 and closes. */
+  /** Whole requests, their bodies held against the budget ({@link BodyAggregator}). */
   private HttpObjectAggregator aggregator() {
-    return new HttpObjectAggregator(MAX_BODY_BYTES, true) {
-      @Override
-      protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
-        HttpExchange.refuseUnread(
-            ctx.channel(),
-            HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
-            services.metrics(),
-            System.nanoTime());
-      }
-    };
+    return new BodyAggregator(services.metrics(), bodies);
   }
 }

@@ -1,6 +1,7 @@
 package dev.grpcpair.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.grpcpair.common.server.GrpcServer;
 import dev.grpcpair.testing.Closer;
@@ -34,11 +35,12 @@ import org.junit.jupiter.api.parallel.ExecutionMode;
 class GatewayBadInputTest {
 
   @RegisterExtension final Closer closer = new Closer();
+  private GrpcServer users;
   private GatewayClient gateway;
 
   @BeforeEach
   void setUp() throws Exception {
-    GrpcServer users = closer.add(UserServer.start(UserServerConfig.parse("--port=0")));
+    users = closer.add(UserServer.start(UserServerConfig.parse("--port=0")));
     gateway =
         GatewayClient.inFrontOf(users.port(), closer, "--request-timeout=1s", "--idle-timeout=2s");
   }
@@ -151,6 +153,70 @@ class GatewayBadInputTest {
         .startsWith("HTTP/1.1 413 ")
         .endsWith("{\"code\":3,\"message\":\"Request Entity Too Large\",\"details\":[]}");
     assertThat(answer.closed()).isTrue();
+  }
+
+  @Test
+  void bodiesPastTheBudget_are429_andTheBudgetComesBackWhenTheirSendersLeave() throws Exception {
+    GatewayClient budgeted =
+        GatewayClient.inFrontOf(users.port(), closer, "--max-held-body-bytes=1048576");
+    int port = budgeted.gateway().port();
+    List<Socket> senders = new ArrayList<>();
+    try {
+      // Two clients each send 700,000 bytes of a 1,000,000-byte body, and wait: past 1 MiB.
+      for (int i = 0; i < 2; i++) {
+        Socket sender = new Socket("localhost", port);
+        senders.add(sender);
+        sender.getOutputStream().write(bodyHead(1_000_000));
+        sender.getOutputStream().write(new byte[700_000]);
+        sender.getOutputStream().flush();
+      }
+
+      List<Answer> answers = new ArrayList<>();
+      for (Socket sender : senders) {
+        answers.add(readAll(sender, Duration.ofSeconds(2)));
+      }
+
+      // The one whose bytes went past the budget (both, if their last bytes came at once) is
+      // refused; a body is never answered before it is whole.
+      assertThat(answers)
+          .filteredOn(Answer::closed)
+          .isNotEmpty()
+          .allSatisfy(
+              refused ->
+                  assertThat(refused.text())
+                      .startsWith("HTTP/1.1 429 ")
+                      .endsWith("{\"code\":8,\"message\":\"Too Many Requests\",\"details\":[]}"));
+      assertThat(answers).filteredOn(answer -> !answer.closed()).allMatch(a -> a.text().isEmpty());
+      assertThat(budgeted.get("/v2/users/1").body()).isEqualTo(GatewayClient.HENRY);
+    } finally {
+      for (Socket sender : senders) {
+        sender.close();
+      }
+    }
+
+    // Gone, they hold nothing: a whole body of the same size is read and answered.
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> {
+              try (Socket whole = new Socket("localhost", port)) {
+                whole.getOutputStream().write(bodyHead(1_000_000));
+                whole.getOutputStream().write(new byte[1_000_000]);
+                whole.getOutputStream().flush();
+                assertThat(readAll(whole, Duration.ofSeconds(2)).text())
+                    .startsWith("HTTP/1.1 ")
+                    .doesNotStartWith("HTTP/1.1 429 ");
+              }
+            });
+  }
+
+  /** A gRPC-Web call's head announcing a body of {@code length} bytes. */
+  private static byte[] bodyHead(int length) {
+    return ("POST /v2.user.User/GetUser HTTP/1.1\r\nHost: localhost\r\n"
+            + "Content-Type: application/grpc-web+proto\r\nContent-Length: "
+            + length
+            + "\r\n\r\n")
+        .getBytes(StandardCharsets.US_ASCII);
   }
 
   @Test

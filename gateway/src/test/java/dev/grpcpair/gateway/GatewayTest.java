@@ -332,6 +332,13 @@ class GatewayTest {
   }
 
   @Test
+  void aBodyBudgetBelowOneBody_isABadValue() {
+    assertThatThrownBy(() -> GatewayConfig.parse("--max-held-body-bytes=1000"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("--max-held-body-bytes takes at least 1048576 (one body of the largest size)");
+  }
+
+  @Test
   void aPortInUse_failsTheStartNamingThePort() throws Exception {
     start("--port=0");
     int taken = gateway.gateway().port();
