@@ -59,7 +59,7 @@ public final class GatewayConfig extends CommandConfig {
       description =
           "Bytes of request bodies held at once, all connections together (each body at most 1"
               + " MiB); past it, the request that would go over is answered 429 and its"
-              + " connection closed.")
+              + " connection (or HTTP/2 stream) closed.")
   long maxHeldBodyBytes;
 
   @Option(
