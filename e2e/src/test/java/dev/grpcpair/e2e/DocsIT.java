@@ -3,11 +3,14 @@ package dev.grpcpair.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.grpcpair.common.config.Flags;
 import dev.grpcpair.e2e.docs.DocReplay;
 import dev.grpcpair.e2e.docs.DocTranscript;
 import dev.grpcpair.e2e.docs.ShownOutput;
+import dev.grpcpair.post.PostServerConfig;
 import dev.grpcpair.proto.post.v1.PostGrpc;
 import dev.grpcpair.testing.Closer;
+import dev.grpcpair.user.UserServerConfig;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
@@ -21,6 +24,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -28,6 +32,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine.Model.OptionSpec;
 
 /**
  * Every command the README and {@code docs/} show, run as shown, against servers started by the
@@ -275,6 +280,47 @@ class DocsIT {
         .as("common's classes the page does not place")
         .allMatch(name -> Pattern.compile("\\b" + name + "\\b").matcher(modules).find());
     assertThat(named).as("names on the page that are no class of the tree").isSubsetOf(classes);
+  }
+
+  /**
+   * configuration.md's table has a row for every flag of both servers, with the variable it falls
+   * back to and, where the flag has one, its default: a flag added, renamed or given another
+   * default without the page fails here. (The secrets' variables are hidden options; the page gives
+   * them beside their files.)
+   */
+  @Test
+  void configurationPage_listsEveryFlagWithItsVariableAndDefault() throws IOException {
+    List<String[]> rows = new ArrayList<>();
+    for (String line : Files.readAllLines(DocReplay.ROOT.resolve("docs/configuration.md"))) {
+      String[] cells = line.split("\\|");
+      if (cells.length >= 6 && cells[2].contains("`--")) {
+        rows.add(cells);
+      }
+    }
+    Set<String> missing = new TreeSet<>(); // the flags both servers take, once
+    for (Flags.Checked config : List.of(new UserServerConfig(), new PostServerConfig())) {
+      for (OptionSpec option : Flags.commandLine(config, Map.of()).getCommandSpec().options()) {
+        if (option.hidden() || option.usageHelp() || option.versionHelp()) {
+          continue;
+        }
+        String flag = option.longestName();
+        String[] row =
+            rows.stream()
+                .filter(cells -> cells[2].contains("`" + flag + "`"))
+                .findFirst()
+                .orElse(null);
+        if (row == null) {
+          missing.add(flag + ": no row");
+        } else if (!row[3].contains("`" + Flags.environmentName(flag) + "`")) {
+          missing.add(flag + ": its variable " + Flags.environmentName(flag) + " not given");
+        } else if (option.defaultValue() != null
+            && !row[4].contains("`" + option.defaultValue() + "`")) {
+          missing.add(flag + ": default `" + option.defaultValue() + "` not given");
+        }
+      }
+    }
+
+    assertThat(missing).as("configuration.md against the servers' flags").isEmpty();
   }
 
   /**
