@@ -7,6 +7,7 @@ import dev.grpcpair.common.config.Flags;
 import dev.grpcpair.e2e.docs.DocReplay;
 import dev.grpcpair.e2e.docs.DocTranscript;
 import dev.grpcpair.e2e.docs.ShownOutput;
+import dev.grpcpair.gateway.GatewayConfig;
 import dev.grpcpair.post.PostServerConfig;
 import dev.grpcpair.proto.post.v1.PostGrpc;
 import dev.grpcpair.testing.Closer;
@@ -317,6 +318,24 @@ class DocsIT {
             && !row[4].contains("`" + option.defaultValue() + "`")) {
           missing.add(flag + ": default `" + option.defaultValue() + "` not given");
         }
+      }
+    }
+
+    // The gateway's own flags, in the page's prose about it: each named, with its default.
+    String page = Files.readString(DocReplay.ROOT.resolve("docs/configuration.md"));
+    String gateway = page.substring(page.indexOf("## The gateway"));
+    for (OptionSpec option :
+        Flags.commandLine(new GatewayConfig(), Map.of()).getCommandSpec().options()) {
+      String flag = option.longestName();
+      boolean inTheTable = rows.stream().anyMatch(cells -> cells[2].contains("`" + flag + "`"));
+      if (option.hidden() || option.usageHelp() || option.versionHelp() || inTheTable) {
+        continue;
+      }
+      if (!gateway.contains("`" + flag + "`")) {
+        missing.add(flag + " (gateway): not named");
+      } else if (option.defaultValue() != null
+          && !gateway.contains("`" + option.defaultValue() + "`")) {
+        missing.add(flag + " (gateway): default `" + option.defaultValue() + "` not given");
       }
     }
 
