@@ -100,7 +100,11 @@ public final class Gateway implements RunningServer {
               .checkSelectors(rules);
       GatewayServices services =
           new GatewayServices(
-              routes, new HttpMetrics(telemetry), new HttpSpans(telemetry), config.user.deadline);
+              routes,
+              new HttpMetrics(telemetry),
+              new HttpSpans(telemetry),
+              config.user.deadline,
+              config.maxRequestsInFlight);
       ChannelFuture bound =
           new ServerBootstrap()
               .group(loops.boss, loops.workers)

@@ -51,6 +51,16 @@ public final class GatewayConfig extends CommandConfig {
       description = "Close a connection with no request in flight after this long.")
   Duration idleTimeout;
 
+  // Each request in flight holds its stream, its exchange and its call (waiting, past 256 at once
+  // on a User connection, for one to end): one client's 25,000 took the gateway's heap for good.
+  @Option(
+      names = "--max-requests-in-flight",
+      defaultValue = "4096",
+      description =
+          "Requests answered at once, all connections together (the probes aside); past it, a"
+              + " request is answered 429 at once.")
+  int maxRequestsInFlight;
+
   // A quarter of -XX:MaxDirectMemorySize (deploy/jvm.options), which reads and calls share: eight
   // bodies of the largest size, hundreds of the largest valid request (a batch of 1,000 ids).
   @Option(
@@ -102,6 +112,9 @@ public final class GatewayConfig extends CommandConfig {
 
   @Override
   public void check() {
+    if (maxRequestsInFlight < 1) {
+      throw new InvalidConfigException("--max-requests-in-flight takes at least 1");
+    }
     if (maxHeldBodyBytes < HttpChannels.MAX_BODY_BYTES) {
       throw new InvalidConfigException(
           "--max-held-body-bytes takes at least "

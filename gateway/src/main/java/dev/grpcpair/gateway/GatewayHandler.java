@@ -48,6 +48,8 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
 
   private static final RateLimitedLog failures =
       new RateLimitedLog(LoggerFactory.getLogger(GatewayHandler.class));
+  private static final RateLimitedLog refusals =
+      new RateLimitedLog(LoggerFactory.getLogger(GatewayHandler.class));
 
   private final GatewayServices services;
   private final ArrayDeque<FullHttpRequest> waiting = new ArrayDeque<>();
@@ -81,7 +83,7 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
   private void handle(ChannelHandlerContext ctx, FullHttpRequest request) {
     int bodyBytes = request.content().readableBytes(); // before anything reads the body
     busy = true;
-    services.started();
+    boolean admitted = services.started() || GatewayServices.isProbe(request.uri());
     String offered = request.headers().get("x-request-id");
     String requestId =
         offered != null && RequestId.acceptable(offered) ? offered : RequestId.newId();
@@ -102,6 +104,21 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
             () -> ctx.executor().execute(() -> next(ctx)));
     if (services.draining()) {
       exchange.closeAfterAnswer();
+    }
+    if (!admitted) {
+      refusals.warn(
+          () ->
+              "refused requests past --max-requests-in-flight="
+                  + services.maxInFlight()
+                  + " (429), the last from "
+                  + ctx.channel().remoteAddress());
+      exchange.fail(
+          Status.RESOURCE_EXHAUSTED.withDescription(
+              "the gateway is answering "
+                  + services.maxInFlight()
+                  + " requests (--max-requests-in-flight); retry later"));
+      letGo(ctx, request, bodyBytes);
+      return;
     }
     // Current while the request's call starts: the User channel sends the request id on
     // (RequestId.clientInterceptor), and the call's span is the request span's child.

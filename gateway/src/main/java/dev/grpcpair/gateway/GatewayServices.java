@@ -18,12 +18,19 @@ final class GatewayServices {
   private final HttpMetrics metrics;
   private final HttpSpans spans;
   private final Duration defaultDeadline;
+  private final int maxInFlight;
   private volatile boolean healthy = true;
   private volatile boolean draining;
   private int inFlight; // guarded by this
 
-  GatewayServices(Routes routes, HttpMetrics metrics, HttpSpans spans, Duration defaultDeadline) {
+  GatewayServices(
+      Routes routes,
+      HttpMetrics metrics,
+      HttpSpans spans,
+      Duration defaultDeadline,
+      int maxInFlight) {
     this.routes = routes;
+    this.maxInFlight = maxInFlight;
     this.files = StaticFiles.load(OpenApi.document(routes.all()));
     this.metrics = metrics;
     this.spans = spans;
@@ -61,9 +68,27 @@ final class GatewayServices {
     this.healthy = healthy;
   }
 
-  /** A request is being answered. */
-  synchronized void started() {
-    inFlight++;
+  /**
+   * A request is being answered; false when {@code --max-requests-in-flight} others are, and it is
+   * to be refused (which counts until its answer too).
+   */
+  synchronized boolean started() {
+    return ++inFlight <= maxInFlight;
+  }
+
+  /** The most requests answered at once ({@code --max-requests-in-flight}). */
+  int maxInFlight() {
+    return maxInFlight;
+  }
+
+  /** The probes' paths, answered however busy the gateway is. */
+  static boolean isProbe(String uri) {
+    return isPath(uri, HEALTH_PATH) || isPath(uri, LIVE_PATH);
+  }
+
+  private static boolean isPath(String uri, String path) {
+    return uri.startsWith(path)
+        && (uri.length() == path.length() || uri.charAt(path.length()) == '?');
   }
 
   /** A request has been answered. */

@@ -1,5 +1,6 @@
 package dev.grpcpair.gateway;
 
+import static java.net.http.HttpResponse.BodyHandlers.ofString;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -24,6 +25,9 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -92,6 +96,53 @@ class GatewayTest {
     assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
     assertThat(response.body()).contains("\"userId\":\"7\"");
     assertThat(attempts).as("attempts").hasValue(2);
+  }
+
+  @Test
+  void requestsPastTheBound_are429_probesAnswer_andAnAnsweredOneMakesRoom() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    CountDownLatch held = new CountDownLatch(1);
+    dev.grpcpair.proto.user.v2.UserGrpc.UserImplBase slow =
+        new dev.grpcpair.proto.user.v2.UserGrpc.UserImplBase() {
+          @Override
+          public void getUser(GetUserRequest request, StreamObserver<GetUserResponse> answer) {
+            held.countDown();
+            CompletableFuture.runAsync(
+                () -> {
+                  try {
+                    release.await(); // the first call waits until the test lets it go
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                  answer.onNext(GetUserResponse.getDefaultInstance());
+                  answer.onCompleted();
+                });
+          }
+        };
+    GrpcServer users =
+        closer.add(
+            GrpcServer.builder("slow-users", 0, ServerFlags.parse())
+                .addService(new dev.grpcpair.proto.user.v1.UserGrpc.UserImplBase() {})
+                .addService(slow)
+                .start());
+    gateway =
+        GatewayClient.inFrontOf(
+            users.port(), closer, "--max-requests-in-flight=1", "--user-deadline=30s");
+    CompletableFuture<HttpResponse<String>> first =
+        gateway.http().sendAsync(gateway.request("/v2/users/1").build(), ofString());
+    assertThat(held.await(10, TimeUnit.SECONDS)).as("the first request's call arrived").isTrue();
+
+    HttpResponse<String> refused = get("/v2/users/2");
+
+    assertThat(refused.statusCode()).isEqualTo(429);
+    assertThat(refused.body())
+        .isEqualTo(
+            "{\"code\":8,\"message\":\"the gateway is answering 1 requests"
+                + " (--max-requests-in-flight); retry later\",\"details\":[]}");
+    assertThat(get(GatewayServices.LIVE_PATH).statusCode()).isEqualTo(200);
+    release.countDown();
+    assertThat(first.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+    assertThat(get("/v2/users/3").statusCode()).isEqualTo(200);
   }
 
   @Test
