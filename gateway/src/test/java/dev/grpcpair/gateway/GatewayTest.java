@@ -65,6 +65,17 @@ class GatewayTest {
     assertThat(response.body()).isEqualTo(GatewayClient.HENRY);
   }
 
+  /** A User server whose v2 service is {@code v2}, as the test scripts it. */
+  private GrpcServer scriptedUsers(dev.grpcpair.proto.user.v2.UserGrpc.UserImplBase v2)
+      throws IOException {
+    return closer.add(
+        GrpcServer.builder("scripted-users", 0, ServerFlags.parse())
+            // v1 too: the channel's health check asks for it, as of any User server.
+            .addService(new dev.grpcpair.proto.user.v1.UserGrpc.UserImplBase() {})
+            .addService(v2)
+            .start());
+  }
+
   @Test
   void getUser_failingOnceWithUnavailable_isRetried_asThePostServersCallsAre() throws Exception {
     AtomicInteger attempts = new AtomicInteger();
@@ -82,14 +93,7 @@ class GatewayTest {
             answer.onCompleted();
           }
         };
-    GrpcServer users =
-        closer.add(
-            GrpcServer.builder("restarting-users", 0, ServerFlags.parse())
-                // v1 too: the channel's health check asks for it, as of any User server.
-                .addService(new dev.grpcpair.proto.user.v1.UserGrpc.UserImplBase() {})
-                .addService(restarting)
-                .start());
-    gateway = GatewayClient.inFrontOf(users.port(), closer);
+    gateway = GatewayClient.inFrontOf(scriptedUsers(restarting).port(), closer);
 
     HttpResponse<String> response = get("/v2/users/7");
 
@@ -119,15 +123,12 @@ class GatewayTest {
                 });
           }
         };
-    GrpcServer users =
-        closer.add(
-            GrpcServer.builder("slow-users", 0, ServerFlags.parse())
-                .addService(new dev.grpcpair.proto.user.v1.UserGrpc.UserImplBase() {})
-                .addService(slow)
-                .start());
     gateway =
         GatewayClient.inFrontOf(
-            users.port(), closer, "--max-requests-in-flight=1", "--user-deadline=30s");
+            scriptedUsers(slow).port(),
+            closer,
+            "--max-requests-in-flight=1",
+            "--user-deadline=30s");
     CompletableFuture<HttpResponse<String>> first =
         gateway.http().sendAsync(gateway.request("/v2/users/1").build(), ofString());
     assertThat(held.await(10, TimeUnit.SECONDS)).as("the first request's call arrived").isTrue();
