@@ -57,7 +57,7 @@ public final class GatewayConfig extends CommandConfig {
       names = "--max-requests-in-flight",
       defaultValue = "4096",
       description =
-          "Requests answered at once, all connections together (the probes aside); past it, a"
+          "Requests answered at once, all connections together (health and static files aside); past it, a"
               + " request is answered 429 at once.")
   int maxRequestsInFlight;
 

@@ -83,7 +83,7 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
   private void handle(ChannelHandlerContext ctx, FullHttpRequest request) {
     int bodyBytes = request.content().readableBytes(); // before anything reads the body
     busy = true;
-    boolean admitted = services.started() || GatewayServices.isProbe(request.uri());
+    boolean admitted = services.started();
     String offered = request.headers().get("x-request-id");
     String requestId =
         offered != null && RequestId.acceptable(offered) ? offered : RequestId.newId();
@@ -105,27 +105,12 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
     if (services.draining()) {
       exchange.closeAfterAnswer();
     }
-    if (!admitted) {
-      refusals.warn(
-          () ->
-              "refused requests past --max-requests-in-flight="
-                  + services.maxInFlight()
-                  + " (429), the last from "
-                  + ctx.channel().remoteAddress());
-      exchange.fail(
-          Status.RESOURCE_EXHAUSTED.withDescription(
-              "the gateway is answering "
-                  + services.maxInFlight()
-                  + " requests (--max-requests-in-flight); retry later"));
-      letGo(ctx, request, bodyBytes);
-      return;
-    }
     // Current while the request's call starts: the User channel sends the request id on
     // (RequestId.clientInterceptor), and the call's span is the request span's child.
     Context traced = Context.current().withValue(CallTrail.KEY, new CallTrail.Of(requestId, span));
     Context previous = traced.attach();
     try {
-      serve(request, exchange);
+      serve(request, exchange, admitted);
     } catch (RuntimeException e) {
       exchange.fail(Status.INTERNAL.withDescription("internal error"));
       throw e;
@@ -165,7 +150,11 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
-  private void serve(FullHttpRequest request, HttpExchange exchange) {
+  /**
+   * Answers {@code request}; one past {@code --max-requests-in-flight} ({@code admitted} false) is
+   * answered 429 unless it asks for health or a static file, which make no call.
+   */
+  private void serve(FullHttpRequest request, HttpExchange exchange, boolean admitted) {
     if (request.decoderResult().isFailure()) {
       exchange.closeAfterAnswer();
       exchange.refuse(refusal(request.decoderResult().cause()));
@@ -189,6 +178,20 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
     if (file != null) {
       exchange.routedTo(path, path, file.routine());
       exchange.respond(file);
+      return;
+    }
+    if (!admitted) {
+      refusals.warn(
+          () ->
+              "refused requests past --max-requests-in-flight="
+                  + services.maxInFlight()
+                  + " (429), the last from "
+                  + exchange.peer());
+      exchange.fail(
+          Status.RESOURCE_EXHAUSTED.withDescription(
+              "the gateway is answering "
+                  + services.maxInFlight()
+                  + " requests (--max-requests-in-flight); retry later"));
       return;
     }
     Deadline deadline;

@@ -81,16 +81,6 @@ final class GatewayServices {
     return maxInFlight;
   }
 
-  /** The probes' paths, answered however busy the gateway is. */
-  static boolean isProbe(String uri) {
-    return isPath(uri, HEALTH_PATH) || isPath(uri, LIVE_PATH);
-  }
-
-  private static boolean isPath(String uri, String path) {
-    return uri.startsWith(path)
-        && (uri.length() == path.length() || uri.charAt(path.length()) == '?');
-  }
-
   /** A request has been answered. */
   synchronized void finished() {
     if (--inFlight == 0) {

@@ -17,8 +17,8 @@ import org.slf4j.LoggerFactory;
  * server holds each call until the User service has answered it, and the User service takes 256 at
  * a time on a connection (its {@code --max-concurrent-calls-per-connection}): without this bound,
  * one client firing 25,600 calls (100 connections of 256) had the Post server queue them all and
- * run out of heap for good. grpc's own health and reflection services are not counted: probes
- * answer however busy the server is.
+ * run out of heap for good. The server's builder puts it before its own services only: health
+ * checks and reflection answer however busy the server is.
  */
 final class CallsInFlight implements ServerInterceptor {
 
@@ -35,10 +35,6 @@ final class CallsInFlight implements ServerInterceptor {
   @Override
   public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
       ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
-    String method = call.getMethodDescriptor().getFullMethodName();
-    if (method.startsWith("grpc.health.") || method.startsWith("grpc.reflection.")) {
-      return next.startCall(call, headers);
-    }
     if (inFlight.incrementAndGet() > limit) {
       inFlight.decrementAndGet();
       refusals.warn(

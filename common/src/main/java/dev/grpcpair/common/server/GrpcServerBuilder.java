@@ -143,9 +143,13 @@ public final class GrpcServerBuilder {
     probesAndTools.forEach(
         service ->
             builder.addService(ServerInterceptors.intercept(StrictParsing.of(service), chain)));
+    // The server's own calls count against --max-calls-in-flight; probes answer however busy it is.
+    // After the access log, which so has a line for each call refused.
+    List<ServerInterceptor> counted = new ArrayList<>(chain);
+    counted.add(counted.indexOf(accessLog), new CallsInFlight(flags.maxCallsInFlight));
     services.forEach(
         service ->
-            builder.addService(ServerInterceptors.intercept(StrictParsing.of(service), chain)));
+            builder.addService(ServerInterceptors.intercept(StrictParsing.of(service), counted)));
     telemetry.configure(builder);
     Server server = listen(builder, "port " + port);
     HealthPort healthPort;
@@ -207,11 +211,11 @@ public final class GrpcServerBuilder {
    * grpc runs the interceptor added last first, so this list is in reverse order of the call's
    * path, after the call's trail ({@link CallTracer}: its request id and, when tracing, its span,
    * before any interceptor) → request id (returned in the response headers) → access log (sees
-   * every outcome, rejections too) → calls in flight (refuses calls past the server's bound) →
-   * outbound budget (refuses work for connections that do not read) → open streams (ended with a
-   * status at stop) → x-served-by → bearer tokens (nothing past here sees an unauthenticated call)
-   * → recovery (the one place failures become statuses) → the server's own interceptors → the
-   * handler.
+   * every outcome, rejections too) → calls in flight (the server's own services only: refuses calls
+   * past its bound) → outbound budget (refuses work for connections that do not read) → open
+   * streams (ended with a status at stop) → x-served-by → bearer tokens (nothing past here sees an
+   * unauthenticated call) → recovery (the one place failures become statuses) → the server's own
+   * interceptors → the handler.
    */
   private List<ServerInterceptor> interceptorChain(
       AuthTokens authTokens,
@@ -228,8 +232,6 @@ public final class GrpcServerBuilder {
     chain.add(new ServedByInterceptor(servedBy::get));
     chain.add(openStreams);
     chain.add(outbound);
-    // After the access log, which so has a line for each call refused.
-    chain.add(new CallsInFlight(flags.maxCallsInFlight));
     chain.add(accessLog);
     chain.add(requestId);
     return chain;
