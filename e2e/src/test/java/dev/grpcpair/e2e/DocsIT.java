@@ -291,8 +291,9 @@ class DocsIT {
    */
   @Test
   void configurationPage_listsEveryFlagWithItsVariableAndDefault() throws IOException {
+    String page = Files.readString(DocReplay.ROOT.resolve("docs/configuration.md"));
     List<String[]> rows = new ArrayList<>();
-    for (String line : Files.readAllLines(DocReplay.ROOT.resolve("docs/configuration.md"))) {
+    for (String line : page.lines().toList()) {
       String[] cells = line.split("\\|");
       if (cells.length >= 6 && cells[2].contains("`--")) {
         rows.add(cells);
@@ -322,7 +323,6 @@ class DocsIT {
     }
 
     // The gateway's own flags, in the page's prose about it: each named, with its default.
-    String page = Files.readString(DocReplay.ROOT.resolve("docs/configuration.md"));
     String gateway = page.substring(page.indexOf("## The gateway"));
     for (OptionSpec option :
         Flags.commandLine(new GatewayConfig(), Map.of()).getCommandSpec().options()) {
