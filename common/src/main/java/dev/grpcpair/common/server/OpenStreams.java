@@ -1,6 +1,7 @@
 package dev.grpcpair.common.server;
 
 import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
+import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
@@ -20,6 +21,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>{@code grpc.health.v1.Health/Watch} streams never end by themselves, and a graceful stop waits
  * for every call in flight: they are ended as soon as the stop begins, after the watchers have been
  * told NOT_SERVING. Other streams get the grace period.
+ *
+ * <p>A stream leaves the set however it ends: closed by the server, or cancelled by its client
+ * (which leaves, resets the stream or runs out of its deadline). A set that only forgot the streams
+ * the server closed kept every abandoned health watch, with its call, context and HTTP/2 stream,
+ * for as long as the process ran.
  */
 final class OpenStreams implements ServerInterceptor {
 
@@ -36,7 +42,32 @@ final class OpenStreams implements ServerInterceptor {
     }
     ClosableCall<ReqT, RespT> closable = new ClosableCall<>(call);
     open.add(closable);
-    return next.startCall(closable, headers);
+    ServerCall.Listener<ReqT> listener;
+    try {
+      listener = next.startCall(closable, headers);
+    } catch (RuntimeException | Error e) {
+      open.remove(closable);
+      throw e;
+    }
+    // grpc ends every started call with exactly one of these two.
+    return new SimpleForwardingServerCallListener<>(listener) {
+      @Override
+      public void onComplete() {
+        open.remove(closable);
+        super.onComplete();
+      }
+
+      @Override
+      public void onCancel() {
+        open.remove(closable);
+        super.onCancel();
+      }
+    };
+  }
+
+  /** The streams open now. */
+  int size() {
+    return open.size();
   }
 
   /** Ends every open health watch with UNAVAILABLE: the stop has begun. */
