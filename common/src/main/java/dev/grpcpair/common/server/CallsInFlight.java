@@ -12,13 +12,15 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The calls a server has in flight, all connections together, at most {@code
- * --max-calls-in-flight}: past it a call is answered {@code RESOURCE_EXHAUSTED} at once. The Post
- * server holds each call until the User service has answered it, and the User service takes 256 at
- * a time on a connection (its {@code --max-concurrent-calls-per-connection}): without this bound,
- * one client firing 25,600 calls (100 connections of 256) had the Post server queue them all and
- * run out of heap for good. The server's builder puts it before its own services only: health
- * checks and reflection answer however busy the server is.
+ * The calls a server has in flight, all connections together, at most a bound: past it a call is
+ * answered {@code RESOURCE_EXHAUSTED} at once, naming the flag that sets the bound.
+ *
+ * <p>Two such bounds, so that neither kind of call can crowd out the other: the server's own calls
+ * ({@link #calls}: the Post server holds each one until the User service has answered it, and
+ * without a bound one client firing 25,600 calls, 100 connections of 256, had it queue them all and
+ * run out of heap for good), and the streams of health and reflection ({@link #probeStreams}: a
+ * health watch lasts as long as its client wants, and 25,600 of them from one address held 60 MB of
+ * heap). Health checks, which answer at once, are never refused.
  */
 final class CallsInFlight implements ServerInterceptor {
 
@@ -26,29 +28,45 @@ final class CallsInFlight implements ServerInterceptor {
       new RateLimitedLog(LoggerFactory.getLogger(CallsInFlight.class));
 
   private final int limit;
+  private final boolean streamsOnly;
+  private final String refusal;
+  private final String warning;
   private final AtomicInteger inFlight = new AtomicInteger();
 
-  CallsInFlight(int limit) {
+  private CallsInFlight(int limit, boolean streamsOnly, String what, String flag) {
     this.limit = limit;
+    this.streamsOnly = streamsOnly;
+    this.refusal =
+        "the server has " + limit + " " + what + " (" + flag + "); retry later, or elsewhere";
+    this.warning =
+        "refused calls past " + flag + "=" + limit + " (RESOURCE_EXHAUSTED), the last from ";
+  }
+
+  /** Every call of the services it is put before, at most {@code limit} at once. */
+  static CallsInFlight calls(int limit) {
+    return new CallsInFlight(limit, false, "calls in flight", "--max-calls-in-flight");
+  }
+
+  /**
+   * The streams of the services it is put before (health watches, reflection), at most {@code
+   * limit} at once; calls answered with one message (health checks) pass uncounted.
+   */
+  static CallsInFlight probeStreams(int limit) {
+    return new CallsInFlight(
+        limit, true, "health watches and reflection streams open", "--max-probe-streams");
   }
 
   @Override
   public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
       ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
+    // Unary methods are declared as client streaming to the transport (StrictParsing).
+    if (streamsOnly && call.getMethodDescriptor().getType().serverSendsOneMessage()) {
+      return next.startCall(call, headers);
+    }
     if (inFlight.incrementAndGet() > limit) {
       inFlight.decrementAndGet();
-      refusals.warn(
-          () ->
-              "refused calls past --max-calls-in-flight="
-                  + limit
-                  + " (RESOURCE_EXHAUSTED), the last from "
-                  + call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR));
-      call.close(
-          Status.RESOURCE_EXHAUSTED.withDescription(
-              "the server has "
-                  + limit
-                  + " calls in flight (--max-calls-in-flight); retry later, or elsewhere"),
-          new Metadata());
+      refusals.warn(() -> warning + call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR));
+      call.close(Status.RESOURCE_EXHAUSTED.withDescription(refusal), new Metadata());
       return new ServerCall.Listener<>() {};
     }
     ServerCall.Listener<ReqT> listener;

@@ -138,23 +138,27 @@ public final class GrpcServerBuilder {
     probesAndTools.add(ProtoReflectionServiceV1.newInstance().bindService());
     // The v1alpha reflection service too: BloomRPC-era GUI clients speak nothing else.
     probesAndTools.add(newV1AlphaReflectionService().bindService());
+    // Each kind of call counts against a bound of its own, so that neither crowds out the other:
+    // the server's own calls against --max-calls-in-flight, health watches and reflection streams
+    // (on the health port too) against --max-probe-streams. After the access log, which so has a
+    // line for each call refused.
+    CallsInFlight probeStreams = CallsInFlight.probeStreams(flags.maxProbeStreams);
     // The chain is bound to each method once, here: the server builder's own intercept() builds
     // it again for every call (an object per interceptor and a method definition each time).
+    List<ServerInterceptor> probes = counted(chain, accessLog, probeStreams);
     probesAndTools.forEach(
         service ->
-            builder.addService(ServerInterceptors.intercept(StrictParsing.of(service), chain)));
-    // The server's own calls count against --max-calls-in-flight; probes answer however busy it is.
-    // After the access log, which so has a line for each call refused.
-    List<ServerInterceptor> counted = new ArrayList<>(chain);
-    counted.add(counted.indexOf(accessLog), new CallsInFlight(flags.maxCallsInFlight));
+            builder.addService(ServerInterceptors.intercept(StrictParsing.of(service), probes)));
+    List<ServerInterceptor> calls =
+        counted(chain, accessLog, CallsInFlight.calls(flags.maxCallsInFlight));
     services.forEach(
         service ->
-            builder.addService(ServerInterceptors.intercept(StrictParsing.of(service), counted)));
+            builder.addService(ServerInterceptors.intercept(StrictParsing.of(service), calls)));
     telemetry.configure(builder);
     Server server = listen(builder, "port " + port);
     HealthPort healthPort;
     try {
-      healthPort = HealthPort.open(flags.healthPort, health, eventLoops, connections);
+      healthPort = HealthPort.open(flags.healthPort, health, probeStreams, eventLoops, connections);
     } catch (IOException e) {
       server.shutdownNow();
       throw e;
@@ -235,6 +239,14 @@ public final class GrpcServerBuilder {
     chain.add(accessLog);
     chain.add(requestId);
     return chain;
+  }
+
+  /** {@code chain} with {@code bound} put in just after {@code accessLog} on the call's path. */
+  private static List<ServerInterceptor> counted(
+      List<ServerInterceptor> chain, ServerInterceptor accessLog, CallsInFlight bound) {
+    List<ServerInterceptor> counted = new ArrayList<>(chain);
+    counted.add(counted.indexOf(accessLog), bound);
+    return counted;
   }
 
   private ServerCredentials credentials() {

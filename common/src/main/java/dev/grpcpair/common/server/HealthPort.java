@@ -4,6 +4,8 @@ import com.google.common.util.concurrent.MoreExecutors;
 import dev.grpcpair.common.observability.ServerSpans;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import java.io.IOException;
@@ -28,10 +30,14 @@ final class HealthPort implements AutoCloseable {
 
   /**
    * Serves {@code health} on {@code port}, on the serving port's event loops and under its
-   * connection caps: the two share the process's descriptors.
+   * connection caps (the two share the process's descriptors) and its bound on health watches.
    */
   static HealthPort open(
-      Integer port, HealthStatusManager health, ServerEventLoops loops, ConnectionLimit connections)
+      Integer port,
+      HealthStatusManager health,
+      ServerInterceptor watches,
+      ServerEventLoops loops,
+      ConnectionLimit connections)
       throws IOException {
     if (port == null) {
       return NONE;
@@ -39,7 +45,9 @@ final class HealthPort implements AutoCloseable {
     NettyServerBuilder builder =
         NettyServerBuilder.forPort(port, InsecureServerCredentials.create())
             .executor(MoreExecutors.directExecutor())
-            .addService(StrictParsing.of(health.getHealthService().bindService()));
+            .addService(
+                ServerInterceptors.intercept(
+                    StrictParsing.of(health.getHealthService().bindService()), watches));
     // Probes are not traced: one every few seconds would be a trace nobody looks for.
     loops.serve(builder, connections, ServerSpans.NONE);
     return new HealthPort(GrpcServerBuilder.listen(builder, "--health-port " + port));

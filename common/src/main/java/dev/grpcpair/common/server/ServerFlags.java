@@ -185,6 +185,17 @@ public final class ServerFlags implements Flags.Checked {
               + " past it, a call is answered RESOURCE_EXHAUSTED at once.")
   int maxCallsInFlight;
 
+  // A grpc client that checks health holds one watch per connection: as many as --max-connections'
+  // default, about 2.5 KB each.
+  @Option(
+      names = "--max-probe-streams",
+      defaultValue = "2000",
+      description =
+          "Health watches and reflection streams open at most, all connections and ports"
+              + " together; past it, one is answered RESOURCE_EXHAUSTED at once (health checks"
+              + " always answer).")
+  int maxProbeStreams;
+
   @Option(
       names = "--max-concurrent-calls-per-connection",
       defaultValue = "256",
@@ -213,12 +224,14 @@ public final class ServerFlags implements Flags.Checked {
         || maxInboundMetadataSize < 1024
         || maxConcurrentCallsPerConnection < 1
         || maxCallsInFlight < 1
+        || maxProbeStreams < 1
         || maxConnections < 1
         || maxConnectionsPerPeer < 1) {
       throw new InvalidConfigException(
           "--max-inbound-message-size and --max-inbound-metadata-size take at least 1024 bytes,"
               + " --max-concurrent-calls-per-connection, --max-calls-in-flight,"
-              + " --max-connections and --max-connections-per-peer at least 1");
+              + " --max-probe-streams, --max-connections and --max-connections-per-peer at least"
+              + " 1");
     }
     if (maxOutboundMessageSize < 1024
         || maxUnreadBytesPerConnection < maxOutboundMessageSize
