@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
 public final class GrpcServerBuilder {
 
   private static final Logger log = LoggerFactory.getLogger(GrpcServer.class);
-  private static final int MAX_RST_FRAMES = 1000;
+  static final int MAX_RST_FRAMES = 1000;
   private static final int RST_WINDOW_SECONDS = 10;
 
   private final String name;
@@ -158,7 +158,14 @@ public final class GrpcServerBuilder {
     Server server = listen(builder, "port " + port);
     HealthPort healthPort;
     try {
-      healthPort = HealthPort.open(flags.healthPort, health, probeStreams, eventLoops, connections);
+      healthPort =
+          HealthPort.open(
+              flags.healthPort,
+              health,
+              probeStreams,
+              eventLoops,
+              connections,
+              this::applyConnectionSettings);
     } catch (IOException e) {
       server.shutdownNow();
       throw e;
@@ -260,7 +267,10 @@ public final class GrpcServerBuilder {
     return tls.credentials();
   }
 
-  /** Keepalive and connection lifetimes, as the flags say. */
+  /**
+   * Keepalive, connection lifetimes, rapid-reset and size limits, as the flags say: the serving
+   * port's and the health port's alike.
+   */
   private void applyConnectionSettings(NettyServerBuilder builder) {
     builder
         .maxInboundMessageSize(flags.maxInboundMessageSize)

@@ -10,6 +10,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * The health service alone, in plaintext, on a port of its own ({@code --health-port}): for probes
@@ -29,15 +30,17 @@ final class HealthPort implements AutoCloseable {
   }
 
   /**
-   * Serves {@code health} on {@code port}, on the serving port's event loops and under its
-   * connection caps (the two share the process's descriptors) and its bound on health watches.
+   * Serves {@code health} on {@code port} as the serving port serves: on its event loops, under its
+   * connection caps (the two share the process's descriptors), its bound on health watches and its
+   * {@code connectionSettings} (keepalive, idle connections, rapid reset, header sizes).
    */
   static HealthPort open(
       Integer port,
       HealthStatusManager health,
       ServerInterceptor watches,
       ServerEventLoops loops,
-      ConnectionLimit connections)
+      ConnectionLimit connections,
+      Consumer<NettyServerBuilder> connectionSettings)
       throws IOException {
     if (port == null) {
       return NONE;
@@ -50,6 +53,7 @@ final class HealthPort implements AutoCloseable {
                     StrictParsing.of(health.getHealthService().bindService()), watches));
     // Probes are not traced: one every few seconds would be a trace nobody looks for.
     loops.serve(builder, connections, ServerSpans.NONE);
+    connectionSettings.accept(builder);
     return new HealthPort(GrpcServerBuilder.listen(builder, "--health-port " + port));
   }
 
