@@ -551,7 +551,7 @@ class HostileInputTest {
             .isEqualTo(1000);
 
         // Answers of 31.8 KB: at most 131 fit in the connection's 4 MiB; later calls are refused
-        // (those past the 256 streams a connection may open, by the transport, unlogged). The
+        // (RESOURCE_EXHAUSTED, each with its access-log line). The
         // others' calls are served while the stalled ones are still being answered: the stalled
         // connection stays open until they are, or closing it would cancel the rest.
         await()

@@ -323,7 +323,7 @@ class ServerJarsIT {
       for (int i = 0; i < calls; i++) {
         client.callClaiming("/v1.user.User/GetUser", Integer.MAX_VALUE); // 5 bytes each
         if (i % 100 == 99) {
-          client.flush(); // within the 256 calls a connection may have open
+          client.flush(); // within the calls a connection may have open
           int answered = i + 1;
           await()
               .atMost(Duration.ofSeconds(10))

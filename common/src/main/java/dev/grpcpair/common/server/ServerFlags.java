@@ -196,9 +196,13 @@ public final class ServerFlags implements Flags.Checked {
               + " always answer).")
   int maxProbeStreams;
 
+  // As many as --max-calls-in-flight: the Post server and the gateway send all their calls to a
+  // User replica on one connection, and fewer would have them queue there, holding each call's
+  // frames. What a connection's calls can make the server hold is bounded by --max-calls-in-flight
+  // and --max-probe-streams, all connections together.
   @Option(
       names = "--max-concurrent-calls-per-connection",
-      defaultValue = "256",
+      defaultValue = "4096",
       description = "Calls one connection may have open at once; more wait in the client.")
   int maxConcurrentCallsPerConnection;
 

@@ -24,7 +24,11 @@ class ServerFlagsTest {
     assertThat(defaults.maxConnectionIdle).isEqualTo(Duration.ofMinutes(5));
     assertThat(defaults.maxInboundMessageSize).isEqualTo(1024 * 1024);
     assertThat(defaults.maxInboundMetadataSize).isEqualTo(8192);
-    assertThat(defaults.maxConcurrentCallsPerConnection).isEqualTo(256);
+    // A connection may have open as many calls as the whole server (the Post server's to a User
+    // replica share one); the bounds that hold memory down are for all connections together.
+    assertThat(defaults.maxConcurrentCallsPerConnection).isEqualTo(defaults.maxCallsInFlight);
+    assertThat(defaults.maxCallsInFlight).isEqualTo(4096);
+    assertThat(defaults.maxProbeStreams).isEqualTo(2000);
   }
 
   @Test
