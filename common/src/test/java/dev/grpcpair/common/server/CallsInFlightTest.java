@@ -6,6 +6,8 @@ import static org.awaitility.Awaitility.await;
 
 import dev.grpcpair.testing.Channels;
 import dev.grpcpair.testing.Closer;
+import dev.grpcpair.testing.HealthWatch;
+import dev.grpcpair.testing.Streams;
 import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -13,14 +15,14 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
-import io.grpc.stub.ClientCallStreamObserver;
-import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
 import io.grpc.testing.protobuf.SimpleRequest;
 import io.grpc.testing.protobuf.SimpleResponse;
 import io.grpc.testing.protobuf.SimpleServiceGrpc;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -69,7 +71,9 @@ class CallsInFlightTest {
         () -> {
           for (int i = 0; i < 2; i++) {
             SimpleServiceGrpc.newStub(channel)
-                .serverStreamingRpc(SimpleRequest.getDefaultInstance(), new Ignored());
+                .serverStreamingRpc(
+                    SimpleRequest.getDefaultInstance(),
+                    Streams.collecting(new ArrayList<>(), new CompletableFuture<>()));
           }
         });
     assertThat(service.held.await(10, TimeUnit.SECONDS)).as("two calls held open").isTrue();
@@ -114,22 +118,15 @@ class CallsInFlightTest {
     ManagedChannel healthPort = closer.add(Channels.localhost(server.healthPort()));
 
     Context.CancellableContext watching = Context.current().withCancellation();
-    Watch first = new Watch();
-    Watch second = new Watch();
-    watching.run(
-        () -> {
-          HealthGrpc.newStub(channel).watch(HealthCheckRequest.getDefaultInstance(), first);
-          HealthGrpc.newStub(healthPort).watch(HealthCheckRequest.getDefaultInstance(), second);
-        });
-    assertThat(first.told.await(10, TimeUnit.SECONDS)).as("the first watch is open").isTrue();
-    assertThat(second.told.await(10, TimeUnit.SECONDS)).as("the second watch is open").isTrue();
+    HealthWatch first = watching.call(() -> HealthWatch.open(channel));
+    HealthWatch second = watching.call(() -> HealthWatch.open(healthPort));
+    assertThat(first.nextStatus(Duration.ofSeconds(10))).as("the first watch is open").isNotNull();
+    assertThat(second.nextStatus(Duration.ofSeconds(10))).as("the second is open").isNotNull();
 
     for (ManagedChannel port : List.of(channel, healthPort)) {
-      Watch refused = new Watch();
-      HealthGrpc.newStub(port).watch(HealthCheckRequest.getDefaultInstance(), refused);
-      assertThat(refused.ended.await(10, TimeUnit.SECONDS)).as("the third watch ends").isTrue();
-      assertThat(refused.status.getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
-      assertThat(refused.status.getDescription())
+      Status refused = HealthWatch.open(port).ended().get(10, TimeUnit.SECONDS);
+      assertThat(refused.getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+      assertThat(refused.getDescription())
           .isEqualTo(
               "the server has 2 health watches and reflection streams open"
                   + " (--max-probe-streams); retry later, or elsewhere");
@@ -151,59 +148,13 @@ class CallsInFlightTest {
         .atMost(Duration.ofSeconds(10))
         .untilAsserted(
             () -> {
-              Watch again = new Watch();
-              HealthGrpc.newStub(channel).watch(HealthCheckRequest.getDefaultInstance(), again);
+              Context.CancellableContext again = Context.current().withCancellation();
               try {
-                assertThat(again.told.await(10, TimeUnit.SECONDS)).isTrue();
+                HealthWatch watch = again.call(() -> HealthWatch.open(channel));
+                assertThat(watch.nextStatus(Duration.ofSeconds(10))).isNotNull();
               } finally {
-                again.cancel();
+                again.cancel(null);
               }
             });
-  }
-
-  /** A health watch: what it was told first, and how it ended. */
-  private static final class Watch
-      implements ClientResponseObserver<HealthCheckRequest, HealthCheckResponse> {
-    final CountDownLatch told = new CountDownLatch(1);
-    final CountDownLatch ended = new CountDownLatch(1);
-    volatile Status status;
-    private volatile ClientCallStreamObserver<HealthCheckRequest> call;
-
-    @Override
-    public void beforeStart(ClientCallStreamObserver<HealthCheckRequest> call) {
-      this.call = call;
-    }
-
-    @Override
-    public void onNext(HealthCheckResponse value) {
-      told.countDown();
-    }
-
-    @Override
-    public void onError(Throwable t) {
-      status = Status.fromThrowable(t);
-      ended.countDown();
-    }
-
-    @Override
-    public void onCompleted() {
-      status = Status.OK;
-      ended.countDown();
-    }
-
-    void cancel() {
-      call.cancel("done", null);
-    }
-  }
-
-  private static final class Ignored implements StreamObserver<SimpleResponse> {
-    @Override
-    public void onNext(SimpleResponse value) {}
-
-    @Override
-    public void onError(Throwable t) {}
-
-    @Override
-    public void onCompleted() {}
   }
 }

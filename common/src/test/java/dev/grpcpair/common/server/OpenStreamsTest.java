@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.grpcpair.testing.Closer;
+import dev.grpcpair.testing.Streams;
 import io.grpc.Context;
 import io.grpc.Grpc;
 import io.grpc.InsecureServerCredentials;
@@ -14,6 +15,8 @@ import io.grpc.testing.protobuf.SimpleRequest;
 import io.grpc.testing.protobuf.SimpleResponse;
 import io.grpc.testing.protobuf.SimpleServiceGrpc;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -62,7 +65,9 @@ class OpenStreamsTest {
         () -> {
           for (int i = 0; i < STREAMS; i++) {
             SimpleServiceGrpc.newStub(channel)
-                .serverStreamingRpc(SimpleRequest.getDefaultInstance(), new Ignored());
+                .serverStreamingRpc(
+                    SimpleRequest.getDefaultInstance(),
+                    Streams.collecting(new ArrayList<>(), new CompletableFuture<>()));
           }
         });
     assertThat(service.held.await(10, TimeUnit.SECONDS)).as("the streams are open").isTrue();
@@ -78,16 +83,5 @@ class OpenStreamsTest {
     calls.serverStreamingRpc(answered).forEachRemaining(response -> {});
     assertThat(service.ended.getCount()).isZero();
     assertThat(open.size()).isZero();
-  }
-
-  private static final class Ignored implements StreamObserver<SimpleResponse> {
-    @Override
-    public void onNext(SimpleResponse value) {}
-
-    @Override
-    public void onError(Throwable t) {}
-
-    @Override
-    public void onCompleted() {}
   }
 }
