@@ -51,8 +51,9 @@ public final class GatewayConfig extends CommandConfig {
       description = "Close a connection with no request in flight after this long.")
   Duration idleTimeout;
 
-  // Each request in flight holds its stream, its exchange and its call (waiting, past 256 at once
-  // on a User connection, for one to end): one client's 25,000 took the gateway's heap for good.
+  // Each request in flight holds its stream, its exchange and its call (waiting, past what the User
+  // replica takes on one connection, for one to end): one client's 25,000 took the gateway's heap
+  // for good.
   @Option(
       names = "--max-requests-in-flight",
       defaultValue = "4096",

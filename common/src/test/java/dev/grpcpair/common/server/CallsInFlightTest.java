@@ -33,6 +33,14 @@ class CallsInFlightTest {
 
   @RegisterExtension final Closer closer = new Closer();
 
+  /** What a health check of the whole server answers on {@code channel}. */
+  private static HealthCheckResponse.ServingStatus healthCheck(ManagedChannel channel) {
+    return HealthGrpc.newBlockingStub(channel)
+        .withDeadlineAfter(10, TimeUnit.SECONDS)
+        .check(HealthCheckRequest.getDefaultInstance())
+        .getStatus();
+  }
+
   /** Answers unary calls at once; keeps server-streaming ones open until the client leaves. */
   private static final class HoldingService extends SimpleServiceGrpc.SimpleServiceImplBase {
     final CountDownLatch held = new CountDownLatch(2);
@@ -85,12 +93,7 @@ class CallsInFlightTest {
     assertThat(refused.getStatus().getDescription())
         .isEqualTo(
             "the server has 2 calls in flight (--max-calls-in-flight); retry later, or elsewhere");
-    assertThat(
-            HealthGrpc.newBlockingStub(channel)
-                .withDeadlineAfter(10, TimeUnit.SECONDS)
-                .check(HealthCheckRequest.getDefaultInstance())
-                .getStatus())
-        .isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+    assertThat(healthCheck(channel)).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
 
     holding.cancel(null); // the client leaves: its calls end cancelled, and make room
     await()
@@ -130,12 +133,7 @@ class CallsInFlightTest {
           .isEqualTo(
               "the server has 2 health watches and reflection streams open"
                   + " (--max-probe-streams); retry later, or elsewhere");
-      assertThat(
-              HealthGrpc.newBlockingStub(port)
-                  .withDeadlineAfter(10, TimeUnit.SECONDS)
-                  .check(HealthCheckRequest.getDefaultInstance())
-                  .getStatus())
-          .isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+      assertThat(healthCheck(port)).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
     }
     assertThat(
             SimpleServiceGrpc.newBlockingStub(channel)
