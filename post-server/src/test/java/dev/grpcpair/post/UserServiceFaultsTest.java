@@ -166,6 +166,27 @@ class UserServiceFaultsTest {
   }
 
   @Test
+  void waitForReady_callIsServedWithinSecondsOfTheUserServerComingBack_thoughTheBackoffHasGrown()
+      throws Exception {
+    FreezableTcpProxy users = userServerNotYetUp();
+    PostGrpc.PostFutureStub posts =
+        PostGrpc.newFutureStub(
+            closer.channelTo(
+                startPostServer("localhost:" + users.port(), "--user-wait-for-ready").port()));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> users.longestGapBetweenConnections().compareTo(Duration.ofSeconds(2)) > 0);
+    users.forwardTo(track(UserServer.start(UserServerConfig.parse("--port=0"))).port());
+
+    // A call that waits for a connection instead of failing, as every one does with
+    // --user-wait-for-ready: it must bring the channel back as a failing call does.
+    ListenableFuture<ListPostsResponse> call =
+        posts.withDeadlineAfter(30, TimeUnit.SECONDS).listPosts(ALL);
+
+    assertThat(call.get(2, TimeUnit.SECONDS).getPostMessagesCount()).isEqualTo(8);
+  }
+
+  @Test
   void postHealth_isNotServingWithoutAUserReplica_andServingOnceOneIsUp() throws Exception {
     FreezableTcpProxy users = userServerNotYetUp();
     GrpcServer postServer =

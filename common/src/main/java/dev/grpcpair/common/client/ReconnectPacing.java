@@ -17,6 +17,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -24,11 +25,17 @@ import java.util.concurrent.atomic.AtomicLong;
  * and longer between attempts to reach a replica that is down (up to two minutes), so one that
  * comes back could wait that long for the calls of a channel that has given up on it. This cuts the
  * wait short ({@code resetConnectBackoff}, which makes no attempt for a replica that is connected):
- * when a call fails for want of a connection, at most once per {@link #WHEN_CALLED} for the whole
- * channel, and otherwise every {@link #WHEN_IDLE}, give or take a fifth (a replica down among
- * others that answer, or a Post server that reports NOT_SERVING and so gets no calls). A recovering
- * User fleet gets at most one attempt a second from each client whose calls fail and one every ten
+ * while calls wait for a connection, at most once per {@link #WHEN_CALLED} for the whole channel,
+ * and otherwise every {@link #WHEN_IDLE}, give or take a fifth (a replica down among others that
+ * answer, or a Post server that reports NOT_SERVING and so gets no calls). A recovering User fleet
+ * gets at most one attempt a second from each client whose calls wait or fail and one every ten
  * seconds or so from the others, spread out; replicas that are up get none.
+ *
+ * <p>A call waits from its start, if it finds the channel without a ready connection, until a
+ * server answers it or it closes: a call that fails fast stops waiting at once, a wait-for-ready
+ * call ({@code --user-wait-for-ready}) until a replica answers or its deadline passes. Waits, not
+ * failures, are what is counted: a wait-for-ready call never fails with UNAVAILABLE, and would
+ * otherwise wait out the grown backoff or the next idle round while its replicas are back.
  */
 public final class ReconnectPacing implements ClientInterceptor, AutoCloseable {
 
@@ -43,12 +50,22 @@ public final class ReconnectPacing implements ClientInterceptor, AutoCloseable {
             return thread;
           });
   private final AtomicLong lastReset = new AtomicLong(System.nanoTime());
+  private final AtomicInteger waitingCalls = new AtomicInteger();
   private volatile ManagedChannel channel;
 
   /** Starts pacing {@code channel}, built with this among its interceptors. */
   void pace(ManagedChannel channel) {
     this.channel = channel;
     scheduleIdleReconnect();
+    timer.scheduleAtFixedRate(
+        () -> {
+          if (waitingCalls.get() > 0) {
+            reconnectIfLastWasBefore(WHEN_CALLED);
+          }
+        },
+        WHEN_CALLED.toNanos(),
+        WHEN_CALLED.toNanos(),
+        TimeUnit.NANOSECONDS);
   }
 
   @Override
@@ -63,14 +80,30 @@ public final class ReconnectPacing implements ClientInterceptor, AutoCloseable {
     return new SimpleForwardingClientCall<>(next.newCall(method, callOptions)) {
       @Override
       public void start(Listener<RespT> responseListener, Metadata headers) {
+        waitingCalls.incrementAndGet();
+        reconnectIfLastWasBefore(WHEN_CALLED);
         super.start(
             new SimpleForwardingClientCallListener<>(responseListener) {
+              // A call's callbacks come one at a time.
+              private boolean waiting = true;
+
+              @Override
+              public void onHeaders(Metadata headers) {
+                stopWaiting();
+                super.onHeaders(headers);
+              }
+
               @Override
               public void onClose(Status status, Metadata trailers) {
-                if (status.getCode() == Status.Code.UNAVAILABLE) {
-                  reconnectIfLastWasBefore(WHEN_CALLED);
-                }
+                stopWaiting();
                 super.onClose(status, trailers);
+              }
+
+              private void stopWaiting() {
+                if (waiting) {
+                  waiting = false;
+                  waitingCalls.decrementAndGet();
+                }
               }
             },
             headers);

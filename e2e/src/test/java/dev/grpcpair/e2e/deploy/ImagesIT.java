@@ -47,7 +47,7 @@ class ImagesIT {
     long started = System.nanoTime();
     String container = Tools.runPublished(port, "--read-only", "--tmpfs=/tmp", image);
     closer.add(() -> Tools.ok("podman", "rm", "--force", container));
-    ServingStatus status = health(name, Tools.publishedPort(container, port));
+    ServingStatus status = health(name, container, port);
     long readyMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
     System.out.printf(
         "%s: %.1f MiB, health answered %d ms after podman run%n",
@@ -92,7 +92,7 @@ class ImagesIT {
 
     String container = Tools.runPublished(port, "--read-only", "--tmpfs=/tmp", image);
     closer.add(() -> Tools.ok("podman", "rm", "--force", container));
-    assertThat(health(name, Tools.publishedPort(container, port))).isEqualTo(ServingStatus.SERVING);
+    assertThat(health(name, container, port)).isEqualTo(ServingStatus.SERVING);
     Tools.ok("podman", "stop", "--time=30", container);
     assertThat(Tools.ok("podman", "inspect", container, "--format={{.State.ExitCode}}"))
         .isEqualTo("143");
@@ -135,6 +135,22 @@ class ImagesIT {
    * The servers' gRPC health; the gateway's HTTP {@code /healthz}, which starts SERVING (it turns
    * 503 only after the grace period without a User server, which this container has none of).
    */
+  private ServingStatus health(String name, String container, int port) throws Exception {
+    try {
+      return health(name, Tools.publishedPort(container, port));
+    } catch (RuntimeException | AssertionError e) {
+      // What the container did instead: exited (and why), or still starting.
+      throw new AssertionError(
+          name
+              + " answered no health check; the container is "
+              + Tools.ok(
+                  "podman", "inspect", container, "--format={{.State.Status}} {{.State.ExitCode}}")
+              + ", its log:\n"
+              + Tools.ok("podman", "logs", container),
+          e);
+    }
+  }
+
   private ServingStatus health(String name, int hostPort) throws Exception {
     if (!name.equals("gateway")) {
       return HealthGrpc.newBlockingStub(closer.channelTo(hostPort))
