@@ -84,7 +84,18 @@ public final class Telemetry implements AutoCloseable {
         http);
   }
 
+  /**
+   * How long, in seconds, a client may take to send its request to the metrics port before the
+   * JDK's HTTP server closes its connection. Without a limit the server waits for a request without
+   * end, on one of the exporter's ten threads: twenty clients that sent a byte and no more held
+   * them all, and a scrape went unanswered for as long as they stayed. Prometheus sends its request
+   * at once. The JDK reads the limit from a system property, once per process; one set on the
+   * command line stays.
+   */
+  static final String MAX_REQUEST_SECONDS = "5";
+
   private static HTTPServer serve(int port, PrometheusMetricReader reader) {
+    System.getProperties().putIfAbsent("sun.net.httpserver.maxReqTime", MAX_REQUEST_SECONDS);
     PrometheusRegistry registry = new PrometheusRegistry();
     registry.register(reader);
     try {
