@@ -85,17 +85,26 @@ public final class Telemetry implements AutoCloseable {
   }
 
   /**
-   * How long, in seconds, a client may take to send its request to the metrics port before the
-   * JDK's HTTP server closes its connection. Without a limit the server waits for a request without
-   * end, on one of the exporter's ten threads: twenty clients that sent a byte and no more held
-   * them all, and a scrape went unanswered for as long as they stayed. Prometheus sends its request
-   * at once. The JDK reads the limit from a system property, once per process; one set on the
-   * command line stays.
+   * How long, in seconds, a client may take to send its request before its connection is closed.
+   * Without a limit the server waits for a request without end, on one of the exporter's ten
+   * threads: a dozen clients that sent half a request held them all, and a scrape went unanswered
+   * for as long as they stayed. Prometheus sends its request at once.
    */
   static final String MAX_REQUEST_SECONDS = "5";
 
+  /**
+   * Connections open at once; past it a connection is closed as it is accepted. Prometheus keeps
+   * one. Without a limit a flood of connections took descriptors that the serving port's connection
+   * cap leaves to the process' own files and ports (docs/limits.md, "Connections").
+   */
+  static final String MAX_CONNECTIONS = "20";
+
   private static HTTPServer serve(int port, PrometheusMetricReader reader) {
+    // What clients can make the port hold. The JDK's HTTP server reads these from system
+    // properties,
+    // once per process; one set on the command line stays.
     System.getProperties().putIfAbsent("sun.net.httpserver.maxReqTime", MAX_REQUEST_SECONDS);
+    System.getProperties().putIfAbsent("jdk.httpserver.maxConnections", MAX_CONNECTIONS);
     PrometheusRegistry registry = new PrometheusRegistry();
     registry.register(reader);
     try {

@@ -9,17 +9,22 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** The metrics port under attack: clients that start a request and never finish it. */
+/** The metrics port under attack: what clients can make it hold. */
 class MetricsPortTest {
 
   /** Prometheus' default scrape timeout: an answer later than this is a failed scrape. */
   private static final Duration SCRAPE_TIMEOUT = Duration.ofSeconds(10);
+
+  private static final String OK = "HTTP/1.1 200 OK";
 
   @RegisterExtension final Closer closer = new Closer();
 
@@ -29,40 +34,75 @@ class MetricsPortTest {
     // One each for the exporter's ten threads, one for the thread that hands requests to them
     // (it waits for a free one), and one waiting to be accepted: all the port takes at once.
     for (int client = 0; client < 12; client++) {
-      Socket stalled = closer.add(new Socket("localhost", telemetry.port()));
+      Socket stalled = closer.add(connect(telemetry.port(), SCRAPE_TIMEOUT));
       stalled
           .getOutputStream()
           .write("GET /metrics HTTP/1.1\r\n".getBytes(StandardCharsets.US_ASCII));
-      stalled.getOutputStream().flush();
     }
     // The attack holds: a scrape is not answered at once.
     await()
         .atMost(Duration.ofSeconds(5))
-        .until(() -> statusLine(telemetry.port(), Duration.ofMillis(200)) == null);
+        .until(() -> scrape(telemetry.port(), Duration.ofMillis(200)) == null);
 
-    assertThat(statusLine(telemetry.port(), SCRAPE_TIMEOUT))
+    assertThat(scrape(telemetry.port(), SCRAPE_TIMEOUT))
         .as("a scrape's answer within %s", SCRAPE_TIMEOUT)
-        .isEqualTo("HTTP/1.1 200 OK");
+        .isEqualTo(OK);
+  }
+
+  @Test
+  void connectionsPastTheLimit_areClosedUnanswered_theOthersAreServed() throws Exception {
+    Telemetry telemetry = closer.add(Telemetry.open(0, TraceExport.OFF));
+    int limit = Integer.parseInt(Telemetry.MAX_CONNECTIONS);
+    List<Socket> clients = new ArrayList<>();
+    for (int client = 0; client < limit + 10; client++) {
+      clients.add(closer.add(connect(telemetry.port(), SCRAPE_TIMEOUT)));
+    }
+
+    List<String> answers = new ArrayList<>();
+    for (Socket client : clients) {
+      answers.add(String.valueOf(scrape(client)));
+    }
+
+    assertThat(answers.subList(0, limit)).containsOnly(OK);
+    assertThat(answers.subList(limit, answers.size())).containsOnly("closed");
+  }
+
+  private static Socket connect(int port, Duration timeout) throws IOException {
+    Socket socket = new Socket();
+    socket.connect(new InetSocketAddress("localhost", port), (int) timeout.toMillis());
+    socket.setSoTimeout((int) timeout.toMillis());
+    return socket;
+  }
+
+  /** {@link #scrape(Socket)} over a new connection; null if connecting took longer. */
+  private static String scrape(int port, Duration timeout) throws IOException {
+    try (Socket prometheus = connect(port, timeout)) {
+      return scrape(prometheus);
+    } catch (SocketTimeoutException e) {
+      return null;
+    }
   }
 
   /**
-   * The status line answering {@code GET /metrics}; null if connecting or the answer took longer
-   * than {@code timeout}.
+   * The status line answering {@code GET /metrics} over {@code connection}; null if none came
+   * within its timeout, "closed" if the server closed it unanswered.
    */
-  private static String statusLine(int port, Duration timeout) throws IOException {
-    try (Socket prometheus = new Socket()) {
-      prometheus.connect(new InetSocketAddress("localhost", port), (int) timeout.toMillis());
-      prometheus.setSoTimeout((int) timeout.toMillis());
-      prometheus
+  private static String scrape(Socket connection) throws IOException {
+    try {
+      connection
           .getOutputStream()
           .write(
               "GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
                   .getBytes(StandardCharsets.US_ASCII));
-      return new BufferedReader(
-              new InputStreamReader(prometheus.getInputStream(), StandardCharsets.US_ASCII))
-          .readLine();
+      String statusLine =
+          new BufferedReader(
+                  new InputStreamReader(connection.getInputStream(), StandardCharsets.US_ASCII))
+              .readLine();
+      return statusLine == null ? "closed" : statusLine;
     } catch (SocketTimeoutException e) {
       return null;
+    } catch (SocketException reset) {
+      return "closed";
     }
   }
 }
