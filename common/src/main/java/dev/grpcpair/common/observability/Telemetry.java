@@ -101,8 +101,7 @@ public final class Telemetry implements AutoCloseable {
 
   private static HTTPServer serve(int port, PrometheusMetricReader reader) {
     // What clients can make the port hold. The JDK's HTTP server reads these from system
-    // properties,
-    // once per process; one set on the command line stays.
+    // properties, once per process; one set on the command line stays.
     System.getProperties().putIfAbsent("sun.net.httpserver.maxReqTime", MAX_REQUEST_SECONDS);
     System.getProperties().putIfAbsent("jdk.httpserver.maxConnections", MAX_CONNECTIONS);
     PrometheusRegistry registry = new PrometheusRegistry();

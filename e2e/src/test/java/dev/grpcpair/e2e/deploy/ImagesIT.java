@@ -139,15 +139,12 @@ class ImagesIT {
     return JRE;
   }
 
-  /**
-   * The servers' gRPC health; the gateway's HTTP {@code /healthz}, which starts SERVING (it turns
-   * 503 only after the grace period without a User server, which this container has none of).
-   */
+  /** {@code container}'s health on its published {@code port}, or what it did instead. */
   private ServingStatus health(String name, String container, int port) throws Exception {
     try {
       return health(name, Tools.publishedPort(container, port));
     } catch (RuntimeException | AssertionError e) {
-      // What the container did instead: exited (and why), or still starting.
+      // Exited (and why), or still starting.
       throw new AssertionError(
           name
               + " answered no health check; the container is "
@@ -159,6 +156,10 @@ class ImagesIT {
     }
   }
 
+  /**
+   * The servers' gRPC health; the gateway's HTTP {@code /healthz}, which starts SERVING (it turns
+   * 503 only after the grace period without a User server, which this container has none of).
+   */
   private ServingStatus health(String name, int hostPort) throws Exception {
     if (!name.equals("gateway")) {
       return HealthGrpc.newBlockingStub(closer.channelTo(hostPort))
