@@ -22,10 +22,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * for every call in flight: they are ended as soon as the stop begins, after the watchers have been
  * told NOT_SERVING. Other streams get the grace period.
  *
- * <p>A stream leaves the set however it ends: closed by the server, or cancelled by its client
- * (which leaves, resets the stream or runs out of its deadline). A set that only forgot the streams
- * the server closed kept every abandoned health watch, with its call, context and HTTP/2 stream,
- * for as long as the process ran.
+ * <p>A stream leaves the set when grpc ends it, in one place however it ends: closed by the server,
+ * or cancelled by its client (which leaves, resets the stream or runs out of its deadline). A set
+ * that only forgot the streams the server closed kept every abandoned health watch, with its call,
+ * context and HTTP/2 stream, for as long as the process ran.
  */
 final class OpenStreams implements ServerInterceptor {
 
@@ -116,7 +116,6 @@ final class OpenStreams implements ServerInterceptor {
     public synchronized void close(Status status, Metadata trailers) {
       if (!closed) {
         closed = true;
-        open.remove(this);
         super.close(status, trailers);
       }
     }
