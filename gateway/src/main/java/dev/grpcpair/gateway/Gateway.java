@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * The gateway of the original's part 3: HTTP/JSON (and gRPC-Web) in front of the User service,
  * routed by the {@code google.api.http} rules in its descriptors, and of the Post service, by rules
  * of the gateway's own ({@link HttpRules}). It calls the User server through the same {@link
- * UserChannel} as the Post server: TLS, token, balancing, health checking and retries as configured
+ * UserChannel} as the Post server: TLS, token, balancing, health checking and hedging as configured
  * there.
  */
 public final class Gateway implements RunningServer {

@@ -212,11 +212,7 @@ class GatewayTest {
   void userServerDown_is503Unavailable_andReadinessSaysSoAfterTheGrace_livenessDoesNot()
       throws Exception {
     gateway =
-        GatewayClient.start(
-            closer,
-            "--user-target=localhost:1",
-            "--user-deadline=1s",
-            "--user-unavailable-grace=1s");
+        GatewayClient.start(closer, "--user-target=localhost:1", "--user-unavailable-grace=1s");
 
     HttpResponse<String> response = get("/v2/users/1");
 

@@ -16,8 +16,13 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -25,18 +30,20 @@ import org.junit.jupiter.api.io.TempDir;
 
 class UserChannelTest {
 
+  private static final int CALLERS = 8;
+
   private static UserChannelFlags flags(String... args) {
     return PostServerConfig.parse(args).user;
   }
 
   @Test
-  void embedded_roundRobinWithHealthCheckingAndRetries() {
+  void embedded_roundRobinWithHealthCheckingAndHedging() {
     Map<String, ?> config = UserChannel.serviceConfig(flags());
 
     assertThat(config.get("loadBalancingConfig"))
         .isEqualTo(List.of(Map.of("round_robin", Map.of())));
     assertThat(config.get("healthCheckConfig")).isEqualTo(Map.of("serviceName", "v1.user.User"));
-    assertThat(config.get("methodConfig").toString()).contains("retryPolicy", "UNAVAILABLE");
+    assertThat(config.get("methodConfig").toString()).contains("hedgingPolicy", "UNAVAILABLE");
   }
 
   @Test
@@ -94,18 +101,31 @@ class UserChannelTest {
               flags("--user-target=localhost:" + closing.getLocalPort()),
               Duration.ofMinutes(1),
               Telemetry.NONE);
+      ExecutorService callers = Executors.newFixedThreadPool(CALLERS);
       try {
+        // Each call fails after its hedges (0.5 s apart), so several callers keep calls failing.
         long end = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+        List<Callable<Integer>> failingCalls =
+            Collections.nCopies(
+                CALLERS,
+                () -> {
+                  int failed = 0;
+                  while (System.nanoTime() - end < 0) {
+                    assertThat(
+                            codeOf(
+                                () ->
+                                    UserGrpc.newBlockingStub(channel.managed())
+                                        .withDeadlineAfter(2, TimeUnit.SECONDS)
+                                        .getUser(
+                                            GetUserRequest.newBuilder().setUserId("1").build())))
+                        .isEqualTo(Status.Code.UNAVAILABLE);
+                    failed++;
+                  }
+                  return failed;
+                });
         int failed = 0;
-        while (System.nanoTime() - end < 0) {
-          assertThat(
-                  codeOf(
-                      () ->
-                          UserGrpc.newBlockingStub(channel.managed())
-                              .withDeadlineAfter(2, TimeUnit.SECONDS)
-                              .getUser(GetUserRequest.newBuilder().setUserId("1").build())))
-              .isEqualTo(Status.Code.UNAVAILABLE);
-          failed++;
+        for (Future<Integer> caller : callers.invokeAll(failingCalls)) {
+          failed += caller.get();
         }
 
         assertThat(failed).as("calls failed for want of a connection").isGreaterThan(10);
@@ -113,6 +133,7 @@ class UserChannelTest {
         // not more than once a second.
         assertThat(attempts.get()).isBetween(1, 6);
       } finally {
+        callers.shutdownNow();
         channel.close();
       }
     }

@@ -32,7 +32,7 @@ import java.util.function.BiFunction;
 /**
  * The one long-lived channel to the User service (the Post server's and the gateway's), made from
  * {@link UserChannelFlags}: TLS, the bearer token (on every call, through the channel's
- * credentials), the service config (load balancing, client-side health checking, retries),
+ * credentials), the service config (load balancing, client-side health checking, hedging),
  * wait-for-ready, keepalive, the request-id and replica-trail interceptors, and telemetry. Its
  * owner closes it after its server has drained.
  */
@@ -130,7 +130,7 @@ public final class UserChannel implements AutoCloseable {
     ManagedChannelBuilder<?> builder =
         transport
             .apply(flags.target, credentials)
-            // Balancing, health checking and retries from our file only: a service config
+            // Balancing, health checking and hedging from our file only: a service config
             // published in DNS must not change them behind our back.
             .defaultServiceConfig(serviceConfig)
             .disableServiceConfigLookUp()
@@ -180,7 +180,7 @@ public final class UserChannel implements AutoCloseable {
   /**
    * The service config as grpc's {@code defaultServiceConfig} takes it: the file users give (the
    * embedded {@code user-service-config.json} by default), as it is: the one place for balancing,
-   * health checking and retries.
+   * health checking and hedging (or retries).
    */
   public static Map<String, ?> serviceConfig(UserChannelFlags flags) {
     String source =

@@ -12,11 +12,11 @@ import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 
 /**
- * A span for each attempt of an outgoing call, under the call's client span: a call that grpc
- * retries (the service config's retry policy, or a transparent retry after a refused stream) shows
- * one child per try, each with how it ended, as gRFC A72 draws it. Each attempt's {@code
- * traceparent} names the attempt, so the server's span hangs under the try that reached it. Only
- * for sampled calls: an attempt of a call nobody will see costs a span for nothing.
+ * A span for each attempt of an outgoing call, under the call's client span: a call that grpc tries
+ * again (the service config's hedging or retry policy, or a transparent retry after a refused
+ * stream) shows one child per try, each with how it ended, as gRFC A72 draws it. Each attempt's
+ * {@code traceparent} names the attempt, so the server's span hangs under the try that reached it.
+ * Only for sampled calls: an attempt of a call nobody will see costs a span for nothing.
  */
 final class AttemptSpans {
 

@@ -22,6 +22,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -30,6 +31,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -208,6 +210,7 @@ class ComposeIT {
     ExecutorService churn = Executors.newSingleThreadExecutor();
     closer.add(churn::shutdownNow);
     long start = System.nanoTime();
+    Instant startedAt = Instant.now(); // the servers' log lines are stamped in UTC
     // When each kill and start returned: on a busy machine podman can fall behind the schedule.
     List<String> replacements = Collections.synchronizedList(new ArrayList<>());
     Future<?> replaceInTurn =
@@ -226,10 +229,12 @@ class ComposeIT {
             });
 
     List<String> failures = new ArrayList<>();
+    List<String> slow = new ArrayList<>(); // calls that took over a second: what led to a failure
     for (int call = 0; call < 2_100; call++) {
       // Paced: call number n leaves at n x 10 ms.
       long due = start + TimeUnit.MILLISECONDS.toNanos(call * 10L);
       TimeUnit.NANOSECONDS.sleep(Math.max(0, due - System.nanoTime()));
+      long sent = System.nanoTime();
       try {
         List<PostMessage> answer =
             posts
@@ -242,16 +247,27 @@ class ComposeIT {
       } catch (StatusRuntimeException e) {
         failures.add(at(start) + e.getStatus());
       }
+      long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sent);
+      if (tookMillis > 1_000) {
+        slow.add(at(start) + tookMillis + " ms");
+      }
     }
     replaceInTurn.get(1, TimeUnit.MINUTES);
 
     assertThat(failures)
         .as(
             () ->
-                "failed calls out of 2,100 (replicas: "
+                "failed calls out of 2,100 (started at "
+                    + startedAt
+                    + "; replicas: "
                     + replacements
-                    + "; the Post server's log ends:\n"
-                    + Tools.ok("podman", "logs", "--tail=20", PROJECT + "_post_1")
+                    + "; calls over 1 s: "
+                    + slow
+                    + "; the Post server's log but for its calls answered OK:\n"
+                    + Tools.ok("podman", "logs", PROJECT + "_post_1")
+                        .lines()
+                        .filter(line -> !line.contains(" OK "))
+                        .collect(Collectors.joining("\n"))
                     + "\n)")
         .isEmpty();
   }
