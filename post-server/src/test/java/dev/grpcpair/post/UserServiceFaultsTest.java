@@ -78,6 +78,12 @@ class UserServiceFaultsTest {
     return PostGrpc.newBlockingStub(closer.channelTo(postServer.port()));
   }
 
+  /** A User server answering from {@link #scriptedUsers}, which a test can hold. */
+  private GrpcServer startScriptedUsers() throws IOException {
+    return track(
+        GrpcServer.builder("slow-users", 0, ServerFlags.parse()).addService(scriptedUsers).start());
+  }
+
   /** A port for a User server that is not up yet: a proxy the test holds, forwarding nowhere. */
   private FreezableTcpProxy userServerNotYetUp() throws IOException {
     return closer.add(new FreezableTcpProxy(0));
@@ -324,11 +330,7 @@ class UserServiceFaultsTest {
 
   @Test
   void callerDeadlineShorterThanSlowUserServer_isDeadlineExceeded() throws Exception {
-    GrpcServer slowUsers =
-        track(
-            GrpcServer.builder("slow-users", 0, ServerFlags.parse())
-                .addService(scriptedUsers)
-                .start());
+    GrpcServer slowUsers = startScriptedUsers();
     GrpcServer postServer = startPostServer("localhost:" + slowUsers.port());
     scriptedUsers.hold();
 
@@ -343,11 +345,7 @@ class UserServiceFaultsTest {
 
   @Test
   void callWithoutDeadline_getsTheConfiguredUserDeadline() throws Exception {
-    GrpcServer slowUsers =
-        track(
-            GrpcServer.builder("slow-users", 0, ServerFlags.parse())
-                .addService(scriptedUsers)
-                .start());
+    GrpcServer slowUsers = startScriptedUsers();
     String target = "localhost:" + slowUsers.port();
     GrpcServer postServer = startPostServer(target, "--user-deadline=300ms");
     scriptedUsers.hold();
@@ -364,11 +362,7 @@ class UserServiceFaultsTest {
 
   @Test
   void stop_letsACallInFlightFinish() throws Exception {
-    GrpcServer slowUsers =
-        track(
-            GrpcServer.builder("slow-users", 0, ServerFlags.parse())
-                .addService(scriptedUsers)
-                .start());
+    GrpcServer slowUsers = startScriptedUsers();
     GrpcServer postServer =
         startPostServer("localhost:" + slowUsers.port(), "--shutdown-grace=20s");
     ManagedChannel channel = closer.channelTo(postServer.port());
