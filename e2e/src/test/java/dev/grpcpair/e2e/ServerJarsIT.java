@@ -101,6 +101,9 @@ class ServerJarsIT {
     for (JarProcess process : List.of(post, user)) {
       String log = process.stopWithSigterm();
       assertThat(log).contains("stopping: draining in-flight calls", "stopped");
+      assertThat(log)
+          .as("grpc's channel events, off unless asked for")
+          .doesNotContain("ChannelLogger");
       assertThat(log.lines())
           .as("every line starts with the time, in UTC, to the millisecond (LogOutput)")
           .isNotEmpty()
@@ -108,6 +111,32 @@ class ServerJarsIT {
           .anyMatch(ACCESS_LINE.asPredicate());
     }
     assertThat(recording).as("the JVM's dump-at-exit hook ran").isNotEmptyFile();
+  }
+
+  /** How an operator sees what the User channel resolves, connects and balances (replicas.md). */
+  @Test
+  void channelEvents_areLoggedWhenTheirLoggerIsAtDebug() throws Exception {
+    int userPort = run("userServerJar", "--port=0").awaitPort();
+    JarProcess post =
+        closer.add(
+            JarProcess.start(
+                List.of(),
+                List.of("-Dorg.slf4j.simpleLogger.log.io.grpc.ChannelLogger=debug"),
+                "postServerJar",
+                Map.of(),
+                "--port=0",
+                "--user-target=localhost:" + userPort));
+    post.awaitPort();
+
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () ->
+                assertThat(post.output())
+                    .contains(
+                        "[DEBUG] ChannelLogger - [Channel<",
+                        "Address resolved: [[[localhost/127.0.0.1:" + userPort,
+                        "Entering READY state"));
   }
 
   @Test

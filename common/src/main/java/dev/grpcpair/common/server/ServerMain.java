@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.logging.Level;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.bridge.SLF4JBridgeHandler;
@@ -24,6 +25,12 @@ public final class ServerMain {
 
   private static final Logger log = LoggerFactory.getLogger(ServerMain.class);
 
+  // grpc logs its channels' events (addresses resolved, connection states, the balancer's
+  // choices) to java.util.logging below the level it passes on; held, so that the level set on it
+  // is not lost with a collected logger.
+  private static final java.util.logging.Logger CHANNEL_EVENTS =
+      java.util.logging.Logger.getLogger("io.grpc.ChannelLogger");
+
   /** Starts a server from its parsed config. */
   @FunctionalInterface
   public interface Starter<C> {
@@ -31,6 +38,20 @@ public final class ServerMain {
   }
 
   private ServerMain() {}
+
+  /**
+   * Lets grpc's channel events through when slf4j's level for {@code io.grpc.ChannelLogger} asks
+   * for them ({@code -Dorg.slf4j.simpleLogger.log.io.grpc.ChannelLogger=debug}): grpc logs its
+   * channel events of level INFO at JUL's FINER (debug here) and the finer ones at FINEST (trace).
+   */
+  private static void passChannelEventsIfAsked() {
+    Logger events = LoggerFactory.getLogger(CHANNEL_EVENTS.getName());
+    if (events.isTraceEnabled()) {
+      CHANNEL_EVENTS.setLevel(Level.FINEST);
+    } else if (events.isDebugEnabled()) {
+      CHANNEL_EVENTS.setLevel(Level.FINER);
+    }
+  }
 
   /**
    * Parses {@code args} and {@code environment} (the process' in {@code main}) into {@code config},
@@ -42,6 +63,7 @@ public final class ServerMain {
     // grpc-java logs through java.util.logging; send it to the same place as ours.
     SLF4JBridgeHandler.removeHandlersForRootLogger();
     SLF4JBridgeHandler.install();
+    passChannelEventsIfAsked();
     CommandLine commandLine = Flags.commandLine(config, environment);
     // The hook goes in before the start: a SIGTERM while the server starts (run-pair.sh stopping
     // the others when one fails) would otherwise meet a JVM that refuses new hooks, and leave a

@@ -20,6 +20,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -51,28 +52,51 @@ class ComposeIT {
   private static final String DOCUMENTED = "grpc-pair";
   private static final String PROJECT = "grpc-pair-" + Images.RUN;
 
-  /** This build's images, and any free host port. */
-  private static final Map<String, String> ENVIRONMENT =
-      Map.of(
-          "TAG", Images.RUN,
-          "POST_HOST_PORT", "127.0.0.1:",
-          "GATEWAY_HOST_PORT", "127.0.0.1:",
-          "PROMETHEUS_HOST_PORT", "127.0.0.1:");
+  /**
+   * What the servers log beside their own lines: grpc's channel events (docs/replicas.md), so that
+   * a failed call here comes with how the Post server saw its User replicas come and go.
+   */
+  private static final String CHANNEL_EVENTS =
+      "JDK_JAVA_OPTIONS=-Dorg.slf4j.simpleLogger.log.io.grpc.ChannelLogger=debug";
+
+  /**
+   * This build's images, any free host port, and podman's settings with {@link #CHANNEL_EVENTS} in
+   * every container's environment.
+   */
+  private static Map<String, String> environment;
 
   private static final JsonMapper JSON = JsonMapper.builder().build();
 
   @RegisterExtension final Closer closer = new Closer();
 
   @BeforeAll
-  static void up() {
+  static void up(@TempDir Path settings) throws IOException {
     Images.build();
     Tools.assumeInstalled("podman-compose");
+    environment =
+        Map.of(
+            "TAG", Images.RUN,
+            "POST_HOST_PORT", "127.0.0.1:",
+            "GATEWAY_HOST_PORT", "127.0.0.1:",
+            "PROMETHEUS_HOST_PORT", "127.0.0.1:",
+            "CONTAINERS_CONF", withChannelEvents(settings.resolve("containers.conf")).toString());
     compose("down", "-v");
     // docs/deploy.md's command, under the test's project name.
     String up = renamed(DocReplay.command(PAGE, "podman-compose").command());
     assertThat(up).contains("-p " + PROJECT + " ");
-    Tools.Result result = Tools.run(Duration.ofMinutes(3), ENVIRONMENT, List.of("bash", "-c", up));
+    Tools.Result result = Tools.run(Duration.ofMinutes(3), environment, List.of("bash", "-c", up));
     assertThat(result.exitCode()).as("%s%n%s", up, result.output()).isZero();
+  }
+
+  /** The project's podman settings (or the caller's), with {@link #CHANNEL_EVENTS} added. */
+  private static Path withChannelEvents(Path file) throws IOException {
+    String settings = Files.readString(Tools.containersConf());
+    String env = "env = [\"" + CHANNEL_EVENTS + "\"]";
+    return Files.writeString(
+        file,
+        settings.contains("\n[containers]\n")
+            ? settings.replace("\n[containers]\n", "\n[containers]\n" + env + "\n")
+            : settings + "\n[containers]\n" + env + "\n");
   }
 
   /** {@code text} with the page's project name the test's. */
@@ -95,7 +119,7 @@ class ComposeIT {
     List<String> line =
         new ArrayList<>(List.of("podman-compose", "-p", PROJECT, "-f", "deploy/compose.yaml"));
     line.addAll(List.of(command));
-    return Tools.run(Duration.ofMinutes(3), ENVIRONMENT, line);
+    return Tools.run(Duration.ofMinutes(3), environment, line);
   }
 
   private static int hostPort(String service, int port) {

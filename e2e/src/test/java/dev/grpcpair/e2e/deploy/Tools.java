@@ -32,9 +32,13 @@ public final class Tools {
    * {@code CONTAINERS_CONF} wins.
    */
   private static final Map<String, String> ENVIRONMENT =
-      Map.of(
-          "CONTAINERS_CONF",
-          System.getenv().getOrDefault("CONTAINERS_CONF", ROOT + "/deploy/containers.conf"));
+      Map.of("CONTAINERS_CONF", containersConf().toString());
+
+  /** The podman settings the tests use: the caller's {@code CONTAINERS_CONF}, or the project's. */
+  static Path containersConf() {
+    return Path.of(
+        System.getenv().getOrDefault("CONTAINERS_CONF", ROOT + "/deploy/containers.conf"));
+  }
 
   /** What a command printed (standard output and error together) and how it ended. */
   public record Result(int exitCode, String output) {}
