@@ -26,8 +26,8 @@ public final class ServerMain {
   private static final Logger log = LoggerFactory.getLogger(ServerMain.class);
 
   // grpc logs its channels' events (addresses resolved, connection states, the balancer's
-  // choices) to java.util.logging below the level it passes on; held, so that the level set on it
-  // is not lost with a collected logger.
+  // choices) to this java.util.logging logger, at levels below the INFO it lets through by
+  // default. Held, so that a level set on it is not lost with a collected logger.
   private static final java.util.logging.Logger CHANNEL_EVENTS =
       java.util.logging.Logger.getLogger("io.grpc.ChannelLogger");
 

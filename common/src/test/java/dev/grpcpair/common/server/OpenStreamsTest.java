@@ -82,6 +82,8 @@ class OpenStreamsTest {
     calls.serverStreamingRpc(answered).forEachRemaining(response -> {});
     calls.serverStreamingRpc(answered).forEachRemaining(response -> {});
     assertThat(service.ended.getCount()).isZero();
-    assertThat(open.size()).isZero();
+    // Forgotten when grpc reports each stream complete, which can come after the client has read
+    // its end.
+    await().atMost(Duration.ofSeconds(10)).until(() -> open.size() == 0);
   }
 }
