@@ -61,6 +61,10 @@ class DocsIT {
   /** The benchmark's command. */
   private static final String BENCH = "./run-pair.sh bench";
 
+  /** replicas.md's Post server with grpc's channel events. */
+  private static final String CHANNEL_EVENTS =
+      "java -Dorg.slf4j.simpleLogger.log.io.grpc.ChannelLogger=debug";
+
   /** observability.md's pair with traces. */
   private static final String TRACED_PAIR = "OTEL_EXPORTER_OTLP_ENDPOINT=";
 
@@ -403,17 +407,22 @@ class DocsIT {
         .doesNotContain(clientToken, postToUserToken);
   }
 
-  /** Three User replicas and a Post server, started by the page's command lines. */
+  /**
+   * Three User replicas and a Post server, started by the page's command lines; then the page's
+   * second Post server, with grpc's channel events.
+   */
   @Test
-  void replicasPage_callsSpreadOverTheReplicas() throws Exception {
+  void replicasPage_callsSpreadOverTheReplicas_andChannelEventsAreLogged() throws Exception {
     DocReplay replay = replay();
     for (int documented : List.of(9000, 9010, 9020, 9001)) {
       replay.port(documented, freePort());
     }
     List<JarProcess> servers = new ArrayList<>();
     List<DocTranscript> started = new ArrayList<>();
+    DocTranscript withChannelEvents = DocReplay.command("docs/replicas.md", CHANNEL_EVENTS);
+    started.add(withChannelEvents);
     for (DocTranscript line : DocReplay.page("docs/replicas.md")) {
-      if (line.command().startsWith("java ")) {
+      if (line.command().startsWith("java ") && !line.equals(withChannelEvents)) {
         started.add(line);
         // In the background ('&') as shown, but each one's output kept apart; the Post server's
         // port is its default, read from the environment here.
@@ -430,6 +439,21 @@ class DocsIT {
     awaitConnectedToEveryReplica(replay.real(9001));
     replay.assertReplays(
         replayedHere("docs/replicas.md").stream().filter(t -> !started.contains(t)).toList());
+
+    JarProcess post =
+        closer.add(
+            JarProcess.shell(
+                replay.withPorts(withChannelEvents.command()), Map.of("PORT", "" + freePort())));
+    post.awaitPort();
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () ->
+                assertThat(post.output())
+                    .contains(
+                        "[DEBUG] ChannelLogger - [Channel<",
+                        "Address resolved: [[[/127.0.0.1:" + replay.real(9000) + "]/{}], ",
+                        "READY: health-check responded SERVING"));
   }
 
   /**

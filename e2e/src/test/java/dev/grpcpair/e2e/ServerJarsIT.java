@@ -113,32 +113,6 @@ class ServerJarsIT {
     assertThat(recording).as("the JVM's dump-at-exit hook ran").isNotEmptyFile();
   }
 
-  /** How an operator sees what the User channel resolves, connects and balances (replicas.md). */
-  @Test
-  void channelEvents_areLoggedWhenTheirLoggerIsAtDebug() throws Exception {
-    int userPort = run("userServerJar", "--port=0").awaitPort();
-    JarProcess post =
-        closer.add(
-            JarProcess.start(
-                List.of(),
-                List.of("-Dorg.slf4j.simpleLogger.log.io.grpc.ChannelLogger=debug"),
-                "postServerJar",
-                Map.of(),
-                "--port=0",
-                "--user-target=localhost:" + userPort));
-    post.awaitPort();
-
-    await()
-        .atMost(Duration.ofSeconds(30))
-        .untilAsserted(
-            () ->
-                assertThat(post.output())
-                    .contains(
-                        "[DEBUG] ChannelLogger - [Channel<",
-                        "Address resolved: [[[localhost/127.0.0.1:" + userPort,
-                        "Entering READY state"));
-  }
-
   @Test
   void clientsDroppingStalledStreams_leaveOneLogLineEach_noStackTraces() throws Exception {
     JarProcess user = run("userServerJar", "--port=0", "--generate-dataset=10:20000");
