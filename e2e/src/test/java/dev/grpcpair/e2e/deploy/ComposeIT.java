@@ -32,6 +32,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -71,8 +72,7 @@ class ComposeIT {
 
   @BeforeAll
   static void up(@TempDir Path settings) throws IOException {
-    Images.build();
-    Tools.assumeInstalled("podman-compose");
+    // First: down() runs with it whatever happens here.
     environment =
         Map.of(
             "TAG", Images.RUN,
@@ -80,6 +80,8 @@ class ComposeIT {
             "GATEWAY_HOST_PORT", "127.0.0.1:",
             "PROMETHEUS_HOST_PORT", "127.0.0.1:",
             "CONTAINERS_CONF", withChannelEvents(settings.resolve("containers.conf")).toString());
+    Images.build();
+    Tools.assumeInstalled("podman-compose");
     compose("down", "-v");
     // docs/deploy.md's command, under the test's project name.
     String up = renamed(DocReplay.command(PAGE, "podman-compose").command());
@@ -92,10 +94,11 @@ class ComposeIT {
   private static Path withChannelEvents(Path file) throws IOException {
     String settings = Files.readString(Tools.containersConf());
     String env = "env = [\"" + CHANNEL_EVENTS + "\"]";
+    Pattern table = Pattern.compile("(?m)^\\[containers\\][ \\t]*$");
     return Files.writeString(
         file,
-        settings.contains("\n[containers]\n")
-            ? settings.replace("\n[containers]\n", "\n[containers]\n" + env + "\n")
+        table.matcher(settings).find()
+            ? table.matcher(settings).replaceFirst("[containers]\n" + env)
             : settings + "\n[containers]\n" + env + "\n");
   }
 
