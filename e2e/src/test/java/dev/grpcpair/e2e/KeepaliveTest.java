@@ -11,20 +11,23 @@ import dev.grpcpair.testing.Channels;
 import dev.grpcpair.testing.Closer;
 import dev.grpcpair.testing.FreezableTcpProxy;
 import dev.grpcpair.testing.RawHttp2Client;
-import io.grpc.ManagedChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.parallel.Execution;
 import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
- * Keepalive on both sides, over Netty. grpc-java pings at most every 10s, so the Post server's
- * detection of a silent replica takes a while: these run side by side (each has servers of its own
- * and asserts nothing of the log).
+ * A User replica gone silent (hedging, then keepalive) and keepalive on both sides, over Netty.
+ * grpc-java pings at most every 10s, so the Post server's detection of a silent replica takes a
+ * while: these run side by side (each has servers of its own and asserts nothing of the log).
  */
 @Execution(ExecutionMode.CONCURRENT)
 class KeepaliveTest {
@@ -34,26 +37,41 @@ class KeepaliveTest {
 
   @RegisterExtension final Closer toClose = new Closer();
 
-  @Test
-  void userReplicaThatStopsAnswering_isDetectedAndThePostCallFailsOver() throws Exception {
+  /**
+   * The shipped service config with a retry policy instead of its hedging: a call sent to a silent
+   * replica is then never sent elsewhere, so only keepalive can get it answered.
+   */
+  private static final String RETRIES_ONLY =
+      "{\"loadBalancingConfig\":[{\"round_robin\":{}}],"
+          + "\"healthCheckConfig\":{\"serviceName\":\"v1.user.User\"},"
+          + "\"methodConfig\":[{\"name\":[{\"service\":\"v1.user.User\"}],"
+          + "\"retryPolicy\":{\"maxAttempts\":3,\"initialBackoff\":\"0.05s\","
+          + "\"maxBackoff\":\"1s\",\"backoffMultiplier\":2,"
+          + "\"retryableStatusCodes\":[\"UNAVAILABLE\",\"UNKNOWN\"]}}]}";
+
+  /**
+   * A Post server, with {@code postFlags}, over two User replicas: user-healthy, and user-silent
+   * behind a proxy that stops forwarding once both have answered, the silent one's connection left
+   * open (a frozen process, a host gone quiet).
+   */
+  private PostGrpc.PostBlockingStub postsWithOneReplicaGoneSilent(String... postFlags)
+      throws Exception {
     // Replicas permit the UserClient's 10s pings.
-    GrpcServer silent = Replicas.startUser("user-silent", 0, "--permit-keepalive-time=5s");
-    GrpcServer healthy = Replicas.startUser("user-healthy", 0, "--permit-keepalive-time=5s");
-    toClose.add(silent);
-    toClose.add(healthy);
-    FreezableTcpProxy proxy = new FreezableTcpProxy(silent.port());
-    toClose.add(proxy);
-    GrpcServer postServer =
-        PostServer.start(
-            PostServerConfig.parse(
+    GrpcServer silent =
+        toClose.add(Replicas.startUser("user-silent", 0, "--permit-keepalive-time=5s"));
+    GrpcServer healthy =
+        toClose.add(Replicas.startUser("user-healthy", 0, "--permit-keepalive-time=5s"));
+    FreezableTcpProxy proxy = toClose.add(new FreezableTcpProxy(silent.port()));
+    List<String> args =
+        new ArrayList<>(
+            List.of(
                 "--port=0",
-                "--user-target=" + Replicas.staticTarget(List.of(proxy.port(), healthy.port())),
-                "--user-keepalive-time=" + KEEPALIVE.toMillis() + "ms",
-                "--user-keepalive-timeout=" + KEEPALIVE_TIMEOUT.toMillis() + "ms"));
-    toClose.add(postServer);
-    ManagedChannel channel = Channels.localhost(postServer.port());
-    toClose.add(channel);
-    PostGrpc.PostBlockingStub posts = PostGrpc.newBlockingStub(channel);
+                "--user-target=" + Replicas.staticTarget(List.of(proxy.port(), healthy.port()))));
+    args.addAll(List.of(postFlags));
+    GrpcServer postServer =
+        toClose.add(PostServer.start(PostServerConfig.parse(args.toArray(String[]::new))));
+    PostGrpc.PostBlockingStub posts =
+        PostGrpc.newBlockingStub(toClose.add(Channels.localhost(postServer.port())));
     await()
         .atMost(Duration.ofSeconds(30))
         .untilAsserted(
@@ -66,6 +84,18 @@ class KeepaliveTest {
             });
 
     proxy.freeze();
+    return posts;
+  }
+
+  @Test
+  void userReplicaThatStopsAnswering_isDetectedAndThePostCallFailsOver(@TempDir Path dir)
+      throws Exception {
+    Path retriesOnly = Files.writeString(dir.resolve("retries-only.json"), RETRIES_ONLY);
+    PostGrpc.PostBlockingStub posts =
+        postsWithOneReplicaGoneSilent(
+            "--user-service-config=" + retriesOnly,
+            "--user-keepalive-time=" + KEEPALIVE.toMillis() + "ms",
+            "--user-keepalive-timeout=" + KEEPALIVE_TIMEOUT.toMillis() + "ms");
 
     // Each call has keepalive time + timeout, and some slack, to fail over: a call sent to the
     // silent replica waits for keepalive to declare the connection dead, then is retried on the
@@ -73,6 +103,21 @@ class KeepaliveTest {
     long deadline = KEEPALIVE.plus(KEEPALIVE_TIMEOUT).plusSeconds(5).toMillis();
     for (int i = 0; i < 6; i++) {
       assertThat(Replicas.servedBy(posts, deadline)).isEqualTo("user-healthy");
+    }
+  }
+
+  /**
+   * As shipped, keepalive drops a silent replica's connection up to 40 s after it went quiet (30 s
+   * + 10 s); until then each call sent to it is sent again to the next replica after the hedging
+   * delay (0.5 s), instead of waiting out its deadline.
+   */
+  @Test
+  void userReplicaThatStopsAnswering_costsItsCallsTheHedgingDelay_notTheirDeadline()
+      throws Exception {
+    PostGrpc.PostBlockingStub posts = postsWithOneReplicaGoneSilent();
+
+    for (int i = 0; i < 10; i++) {
+      assertThat(Replicas.servedBy(posts, 5000)).isEqualTo("user-healthy");
     }
   }
 

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.google.common.util.concurrent.ListenableFuture;
-import dev.grpcpair.common.client.UserReplicaTrail;
 import dev.grpcpair.common.server.GrpcServer;
 import dev.grpcpair.common.server.ServerFlags;
 import dev.grpcpair.proto.post.v1.ListPostsByUserIdRequest;
@@ -20,19 +19,15 @@ import dev.grpcpair.testing.FreezableTcpProxy;
 import dev.grpcpair.user.UserServer;
 import dev.grpcpair.user.UserServerConfig;
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
-import io.grpc.stub.MetadataUtils;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -279,49 +274,6 @@ class UserServiceFaultsTest {
             eventually(RECOVERY, () -> posts.withDeadlineAfter(5, TimeUnit.SECONDS).listPosts(ALL))
                 .getPostMessagesCount())
         .isEqualTo(8);
-  }
-
-  /**
-   * A replica that stops answering without closing its connections (a frozen process, a host gone
-   * silent) keeps its place in round_robin until keepalive drops it, up to 40 s later. Until then,
-   * each call sent to it is sent again to the next replica after the hedging delay (0.5 s), instead
-   * of waiting out its deadline.
-   */
-  @Test
-  void aReplicaThatStopsAnswering_costsItsCallsTheHedgingDelay_notTheirDeadline() throws Exception {
-    GrpcServer answering =
-        track(UserServer.start(UserServerConfig.parse("--port=0", "--replica-name=answering")));
-    GrpcServer stopping =
-        track(UserServer.start(UserServerConfig.parse("--port=0", "--replica-name=stopping")));
-    FreezableTcpProxy toStopping = closer.add(new FreezableTcpProxy(stopping.port()));
-    GrpcServer postServer =
-        startPostServer(
-            "static:///127.0.0.1:" + answering.port() + ",127.0.0.1:" + toStopping.port());
-    AtomicReference<Metadata> trailers = new AtomicReference<>();
-    PostGrpc.PostBlockingStub posts =
-        postClient(postServer)
-            .withInterceptors(
-                MetadataUtils.newCaptureMetadataInterceptor(new AtomicReference<>(), trailers));
-    Set<String> servedBy = new HashSet<>();
-    await()
-        .atMost(RECOVERY)
-        .untilAsserted(
-            () -> {
-              posts.withDeadlineAfter(5, TimeUnit.SECONDS).listPostsByUserId(user("1"));
-              servedBy.add(trailers.get().get(UserReplicaTrail.USER_SERVED_BY));
-              assertThat(servedBy).as("replicas that answered").contains("answering", "stopping");
-            });
-
-    toStopping.freeze();
-
-    List<String> answeredBy = new ArrayList<>();
-    for (int call = 0; call < 10; call++) {
-      ListPostsByUserIdResponse answer =
-          posts.withDeadlineAfter(5, TimeUnit.SECONDS).listPostsByUserId(user("1"));
-      assertThat(answer.getPostMessagesCount()).isEqualTo(4);
-      answeredBy.add(trailers.get().get(UserReplicaTrail.USER_SERVED_BY));
-    }
-    assertThat(answeredBy).containsOnly("answering");
   }
 
   private static ListPostsByUserIdRequest user(String id) {

@@ -91,7 +91,8 @@ final class OpenStreams implements ServerInterceptor {
    * A call whose messages and close are serialized by a lock, so it can be closed from another
    * thread than the one the handler sends on.
    */
-  private final class ClosableCall<ReqT, RespT> extends SimpleForwardingServerCall<ReqT, RespT> {
+  private static final class ClosableCall<ReqT, RespT>
+      extends SimpleForwardingServerCall<ReqT, RespT> {
     private boolean closed;
 
     ClosableCall(ServerCall<ReqT, RespT> call) {
@@ -120,7 +121,7 @@ final class OpenStreams implements ServerInterceptor {
       }
     }
 
-    synchronized void closeIfOpen(Status status) {
+    void closeIfOpen(Status status) {
       close(status, new Metadata());
     }
   }
