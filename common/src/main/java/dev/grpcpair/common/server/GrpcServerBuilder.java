@@ -130,9 +130,10 @@ public final class GrpcServerBuilder {
     outbound.install(builder);
     AccessLogInterceptor accessLog = new AccessLogInterceptor(CallTracer::transportStatus);
     accessLog.install(builder);
+    ServerInterceptor requestId = RequestId.serverInterceptor();
     List<ServerInterceptor> chain =
-        interceptorChain(
-            authTokens, servedBy, openStreams, outbound, accessLog, RequestId.serverInterceptor());
+        interceptorChain(authTokens, servedBy, openStreams, outbound, accessLog, requestId);
+    builder.fallbackHandlerRegistry(new UnknownMethods(List.of(accessLog, requestId)));
     List<ServerServiceDefinition> probesAndTools = new ArrayList<>();
     probesAndTools.add(health.getHealthService().bindService());
     probesAndTools.add(ProtoReflectionServiceV1.newInstance().bindService());

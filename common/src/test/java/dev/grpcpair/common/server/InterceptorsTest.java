@@ -9,6 +9,7 @@ import dev.grpcpair.common.observability.Telemetry;
 import dev.grpcpair.common.observability.TraceExport;
 import dev.grpcpair.testing.Closer;
 import dev.grpcpair.testing.LogCapture;
+import dev.grpcpair.testing.RawCalls;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
@@ -24,6 +25,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -119,6 +121,36 @@ class InterceptorsTest {
               "access - grpc\\.testing\\.SimpleService/UnaryRpc FAILED_PRECONDITION [0-9.]+ms"
                   + " peer=/127\\.0\\.0\\.1:\\d+ identity=- request_id=trace-me-42")
           .doesNotContain("request_id=probe-7");
+    }
+  }
+
+  @Test
+  void callToAMethodNoServiceHas_isAnsweredAsGrpcWould_andHasItsAccessLogLine() throws Exception {
+    ManagedChannel channel =
+        start(GrpcServer.builder("test", 0, ServerFlags.parse()).addService(new ThrowingService()));
+    String tooLong = "v1.nope.Nope/" + "x".repeat(300);
+
+    try (LogCapture log = LogCapture.start()) {
+      Status unknown =
+          RawCalls.unaryWith(channel, "grpc.testing.SimpleService/Nope", List.of(new byte[0]));
+      Status forging =
+          RawCalls.unaryWith(channel, "v1.nope.Nope/Call\nINFO forged \u00e9", List.of());
+      Status cut = RawCalls.unaryWith(channel, tooLong, List.of());
+      closer.closeAll();
+
+      assertThat(unknown.getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
+      assertThat(unknown.getDescription())
+          .isEqualTo("Method not found: grpc.testing.SimpleService/Nope");
+      assertThat(forging.getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
+      assertThat(cut.getDescription()).isEqualTo("Method not found: " + tooLong);
+      assertThat(log.text())
+          .containsPattern(
+              "access - grpc\\.testing\\.SimpleService/Nope UNIMPLEMENTED [0-9.]+ms"
+                  + " peer=/127\\.0\\.0\\.1:\\d+ identity=- request_id=[0-9a-f-]{36}")
+          // The caller's text, printable and bounded: no line of its own making.
+          .contains("access - v1.nope.Nope/Call?INFO?forged?? UNIMPLEMENTED")
+          .doesNotContain("\nINFO forged")
+          .contains("access - v1.nope.Nope/" + "x".repeat(187) + "... UNIMPLEMENTED");
     }
   }
 
