@@ -13,7 +13,6 @@ import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import java.time.Duration;
 import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -29,7 +28,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * and otherwise every {@link #WHEN_IDLE}, give or take a fifth (a replica down among others that
  * answer, or a Post server that reports NOT_SERVING and so gets no calls). A recovering User fleet
  * gets at most one attempt a second from each client whose calls wait or fail and one every ten
- * seconds or so from the others, spread out; replicas that are up get none.
+ * seconds or so from the others, spread out; replicas that are up get none. Each cut also has grpc
+ * resolve the target again, so the idle rounds are also when a channel that nothing else made look
+ * finds replicas added since.
  *
  * <p>A call waits from its start, if it finds the channel without a ready connection, until a
  * server answers it or it closes: a call that fails fast stops waiting at once, a wait-for-ready
@@ -52,20 +53,31 @@ public final class ReconnectPacing implements ClientInterceptor, AutoCloseable {
   private final AtomicLong lastReset = new AtomicLong(System.nanoTime());
   private final AtomicInteger waitingCalls = new AtomicInteger();
   private volatile ManagedChannel channel;
+  // Only the timer's thread reads and writes it.
+  private long nextIdleRound = System.nanoTime() + jittered(WHEN_IDLE);
 
   /** Starts pacing {@code channel}, built with this among its interceptors. */
   void pace(ManagedChannel channel) {
     this.channel = channel;
-    scheduleIdleReconnect();
     timer.scheduleAtFixedRate(
-        () -> {
-          if (waitingCalls.get() > 0) {
-            reconnectIfLastWasBefore(WHEN_CALLED);
-          }
-        },
-        WHEN_CALLED.toNanos(),
-        WHEN_CALLED.toNanos(),
-        TimeUnit.NANOSECONDS);
+        this::onTick, WHEN_CALLED.toNanos(), WHEN_CALLED.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  /** Every {@link #WHEN_CALLED}, on {@link #timer}: a cut while calls wait or when one is due. */
+  private void onTick() {
+    long now = System.nanoTime();
+    boolean idleRoundDue = now - nextIdleRound >= 0;
+    if (idleRoundDue) {
+      nextIdleRound = now + jittered(WHEN_IDLE);
+    }
+    if (idleRoundDue || waitingCalls.get() > 0) {
+      reconnectIfLastWasBefore(WHEN_CALLED);
+    }
+  }
+
+  /** {@code interval} give or take a fifth, so that clients started together spread out. */
+  private static long jittered(Duration interval) {
+    return (long) (interval.toNanos() * (0.8 + 0.4 * ThreadLocalRandom.current().nextDouble()));
   }
 
   @Override
@@ -109,21 +121,6 @@ public final class ReconnectPacing implements ClientInterceptor, AutoCloseable {
             headers);
       }
     };
-  }
-
-  private void scheduleIdleReconnect() {
-    double jitter = 0.8 + 0.4 * ThreadLocalRandom.current().nextDouble();
-    try {
-      timer.schedule(
-          () -> {
-            reconnectIfLastWasBefore(WHEN_CALLED);
-            scheduleIdleReconnect();
-          },
-          (long) (WHEN_IDLE.toNanos() * jitter),
-          TimeUnit.NANOSECONDS);
-    } catch (RejectedExecutionException closed) {
-      // The channel is closing: nothing to reconnect.
-    }
   }
 
   /** Cuts the backoff short if the last cut is that old. */
