@@ -172,7 +172,7 @@ public final class Gateway implements RunningServer {
     // The gRPC channels first: their connections run on the event loops.
     userHealth.close();
     channel.close();
-    posts.shutdown();
+    UserChannel.close(posts);
     loops.shutdown();
     telemetry.close();
     log.info("gateway stopped");

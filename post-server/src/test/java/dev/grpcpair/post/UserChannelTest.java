@@ -3,10 +3,13 @@ package dev.grpcpair.post;
 import static dev.grpcpair.testing.GrpcAssertions.codeOf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.grpcpair.common.client.UserChannel;
 import dev.grpcpair.common.client.UserChannelFlags;
 import dev.grpcpair.common.observability.Telemetry;
+import dev.grpcpair.common.server.GrpcServer;
+import dev.grpcpair.common.server.ServerFlags;
 import dev.grpcpair.proto.user.v1.GetUserRequest;
 import dev.grpcpair.proto.user.v1.UserGrpc;
 import io.grpc.Status;
@@ -75,6 +78,34 @@ class UserChannelTest {
                 UserChannel.serviceConfig(
                     flags("--user-service-config=" + dir.resolve("none.json"))))
         .hasMessageContaining("does not exist");
+  }
+
+  @Test
+  void close_withACallStillUnanswered_returnsOnceTheChannelHasTerminated() throws Exception {
+    ScriptedUserService users = new ScriptedUserService();
+    users.hold();
+    GrpcServer server =
+        GrpcServer.builder("held-users", 0, ServerFlags.parse()).addService(users).start();
+    try {
+      UserChannel channel =
+          UserChannel.open(
+              flags("--user-target=localhost:" + server.port()),
+              Duration.ofMinutes(1),
+              Telemetry.NONE);
+      UserGrpc.newFutureStub(channel.managed())
+          .withDeadlineAfter(30, TimeUnit.SECONDS)
+          .getUser(GetUserRequest.newBuilder().setUserId("1").build());
+      await().atMost(Duration.ofSeconds(10)).until(() -> users.getUserCalls() == 1);
+
+      channel.close();
+
+      // Its owner stops the event loops the channel runs on next: nothing of it may be left
+      // running to start a connection on a stopped loop.
+      assertThat(channel.managed().isTerminated()).isTrue();
+    } finally {
+      users.release();
+      server.stop();
+    }
   }
 
   @Test

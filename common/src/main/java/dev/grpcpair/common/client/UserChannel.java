@@ -153,22 +153,36 @@ public final class UserChannel implements AutoCloseable {
     return channel;
   }
 
-  /** Lets calls in flight finish for a moment, then closes the channel. */
+  /** Lets calls in flight finish for a moment, then closes the channel ({@link #close}). */
   @Override
   public void close() {
-    channel.shutdown();
     try {
-      if (!channel.awaitTermination(CLOSE_WAIT.toNanos(), TimeUnit.NANOSECONDS)) {
-        channel.shutdownNow();
-      }
-    } catch (InterruptedException e) {
-      channel.shutdownNow();
-      Thread.currentThread().interrupt();
+      close(channel);
     } finally {
       pacing.close();
       if (tls != null) {
         tls.close();
       }
+    }
+  }
+
+  /**
+   * Lets {@code channel}'s calls in flight finish for a moment, then closes it, and returns once
+   * what it had under way (a connection being made, a name being resolved) has ended, or a moment
+   * more has passed. Its owner stops the event loops the channel runs on next, and a connection
+   * started on a stopped loop is logged by Netty as a failure with its stack trace. The gateway
+   * closes its channel to the Post service so too.
+   */
+  public static void close(ManagedChannel channel) {
+    channel.shutdown();
+    try {
+      if (!channel.awaitTermination(CLOSE_WAIT.toNanos(), TimeUnit.NANOSECONDS)) {
+        channel.shutdownNow();
+        channel.awaitTermination(CLOSE_WAIT.toNanos(), TimeUnit.NANOSECONDS);
+      }
+    } catch (InterruptedException e) {
+      channel.shutdownNow();
+      Thread.currentThread().interrupt();
     }
   }
 
