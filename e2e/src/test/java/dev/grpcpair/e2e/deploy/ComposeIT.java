@@ -28,6 +28,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -303,7 +304,12 @@ class ComposeIT {
         firstTrouble = sentAt;
       }
     }
-    replaceInTurn.get(); // done: this throws what stopped it, if anything did
+    try {
+      replaceInTurn.get(); // done by now
+    } catch (ExecutionException e) {
+      throw new AssertionError(
+          "replacing the replicas stopped after " + replacements, e.getCause());
+    }
 
     int made = calls;
     Instant trouble = firstTrouble;
