@@ -5,7 +5,6 @@ import static dev.grpcpair.testing.GrpcAssertions.codeOf;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.grpcpair.common.server.GrpcServer;
-import dev.grpcpair.common.server.ServerFlags;
 import dev.grpcpair.proto.post.v1.ListPostsByUserIdRequest;
 import dev.grpcpair.proto.post.v1.PostGrpc;
 import dev.grpcpair.testing.Channels;
@@ -36,10 +35,7 @@ class RetryTest {
 
   @BeforeEach
   void startScriptedUsers() throws Exception {
-    userServer =
-        GrpcServer.builder("scripted-users", 0, ServerFlags.parse())
-            .addService(scriptedUsers)
-            .start();
+    userServer = scriptedUsers.serve();
     toClose.add(userServer);
   }
 

@@ -1,5 +1,7 @@
 package dev.grpcpair.post;
 
+import dev.grpcpair.common.server.GrpcServer;
+import dev.grpcpair.common.server.ServerFlags;
 import dev.grpcpair.data.Datasets;
 import dev.grpcpair.data.InMemoryUserRepository;
 import dev.grpcpair.proto.user.v1.BatchGetUsersRequest;
@@ -13,6 +15,7 @@ import io.grpc.Deadline;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -38,6 +41,11 @@ final class ScriptedUserService extends UserGrpc.UserImplBase {
   private volatile boolean batchMissing;
   private final AtomicInteger batchCalls = new AtomicInteger();
   private final Map<String, Status> failuresById = new ConcurrentHashMap<>();
+
+  /** A server of its own (any free port, the servers' defaults) answering from this. */
+  GrpcServer serve() throws IOException {
+    return GrpcServer.builder("scripted-users", 0, ServerFlags.parse()).addService(this).start();
+  }
 
   /** Answers every later call with {@code status}; {@code null} goes back to answering. */
   void failWith(Status status) {

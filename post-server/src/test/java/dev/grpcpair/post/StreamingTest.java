@@ -223,11 +223,7 @@ class StreamingTest {
       throws Exception {
     ScriptedUserService scripted = new ScriptedUserService();
     scripted.failFor("3", Status.UNAVAILABLE.withDescription("replica down"));
-    GrpcServer userServer =
-        closer.add(
-            GrpcServer.builder("scripted-users", 0, ServerFlags.parse())
-                .addService(scripted)
-                .start());
+    GrpcServer userServer = closer.add(scripted.serve());
     // A first chunk of posts whose author is found, then one whose author look-up fails.
     Dataset.Builder dataset = Dataset.newBuilder();
     for (int i = 1; i <= PostStream.CHUNK; i++) {
@@ -252,11 +248,7 @@ class StreamingTest {
   @Test
   void streamPosts_looksAuthorsUpAChunkAtATime() throws Exception {
     ScriptedUserService scripted = new ScriptedUserService();
-    GrpcServer userServer =
-        closer.add(
-            GrpcServer.builder("scripted-users", 0, ServerFlags.parse())
-                .addService(scripted)
-                .start());
+    GrpcServer userServer = closer.add(scripted.serve());
     Dataset.Builder dataset = Dataset.newBuilder();
     for (int i = 1; i <= 4 * PostStream.CHUNK; i++) {
       // Every post a different owner; "1" (Henry) now and then, the others unknown to the User

@@ -3,7 +3,6 @@ package dev.grpcpair.post;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.grpcpair.common.server.GrpcServer;
-import dev.grpcpair.common.server.ServerFlags;
 import dev.grpcpair.proto.post.v1.ListPostsByUserIdRequest;
 import dev.grpcpair.proto.post.v1.ListPostsRequest;
 import dev.grpcpair.proto.post.v1.PostGrpc;
@@ -35,11 +34,7 @@ class UserCallSpansTest {
   @BeforeEach
   void startTracedPostServer() throws Exception {
     toClose.add(receiver);
-    GrpcServer userServer =
-        toClose.add(
-            GrpcServer.builder("scripted-users", 0, ServerFlags.parse())
-                .addService(scriptedUsers)
-                .start());
+    GrpcServer userServer = toClose.add(scriptedUsers.serve());
     GrpcServer postServer =
         toClose.add(
             PostServer.start(

@@ -9,7 +9,6 @@ import dev.grpcpair.common.client.UserChannel;
 import dev.grpcpair.common.client.UserChannelFlags;
 import dev.grpcpair.common.observability.Telemetry;
 import dev.grpcpair.common.server.GrpcServer;
-import dev.grpcpair.common.server.ServerFlags;
 import dev.grpcpair.proto.user.v1.GetUserRequest;
 import dev.grpcpair.proto.user.v1.UserGrpc;
 import io.grpc.Status;
@@ -84,8 +83,7 @@ class UserChannelTest {
   void close_withACallStillUnanswered_returnsOnceTheChannelHasTerminated() throws Exception {
     ScriptedUserService users = new ScriptedUserService();
     users.hold();
-    GrpcServer server =
-        GrpcServer.builder("held-users", 0, ServerFlags.parse()).addService(users).start();
+    GrpcServer server = users.serve();
     try {
       UserChannel channel =
           UserChannel.open(

@@ -7,7 +7,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.google.common.util.concurrent.ListenableFuture;
 import dev.grpcpair.common.server.GrpcServer;
-import dev.grpcpair.common.server.ServerFlags;
 import dev.grpcpair.proto.post.v1.ListPostsByUserIdRequest;
 import dev.grpcpair.proto.post.v1.ListPostsByUserIdResponse;
 import dev.grpcpair.proto.post.v1.ListPostsRequest;
@@ -75,8 +74,7 @@ class UserServiceFaultsTest {
 
   /** A User server answering from {@link #scriptedUsers}, which a test can hold. */
   private GrpcServer startScriptedUsers() throws IOException {
-    return track(
-        GrpcServer.builder("slow-users", 0, ServerFlags.parse()).addService(scriptedUsers).start());
+    return track(scriptedUsers.serve());
   }
 
   /** A port for a User server that is not up yet: a proxy the test holds, forwarding nowhere. */
@@ -276,10 +274,6 @@ class UserServiceFaultsTest {
         .isEqualTo(8);
   }
 
-  private static ListPostsByUserIdRequest user(String id) {
-    return ListPostsByUserIdRequest.newBuilder().setUserId(id).build();
-  }
-
   @Test
   void callerDeadlineShorterThanSlowUserServer_isDeadlineExceeded() throws Exception {
     GrpcServer slowUsers = startScriptedUsers();
@@ -322,7 +316,7 @@ class UserServiceFaultsTest {
     ListenableFuture<ListPostsByUserIdResponse> inFlight =
         PostGrpc.newFutureStub(channel)
             .withDeadlineAfter(30, TimeUnit.SECONDS)
-            .listPostsByUserId(user("1"));
+            .listPostsByUserId(ListPostsByUserIdRequest.newBuilder().setUserId("1").build());
     await()
         .atMost(Duration.ofSeconds(10))
         .untilAsserted(() -> assertThat(scriptedUsers.getUserCalls()).isEqualTo(1));
