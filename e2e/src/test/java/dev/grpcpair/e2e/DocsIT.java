@@ -465,11 +465,14 @@ class DocsIT {
     PostGrpc.PostBlockingStub posts = PostGrpc.newBlockingStub(closer.channelTo(postPort));
     List<String> replicas = new ArrayList<>();
     await()
-        .atMost(Duration.ofSeconds(30))
+        .atMost(Duration.ofSeconds(60))
         .until(
             () -> {
               try {
-                replicas.add(Replicas.servedBy(posts, 5000));
+                // A call waits while the Post server's first connections are under way, which
+                // four cold servers on a busy machine can stretch to seconds: the deadline leaves
+                // room for that, and a call that outlives it has hung.
+                replicas.add(Replicas.servedBy(posts, 20_000));
               } catch (StatusRuntimeException e) {
                 // Started together, the Post server may have tried the replicas before they
                 // listened: until it reaches one, its calls fail fast, as the page says.
