@@ -1,6 +1,7 @@
 package dev.grpcpair.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.grpcpair.testing.Closer;
 import java.io.ByteArrayOutputStream;
@@ -38,6 +39,16 @@ class GatewayJarIT {
     JarProcess gateway =
         run("gatewayJar", "--port=0", "--shutdown-grace=2s", "--user-target=localhost:" + userPort);
     URI base = URI.create("http://localhost:" + gateway.awaitPort());
+    // Ready as its readiness probe tells it: a request sent while the gateway's channel is still
+    // connecting waits for it within the default deadline, which two cold JVMs on a machine
+    // running another build beside this one have outlasted.
+    HttpClient probe = HttpClient.newHttpClient();
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(100))
+        .ignoreExceptions()
+        .untilAsserted(
+            () -> assertThat(get(probe, base.resolve("/healthz"))).isEqualTo("{\"healthy\":true}"));
 
     for (HttpClient.Version version : HttpClient.Version.values()) {
       HttpClient http = HttpClient.newBuilder().version(version).build();
