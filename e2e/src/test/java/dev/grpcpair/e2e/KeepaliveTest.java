@@ -11,7 +11,6 @@ import dev.grpcpair.testing.Channels;
 import dev.grpcpair.testing.Closer;
 import dev.grpcpair.testing.FreezableTcpProxy;
 import dev.grpcpair.testing.RawHttp2Client;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.parallel.Execution;
 import org.junit.jupiter.api.parallel.ExecutionMode;
 
@@ -38,16 +36,12 @@ class KeepaliveTest {
   @RegisterExtension final Closer toClose = new Closer();
 
   /**
-   * The shipped service config with a retry policy instead of its hedging: a call sent to a silent
-   * replica is then never sent elsewhere, so only keepalive can get it answered.
+   * The service config that docs/replicas.md offers instead of the shipped one: a retry policy, not
+   * hedging, so a call sent to a silent replica is never sent elsewhere, and only keepalive can get
+   * it answered.
    */
-  private static final String RETRIES_ONLY =
-      "{\"loadBalancingConfig\":[{\"round_robin\":{}}],"
-          + "\"healthCheckConfig\":{\"serviceName\":\"v1.user.User\"},"
-          + "\"methodConfig\":[{\"name\":[{\"service\":\"v1.user.User\"}],"
-          + "\"retryPolicy\":{\"maxAttempts\":3,\"initialBackoff\":\"0.05s\","
-          + "\"maxBackoff\":\"1s\",\"backoffMultiplier\":2,"
-          + "\"retryableStatusCodes\":[\"UNAVAILABLE\",\"UNKNOWN\"]}}]}";
+  private static final Path RETRIES_ONLY =
+      Path.of(System.getProperty("projectRoot"), "deploy", "user-service-config-retries.json");
 
   /**
    * A Post server, with {@code postFlags}, over two User replicas: user-healthy, and user-silent
@@ -88,12 +82,10 @@ class KeepaliveTest {
   }
 
   @Test
-  void userReplicaThatStopsAnswering_isDetectedAndThePostCallFailsOver(@TempDir Path dir)
-      throws Exception {
-    Path retriesOnly = Files.writeString(dir.resolve("retries-only.json"), RETRIES_ONLY);
+  void userReplicaThatStopsAnswering_isDetectedAndThePostCallFailsOver() throws Exception {
     PostGrpc.PostBlockingStub posts =
         postsWithOneReplicaGoneSilent(
-            "--user-service-config=" + retriesOnly,
+            "--user-service-config=" + RETRIES_ONLY,
             "--user-keepalive-time=" + KEEPALIVE.toMillis() + "ms",
             "--user-keepalive-timeout=" + KEEPALIVE_TIMEOUT.toMillis() + "ms");
 
