@@ -29,7 +29,9 @@ final class JarProcess implements AutoCloseable {
       List.of("@" + Path.of(System.getProperty("projectRoot"), "deploy", "jvm.options"));
 
   private static final Pattern LISTENING = Pattern.compile("listening on port (\\d+)");
-  private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+  // A server starts in about a second; beside another build's containers and JVMs one took over
+  // 30 s. A server that fails to start exits, and the wait ends there.
+  private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
 
   final Process process;
   private final StringBuffer output = new StringBuffer();
@@ -145,10 +147,15 @@ final class JarProcess implements AutoCloseable {
     AtomicInteger port = new AtomicInteger();
     await()
         .atMost(START_TIMEOUT)
+        .failFast(
+            "exited before it listened",
+            () ->
+                assertThat(process.isAlive() || LISTENING.matcher(output()).find())
+                    .as("still running; output: %s", output())
+                    .isTrue())
         .untilAsserted(
             () -> {
               Matcher matcher = LISTENING.matcher(output());
-              assertThat(process.isAlive()).as("still running; output: %s", output()).isTrue();
               assertThat(matcher.find()).as("start-up line in: %s", output()).isTrue();
               port.set(Integer.parseInt(matcher.group(1)));
             });
