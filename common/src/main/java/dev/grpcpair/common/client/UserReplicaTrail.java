@@ -1,12 +1,11 @@
 package dev.grpcpair.common.client;
 
+import dev.grpcpair.common.observability.CallTrail;
 import dev.grpcpair.common.observability.ServedByInterceptor;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
 import io.grpc.ClientInterceptor;
-import io.grpc.Context;
-import io.grpc.Contexts;
 import io.grpc.ForwardingClientCall.SimpleForwardingClientCall;
 import io.grpc.ForwardingClientCallListener.SimpleForwardingClientCallListener;
 import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
@@ -16,8 +15,6 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
-import java.util.Set;
-import java.util.concurrent.ConcurrentSkipListSet;
 
 /**
  * Tells a Post server's caller which User replicas answered its call: the UserClient records each
@@ -30,41 +27,47 @@ public final class UserReplicaTrail {
   public static final Metadata.Key<String> USER_SERVED_BY =
       Metadata.Key.of("x-user-served-by", Metadata.ASCII_STRING_MARSHALLER);
 
-  private static final Context.Key<Set<String>> REPLICAS = Context.key("user-replicas");
-
   private UserReplicaTrail() {}
 
-  /** On the Post server: collects the replicas of each call and sends them as a trailer. */
+  /**
+   * On the Post server: sends the replicas that answered each call's User calls as a trailer. They
+   * are kept in the call's trail ({@link CallTrail}), not in a context value of their own: each
+   * value added to a call's context is a copy of its map, and the calls that wait on the User
+   * service hold it.
+   */
   public static ServerInterceptor serverInterceptor() {
     return new ServerInterceptor() {
       @Override
       public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
           ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
-        Set<String> replicas = new ConcurrentSkipListSet<>();
-        ServerCall<ReqT, RespT> reporting =
+        CallTrail trail = CallTrail.current();
+        if (trail == null) {
+          return next.startCall(call, headers); // no trail: a server without its call tracer
+        }
+        return next.startCall(
             new SimpleForwardingServerCall<>(call) {
               @Override
               public void close(Status status, Metadata trailers) {
-                if (!replicas.isEmpty()) {
-                  trailers.put(USER_SERVED_BY, String.join(",", replicas));
+                String replicas = trail.userReplicas();
+                if (replicas != null) {
+                  trailers.put(USER_SERVED_BY, replicas);
                 }
                 super.close(status, trailers);
               }
-            };
-        return Contexts.interceptCall(
-            Context.current().withValue(REPLICAS, replicas), reporting, headers, next);
+            },
+            headers);
       }
     };
   }
 
-  /** On the UserClient's channel: records which replica answered into the caller's collection. */
+  /** On the UserClient's channel: records which replica answered in the caller's trail. */
   public static ClientInterceptor clientInterceptor() {
     return new ClientInterceptor() {
       @Override
       public <ReqT, RespT> ClientCall<ReqT, RespT> interceptCall(
           MethodDescriptor<ReqT, RespT> method, CallOptions callOptions, Channel next) {
-        Set<String> replicas = REPLICAS.get();
-        if (replicas == null) {
+        CallTrail trail = CallTrail.current();
+        if (trail == null) {
           return next.newCall(method, callOptions);
         }
         return new SimpleForwardingClientCall<>(next.newCall(method, callOptions)) {
@@ -76,7 +79,7 @@ public final class UserReplicaTrail {
                   public void onHeaders(Metadata responseHeaders) {
                     String replica = responseHeaders.get(ServedByInterceptor.SERVED_BY);
                     if (replica != null) {
-                      replicas.add(replica);
+                      trail.userReplicaAnswered(replica);
                     }
                     super.onHeaders(responseHeaders);
                   }

@@ -22,6 +22,17 @@ public interface CallTrail {
   /** The call's span; {@link Span#getInvalid()} when it is not traced. */
   Span span();
 
+  /**
+   * Records that User replica {@code replica} answered one of the calls made while handling this
+   * call (the Post server reports them, {@code UserReplicaTrail}); other trails keep none.
+   */
+  default void userReplicaAnswered(String replica) {}
+
+  /** The User replicas recorded so far, sorted and comma-separated; null for none. */
+  default String userReplicas() {
+    return null;
+  }
+
   /** The trail of the call this thread is handling; null when there is none. */
   static CallTrail current() {
     return KEY.get();

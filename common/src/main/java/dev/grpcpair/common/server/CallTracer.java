@@ -9,14 +9,17 @@ import io.grpc.ServerBuilder;
 import io.grpc.ServerStreamTracer;
 import io.grpc.Status;
 import io.opentelemetry.api.trace.Span;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * What a server keeps of each call beyond what interceptors are told, in one stream tracer and one
  * context value per call however many parts need it: the call's trail (its request id and span,
  * {@link CallTrail}), the connection the call came on ({@link ConnectionLimit} counts its open
  * calls), a cancellable context that resets the stream ({@link OutboundBudget} drops unread answers
- * with it), the call's answers as the budget holds them, and the status the transport ended the
- * stream with (the access log's, for a call that reached interceptors only as a cancellation).
+ * with it), the call's answers as the budget holds them, the status the transport ended the stream
+ * with (the access log's, for a call that reached interceptors only as a cancellation), and the
+ * User replicas that answered the calls it made.
  */
 final class CallTracer extends ServerStreamTracer implements CallTrail {
 
@@ -26,6 +29,8 @@ final class CallTracer extends ServerStreamTracer implements CallTrail {
   private ConnectionLimit.Connection connection;
   private volatile Status endedWith;
   volatile OutboundBudget.Answers<?, ?> answers;
+  // Made on the first answer: most calls of a server ask no User replica. Guarded by this.
+  private Set<String> userReplicas;
 
   private CallTracer(String requestId, Span span) {
     this.requestId = requestId;
@@ -62,6 +67,19 @@ final class CallTracer extends ServerStreamTracer implements CallTrail {
   @Override
   public Span span() {
     return span;
+  }
+
+  @Override
+  public synchronized void userReplicaAnswered(String replica) {
+    if (userReplicas == null) {
+      userReplicas = new TreeSet<>();
+    }
+    userReplicas.add(replica);
+  }
+
+  @Override
+  public synchronized String userReplicas() {
+    return userReplicas == null ? null : String.join(",", userReplicas);
   }
 
   /** The call's own context: cancelling it with {@code DEADLINE_EXCEEDED} resets its stream. */
