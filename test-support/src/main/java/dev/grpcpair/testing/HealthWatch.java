@@ -6,7 +6,8 @@ import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
-import io.grpc.stub.StreamObserver;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -21,6 +22,7 @@ public final class HealthWatch {
 
   private final BlockingQueue<ServingStatus> statuses = new LinkedBlockingQueue<>();
   private final CompletableFuture<Status> ended = new CompletableFuture<>();
+  private volatile ClientCallStreamObserver<HealthCheckRequest> call;
 
   private HealthWatch() {}
 
@@ -33,7 +35,12 @@ public final class HealthWatch {
     HealthGrpc.newStub(channel)
         .watch(
             HealthCheckRequest.getDefaultInstance(),
-            new StreamObserver<>() {
+            new ClientResponseObserver<HealthCheckRequest, HealthCheckResponse>() {
+              @Override
+              public void beforeStart(ClientCallStreamObserver<HealthCheckRequest> call) {
+                watch.call = call;
+              }
+
               @Override
               public void onNext(HealthCheckResponse response) {
                 watch.statuses.add(response.getStatus());
@@ -55,6 +62,11 @@ public final class HealthWatch {
   /** The next status the server reports, or null if it reports none within {@code timeout}. */
   public ServingStatus nextStatus(Duration timeout) throws InterruptedException {
     return statuses.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** Ends the watch from the client's side: a reset stream. */
+  public void cancel() {
+    call.cancel("the test is done watching", null);
   }
 
   /** Completes with the status the watch ended with. */

@@ -198,8 +198,12 @@ public final class RawHttp2Client implements AutoCloseable {
     }
   }
 
-  /** Reads until the server closes the connection, or fails if it resets it. */
-  public void readUntilClosed() throws IOException {
+  /**
+   * Reads until the server closes the connection; fails if it resets it, or has not closed it
+   * {@code within} (a {@link java.net.SocketTimeoutException}).
+   */
+  public void readUntilClosed(Duration within) throws IOException {
+    socket.setSoTimeout((int) within.toMillis());
     byte[] discarded = new byte[16 * 1024];
     while (in.read(discarded) >= 0) {
       // what the server sent is not looked at

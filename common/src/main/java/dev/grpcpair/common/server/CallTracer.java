@@ -102,7 +102,7 @@ final class CallTracer extends ServerStreamTracer implements CallTrail {
   @Override
   public void streamClosed(Status status) {
     endedWith = status;
-    ConnectionLimit.callEnded(connection);
+    ConnectionLimit.callEnded(connection, status);
     ServerSpans.ended(span, status);
   }
 }

@@ -4,6 +4,7 @@ import dev.grpcpair.common.observability.RateLimitedLog;
 import io.grpc.Attributes;
 import io.grpc.Grpc;
 import io.grpc.ServerTransportFilter;
+import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.Channel;
 import io.grpc.netty.shaded.io.netty.channel.ChannelHandlerContext;
@@ -48,6 +49,7 @@ final class ConnectionLimit {
   private static final Logger log = LoggerFactory.getLogger(ConnectionLimit.class);
   private static final RateLimitedLog closings = new RateLimitedLog(log);
   private static final RateLimitedLog refusals = new RateLimitedLog(log);
+  private static final RateLimitedLog resetClosings = new RateLimitedLog(log);
   private static final Attributes.Key<Connection> CONNECTION =
       Attributes.Key.create("connection-limit");
 
@@ -132,10 +134,27 @@ final class ConnectionLimit {
     return connection;
   }
 
-  /** The call counted on {@code connection} (null: not counted) is over. */
-  static void callEnded(Connection connection) {
-    if (connection != null && connection.calls.decrementAndGet() == 0) {
-      connection.idleSince = System.nanoTime();
+  /**
+   * The call counted on {@code connection} (null: not counted) is over, its stream ended with
+   * {@code status}; a connection whose client resets nearly all it opens is closed at once, with no
+   * GOAWAY to wait for ({@link RapidResets}).
+   */
+  static void callEnded(Connection connection, Status status) {
+    if (connection == null) {
+      return;
+    }
+    long now = System.nanoTime();
+    if (connection.calls.decrementAndGet() == 0) {
+      connection.idleSince = now;
+    }
+    if (connection.resets.ended(status, now) && connection.channel.isOpen()) {
+      connection.guard.closeNow();
+      resetClosings.warn(
+          () ->
+              "closed the connection of "
+                  + connection.address
+                  + ": its client "
+                  + connection.resets.describe());
     }
   }
 
@@ -204,6 +223,7 @@ final class ConnectionLimit {
     final InetSocketAddress address;
     final Guard guard = new Guard();
     final AtomicInteger calls = new AtomicInteger();
+    final RapidResets resets = new RapidResets();
     volatile long idleSince = System.nanoTime();
     // Set and read on the accepting thread only: the one boss loop, which both ports share.
     boolean closing;

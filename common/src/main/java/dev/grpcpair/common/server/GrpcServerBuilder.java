@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
 public final class GrpcServerBuilder {
 
   private static final Logger log = LoggerFactory.getLogger(GrpcServer.class);
-  static final int MAX_RST_FRAMES = 1000;
+  static final int MAX_RST_FRAMES = 10 * RapidResets.MAX_RESETS;
   private static final int RST_WINDOW_SECONDS = 10;
 
   private final String name;
@@ -277,8 +277,9 @@ public final class GrpcServerBuilder {
         .maxInboundMessageSize(flags.maxInboundMessageSize)
         .maxInboundMetadataSize(flags.maxInboundMetadataSize)
         .maxConcurrentCallsPerConnection(flags.maxConcurrentCallsPerConnection)
-        // Rapid reset (CVE-2023-44487): a connection resetting streams faster than this is
-        // closed. Far above what a client cancelling on deadlines sends.
+        // Resets of any kind, the client's and those its malformed frames make the server send
+        // (CVE-2025-8671), past which grpc closes a connection whatever else it does: a backstop
+        // far above RapidResets', which tells attacks from busy clients that cancel.
         .maxRstFramesPerWindow(MAX_RST_FRAMES, RST_WINDOW_SECONDS)
         .keepAliveTime(flags.keepAliveTime.toNanos(), TimeUnit.NANOSECONDS)
         .keepAliveTimeout(flags.keepAliveTimeout.toNanos(), TimeUnit.NANOSECONDS)

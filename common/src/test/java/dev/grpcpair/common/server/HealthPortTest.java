@@ -8,6 +8,7 @@ import dev.grpcpair.testing.RawHttp2Client;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
+import java.net.SocketException;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -16,9 +17,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /** The health port defends itself as the serving port does. */
 class HealthPortTest {
 
-  /** RFC 9113's ENHANCE_YOUR_CALM. */
-  private static final int ENHANCE_YOUR_CALM = 0xb;
-
   @RegisterExtension final Closer closer = new Closer();
 
   @Test
@@ -26,14 +24,17 @@ class HealthPortTest {
     GrpcServer server =
         closer.add(GrpcServer.builder("test", 0, ServerFlags.parse("--health-port=0")).start());
     try (RawHttp2Client client = RawHttp2Client.connect(server.healthPort())) {
-      // Twice the streams the serving port lets a connection reset in its window.
-      for (int sent = 0; sent < 2 * GrpcServerBuilder.MAX_RST_FRAMES; sent++) {
-        client.openAndReset("/grpc.health.v1.Health/Check");
+      // Twice the streams a connection may reset in its window, and nothing else: closed (by
+      // RapidResets, grpc's own bound being ten times higher).
+      try {
+        for (int sent = 0; sent < 2 * RapidResets.MAX_RESETS; sent++) {
+          client.openAndReset("/grpc.health.v1.Health/Check");
+        }
+        client.flush();
+        client.readUntilClosed(Duration.ofSeconds(10));
+      } catch (SocketException closedByTheServer) {
+        // Expected: the server closed the connection while frames were still being sent.
       }
-      client.flush();
-      RawHttp2Client.GoAway goAway = client.readGoAway(Duration.ofSeconds(10));
-      assertThat(goAway.code()).isEqualTo(ENHANCE_YOUR_CALM);
-      assertThat(goAway.debugData()).isEqualTo("too_many_rststreams");
     }
     assertThat(
             HealthGrpc.newBlockingStub(closer.add(Channels.localhost(server.healthPort())))
