@@ -21,6 +21,12 @@ import org.slf4j.LoggerFactory;
  * run out of heap for good), and the streams of health and reflection ({@link #probeStreams}: a
  * health watch lasts as long as its client wants, and 25,600 of them from one address held 60 MB of
  * heap). Health checks, which answer at once, are never refused.
+ *
+ * <p>Past three quarters of the server's own bound, while other connections have calls open too, a
+ * connection holding more than its share is refused: the bound divided among the connections with
+ * calls open and one more, a client yet to call. Clients that fill the bound between them (say,
+ * connections that never read their answers) so leave room for the others. A connection alone may
+ * fill it: the Post server is the User server's one big client.
  */
 final class CallsInFlight implements ServerInterceptor {
 
@@ -28,6 +34,7 @@ final class CallsInFlight implements ServerInterceptor {
       new RateLimitedLog(LoggerFactory.getLogger(CallsInFlight.class));
 
   private final int limit;
+  private final int contended;
   private final boolean streamsOnly;
   private final String refusal;
   private final String warning;
@@ -35,6 +42,7 @@ final class CallsInFlight implements ServerInterceptor {
 
   private CallsInFlight(int limit, boolean streamsOnly, String what, String flag) {
     this.limit = limit;
+    this.contended = limit / 4 * 3;
     this.streamsOnly = streamsOnly;
     this.refusal =
         "the server has " + limit + " " + what + " (" + flag + "); retry later, or elsewhere";
@@ -56,6 +64,34 @@ final class CallsInFlight implements ServerInterceptor {
         limit, true, "health watches and reflection streams open", "--max-probe-streams");
   }
 
+  /** Why the call is refused if its connection holds more than its share; null if not. */
+  private String overShare(ServerCall<?, ?> call, int now) {
+    if (streamsOnly || now <= contended) {
+      return null;
+    }
+    ConnectionLimit.Connection connection = ConnectionLimit.of(call.getAttributes());
+    if (connection == null) {
+      return null; // in-process: no connections to share among
+    }
+    int busy = connection.busy.get();
+    int share = limit / (busy + 1);
+    int held = connection.calls.get();
+    if (busy < 2 || held <= share) {
+      return null;
+    }
+    return "the server has "
+        + now
+        + " calls in flight (--max-calls-in-flight="
+        + limit
+        + "), this connection "
+        + held
+        + ", more than its share ("
+        + share
+        + ") while "
+        + busy
+        + " connections call; retry later, or elsewhere";
+  }
+
   @Override
   public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
       ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
@@ -63,10 +99,12 @@ final class CallsInFlight implements ServerInterceptor {
     if (streamsOnly && call.getMethodDescriptor().getType().serverSendsOneMessage()) {
       return next.startCall(call, headers);
     }
-    if (inFlight.incrementAndGet() > limit) {
+    int now = inFlight.incrementAndGet();
+    String refused = now > limit ? refusal : overShare(call, now);
+    if (refused != null) {
       inFlight.decrementAndGet();
       refusals.warn(() -> warning + call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR));
-      call.close(Status.RESOURCE_EXHAUSTED.withDescription(refusal), new Metadata());
+      call.close(Status.RESOURCE_EXHAUSTED.withDescription(refused), new Metadata());
       return new ServerCall.Listener<>() {};
     }
     ServerCall.Listener<ReqT> listener;

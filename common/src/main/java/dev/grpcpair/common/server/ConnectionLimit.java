@@ -57,6 +57,8 @@ final class ConnectionLimit {
   private final int perPeer;
   private final String totalReason;
   private final Map<SocketAddress, Connection> open = new ConcurrentHashMap<>();
+  // Connections with a call open, for CallsInFlight's share of its bound.
+  private final AtomicInteger busy = new AtomicInteger();
 
   private ConnectionLimit(int total, int perPeer, String totalReason) {
     this.total = total;
@@ -128,10 +130,15 @@ final class ConnectionLimit {
   /** Counts a call open on its connection; returns the connection, or null if not counted. */
   static Connection callStarted(Attributes call) {
     Connection connection = call.get(CONNECTION);
-    if (connection != null) {
-      connection.calls.incrementAndGet();
+    if (connection != null && connection.calls.incrementAndGet() == 1) {
+      connection.busy.incrementAndGet();
     }
     return connection;
+  }
+
+  /** The connection a call came on, its own counted; null without a socket (in-process). */
+  static Connection of(Attributes call) {
+    return call.get(CONNECTION);
   }
 
   /**
@@ -146,6 +153,7 @@ final class ConnectionLimit {
     long now = System.nanoTime();
     if (connection.calls.decrementAndGet() == 0) {
       connection.idleSince = now;
+      connection.busy.decrementAndGet();
     }
     if (connection.resets.ended(status, now) && connection.channel.isOpen()) {
       connection.guard.closeNow();
@@ -166,7 +174,7 @@ final class ConnectionLimit {
     if (!(channel.remoteAddress() instanceof InetSocketAddress)) {
       return channel; // closed by the client already
     }
-    Connection connection = new Connection(channel);
+    Connection connection = new Connection(channel, busy);
     channel.pipeline().addFirst("connection-limit", connection.guard);
     open.put(connection.address, connection);
     channel.closeFuture().addListener(closed -> open.remove(connection.address, connection));
@@ -217,19 +225,24 @@ final class ConnectionLimit {
                 + cap);
   }
 
-  /** An accepted connection: its calls open (one with none is idle) and how to close it. */
+  /**
+   * An accepted connection: its calls open (one with none is idle), how many connections of the
+   * server have one, and how to close it.
+   */
   static final class Connection {
     final Channel channel;
     final InetSocketAddress address;
     final Guard guard = new Guard();
     final AtomicInteger calls = new AtomicInteger();
+    final AtomicInteger busy;
     final RapidResets resets = new RapidResets();
     volatile long idleSince = System.nanoTime();
     // Set and read on the accepting thread only: the one boss loop, which both ports share.
     boolean closing;
 
-    Connection(Channel channel) {
+    Connection(Channel channel, AtomicInteger busy) {
       this.channel = channel;
+      this.busy = busy;
       this.address = (InetSocketAddress) channel.remoteAddress();
     }
 

@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -44,6 +45,7 @@ class CallsInFlightTest {
   /** Answers unary calls at once; keeps server-streaming ones open until the client leaves. */
   private static final class HoldingService extends SimpleServiceGrpc.SimpleServiceImplBase {
     final CountDownLatch held = new CountDownLatch(2);
+    final AtomicInteger holding = new AtomicInteger();
 
     @Override
     public void unaryRpc(SimpleRequest request, StreamObserver<SimpleResponse> answer) {
@@ -54,6 +56,7 @@ class CallsInFlightTest {
     @Override
     public void serverStreamingRpc(SimpleRequest request, StreamObserver<SimpleResponse> answer) {
       held.countDown(); // and never ends it
+      holding.incrementAndGet();
     }
   }
 
@@ -101,6 +104,57 @@ class CallsInFlightTest {
         .ignoreExceptionsInstanceOf(StatusRuntimeException.class)
         .untilAsserted(
             () -> assertThat(calls.unaryRpc(SimpleRequest.getDefaultInstance())).isNotNull());
+  }
+
+  /** Starts {@code count} calls that {@link HoldingService} holds open, or refuses. */
+  private static List<CompletableFuture<Status>> hold(ManagedChannel channel, int count) {
+    List<CompletableFuture<Status>> calls = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      CompletableFuture<Status> ended = new CompletableFuture<>();
+      SimpleServiceGrpc.newStub(channel)
+          .serverStreamingRpc(
+              SimpleRequest.getDefaultInstance(), Streams.collecting(new ArrayList<>(), ended));
+      calls.add(ended);
+    }
+    return calls;
+  }
+
+  @Test
+  void twoConnectionsThatWouldFillTheBoundBetweenThem_leaveRoomForAThird() throws Exception {
+    HoldingService service = new HoldingService();
+    GrpcServer server =
+        closer.add(
+            GrpcServer.builder("test", 0, ServerFlags.parse("--max-calls-in-flight=8"))
+                .addService(service)
+                .start());
+    ManagedChannel first = closer.add(Channels.localhost(server.port()));
+    ManagedChannel second = closer.add(Channels.localhost(server.port()));
+
+    // The first connection takes half the bound; the second asks for the other half and is held
+    // to its share past three quarters (6): 8 / (2 connections calling + 1) = 2 more.
+    hold(first, 4);
+    await().atMost(Duration.ofSeconds(10)).until(() -> service.holding.get() == 4);
+    List<CompletableFuture<Status>> asked = hold(second, 4);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> service.holding.get() + asked.stream().filter(f -> f.isDone()).count() == 8);
+    assertThat(service.holding.get()).isEqualTo(6);
+    for (CompletableFuture<Status> refused : asked.stream().filter(f -> f.isDone()).toList()) {
+      assertThat(refused.get().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+      // This connection's count takes in the calls it was refused until their streams close.
+      assertThat(refused.get().getDescription())
+          .matches(
+              "the server has 7 calls in flight \\(--max-calls-in-flight=8\\), this connection"
+                  + " [34], more than its share \\(2\\) while 2 connections call;"
+                  + " retry later, or elsewhere");
+    }
+
+    // Without shares the two would hold all 8, and refuse this.
+    assertThat(
+            SimpleServiceGrpc.newBlockingStub(closer.add(Channels.localhost(server.port())))
+                .withDeadlineAfter(10, TimeUnit.SECONDS)
+                .unaryRpc(SimpleRequest.getDefaultInstance()))
+        .isNotNull();
   }
 
   /**
