@@ -165,6 +165,11 @@ public final class UserClient {
         switch (status.getCode()) {
           case UNAVAILABLE ->
               Status.UNAVAILABLE.withDescription(service + " is unavailable: " + reason(status));
+          // The User server shed the call (its bound of calls in flight, a connection's share of
+          // it, or of unread answers) or closed the connection (GOAWAY ENHANCE_YOUR_CALM): for the
+          // caller, a dependency out of room for now, which a retry may find again.
+          case RESOURCE_EXHAUSTED ->
+              Status.UNAVAILABLE.withDescription(service + " is overloaded: " + reason(status));
           case DEADLINE_EXCEEDED ->
               Status.DEADLINE_EXCEEDED.withDescription(
                   service + " did not answer before the deadline");

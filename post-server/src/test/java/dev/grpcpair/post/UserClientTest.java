@@ -124,6 +124,25 @@ class UserClientTest {
   }
 
   @Test
+  void overloadedUserService_isUnavailable_forTheCallerToRetry() {
+    userService.failWith(
+        Status.RESOURCE_EXHAUSTED.withDescription(
+            "the server has 4096 calls in flight (--max-calls-in-flight); retry later, or elsewhere"));
+
+    assertFailsWith(
+        () -> found(client.findUser("1")),
+        status -> {
+          assertThat(status.getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+          assertThat(status.getDescription())
+              .isEqualTo(
+                  "user service at "
+                      + TARGET
+                      + " is overloaded: the server has 4096 calls in flight"
+                      + " (--max-calls-in-flight); retry later, or elsewhere");
+        });
+  }
+
+  @Test
   void otherFailures_becomeInternal_neverTheUserServersOwnCode() {
     userService.failWith(Status.UNAUTHENTICATED.withDescription("bad token"));
 
