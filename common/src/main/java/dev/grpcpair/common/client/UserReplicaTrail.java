@@ -67,8 +67,8 @@ public final class UserReplicaTrail {
       public <ReqT, RespT> ClientCall<ReqT, RespT> interceptCall(
           MethodDescriptor<ReqT, RespT> method, CallOptions callOptions, Channel next) {
         CallTrail trail = CallTrail.current();
-        if (trail == null) {
-          return next.newCall(method, callOptions);
+        if (trail == null || !trail.keepsUserReplicas()) {
+          return next.newCall(method, callOptions); // the gateway's requests: nothing to record
         }
         return new SimpleForwardingClientCall<>(next.newCall(method, callOptions)) {
           @Override

@@ -23,9 +23,15 @@ public interface CallTrail {
   Span span();
 
   /**
-   * Records that User replica {@code replica} answered one of the calls made while handling this
-   * call (the Post server reports them, {@code UserReplicaTrail}); other trails keep none.
+   * Whether this trail keeps the User replicas that answered the calls made while handling it (a
+   * server's calls do; the Post server reports them, {@code UserReplicaTrail}). When it does not,
+   * User calls made under it are not watched for them at all.
    */
+  default boolean keepsUserReplicas() {
+    return false;
+  }
+
+  /** Records that User replica {@code replica} answered one of them; other trails keep none. */
   default void userReplicaAnswered(String replica) {}
 
   /** The User replicas recorded so far, sorted and comma-separated; null for none. */

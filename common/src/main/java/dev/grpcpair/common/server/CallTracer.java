@@ -70,6 +70,11 @@ final class CallTracer extends ServerStreamTracer implements CallTrail {
   }
 
   @Override
+  public boolean keepsUserReplicas() {
+    return true;
+  }
+
+  @Override
   public synchronized void userReplicaAnswered(String replica) {
     if (userReplicas == null) {
       userReplicas = new TreeSet<>();
