@@ -182,7 +182,8 @@ public final class ServerFlags implements Flags.Checked {
       defaultValue = "4096",
       description =
           "Calls in flight at most, all connections together (health and reflection aside);"
-              + " past it, a call is answered RESOURCE_EXHAUSTED at once.")
+              + " past it, a call is answered RESOURCE_EXHAUSTED at once, and past three"
+              + " quarters of it a connection holding more than its share while others call too.")
   int maxCallsInFlight;
 
   // A grpc client that checks health holds one watch per connection: as many as --max-connections'
