@@ -59,7 +59,8 @@ public final class GatewayConfig extends CommandConfig {
       defaultValue = "4096",
       description =
           "Requests answered at once, all connections together (health and static files aside); past it, a"
-              + " request is answered 429 at once.")
+              + " request is answered 429 at once, and past three quarters of it a connection"
+              + " holding more than its share while others ask too.")
   int maxRequestsInFlight;
 
   // A quarter of -XX:MaxDirectMemorySize (deploy/jvm.options), which reads and calls share: eight

@@ -8,6 +8,7 @@ import dev.grpcpair.common.observability.RequestId;
 import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.Status;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -83,7 +84,7 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
   private void handle(ChannelHandlerContext ctx, FullHttpRequest request) {
     int bodyBytes = request.content().readableBytes(); // before anything reads the body
     busy = true;
-    boolean admitted = services.started();
+    String refusal = services.started(connection(ctx));
     String offered = request.headers().get("x-request-id");
     String requestId =
         offered != null && RequestId.acceptable(offered) ? offered : RequestId.newId();
@@ -110,7 +111,7 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
     Context traced = Context.current().withValue(CallTrail.KEY, new CallTrail.Of(requestId, span));
     Context previous = traced.attach();
     try {
-      serve(request, exchange, admitted);
+      serve(request, exchange, refusal);
     } catch (RuntimeException e) {
       exchange.fail(Status.INTERNAL.withDescription("internal error"));
       throw e;
@@ -132,10 +133,15 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
     request.release();
   }
 
+  /** The connection a request came on: an HTTP/2 stream's parent, or the HTTP/1.1 channel. */
+  private static Channel connection(ChannelHandlerContext ctx) {
+    return ctx.channel() instanceof Http2StreamChannel ? ctx.channel().parent() : ctx.channel();
+  }
+
   /** After an answer: the next pipelined request, or reading again. */
   private void next(ChannelHandlerContext ctx) {
     busy = false;
-    services.finished();
+    services.finished(connection(ctx));
     FullHttpRequest next = waiting.poll();
     if (next != null) {
       handle(ctx, next);
@@ -151,10 +157,10 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
   }
 
   /**
-   * Answers {@code request}; one past {@code --max-requests-in-flight} ({@code admitted} false) is
-   * answered 429 unless it asks for health or a static file, which make no call.
+   * Answers {@code request}; one past {@code --max-requests-in-flight} (with its {@code refusal})
+   * is answered 429 unless it asks for health or a static file, which make no call.
    */
-  private void serve(FullHttpRequest request, HttpExchange exchange, boolean admitted) {
+  private void serve(FullHttpRequest request, HttpExchange exchange, String refusal) {
     if (request.decoderResult().isFailure()) {
       exchange.closeAfterAnswer();
       exchange.refuse(refusal(request.decoderResult().cause()));
@@ -180,18 +186,14 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
       exchange.respond(file);
       return;
     }
-    if (!admitted) {
+    if (refusal != null) {
       refusals.warn(
           () ->
               "refused requests past --max-requests-in-flight="
                   + services.maxInFlight()
                   + " (429), the last from "
                   + exchange.peer());
-      exchange.fail(
-          Status.RESOURCE_EXHAUSTED.withDescription(
-              "the gateway is answering "
-                  + services.maxInFlight()
-                  + " requests (--max-requests-in-flight); retry later"));
+      exchange.fail(Status.RESOURCE_EXHAUSTED.withDescription(refusal + "; retry later"));
       return;
     }
     Deadline deadline;

@@ -1,5 +1,8 @@
 package dev.grpcpair.gateway;
 
+import io.netty.channel.Channel;
+import io.netty.util.Attribute;
+import io.netty.util.AttributeKey;
 import java.time.Duration;
 
 /** What every connection's handler answers from: the routes, the fixed documents, the health. */
@@ -22,6 +25,11 @@ final class GatewayServices {
   private volatile boolean healthy = true;
   private volatile boolean draining;
   private int inFlight; // guarded by this
+  private int busyConnections; // with a request in flight; guarded by this
+
+  /** A connection's requests in flight; guarded by the services. */
+  private static final AttributeKey<int[]> CONNECTION_IN_FLIGHT =
+      AttributeKey.valueOf("requests-in-flight");
 
   GatewayServices(
       Routes routes,
@@ -69,11 +77,41 @@ final class GatewayServices {
   }
 
   /**
-   * A request is being answered; false when {@code --max-requests-in-flight} others are, and it is
-   * to be refused (which counts until its answer too).
+   * A request of {@code connection} is being answered; null if it may be, or why it is to be
+   * refused (it counts until its answer too): {@code --max-requests-in-flight} others are, or, past
+   * three quarters of that while other connections ask too, {@code connection} holds more than its
+   * share, the bound divided among the connections with requests in flight and one more (as the
+   * servers' {@code --max-calls-in-flight}: connections that fill the bound between them leave
+   * room).
    */
-  synchronized boolean started() {
-    return ++inFlight <= maxInFlight;
+  synchronized String started(Channel connection) {
+    Attribute<int[]> attribute = connection.attr(CONNECTION_IN_FLIGHT);
+    int[] held = attribute.get();
+    if (held == null) {
+      held = new int[1];
+      attribute.set(held);
+    }
+    if (++held[0] == 1) {
+      busyConnections++;
+    }
+    if (++inFlight > maxInFlight) {
+      return "the gateway is answering " + maxInFlight + " requests (--max-requests-in-flight)";
+    }
+    int share = maxInFlight / (busyConnections + 1);
+    if (inFlight > maxInFlight / 4 * 3 && busyConnections >= 2 && held[0] > share) {
+      return "the gateway is answering "
+          + inFlight
+          + " requests (--max-requests-in-flight="
+          + maxInFlight
+          + "), this connection "
+          + held[0]
+          + ", more than its share ("
+          + share
+          + ") while "
+          + busyConnections
+          + " connections ask";
+    }
+    return null;
   }
 
   /** The most requests answered at once ({@code --max-requests-in-flight}). */
@@ -81,8 +119,11 @@ final class GatewayServices {
     return maxInFlight;
   }
 
-  /** A request has been answered. */
-  synchronized void finished() {
+  /** A request of {@code connection} has been answered. */
+  synchronized void finished(Channel connection) {
+    if (--connection.attr(CONNECTION_IN_FLIGHT).get()[0] == 0) {
+      busyConnections--;
+    }
     if (--inFlight == 0) {
       notifyAll();
     }

@@ -14,6 +14,7 @@ import dev.grpcpair.proto.user.v2.GetUserRequest;
 import dev.grpcpair.proto.user.v2.GetUserResponse;
 import dev.grpcpair.proto.user.v2.UserMessage;
 import dev.grpcpair.testing.Closer;
+import dev.grpcpair.testing.RawHttp2Client;
 import dev.grpcpair.user.UserServer;
 import dev.grpcpair.user.UserServerConfig;
 import io.grpc.Status;
@@ -25,7 +26,10 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -148,6 +152,55 @@ class GatewayTest {
     await()
         .atMost(Duration.ofSeconds(10))
         .untilAsserted(() -> assertThat(get("/v2/users/3").statusCode()).isEqualTo(200));
+  }
+
+  @Test
+  void twoConnectionsThatWouldFillTheBoundBetweenThem_leaveRoomForAThird() throws Exception {
+    List<StreamObserver<GetUserResponse>> held = new CopyOnWriteArrayList<>();
+    dev.grpcpair.proto.user.v2.UserGrpc.UserImplBase holding =
+        new dev.grpcpair.proto.user.v2.UserGrpc.UserImplBase() {
+          @Override
+          public void getUser(GetUserRequest request, StreamObserver<GetUserResponse> answer) {
+            if (request.getUserId().startsWith("held")) {
+              held.add(answer); // answered when the test is done
+            } else {
+              answer.onNext(GetUserResponse.getDefaultInstance());
+              answer.onCompleted();
+            }
+          }
+        };
+    gateway =
+        GatewayClient.inFrontOf(
+            scriptedUsers(holding).port(), closer, "--max-requests-in-flight=8");
+    RawHttp2Client first = closer.add(RawHttp2Client.connect(gateway.gateway().port()));
+    RawHttp2Client second = closer.add(RawHttp2Client.connect(gateway.gateway().port()));
+    try {
+      // The first connection takes half the bound; the second asks for the other half and, past
+      // three quarters (6), is held to its share, 8 / (2 connections asking + 1): 2.
+      for (int i = 0; i < 4; i++) {
+        first.request("GET", "/v2/users/held" + i, "accept", "application/json", true);
+      }
+      first.flush();
+      await().atMost(Duration.ofSeconds(10)).until(() -> held.size() == 4);
+      List<Integer> asked = new ArrayList<>();
+      for (int i = 4; i < 8; i++) {
+        asked.add(second.request("GET", "/v2/users/held" + i, "accept", "application/json", true));
+      }
+      second.flush();
+      assertThat(second.readEndedStreams(2, Duration.ofSeconds(10)))
+          .as("answered at once (429)")
+          .containsExactlyInAnyOrder(asked.get(2), asked.get(3));
+      await().atMost(Duration.ofSeconds(10)).until(() -> held.size() == 6);
+
+      // Without shares the two would hold all 8, and this would be refused.
+      assertThat(get("/v2/users/1").statusCode()).isEqualTo(200);
+    } finally {
+      held.forEach(
+          answer -> {
+            answer.onNext(GetUserResponse.getDefaultInstance());
+            answer.onCompleted();
+          });
+    }
   }
 
   @Test

@@ -11,6 +11,8 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * HTTP/2 frames written by hand on a socket: what a hostile or broken client sends, which no grpc
@@ -149,6 +151,25 @@ public final class RawHttp2Client implements AutoCloseable {
     }
   }
 
+  /**
+   * Reads frames until the server has ended {@code count} streams (END_STREAM, or RST_STREAM), for
+   * at most {@code within}; returns their ids in the order they ended.
+   */
+  public List<Integer> readEndedStreams(int count, Duration within) throws IOException {
+    socket.setSoTimeout((int) within.toMillis());
+    List<Integer> ended = new ArrayList<>();
+    while (ended.size() < count) {
+      Frame frame = readFrame();
+      boolean ends =
+          frame.type == RST_STREAM
+              || (frame.type == HEADERS || frame.type == DATA) && (frame.flags & END_STREAM) != 0;
+      if (ends && frame.stream != 0) {
+        ended.add(frame.stream);
+      }
+    }
+    return ended;
+  }
+
   /** A GOAWAY frame's error code (RFC 9113, section 7) and debug data. */
   public record GoAway(int code, String debugData) {}
 
@@ -230,7 +251,7 @@ public final class RawHttp2Client implements AutoCloseable {
     return stream;
   }
 
-  private record Frame(int type, int flags, byte[] payload) {
+  private record Frame(int type, int flags, int stream, byte[] payload) {
     int intAt(int at) {
       return (payload[at] & 0xff) << 24
           | (payload[at + 1] & 0xff) << 16
@@ -243,10 +264,10 @@ public final class RawHttp2Client implements AutoCloseable {
     int length = in.readUnsignedByte() << 16 | in.readUnsignedShort();
     int type = in.readUnsignedByte();
     int flags = in.readUnsignedByte();
-    in.readInt(); // stream id
+    int stream = in.readInt() & 0x7fffffff;
     byte[] payload = new byte[length];
     in.readFully(payload);
-    return new Frame(type, flags, payload);
+    return new Frame(type, flags, stream, payload);
   }
 
   /** An HTTP/2 frame: 24-bit length, type, flags, stream id, payload. */
