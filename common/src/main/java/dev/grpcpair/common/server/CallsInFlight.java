@@ -24,9 +24,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Past three quarters of the server's own bound, while other connections have calls open too, a
  * connection holding more than its share is refused: the bound divided among the connections with
- * calls open and one more, a client yet to call. Clients that fill the bound between them (say,
- * connections that never read their answers) so leave room for the others. A connection alone may
- * fill it: the Post server is the User server's one big client.
+ * calls of this bound open and one more, a client yet to call (a connection holding only health
+ * watches takes no share). Clients that fill the bound between them (say, connections that never
+ * read their answers) so leave room for the others. A connection alone may fill it: the Post server
+ * is the User server's one big client.
  */
 final class CallsInFlight implements ServerInterceptor {
 
@@ -64,18 +65,16 @@ final class CallsInFlight implements ServerInterceptor {
         limit, true, "health watches and reflection streams open", "--max-probe-streams");
   }
 
-  /** Why the call is refused if its connection holds more than its share; null if not. */
-  private String overShare(ServerCall<?, ?> call, int now) {
-    if (streamsOnly || now <= contended) {
-      return null;
+  /**
+   * Why a call is refused when the server has {@code now} calls in flight and its connection {@code
+   * held} of them, if for more than its share; null if not.
+   */
+  private String overShare(ConnectionLimit.Connection connection, int now, int held) {
+    if (connection == null || now <= contended) {
+      return null; // a connection not counted: in-process, or health and reflection
     }
-    ConnectionLimit.Connection connection = ConnectionLimit.of(call.getAttributes());
-    if (connection == null) {
-      return null; // in-process: no connections to share among
-    }
-    int busy = connection.busy.get();
+    int busy = connection.busyConnections();
     int share = limit / (busy + 1);
-    int held = connection.calls.get();
     if (busy < 2 || held <= share) {
       return null;
     }
@@ -99,10 +98,13 @@ final class CallsInFlight implements ServerInterceptor {
     if (streamsOnly && call.getMethodDescriptor().getType().serverSendsOneMessage()) {
       return next.startCall(call, headers);
     }
+    ConnectionLimit.Connection connection =
+        streamsOnly ? null : ConnectionLimit.of(call.getAttributes());
     int now = inFlight.incrementAndGet();
-    String refused = now > limit ? refusal : overShare(call, now);
+    int held = connection == null ? 0 : connection.ownCallStarted();
+    String refused = now > limit ? refusal : overShare(connection, now, held);
     if (refused != null) {
-      inFlight.decrementAndGet();
+      ended(connection);
       refusals.warn(() -> warning + call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR));
       call.close(Status.RESOURCE_EXHAUSTED.withDescription(refused), new Metadata());
       return new ServerCall.Listener<>() {};
@@ -111,22 +113,29 @@ final class CallsInFlight implements ServerInterceptor {
     try {
       listener = next.startCall(call, headers);
     } catch (RuntimeException | Error e) {
-      inFlight.decrementAndGet();
+      ended(connection);
       throw e;
     }
     // grpc ends every started call with exactly one of these two.
     return new SimpleForwardingServerCallListener<>(listener) {
       @Override
       public void onComplete() {
-        inFlight.decrementAndGet();
+        ended(connection);
         super.onComplete();
       }
 
       @Override
       public void onCancel() {
-        inFlight.decrementAndGet();
+        ended(connection);
         super.onCancel();
       }
     };
+  }
+
+  private void ended(ConnectionLimit.Connection connection) {
+    inFlight.decrementAndGet();
+    if (connection != null) {
+      connection.ownCallEnded();
+    }
   }
 }

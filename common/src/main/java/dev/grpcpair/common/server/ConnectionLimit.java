@@ -57,7 +57,7 @@ final class ConnectionLimit {
   private final int perPeer;
   private final String totalReason;
   private final Map<SocketAddress, Connection> open = new ConcurrentHashMap<>();
-  // Connections with a call open, for CallsInFlight's share of its bound.
+  // Connections with a call of CallsInFlight's open, for its share of its bound.
   private final AtomicInteger busy = new AtomicInteger();
 
   private ConnectionLimit(int total, int perPeer, String totalReason) {
@@ -130,8 +130,8 @@ final class ConnectionLimit {
   /** Counts a call open on its connection; returns the connection, or null if not counted. */
   static Connection callStarted(Attributes call) {
     Connection connection = call.get(CONNECTION);
-    if (connection != null && connection.calls.incrementAndGet() == 1) {
-      connection.busy.incrementAndGet();
+    if (connection != null) {
+      connection.calls.incrementAndGet();
     }
     return connection;
   }
@@ -153,7 +153,6 @@ final class ConnectionLimit {
     long now = System.nanoTime();
     if (connection.calls.decrementAndGet() == 0) {
       connection.idleSince = now;
-      connection.busy.decrementAndGet();
     }
     if (connection.resets.ended(status, now) && connection.channel.isOpen()) {
       connection.guard.closeNow();
@@ -226,15 +225,17 @@ final class ConnectionLimit {
   }
 
   /**
-   * An accepted connection: its calls open (one with none is idle), how many connections of the
-   * server have one, and how to close it.
+   * An accepted connection: its calls open (one with none is idle), those of them the server's own
+   * calls in flight ({@link CallsInFlight} counts them, health and reflection aside) and how many
+   * connections of the server have such a call, and how to close it.
    */
   static final class Connection {
     final Channel channel;
     final InetSocketAddress address;
     final Guard guard = new Guard();
     final AtomicInteger calls = new AtomicInteger();
-    final AtomicInteger busy;
+    private final AtomicInteger ownCalls = new AtomicInteger();
+    private final AtomicInteger busy;
     final RapidResets resets = new RapidResets();
     volatile long idleSince = System.nanoTime();
     // Set and read on the accepting thread only: the one boss loop, which both ports share.
@@ -258,6 +259,26 @@ final class ConnectionLimit {
         channel.close();
         channel.eventLoop().schedule(guard::closeNow, GOAWAY_GRACE_SECONDS, TimeUnit.SECONDS);
       }
+    }
+
+    /** One more of the server's own calls on this connection; returns how many it has now. */
+    int ownCallStarted() {
+      int held = ownCalls.incrementAndGet();
+      if (held == 1) {
+        busy.incrementAndGet();
+      }
+      return held;
+    }
+
+    void ownCallEnded() {
+      if (ownCalls.decrementAndGet() == 0) {
+        busy.decrementAndGet();
+      }
+    }
+
+    /** The connections of the server with one of its own calls open. */
+    int busyConnections() {
+      return busy.get();
     }
 
     void refuse() {
