@@ -55,6 +55,8 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
   private final GatewayServices services;
   private final ArrayDeque<FullHttpRequest> waiting = new ArrayDeque<>();
   private boolean busy;
+  // The connection the request being answered counts a call on, if it does (GatewayServices).
+  private Channel calling;
 
   GatewayHandler(GatewayServices services) {
     this.services = services;
@@ -84,7 +86,7 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
   private void handle(ChannelHandlerContext ctx, FullHttpRequest request) {
     int bodyBytes = request.content().readableBytes(); // before anything reads the body
     busy = true;
-    String refusal = services.started(connection(ctx));
+    boolean admitted = services.started();
     String offered = request.headers().get("x-request-id");
     String requestId =
         offered != null && RequestId.acceptable(offered) ? offered : RequestId.newId();
@@ -111,7 +113,7 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
     Context traced = Context.current().withValue(CallTrail.KEY, new CallTrail.Of(requestId, span));
     Context previous = traced.attach();
     try {
-      serve(request, exchange, refusal);
+      serve(ctx, request, exchange, admitted);
     } catch (RuntimeException e) {
       exchange.fail(Status.INTERNAL.withDescription("internal error"));
       throw e;
@@ -141,7 +143,8 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
   /** After an answer: the next pipelined request, or reading again. */
   private void next(ChannelHandlerContext ctx) {
     busy = false;
-    services.finished(connection(ctx));
+    services.finished(calling);
+    calling = null;
     FullHttpRequest next = waiting.poll();
     if (next != null) {
       handle(ctx, next);
@@ -157,10 +160,12 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
   }
 
   /**
-   * Answers {@code request}; one past {@code --max-requests-in-flight} (with its {@code refusal})
-   * is answered 429 unless it asks for health or a static file, which make no call.
+   * Answers {@code request}; one past {@code --max-requests-in-flight} ({@code admitted} false), or
+   * past its connection's share of it, is answered 429 unless it asks for health or a static file,
+   * which make no call.
    */
-  private void serve(FullHttpRequest request, HttpExchange exchange, String refusal) {
+  private void serve(
+      ChannelHandlerContext ctx, FullHttpRequest request, HttpExchange exchange, boolean admitted) {
     if (request.decoderResult().isFailure()) {
       exchange.closeAfterAnswer();
       exchange.refuse(refusal(request.decoderResult().cause()));
@@ -185,6 +190,16 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
       exchange.routedTo(path, path, file.routine());
       exchange.respond(file);
       return;
+    }
+    String refusal;
+    if (admitted) {
+      calling = connection(ctx);
+      refusal = services.callStarted(calling);
+    } else {
+      refusal =
+          "the gateway is answering "
+              + services.maxInFlight()
+              + " requests (--max-requests-in-flight)";
     }
     if (refusal != null) {
       refusals.warn(

@@ -25,11 +25,10 @@ final class GatewayServices {
   private volatile boolean healthy = true;
   private volatile boolean draining;
   private int inFlight; // guarded by this
-  private int busyConnections; // with a request in flight; guarded by this
+  private int callingConnections; // with a request making a call; guarded by this
 
-  /** A connection's requests in flight; guarded by the services. */
-  private static final AttributeKey<int[]> CONNECTION_IN_FLIGHT =
-      AttributeKey.valueOf("requests-in-flight");
+  /** A connection's requests making calls; guarded by the services. */
+  private static final AttributeKey<int[]> CALLS = AttributeKey.valueOf("requests-calling");
 
   GatewayServices(
       Routes routes,
@@ -77,41 +76,46 @@ final class GatewayServices {
   }
 
   /**
-   * A request of {@code connection} is being answered; null if it may be, or why it is to be
-   * refused (it counts until its answer too): {@code --max-requests-in-flight} others are, or, past
-   * three quarters of that while other connections ask too, {@code connection} holds more than its
-   * share, the bound divided among the connections with requests in flight and one more (as the
-   * servers' {@code --max-calls-in-flight}: connections that fill the bound between them leave
-   * room).
+   * A request is being answered; false when {@code --max-requests-in-flight} others are, and it is
+   * to be refused (which counts until its answer too).
    */
-  synchronized String started(Channel connection) {
-    Attribute<int[]> attribute = connection.attr(CONNECTION_IN_FLIGHT);
-    int[] held = attribute.get();
-    if (held == null) {
-      held = new int[1];
-      attribute.set(held);
+  synchronized boolean started() {
+    return ++inFlight <= maxInFlight;
+  }
+
+  /**
+   * The request being answered on {@code connection} makes a call: null if it may, or why not
+   * (counted all the same, until {@link #finished} is given the connection): past three quarters of
+   * {@code --max-requests-in-flight}, while other connections make calls too, {@code connection}
+   * makes more than its share, the bound divided among the connections making calls and one more
+   * (as the servers' {@code --max-calls-in-flight}: connections that would fill the bound between
+   * them leave room; health and static files, which make none, take no share).
+   */
+  synchronized String callStarted(Channel connection) {
+    Attribute<int[]> attribute = connection.attr(CALLS);
+    int[] calls = attribute.get();
+    if (calls == null) {
+      calls = new int[1];
+      attribute.set(calls);
     }
-    if (++held[0] == 1) {
-      busyConnections++;
+    if (++calls[0] == 1) {
+      callingConnections++;
     }
-    if (++inFlight > maxInFlight) {
-      return "the gateway is answering " + maxInFlight + " requests (--max-requests-in-flight)";
+    int share = maxInFlight / (callingConnections + 1);
+    if (inFlight <= maxInFlight / 4 * 3 || callingConnections < 2 || calls[0] <= share) {
+      return null;
     }
-    int share = maxInFlight / (busyConnections + 1);
-    if (inFlight > maxInFlight / 4 * 3 && busyConnections >= 2 && held[0] > share) {
-      return "the gateway is answering "
-          + inFlight
-          + " requests (--max-requests-in-flight="
-          + maxInFlight
-          + "), this connection "
-          + held[0]
-          + ", more than its share ("
-          + share
-          + ") while "
-          + busyConnections
-          + " connections ask";
-    }
-    return null;
+    return "the gateway is answering "
+        + inFlight
+        + " requests (--max-requests-in-flight="
+        + maxInFlight
+        + "), this connection "
+        + calls[0]
+        + ", more than its share ("
+        + share
+        + ") while "
+        + callingConnections
+        + " connections ask";
   }
 
   /** The most requests answered at once ({@code --max-requests-in-flight}). */
@@ -119,10 +123,13 @@ final class GatewayServices {
     return maxInFlight;
   }
 
-  /** A request of {@code connection} has been answered. */
-  synchronized void finished(Channel connection) {
-    if (--connection.attr(CONNECTION_IN_FLIGHT).get()[0] == 0) {
-      busyConnections--;
+  /**
+   * A request has been answered; {@code calling}, the connection its call was counted on ({@link
+   * #callStarted}), or null if it made none.
+   */
+  synchronized void finished(Channel calling) {
+    if (calling != null && --calling.attr(CALLS).get()[0] == 0) {
+      callingConnections--;
     }
     if (--inFlight == 0) {
       notifyAll();
