@@ -19,6 +19,7 @@ import io.grpc.stub.StreamObserver;
 import io.grpc.testing.protobuf.SimpleRequest;
 import io.grpc.testing.protobuf.SimpleResponse;
 import io.grpc.testing.protobuf.SimpleServiceGrpc;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -64,11 +65,7 @@ class CallsInFlightTest {
   void pastTheBound_callsAreResourceExhausted_probesAnswer_andEndedCallsMakeRoom()
       throws Exception {
     HoldingService service = new HoldingService();
-    GrpcServer server =
-        closer.add(
-            GrpcServer.builder("test", 0, ServerFlags.parse("--max-calls-in-flight=2"))
-                .addService(service)
-                .start());
+    GrpcServer server = start(service, "--max-calls-in-flight=2");
     ManagedChannel channel = closer.add(Channels.localhost(server.port()));
     SimpleServiceGrpc.SimpleServiceBlockingStub calls =
         SimpleServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
@@ -106,6 +103,12 @@ class CallsInFlightTest {
             () -> assertThat(calls.unaryRpc(SimpleRequest.getDefaultInstance())).isNotNull());
   }
 
+  /** A server of {@code service} with {@code flags}. */
+  private GrpcServer start(HoldingService service, String... flags) throws IOException {
+    return closer.add(
+        GrpcServer.builder("test", 0, ServerFlags.parse(flags)).addService(service).start());
+  }
+
   /** Starts {@code count} calls that {@link HoldingService} holds open, or refuses. */
   private static List<CompletableFuture<Status>> hold(ManagedChannel channel, int count) {
     List<CompletableFuture<Status>> calls = new ArrayList<>();
@@ -122,11 +125,7 @@ class CallsInFlightTest {
   @Test
   void twoConnectionsThatWouldFillTheBoundBetweenThem_leaveRoomForAThird() throws Exception {
     HoldingService service = new HoldingService();
-    GrpcServer server =
-        closer.add(
-            GrpcServer.builder("test", 0, ServerFlags.parse("--max-calls-in-flight=8"))
-                .addService(service)
-                .start());
+    GrpcServer server = start(service, "--max-calls-in-flight=8");
     ManagedChannel first = closer.add(Channels.localhost(server.port()));
     ManagedChannel second = closer.add(Channels.localhost(server.port()));
 
@@ -158,11 +157,7 @@ class CallsInFlightTest {
   @Test
   void aConnectionAlone_mayFillTheBound_whileOthersOnlyWatchHealth() throws Exception {
     HoldingService service = new HoldingService();
-    GrpcServer server =
-        closer.add(
-            GrpcServer.builder("test", 0, ServerFlags.parse("--max-calls-in-flight=8"))
-                .addService(service)
-                .start());
+    GrpcServer server = start(service, "--max-calls-in-flight=8");
     // Health watches are not the server's own calls: their connections take no share.
     for (int i = 0; i < 3; i++) {
       HealthWatch watch = HealthWatch.open(closer.add(Channels.localhost(server.port())));
