@@ -154,52 +154,89 @@ class GatewayTest {
         .untilAsserted(() -> assertThat(get("/v2/users/3").statusCode()).isEqualTo(200));
   }
 
-  @Test
-  void twoConnectionsThatWouldFillTheBoundBetweenThem_leaveRoomForAThird() throws Exception {
-    List<StreamObserver<GetUserResponse>> held = new CopyOnWriteArrayList<>();
-    dev.grpcpair.proto.user.v2.UserGrpc.UserImplBase holding =
-        new dev.grpcpair.proto.user.v2.UserGrpc.UserImplBase() {
-          @Override
-          public void getUser(GetUserRequest request, StreamObserver<GetUserResponse> answer) {
-            if (request.getUserId().startsWith("held")) {
-              held.add(answer); // answered when the test is done
-            } else {
-              answer.onNext(GetUserResponse.getDefaultInstance());
-              answer.onCompleted();
-            }
-          }
-        };
-    gateway =
-        GatewayClient.inFrontOf(
-            scriptedUsers(holding).port(), closer, "--max-requests-in-flight=8");
-    RawHttp2Client first = closer.add(RawHttp2Client.connect(gateway.gateway().port()));
-    RawHttp2Client second = closer.add(RawHttp2Client.connect(gateway.gateway().port()));
-    try {
-      // The first connection takes half the bound; the second asks for the other half and, past
-      // three quarters (6), is held to its share, 8 / (2 connections asking + 1): 2.
-      for (int i = 0; i < 4; i++) {
-        first.request("GET", "/v2/users/held" + i, "accept", "application/json", true);
-      }
-      first.flush();
-      await().atMost(Duration.ofSeconds(10)).until(() -> held.size() == 4);
-      List<Integer> asked = new ArrayList<>();
-      for (int i = 4; i < 8; i++) {
-        asked.add(second.request("GET", "/v2/users/held" + i, "accept", "application/json", true));
-      }
-      second.flush();
-      assertThat(second.readEndedStreams(2, Duration.ofSeconds(10)))
-          .as("answered at once (429)")
-          .containsExactlyInAnyOrder(asked.get(2), asked.get(3));
-      await().atMost(Duration.ofSeconds(10)).until(() -> held.size() == 6);
+  /** A User service holding the GetUser calls for ids that start with "held" until released. */
+  private static final class HoldingUsers extends dev.grpcpair.proto.user.v2.UserGrpc.UserImplBase {
+    final List<StreamObserver<GetUserResponse>> held = new CopyOnWriteArrayList<>();
 
-      // Without shares the two would hold all 8, and this would be refused.
-      assertThat(get("/v2/users/1").statusCode()).isEqualTo(200);
-    } finally {
+    @Override
+    public void getUser(GetUserRequest request, StreamObserver<GetUserResponse> answer) {
+      if (request.getUserId().startsWith("held")) {
+        held.add(answer);
+      } else {
+        answer.onNext(GetUserResponse.getDefaultInstance());
+        answer.onCompleted();
+      }
+    }
+
+    void release() {
       held.forEach(
           answer -> {
             answer.onNext(GetUserResponse.getDefaultInstance());
             answer.onCompleted();
           });
+    }
+  }
+
+  /** Asks for {@code count} held users on {@code client}, from {@code first} on; their streams. */
+  private static List<Integer> askHeld(RawHttp2Client client, int first, int count)
+      throws IOException {
+    List<Integer> streams = new ArrayList<>();
+    for (int i = first; i < first + count; i++) {
+      streams.add(client.request("GET", "/v2/users/held" + i, "accept", "application/json", true));
+    }
+    client.flush();
+    return streams;
+  }
+
+  @Test
+  void twoConnectionsThatWouldFillTheBoundBetweenThem_leaveRoomForAThird() throws Exception {
+    HoldingUsers users = new HoldingUsers();
+    gateway =
+        GatewayClient.inFrontOf(scriptedUsers(users).port(), closer, "--max-requests-in-flight=8");
+    RawHttp2Client first = closer.add(RawHttp2Client.connect(gateway.gateway().port()));
+    RawHttp2Client second = closer.add(RawHttp2Client.connect(gateway.gateway().port()));
+    try {
+      // The first connection takes half the bound; the second asks for the other half and, past
+      // three quarters (6), is held to its share, 8 / (2 connections asking + 1): 2.
+      askHeld(first, 0, 4);
+      await().atMost(Duration.ofSeconds(10)).until(() -> users.held.size() == 4);
+      List<Integer> asked = askHeld(second, 4, 4);
+      assertThat(second.readEndedStreams(2, Duration.ofSeconds(10)))
+          .as("answered at once (429)")
+          .containsExactlyInAnyOrder(asked.get(2), asked.get(3));
+      await().atMost(Duration.ofSeconds(10)).until(() -> users.held.size() == 6);
+
+      // Without shares the two would hold all 8, and this would be refused.
+      assertThat(get("/v2/users/1").statusCode()).isEqualTo(200);
+    } finally {
+      users.release();
+    }
+  }
+
+  @Test
+  void connectionsFetchingOnlyFiles_takeNoShare() throws Exception {
+    HoldingUsers users = new HoldingUsers();
+    gateway =
+        GatewayClient.inFrontOf(scriptedUsers(users).port(), closer, "--max-requests-in-flight=8");
+    // Three connections whose liveness answers wait unread (a receive window of 0): in flight
+    // until written, making no call.
+    for (int i = 0; i < 3; i++) {
+      RawHttp2Client probe = closer.add(RawHttp2Client.neverReading(gateway.gateway().port()));
+      int stream = probe.request("GET", GatewayServices.LIVE_PATH, "accept", "*/*", true);
+      probe.flush();
+      probe.readHeaders(stream, Duration.ofSeconds(10));
+    }
+    RawHttp2Client calling = closer.add(RawHttp2Client.connect(gateway.gateway().port()));
+    try {
+      // The one connection making calls has the rest of the bound, 5: were the probes' connections
+      // counted, past three quarters (6) its share would be 8 / (4 + 1), and it would hold 3.
+      List<Integer> asked = askHeld(calling, 0, 6);
+      assertThat(calling.readEndedStreams(1, Duration.ofSeconds(10)))
+          .as("past the bound itself (429)")
+          .containsExactly(asked.get(5));
+      await().atMost(Duration.ofSeconds(10)).until(() -> users.held.size() == 5);
+    } finally {
+      users.release();
     }
   }
 

@@ -151,6 +151,15 @@ public final class RawHttp2Client implements AutoCloseable {
     }
   }
 
+  /** Reads frames until the server's HEADERS on {@code stream}, for at most {@code within}. */
+  public void readHeaders(int stream, Duration within) throws IOException {
+    socket.setSoTimeout((int) within.toMillis());
+    Frame frame;
+    do {
+      frame = readFrame();
+    } while (frame.type != HEADERS || frame.stream != stream);
+  }
+
   /**
    * Reads frames until the server has ended {@code count} streams (END_STREAM, or RST_STREAM), for
    * at most {@code within}; returns their ids in the order they ended.
