@@ -46,7 +46,12 @@ class RapidResetsTest {
     for (int i = 0; i < 5 * RapidResets.MAX_RESETS && !kept.ended().isDone(); i++) {
       cancelAnsweredWatch(channel);
     }
-    assertThat(kept.ended().get(10, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+    // A connection cut without GOAWAY: grpc ends its calls UNAVAILABLE, or UNKNOWN when a write of
+    // the client's was under way (seen once in a fresh-clone build).
+    Status ended = kept.ended().get(10, TimeUnit.SECONDS);
+    assertThat(ended.getCode())
+        .as(ended.toString())
+        .isIn(Status.Code.UNAVAILABLE, Status.Code.UNKNOWN);
   }
 
   /**
