@@ -5,6 +5,7 @@ import com.google.protobuf.Message;
 import dev.grpcpair.common.observability.CallTrail;
 import dev.grpcpair.common.observability.RateLimitedLog;
 import dev.grpcpair.common.observability.RequestId;
+import dev.grpcpair.common.server.RapidResets;
 import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.Status;
@@ -25,7 +26,9 @@ import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
 import io.netty.handler.codec.http2.Http2Exception;
+import io.netty.handler.codec.http2.Http2ResetFrame;
 import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.util.AttributeKey;
 import io.opentelemetry.api.trace.Span;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -51,10 +54,14 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
       new RateLimitedLog(LoggerFactory.getLogger(GatewayHandler.class));
   private static final RateLimitedLog refusals =
       new RateLimitedLog(LoggerFactory.getLogger(GatewayHandler.class));
+  private static final RateLimitedLog resetClosings =
+      new RateLimitedLog(LoggerFactory.getLogger(GatewayHandler.class));
+  private static final AttributeKey<RapidResets> RESETS = AttributeKey.valueOf("rapid-resets");
 
   private final GatewayServices services;
   private final ArrayDeque<FullHttpRequest> waiting = new ArrayDeque<>();
   private boolean busy;
+  private boolean resetByClient;
   // The connection the request being answered counts a call on, if it does (GatewayServices).
   private Channel calling;
 
@@ -140,9 +147,48 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
     return ctx.channel() instanceof Http2StreamChannel ? ctx.channel().parent() : ctx.channel();
   }
 
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+    if (event instanceof Http2ResetFrame && !resetByClient) {
+      resetByClient = true;
+      streamEnded(ctx, true);
+    }
+    ctx.fireUserEventTriggered(event);
+  }
+
+  /**
+   * An HTTP/2 stream ended, {@code reset} by the client or answered: a connection whose client
+   * resets nearly all it opens is closed ({@link RapidResets}, as the gRPC servers do).
+   */
+  private static void streamEnded(ChannelHandlerContext ctx, boolean reset) {
+    if (!(ctx.channel() instanceof Http2StreamChannel stream)) {
+      return; // HTTP/1.1: a client that gives up closes its connection
+    }
+    Channel connection = stream.parent();
+    RapidResets resets = connection.attr(RESETS).get();
+    if (resets == null) {
+      RapidResets fresh = new RapidResets();
+      RapidResets before = connection.attr(RESETS).setIfAbsent(fresh);
+      resets = before == null ? fresh : before;
+    }
+    if (resets.ended(reset, System.nanoTime()) && connection.isOpen()) {
+      connection.close();
+      RapidResets judged = resets;
+      resetClosings.warn(
+          () ->
+              "closed the connection of "
+                  + connection.remoteAddress()
+                  + ": its client "
+                  + judged.describe());
+    }
+  }
+
   /** After an answer: the next pipelined request, or reading again. */
   private void next(ChannelHandlerContext ctx) {
     busy = false;
+    if (!resetByClient) {
+      streamEnded(ctx, false);
+    }
     services.finished(calling);
     calling = null;
     FullHttpRequest next = waiting.poll();

@@ -1,5 +1,6 @@
 package dev.grpcpair.gateway;
 
+import dev.grpcpair.common.server.RapidResets;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
@@ -112,6 +113,10 @@ final class HttpChannels extends ChannelInitializer<SocketChannel> {
 
   private Http2FrameCodec http2() {
     return Http2FrameCodecBuilder.forServer()
+        // Netty's own bound counts resets alone (200 in 30 s), and cut off a proxy whose callers
+        // gave up on some of their requests; GatewayHandler judges resets against the requests
+        // they are among (RapidResets), and this stays as a backstop for resets of any kind.
+        .decoderEnforceMaxRstFramesPerWindow(10 * RapidResets.MAX_RESETS, 10)
         .initialSettings(
             Http2Settings.defaultSettings()
                 .maxConcurrentStreams(MAX_STREAMS)

@@ -20,6 +20,7 @@ import dev.grpcpair.user.UserServerConfig;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
+import java.net.SocketException;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -235,6 +236,43 @@ class GatewayTest {
           .as("past the bound itself (429)")
           .containsExactly(asked.get(5));
       await().atMost(Duration.ofSeconds(10)).until(() -> users.held.size() == 5);
+    } finally {
+      users.release();
+    }
+  }
+
+  @Test
+  void anH2cClientCancellingHalfItsRequests_keepsItsConnection_oneCancellingNearlyAll_losesIt()
+      throws Exception {
+    HoldingUsers users = new HoldingUsers();
+    gateway = GatewayClient.inFrontOf(scriptedUsers(users).port(), closer);
+    RawHttp2Client client = closer.add(RawHttp2Client.connect(gateway.gateway().port()));
+    try {
+      // A proxy in front of the gateway whose callers give up on half their requests, each while
+      // the gateway waits on the User service: past Netty's own bound (200 resets in 30 s, which
+      // closed the connection) and RapidResets' 1,000.
+      for (int i = 0; i < 1200; i++) {
+        client.reset(askHeld(client, i, 1).get(0));
+        int answered = client.request("GET", "/v2/users/1", "accept", "application/json", true);
+        client.flush();
+        assertThat(client.readEndedStreams(1, Duration.ofSeconds(10))).containsExactly(answered);
+      }
+
+      // Resets alone: once they are three in four of the connection's streams, it is closed.
+      try {
+        for (int i = 0; i < 3000; i++) {
+          client.reset(askHeld(client, 1200 + i, 1).get(0));
+        }
+        client.flush();
+        client.readUntilClosed(Duration.ofSeconds(10));
+      } catch (SocketException closedByTheGateway) {
+        // Expected: closed while resets were still being sent.
+      }
+      // Others are served. The gateway passed those resets on to the User service, which may have
+      // closed the gateway's connection for them in turn (limits.md): the channel reconnects.
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(() -> assertThat(get("/v2/users/1").statusCode()).isEqualTo(200));
     } finally {
       users.release();
     }

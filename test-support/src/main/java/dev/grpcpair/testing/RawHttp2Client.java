@@ -39,6 +39,8 @@ public final class RawHttp2Client implements AutoCloseable {
 
   private RawHttp2Client(Socket socket) throws IOException {
     this.socket = socket;
+    // A frame sent after an answer is awaited must not wait for Nagle's algorithm (40 ms a time).
+    socket.setTcpNoDelay(true);
     this.out = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream()));
     this.in = new DataInputStream(socket.getInputStream());
   }
@@ -203,6 +205,11 @@ public final class RawHttp2Client implements AutoCloseable {
   public void openAndReset(String method) throws IOException {
     int stream = open(method, false);
     frame(RST_STREAM, 0, stream, new byte[] {0, 0, 0, 8}); // CANCEL
+  }
+
+  /** Resets {@code stream} (CANCEL), as a client that no longer wants its answer. */
+  public void reset(int stream) throws IOException {
+    frame(RST_STREAM, 0, stream, new byte[] {0, 0, 0, 8});
   }
 
   public void flush() throws IOException {

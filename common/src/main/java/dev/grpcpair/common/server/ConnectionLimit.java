@@ -154,7 +154,10 @@ final class ConnectionLimit {
     if (connection.calls.decrementAndGet() == 0) {
       connection.idleSince = now;
     }
-    if (connection.resets.ended(status, now) && connection.channel.isOpen()) {
+    // A stream its client reset ends CANCELLED; one the server ends on its deadline, or to drop
+    // unread answers, DEADLINE_EXCEEDED.
+    boolean reset = status.getCode() == Status.Code.CANCELLED;
+    if (connection.resets.ended(reset, now) && connection.channel.isOpen()) {
       connection.guard.closeNow();
       resetClosings.warn(
           () ->

@@ -1,6 +1,5 @@
 package dev.grpcpair.common.server;
 
-import io.grpc.Status;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -10,12 +9,12 @@ import java.util.concurrent.TimeUnit;
  * callers go away or a hedged attempt loses, a fraction of its calls. grpc's own bound counts
  * resets alone, so at {@value #MAX_RESETS} per window it would cut off a busy Post server, and
  * every call on its one connection with it (as Envoy does, resets are judged against the streams
- * they are among).
+ * they are among). The gateway judges its HTTP/2 clients the same way.
  */
-final class RapidResets {
+public final class RapidResets {
 
   /** More resets than this in one window, if most of its streams, mark an attack. */
-  static final int MAX_RESETS = 1000;
+  public static final int MAX_RESETS = 1000;
 
   /** Three in four: a hedged call sends at most three attempts and cancels at most two. */
   private static final int ATTACK_SHARE_NUMERATOR = 3;
@@ -25,30 +24,29 @@ final class RapidResets {
 
   private long windowStart = System.nanoTime();
   private int ended;
-  private int reset;
+  private int resets;
 
   /**
-   * Counts a stream of the connection that ended with {@code status}; true once the connection's
+   * Counts a stream of the connection that ended, {@code reset} by its client or not; true once the
    * client has reset more than {@value #MAX_RESETS} streams in this window, and three in four of
-   * them. A stream its client reset ends {@code CANCELLED}; one the server ends on its deadline, or
-   * to drop unread answers, {@code DEADLINE_EXCEEDED}.
+   * them.
    */
-  synchronized boolean ended(Status status, long nanoTime) {
+  public synchronized boolean ended(boolean reset, long nanoTime) {
     if (nanoTime - windowStart > WINDOW_NANOS) {
       windowStart = nanoTime;
       ended = 0;
-      reset = 0;
+      resets = 0;
     }
     ended++;
-    if (status.getCode() == Status.Code.CANCELLED) {
-      reset++;
+    if (reset) {
+      resets++;
     }
-    return reset > MAX_RESETS
-        && (long) reset * ATTACK_SHARE_DENOMINATOR >= (long) ended * ATTACK_SHARE_NUMERATOR;
+    return resets > MAX_RESETS
+        && (long) resets * ATTACK_SHARE_DENOMINATOR >= (long) ended * ATTACK_SHARE_NUMERATOR;
   }
 
   /** For the log: what the client did. */
-  synchronized String describe() {
-    return "reset " + reset + " of its " + ended + " streams within 10 s (rapid reset)";
+  public synchronized String describe() {
+    return "reset " + resets + " of its " + ended + " streams within 10 s (rapid reset)";
   }
 }
