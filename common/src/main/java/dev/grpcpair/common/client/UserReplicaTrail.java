@@ -30,18 +30,29 @@ public final class UserReplicaTrail {
   private UserReplicaTrail() {}
 
   /**
+   * A call's trail that keeps the User replicas that answered the calls made while handling it (a
+   * server's calls do; the gateway's HTTP requests do not, and their User calls are not watched).
+   */
+  public interface Kept {
+    /** Records that User replica {@code replica} answered one of them. */
+    void userReplicaAnswered(String replica);
+
+    /** The User replicas recorded so far, sorted and comma-separated; null for none. */
+    String userReplicas();
+  }
+
+  /**
    * On the Post server: sends the replicas that answered each call's User calls as a trailer. They
-   * are kept in the call's trail ({@link CallTrail}), not in a context value of their own: each
-   * value added to a call's context is a copy of its map, and the calls that wait on the User
-   * service hold it.
+   * are kept in the call's trail ({@link CallTrail}, {@link Kept}), not in a context value of their
+   * own: each value added to a call's context is a copy of its map, and the calls that wait on the
+   * User service hold it.
    */
   public static ServerInterceptor serverInterceptor() {
     return new ServerInterceptor() {
       @Override
       public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
           ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
-        CallTrail trail = CallTrail.current();
-        if (trail == null) {
+        if (!(CallTrail.current() instanceof Kept trail)) {
           return next.startCall(call, headers); // no trail: a server without its call tracer
         }
         return next.startCall(
@@ -66,8 +77,7 @@ public final class UserReplicaTrail {
       @Override
       public <ReqT, RespT> ClientCall<ReqT, RespT> interceptCall(
           MethodDescriptor<ReqT, RespT> method, CallOptions callOptions, Channel next) {
-        CallTrail trail = CallTrail.current();
-        if (trail == null || !trail.keepsUserReplicas()) {
+        if (!(CallTrail.current() instanceof Kept trail)) {
           return next.newCall(method, callOptions); // the gateway's requests: nothing to record
         }
         return new SimpleForwardingClientCall<>(next.newCall(method, callOptions)) {

@@ -22,23 +22,6 @@ public interface CallTrail {
   /** The call's span; {@link Span#getInvalid()} when it is not traced. */
   Span span();
 
-  /**
-   * Whether this trail keeps the User replicas that answered the calls made while handling it (a
-   * server's calls do; the Post server reports them, {@code UserReplicaTrail}). When it does not,
-   * User calls made under it are not watched for them at all.
-   */
-  default boolean keepsUserReplicas() {
-    return false;
-  }
-
-  /** Records that User replica {@code replica} answered one of them; other trails keep none. */
-  default void userReplicaAnswered(String replica) {}
-
-  /** The User replicas recorded so far, sorted and comma-separated; null for none. */
-  default String userReplicas() {
-    return null;
-  }
-
   /** The trail of the call this thread is handling; null when there is none. */
   static CallTrail current() {
     return KEY.get();

@@ -1,5 +1,6 @@
 package dev.grpcpair.common.server;
 
+import dev.grpcpair.common.client.UserReplicaTrail;
 import dev.grpcpair.common.observability.CallTrail;
 import dev.grpcpair.common.observability.RequestId;
 import dev.grpcpair.common.observability.ServerSpans;
@@ -21,7 +22,7 @@ import java.util.TreeSet;
  * with (the access log's, for a call that reached interceptors only as a cancellation), and the
  * User replicas that answered the calls it made.
  */
-final class CallTracer extends ServerStreamTracer implements CallTrail {
+final class CallTracer extends ServerStreamTracer implements CallTrail, UserReplicaTrail.Kept {
 
   private final String requestId;
   private final Span span;
@@ -67,11 +68,6 @@ final class CallTracer extends ServerStreamTracer implements CallTrail {
   @Override
   public Span span() {
     return span;
-  }
-
-  @Override
-  public boolean keepsUserReplicas() {
-    return true;
   }
 
   @Override
