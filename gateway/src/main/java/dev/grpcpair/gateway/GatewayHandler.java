@@ -245,7 +245,7 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
       refusal =
           "the gateway is answering "
               + services.maxInFlight()
-              + " requests (--max-requests-in-flight)";
+              + " requests (--max-requests-in-flight); retry later";
     }
     if (refusal != null) {
       refusals.warn(
@@ -254,7 +254,7 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
                   + services.maxInFlight()
                   + " (429), the last from "
                   + exchange.peer());
-      exchange.fail(Status.RESOURCE_EXHAUSTED.withDescription(refusal + "; retry later"));
+      exchange.fail(Status.RESOURCE_EXHAUSTED.withDescription(refusal));
       return;
     }
     Deadline deadline;

@@ -1,5 +1,6 @@
 package dev.grpcpair.gateway;
 
+import dev.grpcpair.common.server.ConnectionShare;
 import io.netty.channel.Channel;
 import io.netty.util.Attribute;
 import io.netty.util.AttributeKey;
@@ -85,11 +86,9 @@ final class GatewayServices {
 
   /**
    * The request being answered on {@code connection} makes a call: null if it may, or why not
-   * (counted all the same, until {@link #finished} is given the connection): past three quarters of
-   * {@code --max-requests-in-flight}, while other connections make calls too, {@code connection}
-   * makes more than its share, the bound divided among the connections making calls and one more
-   * (as the servers' {@code --max-calls-in-flight}: connections that would fill the bound between
-   * them leave room; health and static files, which make none, take no share).
+   * (counted all the same, until {@link #finished} is given the connection): past its share of
+   * {@code --max-requests-in-flight} ({@link ConnectionShare}, among the connections making calls:
+   * health and static files, which make none, take no share).
    */
   synchronized String callStarted(Channel connection) {
     Attribute<int[]> attribute = connection.attr(CALLS);
@@ -101,21 +100,14 @@ final class GatewayServices {
     if (++calls[0] == 1) {
       callingConnections++;
     }
-    int share = maxInFlight / (callingConnections + 1);
-    if (inFlight <= maxInFlight / 4 * 3 || callingConnections < 2 || calls[0] <= share) {
-      return null;
-    }
-    return "the gateway is answering "
-        + inFlight
-        + " requests (--max-requests-in-flight="
-        + maxInFlight
-        + "), this connection "
-        + calls[0]
-        + ", more than its share ("
-        + share
-        + ") while "
-        + callingConnections
-        + " connections ask";
+    return ConnectionShare.exceeded(maxInFlight, inFlight, callingConnections, calls[0])
+        ? ConnectionShare.refusal(
+            "the gateway has " + inFlight + " requests",
+            "--max-requests-in-flight",
+            maxInFlight,
+            callingConnections,
+            calls[0])
+        : null;
   }
 
   /** The most requests answered at once ({@code --max-requests-in-flight}). */

@@ -22,12 +22,8 @@ import org.slf4j.LoggerFactory;
  * health watch lasts as long as its client wants, and 25,600 of them from one address held 60 MB of
  * heap). Health checks, which answer at once, are never refused.
  *
- * <p>Past three quarters of the server's own bound, while other connections have calls open too, a
- * connection holding more than its share is refused: the bound divided among the connections with
- * calls of this bound open and one more, a client yet to call (a connection holding only health
- * watches takes no share). Clients that fill the bound between them (say, connections that never
- * read their answers) so leave room for the others. A connection alone may fill it: the Post server
- * is the User server's one big client.
+ * <p>The server's own calls are also held to each connection's share of the bound ({@link
+ * ConnectionShare}); a connection holding only health watches takes none.
  */
 final class CallsInFlight implements ServerInterceptor {
 
@@ -35,7 +31,6 @@ final class CallsInFlight implements ServerInterceptor {
       new RateLimitedLog(LoggerFactory.getLogger(CallsInFlight.class));
 
   private final int limit;
-  private final int contended;
   private final boolean streamsOnly;
   private final String refusal;
   private final String warning;
@@ -43,7 +38,6 @@ final class CallsInFlight implements ServerInterceptor {
 
   private CallsInFlight(int limit, boolean streamsOnly, String what, String flag) {
     this.limit = limit;
-    this.contended = limit / 4 * 3;
     this.streamsOnly = streamsOnly;
     this.refusal =
         "the server has " + limit + " " + what + " (" + flag + "); retry later, or elsewhere";
@@ -70,25 +64,14 @@ final class CallsInFlight implements ServerInterceptor {
    * held} of them, if for more than its share; null if not.
    */
   private String overShare(ConnectionLimit.Connection connection, int now, int held) {
-    if (connection == null || now <= contended) {
+    if (connection == null) {
       return null; // a connection not counted: in-process, or health and reflection
     }
     int busy = connection.busyConnections();
-    int share = limit / (busy + 1);
-    if (busy < 2 || held <= share) {
-      return null;
-    }
-    return "the server has "
-        + now
-        + " calls in flight (--max-calls-in-flight="
-        + limit
-        + "), this connection "
-        + held
-        + ", more than its share ("
-        + share
-        + ") while "
-        + busy
-        + " connections call; retry later, or elsewhere";
+    return ConnectionShare.exceeded(limit, now, busy, held)
+        ? ConnectionShare.refusal(
+            "the server has " + now + " calls", "--max-calls-in-flight", limit, busy, held)
+        : null;
   }
 
   @Override
