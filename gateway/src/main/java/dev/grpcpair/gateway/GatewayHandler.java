@@ -165,21 +165,16 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
       return; // HTTP/1.1: a client that gives up closes its connection
     }
     Channel connection = stream.parent();
+    // A connection's streams run on its event loop: no other thread makes its count meanwhile.
     RapidResets resets = connection.attr(RESETS).get();
     if (resets == null) {
-      RapidResets fresh = new RapidResets();
-      RapidResets before = connection.attr(RESETS).setIfAbsent(fresh);
-      resets = before == null ? fresh : before;
+      resets = new RapidResets();
+      connection.attr(RESETS).set(resets);
     }
     if (resets.ended(reset, System.nanoTime()) && connection.isOpen()) {
       connection.close();
       RapidResets judged = resets;
-      resetClosings.warn(
-          () ->
-              "closed the connection of "
-                  + connection.remoteAddress()
-                  + ": its client "
-                  + judged.describe());
+      resetClosings.warn(() -> judged.closing(connection.remoteAddress()));
     }
   }
 

@@ -203,8 +203,7 @@ public final class RawHttp2Client implements AutoCloseable {
 
   /** Opens a stream for {@code method} and resets it at once (rapid reset). */
   public void openAndReset(String method) throws IOException {
-    int stream = open(method, false);
-    frame(RST_STREAM, 0, stream, new byte[] {0, 0, 0, 8}); // CANCEL
+    reset(open(method, false));
   }
 
   /** Resets {@code stream} (CANCEL), as a client that no longer wants its answer. */

@@ -159,12 +159,7 @@ final class ConnectionLimit {
     boolean reset = status.getCode() == Status.Code.CANCELLED;
     if (connection.resets.ended(reset, now) && connection.channel.isOpen()) {
       connection.guard.closeNow();
-      resetClosings.warn(
-          () ->
-              "closed the connection of "
-                  + connection.address
-                  + ": its client "
-                  + connection.resets.describe());
+      resetClosings.warn(() -> connection.resets.closing(connection.address));
     }
   }
 

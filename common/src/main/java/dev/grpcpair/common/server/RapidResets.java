@@ -45,8 +45,14 @@ public final class RapidResets {
         && (long) resets * ATTACK_SHARE_DENOMINATOR >= (long) ended * ATTACK_SHARE_NUMERATOR;
   }
 
-  /** For the log: what the client did. */
-  public synchronized String describe() {
-    return "reset " + resets + " of its " + ended + " streams within 10 s (rapid reset)";
+  /** The log line for closing the connection to {@code client}: what the client did. */
+  public synchronized String closing(Object client) {
+    return "closed the connection of "
+        + client
+        + ": its client reset "
+        + resets
+        + " of its "
+        + ended
+        + " streams within 10 s (rapid reset)";
   }
 }
