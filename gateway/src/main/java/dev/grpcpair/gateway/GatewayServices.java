@@ -100,7 +100,8 @@ final class GatewayServices {
     if (++calls[0] == 1) {
       callingConnections++;
     }
-    return ConnectionShare.exceeded(maxInFlight, inFlight, callingConnections, calls[0])
+    return ConnectionShare.contended(maxInFlight, inFlight)
+            && ConnectionShare.exceeded(maxInFlight, callingConnections, calls[0])
         ? ConnectionShare.refusal(
             "the gateway has " + inFlight + " requests",
             "--max-requests-in-flight",

@@ -64,11 +64,11 @@ final class CallsInFlight implements ServerInterceptor {
    * held} of them, if for more than its share; null if not.
    */
   private String overShare(ConnectionLimit.Connection connection, int now, int held) {
-    if (connection == null) {
-      return null; // a connection not counted: in-process, or health and reflection
+    if (connection == null || !ConnectionShare.contended(limit, now)) {
+      return null; // a connection not counted (in-process, or health and reflection), or no need
     }
     int busy = connection.busyConnections();
-    return ConnectionShare.exceeded(limit, now, busy, held)
+    return ConnectionShare.exceeded(limit, busy, held)
         ? ConnectionShare.refusal(
             "the server has " + now + " calls", "--max-calls-in-flight", limit, busy, held)
         : null;

@@ -12,12 +12,17 @@ public final class ConnectionShare {
 
   private ConnectionShare() {}
 
+  /** Whether shares apply: {@code inFlight} is past three quarters of {@code limit}. */
+  public static boolean contended(int limit, int inFlight) {
+    return inFlight > limit / 4 * 3;
+  }
+
   /**
-   * Whether a connection holding {@code held} (this one included) is past its share, {@code
-   * inFlight} being in flight in all and {@code connections} the connections holding any.
+   * Whether a connection holding {@code held} (this one included), among {@code connections}
+   * holding any, is past its share of a contended bound.
    */
-  public static boolean exceeded(int limit, int inFlight, int connections, int held) {
-    return inFlight > limit / 4 * 3 && connections >= 2 && held > share(limit, connections);
+  public static boolean exceeded(int limit, int connections, int held) {
+    return connections >= 2 && held > share(limit, connections);
   }
 
   /** Why a connection is refused past its share, after {@code what} ("the server has 7 calls"). */
