@@ -16,10 +16,14 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -38,6 +42,14 @@ final class ScriptedUserService extends UserGrpc.UserImplBase {
   private final AtomicInteger failuresLeft = new AtomicInteger();
   private volatile Status nextFailure;
   private volatile boolean holding;
+  private volatile Duration answerDelay;
+  private final ScheduledExecutorService delayed =
+      Executors.newSingleThreadScheduledExecutor(
+          runnable -> {
+            Thread thread = new Thread(runnable, "scripted-users-delay");
+            thread.setDaemon(true);
+            return thread;
+          });
   private volatile boolean batchMissing;
   private final AtomicInteger batchCalls = new AtomicInteger();
   private final Map<String, Status> failuresById = new ConcurrentHashMap<>();
@@ -66,6 +78,11 @@ final class ScriptedUserService extends UserGrpc.UserImplBase {
   /** Holds every later call unanswered until {@link #release}. */
   synchronized void hold() {
     holding = true;
+  }
+
+  /** Answers every later call {@code delay} after it arrives (unless it was cancelled by then). */
+  void answerAfter(Duration delay) {
+    answerDelay = delay;
   }
 
   /** Answers the held calls (those still waiting) and stops holding. */
@@ -135,6 +152,11 @@ final class ScriptedUserService extends UserGrpc.UserImplBase {
         held.add(() -> answerUnlessCancelled(answer));
         return;
       }
+    }
+    Duration delay = answerDelay;
+    if (delay != null) {
+      delayed.schedule(() -> answerUnlessCancelled(answer), delay.toNanos(), TimeUnit.NANOSECONDS);
+      return;
     }
     answerOrFail(answer, responseObserver);
   }

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.google.common.util.concurrent.ListenableFuture;
 import dev.grpcpair.common.server.GrpcServer;
+import dev.grpcpair.common.server.RapidResets;
 import dev.grpcpair.proto.post.v1.ListPostsByUserIdRequest;
 import dev.grpcpair.proto.post.v1.ListPostsByUserIdResponse;
 import dev.grpcpair.proto.post.v1.ListPostsRequest;
@@ -15,8 +16,10 @@ import dev.grpcpair.proto.post.v1.PostGrpc;
 import dev.grpcpair.testing.Channels;
 import dev.grpcpair.testing.Closer;
 import dev.grpcpair.testing.FreezableTcpProxy;
+import dev.grpcpair.testing.Streams;
 import dev.grpcpair.user.UserServer;
 import dev.grpcpair.user.UserServerConfig;
+import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -304,6 +307,51 @@ class UserServiceFaultsTest {
               assertThat(e.getStatus().getDescription())
                   .isEqualTo("user service at " + target + " did not answer before the deadline");
             });
+  }
+
+  @Test
+  void callersCancellingTheirCallsWhileTheUserServerAnswers_doNotGetThePostServerCutOffFromIt()
+      throws Exception {
+    // Every look-up is answered, 200 ms after it arrives: time for its caller to give up first.
+    scriptedUsers.answerAfter(Duration.ofMillis(200));
+    FreezableTcpProxy users = closer.add(new FreezableTcpProxy(startScriptedUsers().port()));
+    GrpcServer postServer = startPostServer("localhost:" + users.port());
+    ListPostsByUserIdRequest byUser1 = ListPostsByUserIdRequest.newBuilder().setUserId("1").build();
+    assertThat(postClient(postServer).listPostsByUserId(byUser1).getPostMessagesCount())
+        .isEqualTo(4);
+
+    // Half again as many cancellations as the User server takes from one connection in a window
+    // (RapidResets), each once the User server has the Post server's call; from three connections,
+    // each within what the Post server takes from one.
+    List<PostGrpc.PostStub> callers = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      callers.add(PostGrpc.newStub(closer.channelTo(postServer.port())));
+    }
+    // In rounds of 50 calls: the cancellations come within one window (10 s) on a slow machine.
+    for (int round = 0; round < RapidResets.MAX_RESETS * 3 / 2 / 50; round++) {
+      int asked = scriptedUsers.getUserCalls();
+      Context.CancellableContext calls = Context.current().withCancellation();
+      for (int i = 0; i < 50; i++) {
+        PostGrpc.PostStub caller = callers.get(i % callers.size());
+        calls.run(
+            () ->
+                caller.listPostsByUserId(
+                    byUser1, Streams.collecting(new ArrayList<>(), new CompletableFuture<>())));
+      }
+      await()
+          .pollInSameThread()
+          .pollDelay(Duration.ZERO)
+          .pollInterval(Duration.ofMillis(1))
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> scriptedUsers.getUserCalls() >= asked + 50);
+      calls.cancel(null);
+    }
+
+    assertThat(postClient(postServer).listPostsByUserId(byUser1).getPostMessagesCount())
+        .isEqualTo(4);
+    assertThat(users.connectionsAccepted())
+        .as("connections the Post server made to the User server")
+        .isEqualTo(1);
   }
 
   @Test

@@ -59,6 +59,11 @@ public final class FreezableTcpProxy implements AutoCloseable {
     return Duration.ofNanos(longest);
   }
 
+  /** The connections made to it so far. */
+  public int connectionsAccepted() {
+    return accepted.size();
+  }
+
   /** New connections go to {@code port} from now on; open ones stay where they are. */
   public void forwardTo(int port) {
     targetPort = port;

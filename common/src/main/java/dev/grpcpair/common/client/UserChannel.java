@@ -33,8 +33,9 @@ import java.util.function.BiFunction;
  * The one long-lived channel to the User service (the Post server's and the gateway's), made from
  * {@link UserChannelFlags}: TLS, the bearer token (on every call, through the channel's
  * credentials), the service config (load balancing, client-side health checking, hedging),
- * wait-for-ready, keepalive, the request-id and replica-trail interceptors, and telemetry. Its
- * owner closes it after its server has drained.
+ * wait-for-ready, keepalive, the request-id and replica-trail interceptors, callers' cancellations
+ * passed on at a pace the User server takes ({@link CancelRelay}), and telemetry. Its owner closes
+ * it after its server has drained.
  */
 public final class UserChannel implements AutoCloseable {
 
@@ -138,7 +139,12 @@ public final class UserChannel implements AutoCloseable {
             .keepAliveTime(flags.keepAliveTime.toNanos(), TimeUnit.NANOSECONDS)
             .keepAliveTimeout(flags.keepAliveTimeout.toNanos(), TimeUnit.NANOSECONDS)
             .keepAliveWithoutCalls(flags.keepAliveWithoutCalls)
-            .intercept(UserReplicaTrail.clientInterceptor(), RequestId.clientInterceptor(), pacing)
+            // The first is the innermost: CancelRelay makes the call grpc resets when cancelled.
+            .intercept(
+                new CancelRelay(),
+                UserReplicaTrail.clientInterceptor(),
+                RequestId.clientInterceptor(),
+                pacing)
             .intercept(flags.waitForReady ? List.of(WAIT_FOR_READY) : List.of())
             // Answers are handled where they arrive: the callbacks are short and never block.
             .directExecutor();

@@ -1,0 +1,158 @@
+package dev.grpcpair.common.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.grpcpair.common.server.GrpcServer;
+import dev.grpcpair.common.server.ServerFlags;
+import dev.grpcpair.testing.Channels;
+import dev.grpcpair.testing.Closer;
+import dev.grpcpair.testing.Streams;
+import io.grpc.ClientInterceptors;
+import io.grpc.Context;
+import io.grpc.Deadline;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.grpc.testing.protobuf.SimpleRequest;
+import io.grpc.testing.protobuf.SimpleResponse;
+import io.grpc.testing.protobuf.SimpleServiceGrpc;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** How often callers' cancellations reach the server behind, and what is left running instead. */
+class CancelRelayTest {
+
+  @RegisterExtension final Closer closer = new Closer();
+
+  private final HoldingService service = new HoldingService();
+  private final CancelRelay relay = new CancelRelay();
+  private final SimpleServiceGrpc.SimpleServiceStub calls;
+
+  CancelRelayTest() throws Exception {
+    GrpcServer server =
+        closer.add(GrpcServer.builder("test", 0, ServerFlags.parse()).addService(service).start());
+    ManagedChannel channel = closer.add(Channels.localhost(server.port()));
+    calls = SimpleServiceGrpc.newStub(ClientInterceptors.intercept(channel, relay));
+  }
+
+  /** Holds every call until {@link #answerAll}, and counts those its client cancels. */
+  private static final class HoldingService extends SimpleServiceGrpc.SimpleServiceImplBase {
+    final Queue<StreamObserver<SimpleResponse>> held = new ConcurrentLinkedQueue<>();
+    final AtomicInteger arrived = new AtomicInteger();
+    final AtomicInteger cancelled = new AtomicInteger();
+    final AtomicReference<Deadline> lastDeadline = new AtomicReference<>();
+
+    @Override
+    public void unaryRpc(SimpleRequest request, StreamObserver<SimpleResponse> answer) {
+      ((ServerCallStreamObserver<SimpleResponse>) answer)
+          .setOnCancelHandler(cancelled::incrementAndGet);
+      lastDeadline.set(Context.current().getDeadline());
+      held.add(answer);
+      arrived.incrementAndGet();
+    }
+
+    void answerAll() {
+      for (StreamObserver<SimpleResponse> answer; (answer = held.poll()) != null; ) {
+        answer.onNext(SimpleResponse.getDefaultInstance());
+        answer.onCompleted();
+      }
+    }
+  }
+
+  /**
+   * Makes {@code count} calls, each in a context of its own that is cancelled once the server has
+   * the call, and returns how each ended for its caller.
+   */
+  private List<CompletableFuture<Status>> callAndLeave(int count, Duration deadline) {
+    List<Context.CancellableContext> callers = new ArrayList<>();
+    List<CompletableFuture<Status>> ended = new ArrayList<>();
+    int before = service.arrived.get();
+    for (int i = 0; i < count; i++) {
+      Context.CancellableContext caller = Context.current().withCancellation();
+      CompletableFuture<Status> status = new CompletableFuture<>();
+      caller.run(
+          () ->
+              (deadline == null
+                      ? calls
+                      : calls.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS))
+                  .unaryRpc(
+                      SimpleRequest.getDefaultInstance(),
+                      Streams.collecting(new ArrayList<>(), status)));
+      callers.add(caller);
+      ended.add(status);
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> service.arrived.get() == before + count);
+    callers.forEach(caller -> caller.cancel(null));
+    return ended;
+  }
+
+  @Test
+  void pastAQuarterOfWhatAServerTakes_callsWhoseCallerLeftAreLeftToBeAnswered() {
+    List<CompletableFuture<Status>> passedOn =
+        callAndLeave(CancelRelay.MAX_PASSED_ON, Duration.ofSeconds(30));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> service.cancelled.get() == CancelRelay.MAX_PASSED_ON);
+    assertThat(passedOn)
+        .allSatisfy(ended -> assertThat(ended.join().getCode()).isEqualTo(Status.Code.CANCELLED));
+
+    List<CompletableFuture<Status>> leftRunning = callAndLeave(10, Duration.ofSeconds(30));
+    // A call nothing else would end is cancelled all the same.
+    List<CompletableFuture<Status>> withoutDeadline = callAndLeave(1, null);
+
+    assertThat(withoutDeadline.get(0).join().getCode()).isEqualTo(Status.Code.CANCELLED);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> service.cancelled.get() == CancelRelay.MAX_PASSED_ON + 1);
+    assertThat(relay.leftRunning()).isEqualTo(10);
+    assertThat(leftRunning).noneMatch(CompletableFuture::isDone);
+    service.answerAll();
+    assertThat(leftRunning)
+        .allSatisfy(ended -> assertThat(ended.join().getCode()).isEqualTo(Status.Code.OK));
+    assertThat(relay.leftRunning()).isZero();
+  }
+
+  @Test
+  void callsLeftRunningAreBounded_pastTheBoundCancellationsArePassedOnAgain() {
+    callAndLeave(
+        CancelRelay.MAX_PASSED_ON + CancelRelay.MAX_LEFT_RUNNING + 5, Duration.ofSeconds(30));
+
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> service.cancelled.get() == CancelRelay.MAX_PASSED_ON + 5);
+    assertThat(relay.leftRunning()).isEqualTo(CancelRelay.MAX_LEFT_RUNNING);
+    service.answerAll();
+    await().atMost(Duration.ofSeconds(10)).until(() -> relay.leftRunning() == 0);
+  }
+
+  @Test
+  void theCallersDeadlineGoesWithTheCall_andEndsIt() {
+    ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+    closer.add(timer::shutdownNow);
+    Context.CancellableContext caller =
+        Context.current().withDeadlineAfter(300, TimeUnit.MILLISECONDS, timer);
+    CompletableFuture<Status> ended = new CompletableFuture<>();
+    caller.run(
+        () ->
+            calls.unaryRpc(
+                SimpleRequest.getDefaultInstance(), Streams.collecting(new ArrayList<>(), ended)));
+
+    assertThat(ended.join().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+    assertThat(service.lastDeadline.get()).isNotNull();
+    assertThat(service.cancelled.get()).isEqualTo(1);
+    assertThat(relay.leftRunning()).isZero();
+  }
+}
