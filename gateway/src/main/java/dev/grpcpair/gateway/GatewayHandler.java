@@ -359,10 +359,13 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     if (!(cause instanceof IOException)) {
-      // Not a client going away: the operator hears of it (direct memory run out, say).
-      failures.warn(
-          () -> "closed a connection from " + ctx.channel().remoteAddress() + ": " + cause);
+      unexpected(ctx, cause);
     }
     ctx.close();
+  }
+
+  /** Not a client going away: the operator hears of it (direct memory run out, say). */
+  static void unexpected(ChannelHandlerContext ctx, Throwable cause) {
+    failures.warn(() -> "closed a connection from " + ctx.channel().remoteAddress() + ": " + cause);
   }
 }

@@ -78,7 +78,8 @@ final class HttpChannels extends ChannelInitializer<SocketChannel> {
             http1,
             protocol ->
                 AsciiString.contentEquals(Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol)
-                    ? new Http2ServerUpgradeCodec(http2(), multiplex())
+                    ? new Http2ServerUpgradeCodec(
+                        http2(), multiplex(), Http2ConnectionErrors.INSTANCE)
                     : null,
             MAX_UPGRADE_BODY_BYTES);
     ChannelPipeline pipeline = channel.pipeline();
@@ -94,7 +95,7 @@ final class HttpChannels extends ChannelInitializer<SocketChannel> {
             new ChannelInitializer<Channel>() {
               @Override
               protected void initChannel(Channel connection) {
-                connection.pipeline().addLast(http2(), multiplex());
+                connection.pipeline().addLast(http2(), multiplex(), Http2ConnectionErrors.INSTANCE);
               }
             }));
     // Reached by HTTP/1.1 requests only (h2c replaces what is above): stays HTTP/1.1.

@@ -1,15 +1,18 @@
 package dev.grpcpair.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.grpcpair.common.server.GrpcServer;
 import dev.grpcpair.testing.Closer;
+import dev.grpcpair.testing.LogCapture;
 import dev.grpcpair.testing.RawHttp2Client;
 import dev.grpcpair.user.UserServer;
 import dev.grpcpair.user.UserServerConfig;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -19,6 +22,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * HTTP/2's smuggling shapes, sent as frames by hand (no client library sends them): HTTP/1.1's
  * {@code Transfer-Encoding} on a stream, and a {@code content-length} its DATA frames contradict.
  * Each stream is reset with PROTOCOL_ERROR, as RFC 9113 asks, never forwarded; others are served.
+ * Frames that break the connection itself close it, in one log line.
  */
 class Http2BadInputTest {
 
@@ -60,5 +64,29 @@ class Http2BadInputTest {
     client.flush();
 
     assertThat(client.readResetCode()).isEqualTo(PROTOCOL_ERROR);
+  }
+
+  @Test
+  void aResetOfAStreamNeverOpened_closesTheConnectionWithProtocolError_inOneLogLine()
+      throws Exception {
+    try (LogCapture log = LogCapture.start()) {
+      client.reset(101);
+      client.flush();
+
+      assertThat(client.readGoAway(Duration.ofSeconds(10)).code()).isEqualTo(PROTOCOL_ERROR);
+      client.readUntilClosed(Duration.ofSeconds(10));
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .untilAsserted(
+              () ->
+                  assertThat(log.text())
+                      .contains(
+                          "[WARN] Http2ConnectionErrors - closed the connection of /127.0.0.1:"));
+      assertThat(log.text())
+          .contains(
+              ": its client broke HTTP/2: Stream 101 does not exist for inbound frame RST_STREAM")
+          .doesNotContain("exceptionCaught")
+          .doesNotContain("\tat ");
+    }
   }
 }

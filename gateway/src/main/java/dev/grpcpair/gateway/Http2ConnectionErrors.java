@@ -1,0 +1,45 @@
+package dev.grpcpair.gateway;
+
+import dev.grpcpair.common.observability.RateLimitedLog;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http2.Http2Exception;
+import java.io.IOException;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The last handler of an h2c connection: what reaches it is the connection's own failures (its
+ * streams' end in {@link GatewayHandler}). Frames that break HTTP/2 (a reset of a stream never
+ * opened, say), which Netty's codec answers with GOAWAY and closes the connection for, become one
+ * line at most once a second, instead of Netty's warning with a stack trace for every such
+ * connection.
+ */
+@ChannelHandler.Sharable
+final class Http2ConnectionErrors extends ChannelInboundHandlerAdapter {
+
+  static final Http2ConnectionErrors INSTANCE = new Http2ConnectionErrors();
+
+  private static final RateLimitedLog protocolErrors =
+      new RateLimitedLog(LoggerFactory.getLogger(Http2ConnectionErrors.class));
+
+  private Http2ConnectionErrors() {}
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (cause instanceof Http2Exception) {
+      // The codec closes the connection itself once this returns, after a GOAWAY with the error.
+      protocolErrors.warn(
+          () ->
+              "closed the connection of "
+                  + ctx.channel().remoteAddress()
+                  + ": its client broke HTTP/2: "
+                  + cause.getMessage());
+      return;
+    }
+    if (!(cause instanceof IOException)) {
+      GatewayHandler.unexpected(ctx, cause);
+    }
+    ctx.close();
+  }
+}
