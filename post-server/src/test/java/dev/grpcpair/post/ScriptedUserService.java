@@ -20,9 +20,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -43,13 +42,6 @@ final class ScriptedUserService extends UserGrpc.UserImplBase {
   private volatile Status nextFailure;
   private volatile boolean holding;
   private volatile Duration answerDelay;
-  private final ScheduledExecutorService delayed =
-      Executors.newSingleThreadScheduledExecutor(
-          runnable -> {
-            Thread thread = new Thread(runnable, "scripted-users-delay");
-            thread.setDaemon(true);
-            return thread;
-          });
   private volatile boolean batchMissing;
   private final AtomicInteger batchCalls = new AtomicInteger();
   private final Map<String, Status> failuresById = new ConcurrentHashMap<>();
@@ -155,7 +147,8 @@ final class ScriptedUserService extends UserGrpc.UserImplBase {
     }
     Duration delay = answerDelay;
     if (delay != null) {
-      delayed.schedule(() -> answerUnlessCancelled(answer), delay.toNanos(), TimeUnit.NANOSECONDS);
+      CompletableFuture.delayedExecutor(delay.toNanos(), TimeUnit.NANOSECONDS)
+          .execute(() -> answerUnlessCancelled(answer));
       return;
     }
     answerOrFail(answer, responseObserver);
