@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.function.LongSupplier;
 
 /**
  * Passes a caller's cancellation on to the server behind (as a reset stream) only as often as a
@@ -30,7 +31,7 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
  *
  * <p>Calls left running are bounded too: past {@value #MAX_LEFT_RUNNING} at once (a server behind
  * that has stopped answering), cancellations are passed on again. A call without a deadline is
- * always cancelled: nothing would end it.
+ * always cancelled: nothing would end it; one whose caller has gone before it starts is never sent.
  *
  * <p>Innermost on a channel: grpc resets a call's stream when the {@link Context} it was made in is
  * cancelled, so the call is made in one that carries the caller's values and deadline but not its
@@ -43,15 +44,27 @@ public final class CancelRelay implements ClientInterceptor {
   private static final long WINDOW_NANOS = TimeUnit.SECONDS.toNanos(10);
 
   private final AtomicInteger leftRunning = new AtomicInteger();
-  private long windowStart = System.nanoTime();
+  private final LongSupplier nanoTime;
+  private long windowStart;
   private int passedOn;
+
+  public CancelRelay() {
+    this(System::nanoTime);
+  }
+
+  /** With {@code nanoTime} telling the time, for tests that must not see a window end. */
+  CancelRelay(LongSupplier nanoTime) {
+    this.nanoTime = nanoTime;
+    this.windowStart = nanoTime.getAsLong();
+  }
 
   @Override
   public <Q, A> ClientCall<Q, A> interceptCall(
       MethodDescriptor<Q, A> method, CallOptions options, Channel next) {
     Context caller = Context.current();
     Deadline deadline = earlier(options.getDeadline(), caller.getDeadline());
-    if (deadline == null) {
+    if (deadline == null || caller.isCancelled()) {
+      // Nothing would end it; or grpc fails it at once, sending nothing.
       return next.newCall(method, options);
     }
     Context uncancelled = caller.fork();
@@ -74,7 +87,7 @@ public final class CancelRelay implements ClientInterceptor {
 
   /** Whether a cancellation may be passed on now; counts it if so. */
   private synchronized boolean mayPassOn() {
-    long now = System.nanoTime();
+    long now = nanoTime.getAsLong();
     if (now - windowStart > WINDOW_NANOS) {
       windowStart = now;
       passedOn = 0;
