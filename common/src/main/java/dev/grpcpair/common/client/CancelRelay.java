@@ -24,14 +24,15 @@ import java.util.function.LongSupplier;
  * server of this project takes resets from one connection without closing it as a rapid-reset
  * attack ({@link RapidResets}): {@value #MAX_PASSED_ON} in 10 s, a quarter of its bound, which
  * leaves room for the hedged attempts grpc cancels when another one wins. Past that, a call whose
- * caller has gone is left to end by itself: the server answers it or its deadline ends it, and the
- * answer is dropped. Otherwise clients that cancel nearly every call they make (an attacker, or a
- * proxy whose own callers give up) would have the server behind close this server's connection to
- * it, failing every other caller's calls on it.
+ * caller has gone (a unary one) is left to end by itself: the server answers it or its deadline
+ * ends it, and the answer is dropped. Otherwise clients that cancel nearly every call they make (an
+ * attacker, or a proxy whose own callers give up) would have the server behind close this server's
+ * connection to it, failing every other caller's calls on it.
  *
  * <p>Calls left running are bounded too: past {@value #MAX_LEFT_RUNNING} at once (a server behind
- * that has stopped answering), cancellations are passed on again. A call without a deadline is
- * always cancelled: nothing would end it; one whose caller has gone before it starts is never sent.
+ * that has stopped answering), cancellations are passed on again. Only unary calls are left
+ * running: a stream could go on for its whole deadline, and a call without a deadline for ever; one
+ * whose caller has gone before it starts is never sent.
  *
  * <p>Innermost on a channel: grpc resets a call's stream when the {@link Context} it was made in is
  * cancelled, so the call is made in one that carries the caller's values and deadline but not its
@@ -63,8 +64,11 @@ public final class CancelRelay implements ClientInterceptor {
       MethodDescriptor<Q, A> method, CallOptions options, Channel next) {
     Context caller = Context.current();
     Deadline deadline = earlier(options.getDeadline(), caller.getDeadline());
-    if (deadline == null || caller.isCancelled()) {
-      // Nothing would end it; or grpc fails it at once, sending nothing.
+    if (method.getType() != MethodDescriptor.MethodType.UNARY
+        || deadline == null
+        || caller.isCancelled()) {
+      // A stream could run on for its whole deadline; nothing would end a call without one; a
+      // call whose caller has gone already grpc fails at once, sending nothing.
       return next.newCall(method, options);
     }
     Context uncancelled = caller.fork();

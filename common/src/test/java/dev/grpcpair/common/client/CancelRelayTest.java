@@ -58,6 +58,15 @@ class CancelRelayTest {
 
     @Override
     public void unaryRpc(SimpleRequest request, StreamObserver<SimpleResponse> answer) {
+      hold(answer);
+    }
+
+    @Override
+    public void serverStreamingRpc(SimpleRequest request, StreamObserver<SimpleResponse> answer) {
+      hold(answer);
+    }
+
+    private void hold(StreamObserver<SimpleResponse> answer) {
       ((ServerCallStreamObserver<SimpleResponse>) answer)
           .setOnCancelHandler(cancelled::incrementAndGet);
       lastDeadline.set(Context.current().getDeadline());
@@ -101,7 +110,7 @@ class CancelRelayTest {
   }
 
   @Test
-  void pastAQuarterOfWhatAServerTakes_callsWhoseCallerLeftAreLeftToBeAnswered() {
+  void pastAQuarterOfWhatAServerTakes_unaryCallsWhoseCallerLeftAreLeftToBeAnswered() {
     List<CompletableFuture<Status>> passedOn =
         callAndLeave(CancelRelay.MAX_PASSED_ON, Duration.ofSeconds(30));
     await()
@@ -111,13 +120,26 @@ class CancelRelayTest {
         .allSatisfy(ended -> assertThat(ended.join().getCode()).isEqualTo(Status.Code.CANCELLED));
 
     List<CompletableFuture<Status>> leftRunning = callAndLeave(10, Duration.ofSeconds(30));
-    // A call nothing else would end is cancelled all the same.
+    // A call nothing else would end, and a stream, are cancelled all the same.
     List<CompletableFuture<Status>> withoutDeadline = callAndLeave(1, null);
+    Context.CancellableContext streamCaller = Context.current().withCancellation();
+    CompletableFuture<Status> stream = new CompletableFuture<>();
+    int arrivedBefore = service.arrived.get();
+    streamCaller.run(
+        () ->
+            calls
+                .withDeadlineAfter(30, TimeUnit.SECONDS)
+                .serverStreamingRpc(
+                    SimpleRequest.getDefaultInstance(),
+                    Streams.collecting(new ArrayList<>(), stream)));
+    await().atMost(Duration.ofSeconds(10)).until(() -> service.arrived.get() > arrivedBefore);
+    streamCaller.cancel(null);
 
     assertThat(withoutDeadline.get(0).join().getCode()).isEqualTo(Status.Code.CANCELLED);
+    assertThat(stream.join().getCode()).isEqualTo(Status.Code.CANCELLED);
     await()
         .atMost(Duration.ofSeconds(10))
-        .until(() -> service.cancelled.get() == CancelRelay.MAX_PASSED_ON + 1);
+        .until(() -> service.cancelled.get() == CancelRelay.MAX_PASSED_ON + 2);
     assertThat(relay.leftRunning()).isEqualTo(10);
     assertThat(leftRunning).noneMatch(CompletableFuture::isDone);
     service.answerAll();
