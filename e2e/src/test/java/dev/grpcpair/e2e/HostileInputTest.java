@@ -531,6 +531,63 @@ class HostileInputTest {
   }
 
   @Test
+  void pingFlood_isToldTooManyPings_andClosed_othersServed() throws Exception {
+    GrpcServer server = startUsers();
+    try (RawHttp2Client client = RawHttp2Client.connect(server.port())) {
+      for (int sent = 0; sent < 10; sent++) {
+        client.ping();
+      }
+      client.flush();
+
+      // grpc's keepalive enforcement: pings more often than --permit-keepalive-time allows.
+      RawHttp2Client.GoAway goAway = client.readGoAway(Duration.ofSeconds(10));
+      assertThat(goAway.code()).as("ENHANCE_YOUR_CALM").isEqualTo(0xb);
+      assertThat(goAway.debugData()).isEqualTo("too_many_pings");
+      client.readUntilClosed(Duration.ofSeconds(10));
+      assertServesHenry(users(closer.channelTo(server.port())));
+    }
+  }
+
+  @Test
+  void settingsFloodFromAClientThatDoesNotRead_closesItsConnection_othersServed() throws Exception {
+    GrpcServer server = startUsers();
+    try (RawHttp2Client client = RawHttp2Client.withReceiveBuffer(server.port(), 4096)) {
+      try {
+        // 9 MB of SETTINGS: their acknowledgements fill the socket buffers (a few MB), then queue
+        // in the server, which holds at most 10,000 control frames so (grpc's bound) and closes.
+        for (int sent = 0; sent < 1_000_000; sent++) {
+          client.settings();
+        }
+        client.flush();
+        client.readUntilClosed(Duration.ofSeconds(30));
+      } catch (SocketException closedByTheServer) {
+        // Expected: the server closed the connection while frames were still being sent.
+      }
+      assertServesHenry(users(closer.channelTo(server.port())));
+    }
+  }
+
+  @Test
+  void headersThatNeverEnd_continuationFlood_closeTheConnection_othersServed() throws Exception {
+    GrpcServer server = startUsers();
+    try (RawHttp2Client client = RawHttp2Client.connect(server.port())) {
+      try {
+        // 16 MB of one header block, which --max-inbound-metadata-size (8 KiB) bounds: the server
+        // must not hold it, nor wait for its end.
+        int stream = client.openUnfinished("/v1.user.User/GetUser");
+        for (int sent = 0; sent < 1_000; sent++) {
+          client.continuation(stream, new byte[16 * 1024]);
+        }
+        client.flush();
+        client.readUntilClosed(Duration.ofSeconds(30));
+      } catch (SocketException closedByTheServer) {
+        // Expected: the server closed the connection while frames were still being sent.
+      }
+      assertServesHenry(users(closer.channelTo(server.port())));
+    }
+  }
+
+  @Test
   void clientThatNeverReads_firing4000ListUsers_holdsAtMost4MiB_othersServed() throws Exception {
     GrpcServer server = startUsers("--generate-dataset=200000:0");
     try (LogCapture log = LogCapture.start()) {

@@ -13,6 +13,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.PrematureChannelClosureException;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
@@ -358,10 +359,18 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
           .addListener(ChannelFutureListener.CLOSE);
       return;
     }
-    if (!(cause instanceof IOException)) {
+    if (!clientGone(cause)) {
       unexpected(ctx, cause);
     }
     ctx.close();
+  }
+
+  /**
+   * A client that went away, or reset its stream, in the middle of a request or not: nothing for
+   * the operator.
+   */
+  static boolean clientGone(Throwable cause) {
+    return cause instanceof IOException || cause instanceof PrematureChannelClosureException;
   }
 
   /** Not a client going away: the operator hears of it (direct memory run out, say). */

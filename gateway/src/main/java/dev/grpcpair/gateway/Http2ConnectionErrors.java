@@ -5,7 +5,6 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http2.Http2Exception;
-import java.io.IOException;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -37,7 +36,7 @@ final class Http2ConnectionErrors extends ChannelInboundHandlerAdapter {
                   + cause.getMessage());
       return;
     }
-    if (!(cause instanceof IOException)) {
+    if (!GatewayHandler.clientGone(cause)) {
       GatewayHandler.unexpected(ctx, cause);
     }
     ctx.close();

@@ -9,6 +9,7 @@ import dev.grpcpair.testing.LogCapture;
 import dev.grpcpair.testing.RawHttp2Client;
 import dev.grpcpair.user.UserServer;
 import dev.grpcpair.user.UserServerConfig;
+import java.net.SocketException;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -58,12 +59,17 @@ class Http2BadInputTest {
   }
 
   @Test
-  void contentLengthThatTheDataContradicts_isResetWithProtocolError() throws Exception {
-    int stream = client.request("POST", "/v2/users/1", "content-length", "5", false);
-    client.data(stream, "0123456789".getBytes(StandardCharsets.US_ASCII));
-    client.flush();
+  void contentLengthThatTheDataContradicts_isResetWithProtocolError_quietly() throws Exception {
+    try (LogCapture log = LogCapture.start()) {
+      int stream = client.request("POST", "/v2/users/1", "content-length", "5", false);
+      client.data(stream, "0123456789".getBytes(StandardCharsets.US_ASCII));
+      client.flush();
 
-    assertThat(client.readResetCode()).isEqualTo(PROTOCOL_ERROR);
+      assertThat(client.readResetCode()).isEqualTo(PROTOCOL_ERROR);
+      othersAreStillServed(); // by then the reset stream's end has been handled
+      // Its client's doing, not the operator's business (its aggregator saw the stream closed).
+      assertThat(log.text()).doesNotContain("GatewayHandler - closed a connection");
+    }
   }
 
   @Test
@@ -87,6 +93,38 @@ class Http2BadInputTest {
               ": its client broke HTTP/2: Stream 101 does not exist for inbound frame RST_STREAM")
           .doesNotContain("exceptionCaught")
           .doesNotContain("\tat ");
+    }
+  }
+
+  @Test
+  void settingsFloodFromAClientThatDoesNotRead_closesItsConnection() throws Exception {
+    try (RawHttp2Client flooding =
+        RawHttp2Client.withReceiveBuffer(gateway.gateway().port(), 4096)) {
+      try {
+        // Acknowledgements past the socket buffers queue in the gateway: Netty holds 10,000.
+        for (int sent = 0; sent < 1_000_000; sent++) {
+          flooding.settings();
+        }
+        flooding.flush();
+        flooding.readUntilClosed(Duration.ofSeconds(30));
+      } catch (SocketException closedByTheGateway) {
+        // Expected: the gateway closed the connection while frames were still being sent.
+      }
+    }
+  }
+
+  @Test
+  void headersThatNeverEnd_continuationFlood_closeTheConnection() throws Exception {
+    try {
+      // 16 MB of one header block; the gateway takes header lists of 24 KiB.
+      int stream = client.openUnfinished("/v2/users/1");
+      for (int sent = 0; sent < 1_000; sent++) {
+        client.continuation(stream, new byte[16 * 1024]);
+      }
+      client.flush();
+      client.readUntilClosed(Duration.ofSeconds(30));
+    } catch (SocketException closedByTheGateway) {
+      // Expected: the gateway closed the connection while frames were still being sent.
     }
   }
 }

@@ -9,6 +9,7 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,6 +28,7 @@ public final class RawHttp2Client implements AutoCloseable {
   private static final int SETTINGS = 0x4;
   private static final int PING = 0x6;
   private static final int GOAWAY = 0x7;
+  private static final int CONTINUATION = 0x9;
   private static final int ACK = 0x1;
   private static final int END_STREAM = 0x1;
   private static final int END_HEADERS = 0x4;
@@ -58,8 +60,23 @@ public final class RawHttp2Client implements AutoCloseable {
     return connect(port, new byte[] {0, SETTINGS_INITIAL_WINDOW_SIZE, 0, 0, 0, 0});
   }
 
+  /**
+   * Connects with a socket receive buffer of {@code bytes}: what the server sends and this client
+   * does not read backs up in the server after little more than its own send buffer.
+   */
+  public static RawHttp2Client withReceiveBuffer(int port, int bytes) throws IOException {
+    Socket socket = new Socket();
+    socket.setReceiveBufferSize(bytes);
+    socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+    return start(socket, new byte[0]);
+  }
+
   private static RawHttp2Client connect(int port, byte[] settings) throws IOException {
-    RawHttp2Client client = new RawHttp2Client(new Socket(InetAddress.getLoopbackAddress(), port));
+    return start(new Socket(InetAddress.getLoopbackAddress(), port), settings);
+  }
+
+  private static RawHttp2Client start(Socket socket, byte[] settings) throws IOException {
+    RawHttp2Client client = new RawHttp2Client(socket);
     client.out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(US_ASCII));
     client.frame(SETTINGS, 0, 0, settings);
     return client;
@@ -191,9 +208,30 @@ public final class RawHttp2Client implements AutoCloseable {
     return open(method, false);
   }
 
+  /** Sends an empty SETTINGS frame, which the server must acknowledge. Buffered. */
+  public void settings() throws IOException {
+    frame(SETTINGS, 0, 0, new byte[0]);
+  }
+
   /** Sends a PING, as keepalive does. Buffered until {@link #flush}. */
   public void ping() throws IOException {
     frame(PING, 0, 0, new byte[8]);
+  }
+
+  /**
+   * Opens a stream for {@code method} whose header block is not ended (HEADERS without
+   * END_HEADERS), for {@link #continuation}s to follow; returns the stream's id.
+   */
+  public int openUnfinished(String method) throws IOException {
+    int stream = nextStream;
+    nextStream += 2;
+    frame(HEADERS, 0, stream, requestHeaders(method));
+    return stream;
+  }
+
+  /** Sends {@code fragment} as a CONTINUATION of {@code stream}'s header block, not its last. */
+  public void continuation(int stream, byte[] fragment) throws IOException {
+    frame(CONTINUATION, 0, stream, fragment);
   }
 
   /** Opens a stream for {@code method} and ends it at once: a call without a request message. */
