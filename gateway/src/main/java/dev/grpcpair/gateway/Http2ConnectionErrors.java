@@ -17,12 +17,10 @@ import org.slf4j.LoggerFactory;
 @ChannelHandler.Sharable
 final class Http2ConnectionErrors extends ChannelInboundHandlerAdapter {
 
-  static final Http2ConnectionErrors INSTANCE = new Http2ConnectionErrors();
-
-  private static final RateLimitedLog protocolErrors =
+  // One per gateway, shared by its connections: gateways side by side (tests) do not fold each
+  // other's lines.
+  private final RateLimitedLog protocolErrors =
       new RateLimitedLog(LoggerFactory.getLogger(Http2ConnectionErrors.class));
-
-  private Http2ConnectionErrors() {}
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {

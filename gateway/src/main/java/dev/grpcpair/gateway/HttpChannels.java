@@ -58,6 +58,8 @@ final class HttpChannels extends ChannelInitializer<SocketChannel> {
   private final Duration requestTimeout;
   private final Duration idleTimeout;
 
+  private final Http2ConnectionErrors connectionErrors = new Http2ConnectionErrors();
+
   HttpChannels(
       GatewayServices services, BodyBudget bodies, Duration requestTimeout, Duration idleTimeout) {
     this.services = services;
@@ -78,8 +80,7 @@ final class HttpChannels extends ChannelInitializer<SocketChannel> {
             http1,
             protocol ->
                 AsciiString.contentEquals(Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol)
-                    ? new Http2ServerUpgradeCodec(
-                        http2(), multiplex(), Http2ConnectionErrors.INSTANCE)
+                    ? new Http2ServerUpgradeCodec(http2(), multiplex(), connectionErrors)
                     : null,
             MAX_UPGRADE_BODY_BYTES);
     ChannelPipeline pipeline = channel.pipeline();
@@ -95,7 +96,7 @@ final class HttpChannels extends ChannelInitializer<SocketChannel> {
             new ChannelInitializer<Channel>() {
               @Override
               protected void initChannel(Channel connection) {
-                connection.pipeline().addLast(http2(), multiplex(), Http2ConnectionErrors.INSTANCE);
+                connection.pipeline().addLast(http2(), multiplex(), connectionErrors);
               }
             }));
     // Reached by HTTP/1.1 requests only (h2c replaces what is above): stays HTTP/1.1.
