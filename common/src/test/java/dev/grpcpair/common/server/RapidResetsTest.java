@@ -2,14 +2,22 @@ package dev.grpcpair.common.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.common.util.concurrent.Futures;
+import com.google.common.util.concurrent.ListenableFuture;
 import dev.grpcpair.testing.Closer;
 import dev.grpcpair.testing.HealthWatch;
+import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
+import io.grpc.stub.StreamObserver;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -52,6 +60,66 @@ class RapidResetsTest {
     assertThat(ended.getCode())
         .as(ended.toString())
         .isIn(Status.Code.UNAVAILABLE, Status.Code.UNKNOWN);
+  }
+
+  @Test
+  void aBusyClientThatResetsTensOfThousandsOfStreamsAmongMore_keepsItsConnection()
+      throws Exception {
+    GrpcServer server = closer.add(GrpcServer.builder("test", 0, ServerFlags.parse()).start());
+    ManagedChannel channel = closer.channelTo(server.port());
+    HealthWatch kept = HealthWatch.open(channel);
+    assertThat(kept.nextStatus(Duration.ofSeconds(10))).isEqualTo(ServingStatus.SERVING);
+
+    // A Post server whose callers' deadlines pass in a storm resets its calls to a replica by the
+    // thousand a second, among more it lets finish. More than 10,000 resets (grpc's own bound was
+    // once set there, and closed the connection at the 10,001st) within its 10 s, in rounds of
+    // 500 watches answered and then cancelled at once, beside 500 health checks.
+    int resets = 0;
+    while (resets <= 10_000) {
+      CountDownLatch answered = new CountDownLatch(500);
+      Context.CancellableContext round = Context.current().withCancellation();
+      round.run(
+          () -> {
+            for (int i = 0; i < 500; i++) {
+              HealthGrpc.newStub(channel)
+                  .watch(HealthCheckRequest.getDefaultInstance(), firstAnswerCountedIn(answered));
+            }
+          });
+      List<ListenableFuture<HealthCheckResponse>> checks = new ArrayList<>();
+      for (int i = 0; i < 500; i++) {
+        checks.add(
+            HealthGrpc.newFutureStub(channel)
+                .withDeadlineAfter(10, TimeUnit.SECONDS)
+                .check(HealthCheckRequest.getDefaultInstance()));
+      }
+      assertThat(answered.await(10, TimeUnit.SECONDS)).as("watches answered").isTrue();
+      round.cancel(null);
+      resets += 500;
+      assertThat(Futures.allAsList(checks).get(10, TimeUnit.SECONDS)).hasSize(500);
+    }
+
+    assertThat(kept.ended()).as("the connection's other call").isNotDone();
+  }
+
+  /** Counts a watch's first answer in {@code answered}; ignores how it ends (cancelled). */
+  private static StreamObserver<HealthCheckResponse> firstAnswerCountedIn(CountDownLatch answered) {
+    return new StreamObserver<>() {
+      private boolean counted;
+
+      @Override
+      public void onNext(HealthCheckResponse response) {
+        if (!counted) {
+          counted = true;
+          answered.countDown();
+        }
+      }
+
+      @Override
+      public void onError(Throwable t) {}
+
+      @Override
+      public void onCompleted() {}
+    };
   }
 
   /**
