@@ -118,7 +118,8 @@ final class HttpChannels extends ChannelInitializer<SocketChannel> {
         // Netty's own bound counts resets alone (200 in 30 s), and cut off a proxy whose callers
         // gave up on some of their requests; GatewayHandler judges resets against the requests
         // they are among (RapidResets), and this stays as a backstop for resets of any kind.
-        .decoderEnforceMaxRstFramesPerWindow(10 * RapidResets.MAX_RESETS, 10)
+        .decoderEnforceMaxRstFramesPerWindow(
+            RapidResets.MAX_RESETS_OF_ANY_KIND, RapidResets.WINDOW_SECONDS)
         .initialSettings(
             Http2Settings.defaultSettings()
                 .maxConcurrentStreams(MAX_STREAMS)

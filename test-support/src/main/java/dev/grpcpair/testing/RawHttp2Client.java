@@ -28,6 +28,7 @@ public final class RawHttp2Client implements AutoCloseable {
   private static final int SETTINGS = 0x4;
   private static final int PING = 0x6;
   private static final int GOAWAY = 0x7;
+  private static final int WINDOW_UPDATE = 0x8;
   private static final int CONTINUATION = 0x9;
   private static final int ACK = 0x1;
   private static final int END_STREAM = 0x1;
@@ -206,6 +207,25 @@ public final class RawHttp2Client implements AutoCloseable {
    */
   public int openCall(String method) throws IOException {
     return open(method, false);
+  }
+
+  /**
+   * Lets the server send as much as it likes on the connection (its whole window, 2 GiB): this
+   * client never updates the connection's window as it reads, so after 64 KiB of answers the server
+   * would wait. Buffered.
+   */
+  public void openConnectionWindow() throws IOException {
+    int increment = Integer.MAX_VALUE - 65_535;
+    frame(
+        WINDOW_UPDATE,
+        0,
+        0,
+        new byte[] {
+          (byte) (increment >>> 24),
+          (byte) (increment >>> 16),
+          (byte) (increment >>> 8),
+          (byte) increment
+        });
   }
 
   /** Sends an empty SETTINGS frame, which the server must acknowledge. Buffered. */

@@ -39,8 +39,6 @@ import org.slf4j.LoggerFactory;
 public final class GrpcServerBuilder {
 
   private static final Logger log = LoggerFactory.getLogger(GrpcServer.class);
-  static final int MAX_RST_FRAMES = 100 * RapidResets.MAX_RESETS;
-  private static final int RST_WINDOW_SECONDS = 10;
 
   private final String name;
   private final int port;
@@ -279,9 +277,8 @@ public final class GrpcServerBuilder {
         .maxConcurrentCallsPerConnection(flags.maxConcurrentCallsPerConnection)
         // Resets of any kind, the client's and those its malformed frames make the server send
         // (CVE-2025-8671), past which grpc closes a connection whatever else it does: a backstop
-        // far above RapidResets', which tells attacks from busy clients that cancel. 10,000 a
-        // second: a busy Post server whose callers' deadlines pass in a storm reset that many.
-        .maxRstFramesPerWindow(MAX_RST_FRAMES, RST_WINDOW_SECONDS)
+        // far above RapidResets', which tells attacks from busy clients that cancel.
+        .maxRstFramesPerWindow(RapidResets.MAX_RESETS_OF_ANY_KIND, RapidResets.WINDOW_SECONDS)
         .keepAliveTime(flags.keepAliveTime.toNanos(), TimeUnit.NANOSECONDS)
         .keepAliveTimeout(flags.keepAliveTimeout.toNanos(), TimeUnit.NANOSECONDS)
         .permitKeepAliveTime(flags.permitKeepAliveTime.toNanos(), TimeUnit.NANOSECONDS)

@@ -16,11 +16,22 @@ public final class RapidResets {
   /** More resets than this in one window, if most of its streams, mark an attack. */
   public static final int MAX_RESETS = 1000;
 
+  /**
+   * Resets of any kind a connection may send in one window, whatever else it does: the backstop
+   * that grpc and Netty enforce themselves. 10,000 a second: a busy client in a storm of deadlines
+   * (a Post server whose callers' deadlines pass, a proxy whose requests time out) resets that many
+   * among many more it lets finish.
+   */
+  public static final int MAX_RESETS_OF_ANY_KIND = 100 * MAX_RESETS;
+
+  /** The window, in seconds. */
+  public static final int WINDOW_SECONDS = 10;
+
   /** Three in four: a hedged call sends at most three attempts and cancels at most two. */
   private static final int ATTACK_SHARE_NUMERATOR = 3;
 
   private static final int ATTACK_SHARE_DENOMINATOR = 4;
-  private static final long WINDOW_NANOS = TimeUnit.SECONDS.toNanos(10);
+  private static final long WINDOW_NANOS = TimeUnit.SECONDS.toNanos(WINDOW_SECONDS);
 
   private long windowStart = System.nanoTime();
   private int ended;
