@@ -42,7 +42,7 @@ public final class CancelRelay implements ClientInterceptor {
 
   static final int MAX_PASSED_ON = RapidResets.MAX_RESETS / 4;
   static final int MAX_LEFT_RUNNING = 1024;
-  private static final long WINDOW_NANOS = TimeUnit.SECONDS.toNanos(10);
+  private static final long WINDOW_NANOS = TimeUnit.SECONDS.toNanos(RapidResets.WINDOW_SECONDS);
 
   private final AtomicInteger leftRunning = new AtomicInteger();
   private final LongSupplier nanoTime;
