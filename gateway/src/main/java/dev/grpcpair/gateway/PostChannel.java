@@ -1,6 +1,5 @@
 package dev.grpcpair.gateway;
 
-import dev.grpcpair.common.client.CancelRelay;
 import dev.grpcpair.common.observability.Telemetry;
 import io.grpc.ChannelCredentials;
 import io.grpc.InsecureChannelCredentials;
@@ -13,8 +12,7 @@ import java.io.UncheckedIOException;
 /**
  * The gateway's channel to the Post service, for its {@code /v1} routes: plaintext, or TLS trusting
  * {@code --post-ca}. It carries no token of its own: the Post server checks each caller's {@code
- * Authorization}, which the gateway passes on. HTTP clients that go away have their calls cancelled
- * at a pace the Post server takes ({@link CancelRelay}).
+ * Authorization}, which the gateway passes on.
  */
 final class PostChannel {
 
@@ -33,8 +31,7 @@ final class PostChannel {
       }
       credentials = tls.build();
     }
-    ManagedChannelBuilder<?> builder =
-        loops.channelBuilder(config.postTarget, credentials).intercept(new CancelRelay());
+    ManagedChannelBuilder<?> builder = loops.channelBuilder(config.postTarget, credentials);
     telemetry.configure(builder);
     return builder.build();
   }

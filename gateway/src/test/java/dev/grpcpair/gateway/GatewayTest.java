@@ -268,8 +268,8 @@ class GatewayTest {
       } catch (SocketException closedByTheGateway) {
         // Expected: closed while resets were still being sent.
       }
-      // Others are served. The gateway passed 250 of those cancellations on to the User service
-      // and left the rest of the calls to be answered (CancelRelay, limits.md).
+      // Others are served. The gateway passed those resets on to the User service, which may have
+      // closed the gateway's connection for them in turn (limits.md): the channel reconnects.
       await()
           .atMost(Duration.ofSeconds(10))
           .untilAsserted(() -> assertThat(get("/v2/users/1").statusCode()).isEqualTo(200));

@@ -33,9 +33,9 @@ import java.util.function.BiFunction;
  * The one long-lived channel to the User service (the Post server's and the gateway's), made from
  * {@link UserChannelFlags}: TLS, the bearer token (on every call, through the channel's
  * credentials), the service config (load balancing, client-side health checking, hedging),
- * wait-for-ready, keepalive, the request-id and replica-trail interceptors, callers' cancellations
- * passed on at a pace the User server takes ({@link CancelRelay}), and telemetry. Its owner closes
- * it after its server has drained.
+ * wait-for-ready, keepalive, the request-id and replica-trail interceptors, and telemetry; on the
+ * Post server, its callers' cancellations passed on at a pace the User server takes ({@link
+ * CancelRelay}). Its owner closes it after its server has drained.
  */
 public final class UserChannel implements AutoCloseable {
 
@@ -70,17 +70,25 @@ public final class UserChannel implements AutoCloseable {
   }
 
   /**
-   * Opens the channel; it connects in the background and reconnects by itself, so the Post server
-   * starts whether or not the User server is up.
+   * Opens the Post server's channel; it connects in the background and reconnects by itself, so the
+   * Post server starts whether or not the User server is up. Its callers' cancellations reach the
+   * User server at a pace it takes ({@link CancelRelay}).
    */
   public static UserChannel open(
       UserChannelFlags flags, Duration tlsReloadInterval, Telemetry telemetry) {
-    return open(flags, tlsReloadInterval, telemetry, Grpc::newChannelBuilder);
+    // Innermost, added first: CancelRelay makes the call that grpc would reset when cancelled.
+    return open(
+        flags,
+        tlsReloadInterval,
+        telemetry,
+        (target, credentials) ->
+            Grpc.newChannelBuilder(target, credentials).intercept(new CancelRelay()));
   }
 
   /**
    * Opens the channel on a builder of {@code transport}'s (a target and credentials to a builder):
-   * the gateway's runs its connections on the gateway's own event loops.
+   * the gateway's runs its connections on the gateway's own event loops, and cancels the calls of
+   * HTTP clients that leave as they leave (docs/limits.md says why).
    */
   public static UserChannel open(
       UserChannelFlags flags,
@@ -139,12 +147,7 @@ public final class UserChannel implements AutoCloseable {
             .keepAliveTime(flags.keepAliveTime.toNanos(), TimeUnit.NANOSECONDS)
             .keepAliveTimeout(flags.keepAliveTimeout.toNanos(), TimeUnit.NANOSECONDS)
             .keepAliveWithoutCalls(flags.keepAliveWithoutCalls)
-            // The first is the innermost: CancelRelay makes the call grpc resets when cancelled.
-            .intercept(
-                new CancelRelay(),
-                UserReplicaTrail.clientInterceptor(),
-                RequestId.clientInterceptor(),
-                pacing)
+            .intercept(UserReplicaTrail.clientInterceptor(), RequestId.clientInterceptor(), pacing)
             .intercept(flags.waitForReady ? List.of(WAIT_FOR_READY) : List.of())
             // Answers are handled where they arrive: the callbacks are short and never block.
             .directExecutor();
