@@ -1,5 +1,6 @@
 package dev.grpcpair.post;
 
+import dev.grpcpair.common.client.CancelRelay;
 import dev.grpcpair.common.client.UserChannel;
 import dev.grpcpair.common.client.UserConnectivityHealth;
 import dev.grpcpair.common.client.UserReplicaTrail;
@@ -34,13 +35,18 @@ public final class PostServer {
     ServerFlags flags = config.server;
     InMemoryPostRepository posts = config.data.load(InMemoryPostRepository::new);
     Telemetry telemetry = flags.openTelemetry("post-server", config.port);
-    // The User channel's connections run on the server's event loops, as they would on grpc's.
+    // The User channel's connections run on the server's event loops, as they would on grpc's. Its
+    // callers' cancellations reach the User server at a pace it takes (CancelRelay, innermost).
     ServerEventLoops loops = new ServerEventLoops();
     UserChannel channel;
     try {
       channel =
           UserChannel.open(
-              config.user, flags.tlsReloadInterval(), telemetry, loops::channelBuilder);
+              config.user,
+              flags.tlsReloadInterval(),
+              telemetry,
+              (target, credentials) ->
+                  loops.channelBuilder(target, credentials).intercept(new CancelRelay()));
     } catch (RuntimeException e) {
       telemetry.close();
       loops.close();

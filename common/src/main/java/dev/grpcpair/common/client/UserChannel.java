@@ -33,9 +33,8 @@ import java.util.function.BiFunction;
  * The one long-lived channel to the User service (the Post server's and the gateway's), made from
  * {@link UserChannelFlags}: TLS, the bearer token (on every call, through the channel's
  * credentials), the service config (load balancing, client-side health checking, hedging),
- * wait-for-ready, keepalive, the request-id and replica-trail interceptors, and telemetry; on the
- * Post server, its callers' cancellations passed on at a pace the User server takes ({@link
- * CancelRelay}). Its owner closes it after its server has drained.
+ * wait-for-ready, keepalive, the request-id and replica-trail interceptors, and telemetry. Its
+ * owner closes it after its server has drained.
  */
 public final class UserChannel implements AutoCloseable {
 
@@ -70,25 +69,18 @@ public final class UserChannel implements AutoCloseable {
   }
 
   /**
-   * Opens the Post server's channel; it connects in the background and reconnects by itself, so the
-   * Post server starts whether or not the User server is up. Its callers' cancellations reach the
-   * User server at a pace it takes ({@link CancelRelay}).
+   * Opens the channel; it connects in the background and reconnects by itself, so the Post server
+   * starts whether or not the User server is up.
    */
   public static UserChannel open(
       UserChannelFlags flags, Duration tlsReloadInterval, Telemetry telemetry) {
-    // Innermost, added first: CancelRelay makes the call that grpc would reset when cancelled.
-    return open(
-        flags,
-        tlsReloadInterval,
-        telemetry,
-        (target, credentials) ->
-            Grpc.newChannelBuilder(target, credentials).intercept(new CancelRelay()));
+    return open(flags, tlsReloadInterval, telemetry, Grpc::newChannelBuilder);
   }
 
   /**
    * Opens the channel on a builder of {@code transport}'s (a target and credentials to a builder):
-   * the gateway's runs its connections on the gateway's own event loops, and cancels the calls of
-   * HTTP clients that leave as they leave (docs/limits.md says why).
+   * the Post server's and the gateway's run their connections on their own event loops. An
+   * interceptor the builder has already is the innermost: the Post server's {@link CancelRelay}.
    */
   public static UserChannel open(
       UserChannelFlags flags,
