@@ -11,6 +11,7 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -289,6 +290,27 @@ public final class RawHttp2Client implements AutoCloseable {
       }
     } catch (IOException e) {
       // the end of the stream, or a reset: closed either way
+    }
+  }
+
+  /** Frames a flood writes, buffered. */
+  @FunctionalInterface
+  public interface Flood {
+    void send(RawHttp2Client client) throws IOException;
+  }
+
+  /**
+   * Sends {@code flood} and reads until the server closes the connection: returns once it has, or
+   * has reset it while the flood was still being sent; fails if it has not closed it {@code within}
+   * (a {@link java.net.SocketTimeoutException}).
+   */
+  public void floodUntilClosed(Flood flood, Duration within) throws IOException {
+    try {
+      flood.send(this);
+      flush();
+      readUntilClosed(within);
+    } catch (SocketException closedByTheServer) {
+      // Closed while frames were still being sent, or with some unread.
     }
   }
 

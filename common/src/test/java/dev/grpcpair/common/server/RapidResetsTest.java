@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -27,13 +28,21 @@ class RapidResetsTest {
 
   @RegisterExtension final Closer closer = new Closer();
 
+  private ManagedChannel channel;
+  private HealthWatch kept;
+
+  /** A server, a channel to it, and a watch held open on it: the connection's other call. */
+  @BeforeEach
+  void startServerAndHoldAWatch() throws Exception {
+    GrpcServer server = closer.add(GrpcServer.builder("test", 0, ServerFlags.parse()).start());
+    channel = closer.channelTo(server.port());
+    kept = HealthWatch.open(channel);
+    assertThat(kept.nextStatus(Duration.ofSeconds(10))).isEqualTo(ServingStatus.SERVING);
+  }
+
   @Test
   void aClientThatCancelsHalfItsCalls_keepsItsConnection_oneThatCancelsNearlyAll_losesIt()
       throws Exception {
-    GrpcServer server = closer.add(GrpcServer.builder("test", 0, ServerFlags.parse()).start());
-    ManagedChannel channel = closer.channelTo(server.port());
-    HealthWatch kept = HealthWatch.open(channel);
-    assertThat(kept.nextStatus(Duration.ofSeconds(10))).isEqualTo(ServingStatus.SERVING);
 
     // Twice the resets grpc's own count allowed (it closed the connection, and this watch with
     // it, at the 1,001st), each among as many calls answered: a client cancelling what it no
@@ -65,10 +74,6 @@ class RapidResetsTest {
   @Test
   void aBusyClientThatResetsTensOfThousandsOfStreamsAmongMore_keepsItsConnection()
       throws Exception {
-    GrpcServer server = closer.add(GrpcServer.builder("test", 0, ServerFlags.parse()).start());
-    ManagedChannel channel = closer.channelTo(server.port());
-    HealthWatch kept = HealthWatch.open(channel);
-    assertThat(kept.nextStatus(Duration.ofSeconds(10))).isEqualTo(ServingStatus.SERVING);
 
     // A Post server whose callers' deadlines pass in a storm resets its calls to a replica by the
     // thousand a second, among more it lets finish. More than 10,000 resets (grpc's own bound was
