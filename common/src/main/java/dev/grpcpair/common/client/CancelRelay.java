@@ -41,7 +41,9 @@ import java.util.function.LongSupplier;
 public final class CancelRelay implements ClientInterceptor {
 
   static final int MAX_PASSED_ON = RapidResets.MAX_RESETS / 4;
-  static final int MAX_LEFT_RUNNING = 1024;
+  // As many as a User server takes in flight by default (--max-calls-in-flight): 1,024 were left in
+  // a few seconds of a flood of cancelling callers, when answers came slowly to a saturated pair.
+  static final int MAX_LEFT_RUNNING = 4096;
   private static final long WINDOW_NANOS = TimeUnit.SECONDS.toNanos(RapidResets.WINDOW_SECONDS);
 
   private final AtomicInteger leftRunning = new AtomicInteger();

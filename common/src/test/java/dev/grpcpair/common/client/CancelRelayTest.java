@@ -44,7 +44,15 @@ class CancelRelayTest {
 
   CancelRelayTest() throws Exception {
     GrpcServer server =
-        closer.add(GrpcServer.builder("test", 0, ServerFlags.parse()).addService(service).start());
+        closer.add(
+            // Room for every call a test holds: past the calls left running, and more.
+            GrpcServer.builder(
+                    "test",
+                    0,
+                    ServerFlags.parse(
+                        "--max-calls-in-flight=8192", "--max-concurrent-calls-per-connection=8192"))
+                .addService(service)
+                .start());
     ManagedChannel channel = closer.add(Channels.localhost(server.port()));
     calls = SimpleServiceGrpc.newStub(ClientInterceptors.intercept(channel, relay));
   }
