@@ -64,6 +64,8 @@ public final class RapidResets {
         + resets
         + " of its "
         + ended
-        + " streams within 10 s (rapid reset)";
+        + " streams within "
+        + WINDOW_SECONDS
+        + " s (rapid reset)";
   }
 }
