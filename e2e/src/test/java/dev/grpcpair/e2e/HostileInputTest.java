@@ -527,6 +527,10 @@ class HostileInputTest {
       assertThat(count(log.text(), "v1.user.User/GetUser CANCELLED"))
           .as("calls the server started before closing the connection")
           .isLessThan(5_000);
+      // Told to go away at the 1,001st reset, it went on opening streams: closed at once.
+      assertThat(log.text())
+          .contains("to go away: its client reset 1001 of its 1001 streams")
+          .contains("its client opened more than 1000 streams since (rapid reset)");
     }
   }
 

@@ -175,7 +175,8 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
     if (resets.ended(reset, System.nanoTime()) && connection.isOpen()) {
       connection.close();
       RapidResets judged = resets;
-      resetClosings.warn(() -> judged.closing(connection.remoteAddress()));
+      resetClosings.warn(
+          () -> "closed the connection of " + connection.remoteAddress() + ": " + judged.verdict());
     }
   }
 

@@ -1,6 +1,7 @@
 package dev.grpcpair.gateway;
 
 import static java.net.http.HttpResponse.BodyHandlers.ofString;
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -9,17 +10,21 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.grpcpair.common.config.ProjectVersion;
 import dev.grpcpair.common.server.GrpcServer;
+import dev.grpcpair.common.server.RapidResets;
 import dev.grpcpair.common.server.ServerFlags;
 import dev.grpcpair.proto.user.v2.GetUserRequest;
 import dev.grpcpair.proto.user.v2.GetUserResponse;
 import dev.grpcpair.proto.user.v2.UserMessage;
 import dev.grpcpair.testing.Closer;
+import dev.grpcpair.testing.FreezableTcpProxy;
 import dev.grpcpair.testing.RawHttp2Client;
 import dev.grpcpair.user.UserServer;
 import dev.grpcpair.user.UserServerConfig;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.Socket;
 import java.net.SocketException;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -32,6 +37,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -158,11 +164,13 @@ class GatewayTest {
   /** A User service holding the GetUser calls for ids that start with "held" until released. */
   private static final class HoldingUsers extends dev.grpcpair.proto.user.v2.UserGrpc.UserImplBase {
     final List<StreamObserver<GetUserResponse>> held = new CopyOnWriteArrayList<>();
+    final Semaphore arrivals = new Semaphore(0);
 
     @Override
     public void getUser(GetUserRequest request, StreamObserver<GetUserResponse> answer) {
       if (request.getUserId().startsWith("held")) {
         held.add(answer);
+        arrivals.release();
       } else {
         answer.onNext(GetUserResponse.getDefaultInstance());
         answer.onCompleted();
@@ -276,6 +284,42 @@ class GatewayTest {
     } finally {
       users.release();
     }
+  }
+
+  @Test
+  void clientsLeavingByTheThousand_getTheGatewayToldToGoAway_theRequestsOthersWaitOnAnswered()
+      throws Exception {
+    HoldingUsers users = new HoldingUsers();
+    FreezableTcpProxy toUsers = closer.add(new FreezableTcpProxy(scriptedUsers(users).port()));
+    gateway = GatewayClient.inFrontOf(toUsers.port(), closer);
+    // A request the User service holds: a client waiting on its answer.
+    CompletableFuture<HttpResponse<String>> waiting =
+        gateway.http().sendAsync(gateway.request("/v2/users/held-waiting").build(), ofString());
+    try {
+      assertThat(users.arrivals.tryAcquire(10, TimeUnit.SECONDS)).isTrue();
+
+      // HTTP/1.1 clients that ask and leave, each once the User service has the gateway's call:
+      // the gateway cancels each call, a reset on its one connection to the User server, which
+      // takes more than 1,000 of those with nothing else for an attack (RapidResets). It tells
+      // the gateway to go away, and the gateway makes its next calls on a new connection.
+      for (int i = 0; i <= 2 * RapidResets.MAX_RESETS && toUsers.connectionsAccepted() == 1; i++) {
+        try (Socket leaving =
+            new Socket(InetAddress.getLoopbackAddress(), gateway.gateway().port())) {
+          leaving
+              .getOutputStream()
+              .write(("GET /v2/users/held" + i + " HTTP/1.1\r\nhost: x\r\n\r\n").getBytes(UTF_8));
+          assertThat(users.arrivals.tryAcquire(10, TimeUnit.SECONDS)).isTrue();
+          leaving.setSoLinger(true, 0); // a reset, not a FIN: gone at once
+        }
+      }
+      assertThat(toUsers.connectionsAccepted()).as("the gateway's connections").isEqualTo(2);
+
+    } finally {
+      users.release();
+    }
+    // The call made on the old connection is answered there: the client waiting gets its user.
+    assertThat(waiting.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+    assertThat(get("/v2/users/1").statusCode()).isEqualTo(200);
   }
 
   @Test

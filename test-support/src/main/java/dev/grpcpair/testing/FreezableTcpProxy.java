@@ -82,6 +82,10 @@ public final class FreezableTcpProxy implements AutoCloseable {
           client.close();
           continue;
         }
+        // What is read goes out at once, as a proxy's bytes do: Nagle's algorithm would hold each
+        // small write for the peer's delayed acknowledgement, tens of milliseconds a round trip.
+        client.setTcpNoDelay(true);
+        server.setTcpNoDelay(true);
         sockets.add(client);
         sockets.add(server);
         pump(client, server);

@@ -41,6 +41,12 @@ final class ConnectionLimit {
   static final long GOAWAY_GRACE_SECONDS = 2;
 
   /**
+   * The streams a client told to go away for its resets may still open: those on their way when the
+   * GOAWAY reached it (a busy proxy's, within a round trip). One that opens more ignores it.
+   */
+  static final int MAX_STREAMS_AFTER_GOAWAY = RapidResets.MAX_RESETS;
+
+  /**
    * Descriptors kept for the server's own files (jars, event loops, its own clients, the health and
    * metrics ports), beside a tenth of the limit for connections that are closing.
    */
@@ -50,6 +56,7 @@ final class ConnectionLimit {
   private static final RateLimitedLog closings = new RateLimitedLog(log);
   private static final RateLimitedLog refusals = new RateLimitedLog(log);
   private static final RateLimitedLog resetClosings = new RateLimitedLog(log);
+  private static final RateLimitedLog ignorings = new RateLimitedLog(log);
   private static final Attributes.Key<Connection> CONNECTION =
       Attributes.Key.create("connection-limit");
 
@@ -132,6 +139,16 @@ final class ConnectionLimit {
     Connection connection = call.get(CONNECTION);
     if (connection != null) {
       connection.calls.incrementAndGet();
+      if (connection.ignoresGoAway()) {
+        connection.guard.closeNow();
+        ignorings.warn(
+            () ->
+                "closed the connection of "
+                    + connection.address
+                    + " at once: told to go away for its resets, its client opened more than "
+                    + MAX_STREAMS_AFTER_GOAWAY
+                    + " streams since (rapid reset)");
+      }
     }
     return connection;
   }
@@ -143,8 +160,10 @@ final class ConnectionLimit {
 
   /**
    * The call counted on {@code connection} (null: not counted) is over, its stream ended with
-   * {@code status}; a connection whose client resets nearly all it opens is closed at once, with no
-   * GOAWAY to wait for ({@link RapidResets}).
+   * {@code status}; a connection whose client resets nearly all it opens ({@link RapidResets}) is
+   * told to go away, as one that makes room is: a proxy whose own callers left (a Post server, the
+   * gateway) then ends its other calls on it and makes new ones on a new connection, without a
+   * failure. A client that goes on opening streams is closed at once ({@link #callStarted}).
    */
   static void callEnded(Connection connection, Status status) {
     if (connection == null) {
@@ -157,9 +176,13 @@ final class ConnectionLimit {
     // A stream its client reset ends CANCELLED; one the server ends on its deadline, or to drop
     // unread answers, DEADLINE_EXCEEDED.
     boolean reset = status.getCode() == Status.Code.CANCELLED;
-    if (connection.resets.ended(reset, now) && connection.channel.isOpen()) {
-      connection.guard.closeNow();
-      resetClosings.warn(() -> connection.resets.closing(connection.address));
+    if (connection.resets.ended(reset, now) && connection.goAwayForResets()) {
+      resetClosings.warn(
+          () ->
+              "told the connection of "
+                  + connection.address
+                  + " to go away: "
+                  + connection.resets.verdict());
     }
   }
 
@@ -235,9 +258,12 @@ final class ConnectionLimit {
     private final AtomicInteger ownCalls = new AtomicInteger();
     private final AtomicInteger busy;
     final RapidResets resets = new RapidResets();
+    // Calls started since the connection was told to go away for its resets; -1 before.
+    private final AtomicInteger startedAfterGoAway = new AtomicInteger(-1);
     volatile long idleSince = System.nanoTime();
-    // Set and read on the accepting thread only: the one boss loop, which both ports share.
-    boolean closing;
+    // Read on the accepting thread (the one boss loop, which both ports share) to leave closing
+    // connections out of the caps; set there, or on the connection's loop for its resets.
+    volatile boolean closing;
 
     Connection(Channel channel, AtomicInteger busy) {
       this.channel = channel;
@@ -257,6 +283,24 @@ final class ConnectionLimit {
         channel.close();
         channel.eventLoop().schedule(guard::closeNow, GOAWAY_GRACE_SECONDS, TimeUnit.SECONDS);
       }
+    }
+
+    /** Tells the connection to go away for its resets; false if it has been told already. */
+    boolean goAwayForResets() {
+      if (!startedAfterGoAway.compareAndSet(-1, 0)) {
+        return false;
+      }
+      goAway();
+      return true;
+    }
+
+    /**
+     * Counts a call started; true if the connection was told to go away for its resets and its
+     * client has opened more than {@value #MAX_STREAMS_AFTER_GOAWAY} streams since.
+     */
+    boolean ignoresGoAway() {
+      return startedAfterGoAway.get() >= 0
+          && startedAfterGoAway.incrementAndGet() > MAX_STREAMS_AFTER_GOAWAY;
     }
 
     /** One more of the server's own calls on this connection; returns how many it has now. */

@@ -56,11 +56,9 @@ public final class RapidResets {
         && (long) resets * ATTACK_SHARE_DENOMINATOR >= (long) ended * ATTACK_SHARE_NUMERATOR;
   }
 
-  /** The log line for closing the connection to {@code client}: what the client did. */
-  public synchronized String closing(Object client) {
-    return "closed the connection of "
-        + client
-        + ": its client reset "
+  /** What the client did, for the log line of what was done to its connection. */
+  public synchronized String verdict() {
+    return "its client reset "
         + resets
         + " of its "
         + ended

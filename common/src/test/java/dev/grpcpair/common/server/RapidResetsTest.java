@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.ListenableFuture;
 import dev.grpcpair.testing.Closer;
+import dev.grpcpair.testing.FreezableTcpProxy;
 import dev.grpcpair.testing.HealthWatch;
 import io.grpc.Context;
 import io.grpc.ManagedChannel;
@@ -28,20 +29,26 @@ class RapidResetsTest {
 
   @RegisterExtension final Closer closer = new Closer();
 
+  private GrpcServer server;
+  private FreezableTcpProxy proxy;
   private ManagedChannel channel;
   private HealthWatch kept;
 
-  /** A server, a channel to it, and a watch held open on it: the connection's other call. */
+  /**
+   * A server, a channel to it (through a proxy that counts its connections), and a watch held open
+   * on it: the connection's other call.
+   */
   @BeforeEach
   void startServerAndHoldAWatch() throws Exception {
-    GrpcServer server = closer.add(GrpcServer.builder("test", 0, ServerFlags.parse()).start());
-    channel = closer.channelTo(server.port());
+    server = closer.add(GrpcServer.builder("test", 0, ServerFlags.parse()).start());
+    proxy = closer.add(new FreezableTcpProxy(server.port()));
+    channel = closer.channelTo(proxy.port());
     kept = HealthWatch.open(channel);
     assertThat(kept.nextStatus(Duration.ofSeconds(10))).isEqualTo(ServingStatus.SERVING);
   }
 
   @Test
-  void aClientThatCancelsHalfItsCalls_keepsItsConnection_oneThatCancelsNearlyAll_losesIt()
+  void aClientThatCancelsHalfItsCalls_keepsItsConnection_oneThatCancelsNearlyAll_isToldToGoAway()
       throws Exception {
 
     // Twice the resets grpc's own count allowed (it closed the connection, and this watch with
@@ -59,16 +66,26 @@ class RapidResetsTest {
     assertThat(kept.ended()).as("the connection's other call").isNotDone();
 
     // The same resets with nothing else: once they are three in four of the connection's streams,
-    // it is closed, and the call still open on it ends.
-    for (int i = 0; i < 5 * RapidResets.MAX_RESETS && !kept.ended().isDone(); i++) {
+    // the server tells the client to go away. The channel makes its next calls on a new
+    // connection, and the call still open on the old one goes on (a proxy's calls in flight end
+    // as they would have) until the grace for it is over, and then ends with the connection.
+    for (int i = 0; i < 5 * RapidResets.MAX_RESETS && proxy.connectionsAccepted() == 1; i++) {
       cancelAnsweredWatch(channel);
     }
-    // A connection cut without GOAWAY: grpc ends its calls UNAVAILABLE, or UNKNOWN when a write of
-    // the client's was under way (seen once in a fresh-clone build).
+    assertThat(proxy.connectionsAccepted()).as("connections, once told to go away").isEqualTo(2);
+    server.health().setStatus("", ServingStatus.NOT_SERVING);
+    assertThat(kept.nextStatus(Duration.ofSeconds(ConnectionLimit.GOAWAY_GRACE_SECONDS)))
+        .as("the old connection's open call, after the GOAWAY")
+        .isEqualTo(ServingStatus.NOT_SERVING);
     Status ended = kept.ended().get(10, TimeUnit.SECONDS);
-    assertThat(ended.getCode())
-        .as(ended.toString())
-        .isIn(Status.Code.UNAVAILABLE, Status.Code.UNKNOWN);
+    assertThat(ended.getCode()).as(ended.toString()).isEqualTo(Status.Code.UNAVAILABLE);
+    assertThat(
+            HealthGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(10, TimeUnit.SECONDS)
+                .check(HealthCheckRequest.getDefaultInstance())
+                .getStatus())
+        .isEqualTo(ServingStatus.NOT_SERVING);
+    assertThat(proxy.connectionsAccepted()).as("connections").isEqualTo(2);
   }
 
   @Test
