@@ -41,8 +41,9 @@ final class ConnectionLimit {
   static final long GOAWAY_GRACE_SECONDS = 2;
 
   /**
-   * The streams a client told to go away for its resets may still open: those on their way when the
-   * GOAWAY reached it (a busy proxy's, within a round trip). One that opens more ignores it.
+   * The streams a client told to go away for its resets may still open: those it had queued when
+   * the GOAWAY reached it (a busy grpc channel sends them all, hundreds in tens of milliseconds).
+   * One that opens more is ignoring it, as an attacker does.
    */
   static final int MAX_STREAMS_AFTER_GOAWAY = RapidResets.MAX_RESETS;
 
