@@ -277,7 +277,8 @@ class GatewayTest {
         // Expected: closed while resets were still being sent.
       }
       // Others are served. The gateway passed those resets on to the User service, which may have
-      // closed the gateway's connection for them in turn (limits.md): the channel reconnects.
+      // told the gateway's connection to go away for them in turn (limits.md): the channel goes on
+      // on a new one.
       await()
           .atMost(Duration.ofSeconds(10))
           .untilAsserted(() -> assertThat(get("/v2/users/1").statusCode()).isEqualTo(200));
