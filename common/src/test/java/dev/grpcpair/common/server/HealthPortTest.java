@@ -24,8 +24,9 @@ class HealthPortTest {
     GrpcServer server =
         closer.add(GrpcServer.builder("test", 0, ServerFlags.parse("--health-port=0")).start());
     try (RawHttp2Client client = RawHttp2Client.connect(server.healthPort())) {
-      // Twice the streams a connection may reset in its window, and nothing else: closed (by
-      // RapidResets, grpc's own bound being ten times higher).
+      // Twice the streams a connection may reset in its window, and nothing else: told to go away
+      // at the 1,001st (RapidResets, grpc's own bound being a hundred times higher), and closed
+      // once its grace is over, or at once past 1,000 streams more.
       try {
         for (int sent = 0; sent < 2 * RapidResets.MAX_RESETS; sent++) {
           client.openAndReset("/grpc.health.v1.Health/Check");
