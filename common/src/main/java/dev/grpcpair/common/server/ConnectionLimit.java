@@ -297,7 +297,7 @@ final class ConnectionLimit {
 
     /**
      * Counts a call started; true if the connection was told to go away for its resets and its
-     * client has opened more than {@value #MAX_STREAMS_AFTER_GOAWAY} streams since.
+     * client has opened more than {@value ConnectionLimit#MAX_STREAMS_AFTER_GOAWAY} streams since.
      */
     boolean ignoresGoAway() {
       return startedAfterGoAway.get() >= 0
