@@ -136,7 +136,19 @@ public final class CancelRelay implements ClientInterceptor {
             }
           },
           headers);
-      caller.addListener(this, MoreExecutors.directExecutor());
+    }
+
+    /**
+     * The caller is listened to from here on, once the request is sent: a cancellation passed on
+     * before would have grpc refuse the request the caller's stub sends next ("call was cancelled";
+     * no method of a call may follow its cancel). A caller gone already is heard at once.
+     */
+    @Override
+    public void halfClose() {
+      super.halfClose();
+      if (state != ENDED) {
+        caller.addListener(this, MoreExecutors.directExecutor());
+      }
     }
 
     @Override

@@ -8,10 +8,17 @@ import dev.grpcpair.common.server.ServerFlags;
 import dev.grpcpair.testing.Channels;
 import dev.grpcpair.testing.Closer;
 import dev.grpcpair.testing.Streams;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
 import io.grpc.ClientInterceptors;
 import io.grpc.Context;
 import io.grpc.Deadline;
+import io.grpc.ForwardingClientCall;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -180,6 +187,48 @@ class CancelRelayTest {
     await().atMost(Duration.ofSeconds(10)).until(() -> service.arrived.get() > before);
     assertThat(service.arrived.get()).isEqualTo(before + 1);
     assertThat(relay.leftRunning()).isZero();
+  }
+
+  @Test
+  void aCallerGoneWhileTheCallStarts_getsItsCallCancelled_notAnExceptionFromSendingItsRequest() {
+    // The caller goes between the relay's look at it and the call's start (on another thread, as
+    // a Post server's caller does): the cancellation reaches the relay before the stub has sent
+    // the request, which grpc refuses on a cancelled call ("call was cancelled", seen in
+    // UnreadAnswersIT as an INTERNAL answer and a stack trace). First a call answered, so that the
+    // channel is ready and makes its calls at once, as a Post server's is, not after its config.
+    CompletableFuture<Status> first = new CompletableFuture<>();
+    calls.unaryRpc(
+        SimpleRequest.getDefaultInstance(), Streams.collecting(new ArrayList<>(), first));
+    await().atMost(Duration.ofSeconds(10)).until(() -> service.arrived.get() == 1);
+    service.answerAll();
+    assertThat(first.join().getCode()).isEqualTo(Status.Code.OK);
+    Context.CancellableContext caller = Context.current().withCancellation();
+    SimpleServiceGrpc.SimpleServiceStub leavingAtStart =
+        calls.withInterceptors(
+            new ClientInterceptor() {
+              @Override
+              public <Q, A> ClientCall<Q, A> interceptCall(
+                  MethodDescriptor<Q, A> method, CallOptions options, Channel next) {
+                return new ForwardingClientCall.SimpleForwardingClientCall<>(
+                    next.newCall(method, options)) {
+                  @Override
+                  public void start(Listener<A> listener, Metadata headers) {
+                    caller.cancel(null);
+                    super.start(listener, headers);
+                  }
+                };
+              }
+            });
+    CompletableFuture<Status> ended = new CompletableFuture<>();
+    caller.run(
+        () ->
+            leavingAtStart
+                .withDeadlineAfter(30, TimeUnit.SECONDS)
+                .unaryRpc(
+                    SimpleRequest.getDefaultInstance(),
+                    Streams.collecting(new ArrayList<>(), ended)));
+
+    assertThat(ended.join().getCode()).isEqualTo(Status.Code.CANCELLED);
   }
 
   @Test
