@@ -98,6 +98,24 @@ class CancelRelayTest {
   }
 
   /**
+   * Makes a unary call on {@code stub} in {@code caller}'s context, with {@code deadline} (none if
+   * null), and returns how it ended for the caller.
+   */
+  private static CompletableFuture<Status> unaryIn(
+      Context caller, SimpleServiceGrpc.SimpleServiceStub stub, Duration deadline) {
+    CompletableFuture<Status> ended = new CompletableFuture<>();
+    caller.run(
+        () ->
+            (deadline == null
+                    ? stub
+                    : stub.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS))
+                .unaryRpc(
+                    SimpleRequest.getDefaultInstance(),
+                    Streams.collecting(new ArrayList<>(), ended)));
+    return ended;
+  }
+
+  /**
    * Makes {@code count} calls, each in a context of its own that is cancelled once the server has
    * the call, and returns how each ended for its caller.
    */
@@ -107,17 +125,8 @@ class CancelRelayTest {
     int before = service.arrived.get();
     for (int i = 0; i < count; i++) {
       Context.CancellableContext caller = Context.current().withCancellation();
-      CompletableFuture<Status> status = new CompletableFuture<>();
-      caller.run(
-          () ->
-              (deadline == null
-                      ? calls
-                      : calls.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS))
-                  .unaryRpc(
-                      SimpleRequest.getDefaultInstance(),
-                      Streams.collecting(new ArrayList<>(), status)));
       callers.add(caller);
-      ended.add(status);
+      ended.add(unaryIn(caller, calls, deadline));
     }
     await().atMost(Duration.ofSeconds(10)).until(() -> service.arrived.get() == before + count);
     callers.forEach(caller -> caller.cancel(null));
@@ -170,14 +179,7 @@ class CancelRelayTest {
 
     Context.CancellableContext gone = Context.current().withCancellation();
     gone.cancel(null);
-    CompletableFuture<Status> ended = new CompletableFuture<>();
-    gone.run(
-        () ->
-            calls
-                .withDeadlineAfter(30, TimeUnit.SECONDS)
-                .unaryRpc(
-                    SimpleRequest.getDefaultInstance(),
-                    Streams.collecting(new ArrayList<>(), ended)));
+    CompletableFuture<Status> ended = unaryIn(gone, calls, Duration.ofSeconds(30));
 
     assertThat(ended.join().getCode()).isEqualTo(Status.Code.CANCELLED);
     // A call made after it on the same connection arrives; it alone.
@@ -196,9 +198,7 @@ class CancelRelayTest {
     // the request, which grpc refuses on a cancelled call ("call was cancelled", seen in
     // UnreadAnswersIT as an INTERNAL answer and a stack trace). First a call answered, so that the
     // channel is ready and makes its calls at once, as a Post server's is, not after its config.
-    CompletableFuture<Status> first = new CompletableFuture<>();
-    calls.unaryRpc(
-        SimpleRequest.getDefaultInstance(), Streams.collecting(new ArrayList<>(), first));
+    CompletableFuture<Status> first = unaryIn(Context.current(), calls, null);
     await().atMost(Duration.ofSeconds(10)).until(() -> service.arrived.get() == 1);
     service.answerAll();
     assertThat(first.join().getCode()).isEqualTo(Status.Code.OK);
@@ -219,14 +219,7 @@ class CancelRelayTest {
                 };
               }
             });
-    CompletableFuture<Status> ended = new CompletableFuture<>();
-    caller.run(
-        () ->
-            leavingAtStart
-                .withDeadlineAfter(30, TimeUnit.SECONDS)
-                .unaryRpc(
-                    SimpleRequest.getDefaultInstance(),
-                    Streams.collecting(new ArrayList<>(), ended)));
+    CompletableFuture<Status> ended = unaryIn(caller, leavingAtStart, Duration.ofSeconds(30));
 
     assertThat(ended.join().getCode()).isEqualTo(Status.Code.CANCELLED);
   }
@@ -250,11 +243,7 @@ class CancelRelayTest {
     closer.add(timer::shutdownNow);
     Context.CancellableContext caller =
         Context.current().withDeadlineAfter(300, TimeUnit.MILLISECONDS, timer);
-    CompletableFuture<Status> ended = new CompletableFuture<>();
-    caller.run(
-        () ->
-            calls.unaryRpc(
-                SimpleRequest.getDefaultInstance(), Streams.collecting(new ArrayList<>(), ended)));
+    CompletableFuture<Status> ended = unaryIn(caller, calls, null);
 
     assertThat(ended.join().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
     assertThat(service.lastDeadline.get()).isNotNull();

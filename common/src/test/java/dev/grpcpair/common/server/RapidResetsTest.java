@@ -56,12 +56,7 @@ class RapidResetsTest {
     // longer needs, as the Post server does when its callers leave or a hedge loses.
     for (int i = 0; i < 2 * RapidResets.MAX_RESETS; i++) {
       assertThat(cancelAnsweredWatch(channel)).isTrue();
-      assertThat(
-              HealthGrpc.newBlockingStub(channel)
-                  .withDeadlineAfter(10, TimeUnit.SECONDS)
-                  .check(HealthCheckRequest.getDefaultInstance())
-                  .getStatus())
-          .isEqualTo(ServingStatus.SERVING);
+      assertThat(health()).isEqualTo(ServingStatus.SERVING);
     }
     assertThat(kept.ended()).as("the connection's other call").isNotDone();
 
@@ -79,12 +74,7 @@ class RapidResetsTest {
         .isEqualTo(ServingStatus.NOT_SERVING);
     Status ended = kept.ended().get(10, TimeUnit.SECONDS);
     assertThat(ended.getCode()).as(ended.toString()).isEqualTo(Status.Code.UNAVAILABLE);
-    assertThat(
-            HealthGrpc.newBlockingStub(channel)
-                .withDeadlineAfter(10, TimeUnit.SECONDS)
-                .check(HealthCheckRequest.getDefaultInstance())
-                .getStatus())
-        .isEqualTo(ServingStatus.NOT_SERVING);
+    assertThat(health()).isEqualTo(ServingStatus.NOT_SERVING);
     assertThat(proxy.connectionsAccepted()).as("connections").isEqualTo(2);
   }
 
@@ -121,6 +111,14 @@ class RapidResetsTest {
     }
 
     assertThat(kept.ended()).as("the connection's other call").isNotDone();
+  }
+
+  /** The server's health, as a check on the channel answers it. */
+  private ServingStatus health() {
+    return HealthGrpc.newBlockingStub(channel)
+        .withDeadlineAfter(10, TimeUnit.SECONDS)
+        .check(HealthCheckRequest.getDefaultInstance())
+        .getStatus();
   }
 
   /** Counts a watch's first answer in {@code answered}; ignores how it ends (cancelled). */
