@@ -26,8 +26,10 @@ import java.util.function.LongSupplier;
  * leaves room for the hedged attempts grpc cancels when another one wins. Past that, a call whose
  * caller has gone (a unary one) is left to end by itself: the server answers it or its deadline
  * ends it, and the answer is dropped. Otherwise clients that cancel nearly every call they make (an
- * attacker, or a proxy whose own callers give up) would have the server behind close this server's
- * connection to it, failing every other caller's calls on it.
+ * attacker, or a proxy whose own callers give up) would have the server behind judge this server's
+ * connection an attack every thousand or so: told to go away, a new connection each time, and
+ * closed at once, failing every other caller's calls on it, if this server sent it more than a
+ * thousand calls before it heard the GOAWAY.
  *
  * <p>Calls left running are bounded too: past {@value #MAX_LEFT_RUNNING} at once (a server behind
  * that has stopped answering), cancellations are passed on again. Only unary calls are left
