@@ -30,6 +30,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.awaitility.core.TerminalFailureException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -503,25 +504,34 @@ class DocsIT {
 
   /**
    * A {@code run-pair.sh} command of the docs, run as shown with the three servers on the free
-   * ports {@code replay} reads as 9000, 9001 and 8080; returns once all three listen.
+   * ports {@code replay} reads as 9000, 9001 and 8080; returns once all three listen. A port free
+   * when picked can be taken (by another test's connection) before its server binds it: the pair is
+   * then started again on others.
    */
   private JarProcess startPair(DocReplay replay, String command) throws Exception {
-    for (int documented : List.of(9000, 9001, 8080)) {
-      replay.port(documented, freePort());
+    for (int attempt = 1; ; attempt++) {
+      for (int documented : List.of(9000, 9001, 8080)) {
+        replay.port(documented, freePort());
+      }
+      JarProcess pair =
+          closer.add(
+              JarProcess.shell(
+                  replay.withPorts(command),
+                  Map.of(
+                      "SKIP_BUILD", "1",
+                      "USER_PORT", "" + replay.real(9000),
+                      "POST_PORT", "" + replay.real(9001),
+                      "GATEWAY_PORT", "" + replay.real(8080))));
+      try {
+        pair.awaitListening(3);
+        return pair;
+      } catch (TerminalFailureException exited) {
+        pair.awaitExit(); // its last lines read
+        if (attempt == 3 || !pair.output().contains("Address already in use")) {
+          throw exited;
+        }
+      }
     }
-    JarProcess pair =
-        closer.add(
-            JarProcess.shell(
-                replay.withPorts(command),
-                Map.of(
-                    "SKIP_BUILD", "1",
-                    "USER_PORT", "" + replay.real(9000),
-                    "POST_PORT", "" + replay.real(9001),
-                    "GATEWAY_PORT", "" + replay.real(8080))));
-    await()
-        .atMost(Duration.ofSeconds(30))
-        .until(() -> pair.output().split("listening on port", -1).length == 4);
-    return pair;
   }
 
   /** Ctrl-C in the pair's terminal; returns all it printed once it exited 0. */

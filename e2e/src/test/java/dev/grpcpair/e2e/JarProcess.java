@@ -162,6 +162,23 @@ final class JarProcess implements AutoCloseable {
     return port.get();
   }
 
+  /**
+   * Waits until {@code servers} servers of a script (run-pair.sh's three) have said they listen,
+   * with the bound of one server's start; ends early, with what it printed, if the script exits.
+   */
+  void awaitListening(int servers) {
+    await()
+        .atMost(START_TIMEOUT)
+        .failFast(
+            "exited before its servers listened",
+            () -> assertThat(process.isAlive()).as("still running; output: %s", output()).isTrue())
+        .untilAsserted(
+            () ->
+                assertThat(LISTENING.matcher(output()).results().count())
+                    .as("servers listening, in: %s", output())
+                    .isEqualTo(servers));
+  }
+
   @Override
   public void close() {
     // The script's servers too, if a test left them running.

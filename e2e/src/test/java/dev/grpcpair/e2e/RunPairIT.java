@@ -1,10 +1,8 @@
 package dev.grpcpair.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import dev.grpcpair.testing.Closer;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -26,9 +24,7 @@ class RunPairIT {
   @Test
   void ctrlC_drainsEveryServerInSight_andFlagsForOneServerReachOnlyIt() throws Exception {
     JarProcess pair = closer.add(JarProcess.runPair(with("POST_ARGS", "--metrics-port=0")));
-    await()
-        .atMost(Duration.ofSeconds(30))
-        .until(() -> pair.output().split("listening on port", -1).length == 4);
+    pair.awaitListening(3);
 
     // Ctrl-C in a terminal: SIGINT to the whole foreground process group, the labellers included.
     Process ctrlC = new ProcessBuilder("kill", "-INT", "--", "-" + pair.process.pid()).start();
