@@ -3,22 +3,28 @@ package dev.grpcpair.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.grpcpair.common.client.UserReplicaTrail;
 import dev.grpcpair.common.server.GrpcServer;
 import dev.grpcpair.post.PostServer;
 import dev.grpcpair.post.PostServerConfig;
 import dev.grpcpair.proto.post.v1.ListPostsByUserIdRequest;
 import dev.grpcpair.proto.post.v1.PostGrpc;
+import dev.grpcpair.proto.post.v1.PostMessage;
+import dev.grpcpair.proto.post.v1.StreamPostsRequest;
 import dev.grpcpair.testing.Channels;
 import dev.grpcpair.testing.Closer;
 import dev.grpcpair.testing.FreezableTcpProxy;
 import dev.grpcpair.testing.SeedPosts;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.stub.MetadataUtils;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -28,6 +34,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -117,6 +124,40 @@ class LoadBalancingTest {
       pickFirstChannel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
       pickFirst.stop();
     }
+  }
+
+  @Test
+  void aCallWhoseLookUpsGoToEveryReplica_namesEachOnceInItsTrailer_sorted() throws Exception {
+    // 2,000 posts of 2,000 users: StreamPosts looks their owners up in four chunks of 500, one
+    // BatchGetUsers each, which round_robin sends to all three replicas of its own, one twice.
+    List<GrpcServer> replicas = new ArrayList<>();
+    for (String name : List.of("lookups-c", "lookups-a", "lookups-b")) {
+      replicas.add(closer.add(Replicas.startUser(name, 0, "--generate-dataset=2000:0")));
+    }
+    GrpcServer streaming =
+        closer.add(
+            PostServer.start(
+                PostServerConfig.parse(
+                    "--port=0",
+                    "--generate-dataset=2000:2000",
+                    "--user-target=" + Replicas.staticTarget(Replicas.ports(replicas)))));
+    AtomicReference<Metadata> headers = new AtomicReference<>();
+    AtomicReference<Metadata> trailers = new AtomicReference<>();
+    PostGrpc.PostBlockingStub stub =
+        PostGrpc.newBlockingStub(closer.channelTo(streaming.port()))
+            .withInterceptors(MetadataUtils.newCaptureMetadataInterceptor(headers, trailers));
+    // Until every replica is connected, round_robin only has the ones that are.
+    await()
+        .atMost(SETTLE)
+        .untilAsserted(
+            () -> {
+              Iterator<PostMessage> posts =
+                  stub.withDeadlineAfter(10, TimeUnit.SECONDS)
+                      .streamPosts(StreamPostsRequest.getDefaultInstance());
+              assertThat(posts).toIterable().hasSize(2000).allMatch(p -> !p.getAuthor().isEmpty());
+              assertThat(trailers.get().get(UserReplicaTrail.USER_SERVED_BY))
+                  .isEqualTo("lookups-a,lookups-b,lookups-c");
+            });
   }
 
   @Test

@@ -30,7 +30,10 @@ final class CallTracer extends ServerStreamTracer implements CallTrail, UserRepl
   private ConnectionLimit.Connection connection;
   private volatile Status endedWith;
   volatile OutboundBudget.Answers<?, ?> answers;
-  // Made on the first answer: most calls of a server ask no User replica. Guarded by this.
+  // The first User replica that answered, and a set of them once another has: most calls ask
+  // one replica or none, and a set and its joined list per call showed in the Post server's
+  // allocations. Guarded by this.
+  private String userReplica;
   private Set<String> userReplicas;
 
   private CallTracer(String requestId, Span span) {
@@ -72,15 +75,19 @@ final class CallTracer extends ServerStreamTracer implements CallTrail, UserRepl
 
   @Override
   public synchronized void userReplicaAnswered(String replica) {
-    if (userReplicas == null) {
-      userReplicas = new TreeSet<>();
+    if (userReplica == null) {
+      userReplica = replica;
+    } else if (userReplicas != null || !userReplica.equals(replica)) {
+      if (userReplicas == null) {
+        userReplicas = new TreeSet<>(Set.of(userReplica));
+      }
+      userReplicas.add(replica);
     }
-    userReplicas.add(replica);
   }
 
   @Override
   public synchronized String userReplicas() {
-    return userReplicas == null ? null : String.join(",", userReplicas);
+    return userReplicas == null ? userReplica : String.join(",", userReplicas);
   }
 
   /** The call's own context: cancelling it with {@code DEADLINE_EXCEEDED} resets its stream. */
