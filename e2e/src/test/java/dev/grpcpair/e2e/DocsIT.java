@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -181,17 +182,6 @@ class DocsIT {
   @Test
   void javaLines_startServersThatAnswerTheReadmesCalls() throws Exception {
     DocReplay replay = replay();
-    for (int documented : List.of(9000, 9001, 8080)) {
-      replay.port(documented, freePort());
-    }
-    Map<String, Map<String, String>> environments =
-        Map.of(
-            "user-server.jar", Map.of("PORT", "" + replay.real(9000)),
-            "post-server.jar",
-                Map.of(
-                    "PORT", "" + replay.real(9001),
-                    "USER_TARGET", "localhost:" + replay.real(9000)),
-            "gateway.jar", Map.of("PORT", "" + replay.real(8080)));
     List<DocTranscript> javaLines = new ArrayList<>();
     for (String page : List.of("README.md", "docs/gateway.md")) {
       DocReplay.page(page).stream()
@@ -199,12 +189,26 @@ class DocsIT {
           .forEach(javaLines::add);
     }
     assertThat(javaLines).hasSize(3);
-    for (DocTranscript line : javaLines) {
-      String command = replay.withPorts(line.command());
-      String jar =
-          environments.keySet().stream().filter(command::contains).findFirst().orElseThrow();
-      closer.add(JarProcess.shell(command, environments.get(jar))).awaitPort();
-    }
+    onFreePorts(
+        replay,
+        List.of(9000, 9001, 8080),
+        () -> {
+          Map<String, Map<String, String>> environments =
+              Map.of(
+                  "user-server.jar", Map.of("PORT", "" + replay.real(9000)),
+                  "post-server.jar",
+                      Map.of(
+                          "PORT", "" + replay.real(9001),
+                          "USER_TARGET", "localhost:" + replay.real(9000)),
+                  "gateway.jar", Map.of("PORT", "" + replay.real(8080)));
+          for (DocTranscript line : javaLines) {
+            String command = replay.withPorts(line.command());
+            String jar =
+                environments.keySet().stream().filter(command::contains).findFirst().orElseThrow();
+            closer.add(JarProcess.shell(command, environments.get(jar))).awaitPort();
+          }
+          return null;
+        });
 
     replay.assertReplays(
         replayedHere("README.md").stream()
@@ -415,28 +419,33 @@ class DocsIT {
   @Test
   void replicasPage_callsSpreadOverTheReplicas_andChannelEventsAreLogged() throws Exception {
     DocReplay replay = replay();
-    for (int documented : List.of(9000, 9010, 9020, 9001)) {
-      replay.port(documented, freePort());
-    }
-    List<JarProcess> servers = new ArrayList<>();
     List<DocTranscript> started = new ArrayList<>();
     DocTranscript withChannelEvents = DocReplay.command("docs/replicas.md", CHANNEL_EVENTS);
     started.add(withChannelEvents);
     for (DocTranscript line : DocReplay.page("docs/replicas.md")) {
       if (line.command().startsWith("java ") && !line.equals(withChannelEvents)) {
         started.add(line);
-        // In the background ('&') as shown, but each one's output kept apart; the Post server's
-        // port is its default, read from the environment here.
-        String command = replay.withPorts(line.command()).replaceAll("\\s*&$", "");
-        Map<String, String> env =
-            command.contains("--port") ? Map.of() : Map.of("PORT", "" + replay.real(9001));
-        servers.add(closer.add(JarProcess.shell(command, env)));
       }
     }
-    assertThat(servers).hasSize(4);
-    for (JarProcess server : servers) {
-      server.awaitPort();
-    }
+    assertThat(started).hasSize(5);
+    onFreePorts(
+        replay,
+        List.of(9000, 9010, 9020, 9001),
+        () -> {
+          List<JarProcess> servers = new ArrayList<>();
+          for (DocTranscript line : started.subList(1, started.size())) {
+            // In the background ('&') as shown, but each one's output kept apart; the Post
+            // server's port is its default, read from the environment here.
+            String command = replay.withPorts(line.command()).replaceAll("\\s*&$", "");
+            Map<String, String> env =
+                command.contains("--port") ? Map.of() : Map.of("PORT", "" + replay.real(9001));
+            servers.add(closer.add(JarProcess.shell(command, env)));
+          }
+          for (JarProcess server : servers) {
+            server.awaitPort();
+          }
+          return null;
+        });
     awaitConnectedToEveryReplica(replay.real(9001));
     replay.assertReplays(
         replayedHere("docs/replicas.md").stream().filter(t -> !started.contains(t)).toList());
@@ -504,30 +513,42 @@ class DocsIT {
 
   /**
    * A {@code run-pair.sh} command of the docs, run as shown with the three servers on the free
-   * ports {@code replay} reads as 9000, 9001 and 8080; returns once all three listen. A port free
-   * when picked can be taken (by another test's connection) before its server binds it: the pair is
-   * then started again on others.
+   * ports {@code replay} reads as 9000, 9001 and 8080; returns once all three listen.
    */
   private JarProcess startPair(DocReplay replay, String command) throws Exception {
+    return onFreePorts(
+        replay,
+        List.of(9000, 9001, 8080),
+        () -> {
+          JarProcess pair =
+              closer.add(
+                  JarProcess.shell(
+                      replay.withPorts(command),
+                      Map.of(
+                          "SKIP_BUILD", "1",
+                          "USER_PORT", "" + replay.real(9000),
+                          "POST_PORT", "" + replay.real(9001),
+                          "GATEWAY_PORT", "" + replay.real(8080))));
+          pair.awaitListening(3);
+          return pair;
+        });
+  }
+
+  /**
+   * Runs {@code start} with the ports {@code documented} read as free ones; again, on others, when
+   * a server it started exited because one of them was taken before it bound it (by another test's
+   * connection, say: the docs' commands take fixed ports, so the system cannot pick them).
+   */
+  private static <T> T onFreePorts(DocReplay replay, List<Integer> documented, Callable<T> start)
+      throws Exception {
     for (int attempt = 1; ; attempt++) {
-      for (int documented : List.of(9000, 9001, 8080)) {
-        replay.port(documented, freePort());
+      for (int port : documented) {
+        replay.port(port, freePort());
       }
-      JarProcess pair =
-          closer.add(
-              JarProcess.shell(
-                  replay.withPorts(command),
-                  Map.of(
-                      "SKIP_BUILD", "1",
-                      "USER_PORT", "" + replay.real(9000),
-                      "POST_PORT", "" + replay.real(9001),
-                      "GATEWAY_PORT", "" + replay.real(8080))));
       try {
-        pair.awaitListening(3);
-        return pair;
+        return start.call();
       } catch (TerminalFailureException exited) {
-        pair.awaitExit(); // its last lines read
-        if (attempt == 3 || !pair.output().contains("Address already in use")) {
+        if (attempt == 3 || !String.valueOf(exited.getCause()).contains("Address already in use")) {
           throw exited;
         }
       }

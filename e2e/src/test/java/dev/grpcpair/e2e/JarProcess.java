@@ -143,6 +143,14 @@ final class JarProcess implements AutoCloseable {
     return output.toString();
   }
 
+  /** What it printed so far; once it has exited, to its last line. */
+  private String outputSoFar() throws InterruptedException {
+    if (!process.isAlive()) {
+      reader.join(TimeUnit.SECONDS.toMillis(10));
+    }
+    return output();
+  }
+
   int awaitPort() throws Exception {
     AtomicInteger port = new AtomicInteger();
     await()
@@ -151,7 +159,7 @@ final class JarProcess implements AutoCloseable {
             "exited before it listened",
             () ->
                 assertThat(process.isAlive() || LISTENING.matcher(output()).find())
-                    .as("still running; output: %s", output())
+                    .as("still running; output: %s", outputSoFar())
                     .isTrue())
         .untilAsserted(
             () -> {
@@ -171,7 +179,10 @@ final class JarProcess implements AutoCloseable {
         .atMost(START_TIMEOUT)
         .failFast(
             "exited before its servers listened",
-            () -> assertThat(process.isAlive()).as("still running; output: %s", output()).isTrue())
+            () ->
+                assertThat(process.isAlive())
+                    .as("still running; output: %s", outputSoFar())
+                    .isTrue())
         .untilAsserted(
             () ->
                 assertThat(LISTENING.matcher(output()).results().count())
