@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.StringReader;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 
 /**
  * Coverage-guided fuzzing (Jazzer) of the other input a client or an operator controls: page tokens
@@ -23,6 +24,7 @@ import java.util.List;
  * inputs each run adds) and picked up again by the next run. Each run prints its count of inputs
  * tried ({@code #N DONE}).
  */
+@Tag("fuzz")
 class DataInputFuzzTest {
 
   private static final List<UserMessage> USERS = users(2500);

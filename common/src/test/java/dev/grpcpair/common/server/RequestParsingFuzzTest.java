@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
 
 /**
  * Coverage-guided fuzzing (Jazzer) of what a client's bytes reach first: every method's request
@@ -28,6 +29,7 @@ import java.util.regex.Pattern;
  * inputs each run adds) and picked up again by the next run. Each run prints its count of inputs
  * tried ({@code #N DONE}).
  */
+@Tag("fuzz")
 class RequestParsingFuzzTest {
 
   private static final Set<Status.Code> CALLERS_FAULT =
