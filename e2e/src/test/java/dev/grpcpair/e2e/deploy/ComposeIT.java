@@ -41,6 +41,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -49,6 +50,7 @@ import tools.jackson.databind.json.JsonMapper;
  * name {@code user}, the Post and gateway containers, Prometheus. Host ports are chosen by the
  * system.
  */
+@ResourceLock(Images.NETWORK_DNS)
 class ComposeIT {
 
   private static final String PAGE = "docs/deploy.md";

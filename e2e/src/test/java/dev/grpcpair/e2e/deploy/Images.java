@@ -26,6 +26,14 @@ final class Images {
   static final String POST = of("post-server");
   static final String GATEWAY = of("gateway");
 
+  /**
+   * Held by the tests whose containers get their names from a network's DNS (compose's, and the one
+   * KubePlayIT makes): podman 4.3's one aardvark-dns serves every such network and reloads all of
+   * them when a container on any starts or stops, and beside KubePlayIT's teardown a compose stack
+   * came up whose gateway could not resolve {@code post}.
+   */
+  static final String NETWORK_DNS = "podman-network-dns";
+
   private static final String PAGE = "docs/deploy.md";
 
   private static boolean built;

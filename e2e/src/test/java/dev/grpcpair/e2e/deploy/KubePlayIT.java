@@ -29,6 +29,7 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * The kustomize base, run by {@code podman kube play}: three User pods, two Post pods and two
@@ -39,6 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
  * and the gateway are given the pods' addresses instead of the Services' names; it ignores gRPC
  * probes, so the test asks each probe's port and service itself.
  */
+@ResourceLock(Images.NETWORK_DNS)
 class KubePlayIT {
 
   private static final String NETWORK = "grpc-pair-kube-" + Images.RUN;
