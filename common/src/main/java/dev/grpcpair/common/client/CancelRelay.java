@@ -143,13 +143,15 @@ public final class CancelRelay implements ClientInterceptor {
     /**
      * The caller is listened to from here on, once the request is sent: a cancellation passed on
      * before would have grpc refuse the request the caller's stub sends next ("call was cancelled";
-     * no method of a call may follow its cancel). A caller gone already is heard at once.
+     * no method of a call may follow its cancel). A caller gone already is heard at once; a call
+     * that ended meanwhile takes its listener off again, as {@link #ended} may have run first.
      */
     @Override
     public void halfClose() {
       super.halfClose();
-      if (state != ENDED) {
-        caller.addListener(this, MoreExecutors.directExecutor());
+      caller.addListener(this, MoreExecutors.directExecutor());
+      if (state == ENDED) {
+        caller.removeListener(this);
       }
     }
 
