@@ -34,7 +34,7 @@ final class ServerProcess implements AutoCloseable {
   static final String JVM_PROPERTY = "bench.jvm";
 
   private static final Pattern HEAP_OR_COLLECTOR =
-      Pattern.compile("-Xm[snx]|-XX:SurvivorRatio|-XX:\\+Use\\w+GC");
+      Pattern.compile("-Xm[snx]|-XX:SurvivorRatio|-XX:GCTimeRatio|-XX:\\+Use\\w+GC");
   private static final Pattern LISTENING = Pattern.compile("listening on port (\\d+)");
   private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
