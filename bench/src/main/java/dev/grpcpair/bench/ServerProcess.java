@@ -251,9 +251,9 @@ final class ServerProcess implements AutoCloseable {
   record Gc(double seconds, long youngCollections, double edenBytes, double edenUsedBytes) {
 
     /**
-     * Bytes allocated since {@code before}: each young collection emptied a full eden. Exact while
-     * the eden's size stays put (the launch configuration fixes it), an estimate where the
-     * collector resizes it (G1).
+     * Bytes allocated since {@code before}: each young collection emptied a full eden of the size
+     * it has now. Exact while the eden's size stays put, an estimate where the collector resizes it
+     * (the launch configuration's parallel collector, G1).
      */
     double allocatedSince(Gc before) {
       return (youngCollections - before.youngCollections) * edenBytes
