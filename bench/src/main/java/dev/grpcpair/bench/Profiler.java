@@ -62,8 +62,9 @@ final class Profiler {
   /**
    * What spent a sample: the JVM's collector or compiler, or whose Java code; "other" is native
    * code (system calls, the C library, the JVM's runtime) and the other libraries (protobuf, ...).
-   * The collector is its threads and the VM thread, where the serial collector runs: other
-   * safepoint operations count there too, so its share is an upper bound.
+   * The collector is its worker threads (the parallel collector's) and the VM thread, which starts
+   * each collection (and where the serial collector runs): other safepoint operations count there
+   * too, so its share is an upper bound.
    */
   private static String kind(String stack, String frame) {
     if (stack.contains("CompileBroker::")) {
