@@ -37,6 +37,9 @@ public final class ServerMain {
     RunningServer start(C config) throws IOException;
   }
 
+  /** What a JVM stopped by SIGTERM exits with: 128 + the signal's number. */
+  private static final int SIGTERM_EXIT = 143;
+
   private ServerMain() {}
 
   /**
@@ -69,7 +72,13 @@ public final class ServerMain {
     // the others when one fails) would otherwise meet a JVM that refuses new hooks, and leave a
     // stack trace instead of a graceful stop.
     AtomicReference<RunningServer> serving = new AtomicReference<>();
-    Runtime.getRuntime().addShutdownHook(gracefulStop(serving));
+    try {
+      Runtime.getRuntime().addShutdownHook(gracefulStop(serving));
+    } catch (IllegalStateException shuttingDown) {
+      // The SIGTERM came even earlier, while the JVM was starting: it is already on its way out,
+      // with the signal's exit code, and nothing was started that needs stopping.
+      return SIGTERM_EXIT;
+    }
     RunningServer server;
     try {
       CommandLine.ParseResult parsed = Flags.parse(commandLine, environment, args);
