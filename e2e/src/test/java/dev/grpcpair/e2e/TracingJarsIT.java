@@ -122,6 +122,16 @@ class TracingJarsIT {
         .as("spans dropped, not kept: %s", metrics)
         .isGreaterThan(0);
     assertThat(counter(metrics, "queueSize\\{[^}]*\\}")).isLessThanOrEqualTo(QUEUE);
+
+    // Each failed export (after the exporter's own retries, about 13 s) is one line with its
+    // cause, not a stack trace: WARN is this project's line, the SDK's own is an ERROR.
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> post.output().contains("GrpcExporter - Failed to export"));
+    assertThat(post.output())
+        .contains("[WARN] GrpcExporter - Failed to export")
+        .doesNotContain("[ERROR] GrpcExporter")
+        .doesNotContain("\tat ");
   }
 
   private static int metricsPort(JarProcess jar) {

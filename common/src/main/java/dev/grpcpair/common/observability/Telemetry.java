@@ -57,6 +57,7 @@ public final class Telemetry implements AutoCloseable {
     }
     PrometheusMetricReader reader = metricsPort == null ? null : PrometheusMetricReader.create();
     HTTPServer http = reader == null ? null : serve(metricsPort, reader);
+    OpenTelemetryLog.install();
     OpenTelemetrySdk sdk;
     try {
       sdk =

@@ -1,0 +1,76 @@
+package dev.grpcpair.common.observability;
+
+import com.google.common.base.Throwables;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.logging.Formatter;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.SimpleFormatter;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The OpenTelemetry SDK's own log lines, one line each. The SDK logs through java.util.logging, and
+ * its exporter logs each export that failed with the exception's stack trace: with the collector
+ * down or unreachable, about twenty lines every thirteen seconds (the time its retries take), for
+ * as long as the collector stays away. Here each record becomes one line that ends with the
+ * exception's root cause ({@code java.net.ConnectException: Connection refused}), at most one a
+ * second per SDK logger ({@link RateLimitedLog}); the spans that could not wait are counted in the
+ * metrics.
+ *
+ * <p>It listens to {@code io.opentelemetry}, the SDK's public package root, not to the class that
+ * logs today: another exporter, or the same one moved, is covered as well.
+ */
+final class OpenTelemetryLog extends Handler {
+
+  /** Held here: java.util.logging keeps its loggers (and their handlers) only weakly. */
+  private static final java.util.logging.Logger SDK =
+      java.util.logging.Logger.getLogger("io.opentelemetry");
+
+  /** The SDK's loggers are a few classes'; past this, they share one line a second. */
+  private static final int MAX_SOURCES = 16;
+
+  private static final OpenTelemetryLog INSTANCE = new OpenTelemetryLog();
+
+  /** Fills in a record's parameters ({@code {0}}), as the handler it replaces would. */
+  private static final Formatter MESSAGE = new SimpleFormatter();
+
+  private final Map<String, RateLimitedLog> sources = new ConcurrentHashMap<>();
+  private final RateLimitedLog otherSources =
+      new RateLimitedLog(LoggerFactory.getLogger(SDK.getName()));
+
+  private OpenTelemetryLog() {}
+
+  /** Starts listening; once per process, whatever the number of SDKs. */
+  static synchronized void install() {
+    if (SDK.getUseParentHandlers()) {
+      SDK.setUseParentHandlers(false);
+      SDK.addHandler(INSTANCE);
+    }
+  }
+
+  @Override
+  public void publish(LogRecord record) {
+    String source = String.valueOf(record.getLoggerName());
+    RateLimitedLog log =
+        sources.size() < MAX_SOURCES
+            ? sources.computeIfAbsent(
+                source, name -> new RateLimitedLog(LoggerFactory.getLogger(name)))
+            : sources.getOrDefault(source, otherSources);
+    Throwable cause =
+        record.getThrown() == null ? null : Throwables.getRootCause(record.getThrown());
+    String line = MESSAGE.formatMessage(record) + (cause == null ? "" : " (cause: " + cause + ")");
+    if (record.getLevel().intValue() >= Level.WARNING.intValue()) {
+      log.warn(() -> line);
+    } else {
+      log.info(() -> line);
+    }
+  }
+
+  @Override
+  public void flush() {}
+
+  @Override
+  public void close() {}
+}
