@@ -87,6 +87,7 @@ public final class UserChannel implements AutoCloseable {
       Duration tlsReloadInterval,
       Telemetry telemetry,
       BiFunction<String, ChannelCredentials, ManagedChannelBuilder<?>> transport) {
+    ChannelStatusLog.install();
     String token = flags.token();
     Map<String, ?> serviceConfig = serviceConfig(flags);
     ReloadingTls<ChannelCredentials> tls =
