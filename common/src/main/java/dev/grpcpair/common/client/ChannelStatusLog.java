@@ -3,13 +3,11 @@ package dev.grpcpair.common.client;
 import com.google.common.base.Throwables;
 import dev.grpcpair.common.observability.RateLimitedLog;
 import io.grpc.Status;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Filter;
 import java.util.logging.Formatter;
-import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.SimpleFormatter;
+import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -34,14 +32,15 @@ final class ChannelStatusLog implements Filter {
   /** The kinds are grpc's few messages; past this, they share one line a second. */
   private static final int MAX_KINDS = 16;
 
+  private static final Logger log = LoggerFactory.getLogger(CHANNEL.getName());
+
   private static final ChannelStatusLog INSTANCE = new ChannelStatusLog();
 
   /** Fills in a record's parameters ({@code {0}}), as the handler would. */
   private static final Formatter MESSAGE = new SimpleFormatter();
 
-  private final Map<String, RateLimitedLog> kinds = new ConcurrentHashMap<>();
-  private final RateLimitedLog otherKinds =
-      new RateLimitedLog(LoggerFactory.getLogger(CHANNEL.getName()));
+  /** A line a second for each of grpc's messages. */
+  private final RateLimitedLog.Kinds kinds = new RateLimitedLog.Kinds(MAX_KINDS, k -> log, log);
 
   private ChannelStatusLog() {}
 
@@ -72,17 +71,7 @@ final class ChannelStatusLog implements Filter {
     LogRecord compact = new LogRecord(record.getLevel(), record.getMessage());
     compact.setParameters(shown);
     String line = MESSAGE.formatMessage(compact);
-    String kind = String.valueOf(record.getMessage());
-    RateLimitedLog log =
-        kinds.size() < MAX_KINDS
-            ? kinds.computeIfAbsent(
-                kind, k -> new RateLimitedLog(LoggerFactory.getLogger(CHANNEL.getName())))
-            : kinds.getOrDefault(kind, otherKinds);
-    if (record.getLevel().intValue() >= Level.WARNING.intValue()) {
-      log.warn(() -> line);
-    } else {
-      log.info(() -> line);
-    }
+    kinds.of(String.valueOf(record.getMessage())).at(record.getLevel(), () -> line);
     return false; // written above
   }
 

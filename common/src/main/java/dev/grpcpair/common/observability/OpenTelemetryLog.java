@@ -1,11 +1,8 @@
 package dev.grpcpair.common.observability;
 
 import com.google.common.base.Throwables;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Formatter;
 import java.util.logging.Handler;
-import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.SimpleFormatter;
 import org.slf4j.LoggerFactory;
@@ -36,9 +33,10 @@ final class OpenTelemetryLog extends Handler {
   /** Fills in a record's parameters ({@code {0}}), as the handler it replaces would. */
   private static final Formatter MESSAGE = new SimpleFormatter();
 
-  private final Map<String, RateLimitedLog> sources = new ConcurrentHashMap<>();
-  private final RateLimitedLog otherSources =
-      new RateLimitedLog(LoggerFactory.getLogger(SDK.getName()));
+  /** A line a second for each of the SDK's loggers, written as that logger. */
+  private final RateLimitedLog.Kinds sources =
+      new RateLimitedLog.Kinds(
+          MAX_SOURCES, LoggerFactory::getLogger, LoggerFactory.getLogger(SDK.getName()));
 
   private OpenTelemetryLog() {}
 
@@ -52,20 +50,10 @@ final class OpenTelemetryLog extends Handler {
 
   @Override
   public void publish(LogRecord record) {
-    String source = String.valueOf(record.getLoggerName());
-    RateLimitedLog log =
-        sources.size() < MAX_SOURCES
-            ? sources.computeIfAbsent(
-                source, name -> new RateLimitedLog(LoggerFactory.getLogger(name)))
-            : sources.getOrDefault(source, otherSources);
     Throwable cause =
         record.getThrown() == null ? null : Throwables.getRootCause(record.getThrown());
     String line = MESSAGE.formatMessage(record) + (cause == null ? "" : " (cause: " + cause + ")");
-    if (record.getLevel().intValue() >= Level.WARNING.intValue()) {
-      log.warn(() -> line);
-    } else {
-      log.info(() -> line);
-    }
+    sources.of(String.valueOf(record.getLoggerName())).at(record.getLevel(), () -> line);
   }
 
   @Override

@@ -1,9 +1,13 @@
 package dev.grpcpair.common.observability;
 
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.logging.Level;
 import org.slf4j.Logger;
 
 /**
@@ -36,6 +40,14 @@ public final class RateLimitedLog {
     write(message, true);
   }
 
+  /**
+   * As {@link #warn} for a java.util.logging {@code level} of WARNING or above, else as {@link
+   * #info}: for a library's lines passed on.
+   */
+  public void at(Level level, Supplier<String> message) {
+    write(message, level.intValue() >= Level.WARNING.intValue());
+  }
+
   private void write(Supplier<String> message, boolean warn) {
     long now = System.nanoTime();
     long last = lastLogged.get();
@@ -50,6 +62,36 @@ public final class RateLimitedLog {
       log.warn(line);
     } else {
       log.info(line);
+    }
+  }
+
+  /**
+   * A line a second for each kind of event, where the kinds come from outside (a library's
+   * messages, the exceptions it reports): the first {@code maxKinds} get one each, the others share
+   * one, so that no number of kinds can grow memory.
+   */
+  public static final class Kinds {
+    private final Map<String, RateLimitedLog> kinds = new ConcurrentHashMap<>();
+    private final int maxKinds;
+    private final Function<String, Logger> loggerOf;
+    private final RateLimitedLog others;
+
+    /** Each kind's lines go to {@code loggerOf} the kind's name; the others' to {@code others}. */
+    public Kinds(int maxKinds, Function<String, Logger> loggerOf, Logger others) {
+      this.maxKinds = maxKinds;
+      this.loggerOf = loggerOf;
+      this.others = new RateLimitedLog(others);
+    }
+
+    /** The line a second of {@code kind}. */
+    public RateLimitedLog of(String kind) {
+      RateLimitedLog log = kinds.get(kind);
+      if (log != null) {
+        return log;
+      }
+      return kinds.size() < maxKinds
+          ? kinds.computeIfAbsent(kind, k -> new RateLimitedLog(loggerOf.apply(k)))
+          : others;
     }
   }
 }

@@ -1,8 +1,6 @@
 package dev.grpcpair.common.observability;
 
 import io.grpc.Status;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 import org.slf4j.Logger;
@@ -28,8 +26,7 @@ public final class TransportFailureLog extends Handler {
 
   private static final TransportFailureLog INSTANCE = new TransportFailureLog();
 
-  private final Map<String, RateLimitedLog> kinds = new ConcurrentHashMap<>();
-  private final RateLimitedLog otherKinds = new RateLimitedLog(log);
+  private final RateLimitedLog.Kinds kinds = new RateLimitedLog.Kinds(MAX_KINDS, k -> log, log);
 
   private TransportFailureLog() {}
 
@@ -46,9 +43,8 @@ public final class TransportFailureLog extends Handler {
     Throwable thrown = record.getThrown();
     Status status = thrown == null ? Status.UNKNOWN : Status.fromThrowable(thrown);
     String kind = status.getCode() + (thrown == null ? "" : " " + thrown.getClass().getName());
-    RateLimitedLog line =
-        kinds.size() < MAX_KINDS ? kinds.computeIfAbsent(kind, k -> new RateLimitedLog(log)) : null;
-    (line == null ? otherKinds : line)
+    kinds
+        .of(kind)
         .info(
             () ->
                 "a client's call failed in the transport ("
