@@ -56,6 +56,18 @@ final class Targets {
         rpsOnDefaults >= 0.95);
   }
 
+  /** The worse of GetUser's and the two hops' p99 over bare at {@code level}. */
+  void p99(int[] level, double p99) {
+    row(
+        "GetUser and ListPostsByUserId p99 <= 1.5 x bare at "
+            + level[0]
+            + " x "
+            + level[1]
+            + " (the worse)",
+        ratio(p99),
+        p99 <= 1.5);
+  }
+
   void gatewayLatency(double p99) {
     row(
         "gateway p99 at 5,000 requests/s <= 2 ms (the worse of h2c and HTTP/1.1)",
