@@ -4,9 +4,7 @@ import com.google.common.base.Throwables;
 import dev.grpcpair.common.observability.RateLimitedLog;
 import io.grpc.Status;
 import java.util.logging.Filter;
-import java.util.logging.Formatter;
 import java.util.logging.LogRecord;
-import java.util.logging.SimpleFormatter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,9 +33,6 @@ final class ChannelStatusLog implements Filter {
   private static final Logger log = LoggerFactory.getLogger(CHANNEL.getName());
 
   private static final ChannelStatusLog INSTANCE = new ChannelStatusLog();
-
-  /** Fills in a record's parameters ({@code {0}}), as the handler would. */
-  private static final Formatter MESSAGE = new SimpleFormatter();
 
   /** A line a second for each of grpc's messages. */
   private final RateLimitedLog.Kinds kinds = new RateLimitedLog.Kinds(MAX_KINDS, k -> log, log);
@@ -70,8 +65,7 @@ final class ChannelStatusLog implements Filter {
     }
     LogRecord compact = new LogRecord(record.getLevel(), record.getMessage());
     compact.setParameters(shown);
-    String line = MESSAGE.formatMessage(compact);
-    kinds.of(String.valueOf(record.getMessage())).at(record.getLevel(), () -> line);
+    kinds.publish(String.valueOf(record.getMessage()), compact);
     return false; // written above
   }
 

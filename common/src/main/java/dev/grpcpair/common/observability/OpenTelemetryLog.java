@@ -1,10 +1,7 @@
 package dev.grpcpair.common.observability;
 
-import com.google.common.base.Throwables;
-import java.util.logging.Formatter;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
-import java.util.logging.SimpleFormatter;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -30,9 +27,6 @@ final class OpenTelemetryLog extends Handler {
 
   private static final OpenTelemetryLog INSTANCE = new OpenTelemetryLog();
 
-  /** Fills in a record's parameters ({@code {0}}), as the handler it replaces would. */
-  private static final Formatter MESSAGE = new SimpleFormatter();
-
   /** A line a second for each of the SDK's loggers, written as that logger. */
   private final RateLimitedLog.Kinds sources =
       new RateLimitedLog.Kinds(
@@ -50,10 +44,7 @@ final class OpenTelemetryLog extends Handler {
 
   @Override
   public void publish(LogRecord record) {
-    Throwable cause =
-        record.getThrown() == null ? null : Throwables.getRootCause(record.getThrown());
-    String line = MESSAGE.formatMessage(record) + (cause == null ? "" : " (cause: " + cause + ")");
-    sources.of(String.valueOf(record.getLoggerName())).at(record.getLevel(), () -> line);
+    sources.publish(String.valueOf(record.getLoggerName()), record);
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.grpcpair.common.observability;
 
+import com.google.common.base.Throwables;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -7,7 +8,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.logging.Formatter;
 import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.SimpleFormatter;
 import org.slf4j.Logger;
 
 /**
@@ -40,14 +44,6 @@ public final class RateLimitedLog {
     write(message, true);
   }
 
-  /**
-   * As {@link #warn} for a java.util.logging {@code level} of WARNING or above, else as {@link
-   * #info}: for a library's lines passed on.
-   */
-  public void at(Level level, Supplier<String> message) {
-    write(message, level.intValue() >= Level.WARNING.intValue());
-  }
-
   private void write(Supplier<String> message, boolean warn) {
     long now = System.nanoTime();
     long last = lastLogged.get();
@@ -71,6 +67,9 @@ public final class RateLimitedLog {
    * one, so that no number of kinds can grow memory.
    */
   public static final class Kinds {
+    /** Fills in a record's parameters ({@code {0}}), as java.util.logging's handlers do. */
+    private static final Formatter MESSAGE = new SimpleFormatter();
+
     private final Map<String, RateLimitedLog> kinds = new ConcurrentHashMap<>();
     private final int maxKinds;
     private final Function<String, Logger> loggerOf;
@@ -81,6 +80,19 @@ public final class RateLimitedLog {
       this.maxKinds = maxKinds;
       this.loggerOf = loggerOf;
       this.others = new RateLimitedLog(others);
+    }
+
+    /**
+     * Writes a library's java.util.logging {@code record} as {@code kind}'s line: its message with
+     * its parameters filled in, ending with the root cause of its exception if it has one, in place
+     * of the stack trace; WARN for WARNING and above, else INFO.
+     */
+    public void publish(String kind, LogRecord record) {
+      Throwable cause =
+          record.getThrown() == null ? null : Throwables.getRootCause(record.getThrown());
+      String line =
+          MESSAGE.formatMessage(record) + (cause == null ? "" : " (cause: " + cause + ")");
+      of(kind).write(() -> line, record.getLevel().intValue() >= Level.WARNING.intValue());
     }
 
     /** The line a second of {@code kind}. */
