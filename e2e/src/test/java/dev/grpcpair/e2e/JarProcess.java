@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
@@ -36,6 +37,7 @@ final class JarProcess implements AutoCloseable {
   final Process process;
   private final StringBuffer output = new StringBuffer();
   private final Thread reader;
+  private final Semaphore reading = new Semaphore(1);
 
   private JarProcess(Process process) {
     this.process = process;
@@ -48,6 +50,8 @@ final class JarProcess implements AutoCloseable {
                 String line;
                 while ((line = lines.readLine()) != null) {
                   output.append(line).append('\n');
+                  reading.acquireUninterruptibly(); // held by stopReading()
+                  reading.release();
                 }
               } catch (IOException e) {
                 output.append("<output unreadable: ").append(e).append(">\n");
@@ -141,6 +145,18 @@ final class JarProcess implements AutoCloseable {
 
   String output() {
     return output.toString();
+  }
+
+  /**
+   * Stops reading what the process prints, as a stuck log collector would: once the pipe's buffer
+   * is full, its writes to standard output and error block.
+   */
+  void stopReading() {
+    reading.acquireUninterruptibly();
+  }
+
+  void resumeReading() {
+    reading.release();
   }
 
   /** What it printed so far; once it has exited, to its last line. */

@@ -7,6 +7,8 @@ import dev.grpcpair.proto.post.v1.ListPostsRequest;
 import dev.grpcpair.proto.post.v1.PostGrpc;
 import dev.grpcpair.proto.post.v1.PostMessage;
 import dev.grpcpair.proto.post.v1.StreamPostsRequest;
+import dev.grpcpair.proto.user.v1.GetUserRequest;
+import dev.grpcpair.proto.user.v1.UserGrpc;
 import dev.grpcpair.testing.Closer;
 import dev.grpcpair.testing.IdleConnections;
 import dev.grpcpair.testing.RawHttp2Client;
@@ -27,8 +29,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.assertj.core.api.InstanceOfAssertFactories;
@@ -340,6 +346,63 @@ class ServerJarsIT {
     // One access-log line a call (about 170 bytes); the transport's own account, once a second.
     assertThat(log.length() / calls).isLessThan(250);
     assertThat(log).contains("a client's call failed in the transport").doesNotContain("\tat ");
+  }
+
+  /**
+   * A log collector that stops reading (or a terminal paused with Ctrl-S) blocks the server's
+   * writes to standard error. Calls, health checks included, must go on; the lines that cannot wait
+   * are dropped and counted.
+   */
+  @Test
+  void aStandardErrorNobodyReads_neverStopsTheCalls_andTheLinesDroppedAreCounted()
+      throws Exception {
+    JarProcess user = run("userServerJar", "--port=0");
+    ManagedChannel channel = closer.channelTo(user.awaitPort());
+    UserGrpc.UserBlockingStub users = UserGrpc.newBlockingStub(channel);
+    GetUserRequest henry = GetUserRequest.newBuilder().setUserId("1").build();
+    user.stopReading();
+    // About 5 MB of access-log lines: the pipe holds 64 KiB, the server lets 2 MiB wait.
+    int calls = 30_000;
+    ExecutorService callers = Executors.newFixedThreadPool(8);
+    try {
+      List<Future<?>> done = new ArrayList<>();
+      for (int thread = 0; thread < 8; thread++) {
+        done.add(
+            callers.submit(
+                () -> {
+                  for (int i = 0; i < calls / 8; i++) {
+                    users.withDeadlineAfter(10, TimeUnit.SECONDS).getUser(henry);
+                  }
+                  return null;
+                }));
+      }
+      for (Future<?> each : done) {
+        each.get(120, TimeUnit.SECONDS); // a call stuck behind standard error fails its deadline
+      }
+    } finally {
+      callers.shutdownNow();
+    }
+    assertThat(
+            HealthGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(5, TimeUnit.SECONDS)
+                .check(HealthCheckRequest.getDefaultInstance())
+                .getStatus())
+        .isEqualTo(ServingStatus.SERVING);
+
+    user.resumeReading();
+    Pattern report = Pattern.compile("\\[WARN] LogOutput - (\\d+) log lines dropped");
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              String log = user.output();
+              long dropped =
+                  report.matcher(log).results().mapToLong(m -> Long.parseLong(m.group(1))).sum();
+              assertThat(dropped).as("lines reported dropped").isPositive();
+              assertThat(countOf(log, "GetUser OK") + dropped)
+                  .as("each call's line written or counted")
+                  .isEqualTo(calls);
+            });
   }
 
   private static int countOf(String text, String what) {
