@@ -553,6 +553,27 @@ class HostileInputTest {
   }
 
   @Test
+  void priorityAndWindowUpdateFloods_areReadThrough_othersServedThroughout() throws Exception {
+    GrpcServer server = startUsers();
+    UserGrpc.UserBlockingStub others = users(closer.channelTo(server.port()));
+    try (RawHttp2Client client = RawHttp2Client.connect(server.port())) {
+      // 14 MB of frames that ask for no answer: PRIORITY for 500,000 streams never opened, which
+      // the server may keep a little state for, and as many WINDOW_UPDATEs of the connection.
+      for (int frames = 0; frames < 500_000; frames++) {
+        client.priority(2 * frames + 1);
+        client.windowUpdate(0, 1);
+        if (frames % 50_000 == 0) {
+          client.flush();
+          assertServesHenry(others.withDeadlineAfter(5, TimeUnit.SECONDS));
+        }
+      }
+      // The server has read it all, and the connection is still its client's.
+      client.awaitPingAck(Duration.ofSeconds(30));
+      assertServesHenry(others.withDeadlineAfter(5, TimeUnit.SECONDS));
+    }
+  }
+
+  @Test
   void settingsFloodFromAClientThatDoesNotRead_closesItsConnection_othersServed() throws Exception {
     GrpcServer server = startUsers();
     try (RawHttp2Client client = RawHttp2Client.withReceiveBuffer(server.port(), 4096)) {

@@ -111,6 +111,17 @@ class Http2BadInputTest {
   }
 
   @Test
+  void priorityAndWindowUpdateFloods_areReadThrough_andTheConnectionKept() throws Exception {
+    // 14 MB of frames that ask for no answer: PRIORITY for 500,000 streams never opened and as
+    // many WINDOW_UPDATEs of the connection.
+    for (int frames = 0; frames < 500_000; frames++) {
+      client.priority(2 * frames + 1);
+      client.windowUpdate(0, 1);
+    }
+    client.awaitPingAck(Duration.ofSeconds(30)); // read through, on a connection still open
+  }
+
+  @Test
   void headersThatNeverEnd_continuationFlood_closeTheConnection() throws Exception {
     // 16 MB of one header block; the gateway takes header lists of 24 KiB.
     client.floodUntilClosed(

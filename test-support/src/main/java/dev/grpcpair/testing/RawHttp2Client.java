@@ -14,6 +14,7 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -25,6 +26,7 @@ public final class RawHttp2Client implements AutoCloseable {
 
   private static final int HEADERS = 0x1;
   private static final int DATA = 0x0;
+  private static final int PRIORITY = 0x2;
   private static final int RST_STREAM = 0x3;
   private static final int SETTINGS = 0x4;
   private static final int PING = 0x6;
@@ -227,6 +229,47 @@ public final class RawHttp2Client implements AutoCloseable {
           (byte) (increment >>> 8),
           (byte) increment
         });
+  }
+
+  /**
+   * Sends a PRIORITY frame for {@code stream} (opened or not), depending on the connection with the
+   * default weight: nothing the server answers. Buffered.
+   */
+  public void priority(int stream) throws IOException {
+    frame(PRIORITY, 0, stream, new byte[] {0, 0, 0, 0, 15});
+  }
+
+  /**
+   * Sends a WINDOW_UPDATE of {@code increment} for {@code stream} (0: the connection). Buffered.
+   */
+  public void windowUpdate(int stream, int increment) throws IOException {
+    frame(
+        WINDOW_UPDATE,
+        0,
+        stream,
+        new byte[] {
+          (byte) (increment >>> 24),
+          (byte) (increment >>> 16),
+          (byte) (increment >>> 8),
+          (byte) increment
+        });
+  }
+
+  /**
+   * Sends a PING and reads until its acknowledgement, for at most {@code within}: the server has
+   * read everything sent before it.
+   */
+  public void awaitPingAck(Duration within) throws IOException {
+    byte[] payload = {'r', 'o', 'u', 'n', 'd', 't', 'r', 'p'};
+    frame(PING, 0, 0, payload);
+    out.flush();
+    socket.setSoTimeout((int) within.toMillis());
+    Frame frame;
+    do {
+      frame = readFrame();
+    } while (frame.type != PING
+        || (frame.flags & ACK) == 0
+        || !Arrays.equals(frame.payload, payload));
   }
 
   /** Sends an empty SETTINGS frame, which the server must acknowledge. Buffered. */
