@@ -24,8 +24,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The jars export their spans where the standard OpenTelemetry variables say, and a collector that
- * goes away costs them nothing but the spans: calls go on being answered, and the spans that do not
- * fit the exporter's bounded queue are dropped and counted.
+ * stops answering or goes away costs them nothing but the spans: calls go on being answered, and
+ * the spans that do not fit the exporter's bounded queue are dropped and counted.
  */
 class TracingJarsIT {
 
@@ -35,7 +35,8 @@ class TracingJarsIT {
   @RegisterExtension final Closer closer = new Closer();
 
   @Test
-  void bothJarsExportTheWholeTrace_andAGoneCollectorNeitherFailsNorHoldsCalls() throws Exception {
+  void bothJarsExportTheWholeTrace_andAStalledOrGoneCollectorNeitherFailsNorHoldsCalls()
+      throws Exception {
     TraceReceiver receiver = closer.add(TraceReceiver.start());
     Map<String, String> env =
         Map.of(
@@ -105,23 +106,12 @@ class TracingJarsIT {
                   .hasSizeBetween(1, (int) attempts);
             });
 
+    // A collector that takes the exports and never answers, then one that is gone: each time the
+    // calls are answered as before, and the spans past the bounded queue are dropped and counted.
+    receiver.stall();
+    double droppedWhileStalled = droppedAfterManyCalls(channel, post, 0);
     receiver.close();
-    // Three spans a call on the Post server: the queue overflows well before the last call.
-    int calls = 2 * QUEUE;
-    for (int i = 0; i < calls; i++) {
-      assertThat(
-              PostGrpc.newBlockingStub(channel)
-                  .withDeadlineAfter(2, TimeUnit.SECONDS)
-                  .listPostsByUserId(ListPostsByUserIdRequest.newBuilder().setUserId("1").build())
-                  .getPostMessagesCount())
-          .isEqualTo(4);
-    }
-
-    String metrics = ObservabilityTest.scrape(metricsPort(post));
-    assertThat(counter(metrics, "processedSpans_total\\{dropped=\"true\"[^}]*\\}"))
-        .as("spans dropped, not kept: %s", metrics)
-        .isGreaterThan(0);
-    assertThat(counter(metrics, "queueSize\\{[^}]*\\}")).isLessThanOrEqualTo(QUEUE);
+    droppedAfterManyCalls(channel, post, droppedWhileStalled);
 
     // Each failed export (after the exporter's own retries, about 13 s) is one line with its
     // cause, not a stack trace: WARN is this project's line, the SDK's own is an ERROR.
@@ -132,6 +122,28 @@ class TracingJarsIT {
         .contains("[WARN] GrpcExporter - Failed to export")
         .doesNotContain("[ERROR] GrpcExporter")
         .doesNotContain("\tat ");
+  }
+
+  /**
+   * Makes twice as many calls as the span queue holds (three spans a call on the Post server: it
+   * overflows well before the last), each answered within 2 s; returns the spans the Post server
+   * has dropped, which must be more than {@code before}.
+   */
+  private static double droppedAfterManyCalls(
+      ManagedChannel channel, JarProcess post, double before) throws Exception {
+    for (int i = 0; i < 2 * QUEUE; i++) {
+      assertThat(
+              PostGrpc.newBlockingStub(channel)
+                  .withDeadlineAfter(2, TimeUnit.SECONDS)
+                  .listPostsByUserId(ListPostsByUserIdRequest.newBuilder().setUserId("1").build())
+                  .getPostMessagesCount())
+          .isEqualTo(4);
+    }
+    String metrics = ObservabilityTest.scrape(metricsPort(post));
+    double dropped = counter(metrics, "processedSpans_total\\{dropped=\"true\"[^}]*\\}");
+    assertThat(dropped).as("spans dropped, not kept: %s", metrics).isGreaterThan(before);
+    assertThat(counter(metrics, "queueSize\\{[^}]*\\}")).isLessThanOrEqualTo(QUEUE);
+    return dropped;
   }
 
   private static int metricsPort(JarProcess jar) {

@@ -77,6 +77,7 @@ public final class TraceReceiver implements AutoCloseable {
   }
 
   private final List<Received> spans = new CopyOnWriteArrayList<>();
+  private volatile boolean stalled;
   private final Server server;
 
   private TraceReceiver() {
@@ -88,6 +89,9 @@ public final class TraceReceiver implements AutoCloseable {
                   public void export(
                       ExportTraceServiceRequest request,
                       StreamObserver<ExportTraceServiceResponse> response) {
+                    if (stalled) {
+                      return; // taken, never answered: the exporter waits out its timeout
+                    }
                     receive(request);
                     response.onNext(ExportTraceServiceResponse.getDefaultInstance());
                     response.onCompleted();
@@ -105,6 +109,14 @@ public final class TraceReceiver implements AutoCloseable {
       throw new UncheckedIOException(e);
     }
     return receiver;
+  }
+
+  /**
+   * From now on, takes each export and never answers it, as a collector that is overloaded or hung
+   * with its port open: the exporter's connection stays up and its calls wait.
+   */
+  public void stall() {
+    stalled = true;
   }
 
   /** What {@code OTEL_EXPORTER_OTLP_ENDPOINT} is set to for the servers to export here. */
