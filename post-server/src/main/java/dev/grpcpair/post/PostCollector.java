@@ -2,7 +2,6 @@ package dev.grpcpair.post;
 
 import com.google.protobuf.CodedOutputStream;
 import dev.grpcpair.common.server.OutboundBudget;
-import dev.grpcpair.common.server.Replies;
 import dev.grpcpair.data.PostRepository;
 import dev.grpcpair.proto.ApiErrors;
 import dev.grpcpair.proto.ApiLimits;

@@ -1,7 +1,6 @@
 package dev.grpcpair.post;
 
 import dev.grpcpair.common.server.OutboundBudget;
-import dev.grpcpair.common.server.Replies;
 import dev.grpcpair.data.Page;
 import dev.grpcpair.data.PostRepository;
 import dev.grpcpair.proto.ApiErrors;

@@ -1,4 +1,4 @@
-package dev.grpcpair.common.server;
+package dev.grpcpair.post;
 
 import com.google.common.util.concurrent.FutureCallback;
 import com.google.common.util.concurrent.Futures;
@@ -12,14 +12,15 @@ import java.util.function.Function;
 /**
  * How a handler answers from a future without a thread waiting for it. The continuation runs in the
  * handler's {@link Context} (deadline, request id, identity), and any failure, the future's or the
- * continuation's, goes to {@code onError} as it is, for {@link RecoveryInterceptor} to map.
+ * continuation's, goes to {@code onError} as it is, for the server's {@code RecoveryInterceptor} to
+ * map.
  */
-public final class Replies {
+final class Replies {
 
   private Replies() {}
 
   /** Answers {@code observer} with {@code response} of the future's value, then completes. */
-  public static <T, R> void answer(
+  static <T, R> void answer(
       ListenableFuture<T> future, StreamObserver<R> observer, Function<T, R> response) {
     whenDone(
         future,
@@ -31,7 +32,7 @@ public final class Replies {
   }
 
   /** Runs {@code next} with the future's value; a failure ends the call instead. */
-  public static <T> void whenDone(
+  static <T> void whenDone(
       ListenableFuture<T> future, StreamObserver<?> observer, Consumer<T> next) {
     Futures.addCallback(
         future,
