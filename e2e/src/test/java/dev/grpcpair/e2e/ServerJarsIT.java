@@ -3,11 +3,15 @@ package dev.grpcpair.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.google.common.util.concurrent.Futures;
+import com.google.common.util.concurrent.ListenableFuture;
+import com.google.common.util.concurrent.MoreExecutors;
 import dev.grpcpair.proto.post.v1.ListPostsRequest;
 import dev.grpcpair.proto.post.v1.PostGrpc;
 import dev.grpcpair.proto.post.v1.PostMessage;
 import dev.grpcpair.proto.post.v1.StreamPostsRequest;
 import dev.grpcpair.proto.user.v1.GetUserRequest;
+import dev.grpcpair.proto.user.v1.GetUserResponse;
 import dev.grpcpair.proto.user.v1.UserGrpc;
 import dev.grpcpair.testing.Closer;
 import dev.grpcpair.testing.IdleConnections;
@@ -32,9 +36,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.assertj.core.api.InstanceOfAssertFactories;
@@ -358,30 +360,24 @@ class ServerJarsIT {
       throws Exception {
     JarProcess user = run("userServerJar", "--port=0");
     ManagedChannel channel = closer.channelTo(user.awaitPort());
-    UserGrpc.UserBlockingStub users = UserGrpc.newBlockingStub(channel);
+    UserGrpc.UserFutureStub users = UserGrpc.newFutureStub(channel);
     GetUserRequest henry = GetUserRequest.newBuilder().setUserId("1").build();
     user.stopReading();
-    // About 5 MB of access-log lines: the pipe holds 64 KiB, the server lets 2 MiB wait.
-    int calls = 30_000;
-    ExecutorService callers = Executors.newFixedThreadPool(8);
-    try {
-      List<Future<?>> done = new ArrayList<>();
-      for (int thread = 0; thread < 8; thread++) {
-        done.add(
-            callers.submit(
-                () -> {
-                  for (int i = 0; i < calls / 8; i++) {
-                    users.withDeadlineAfter(10, TimeUnit.SECONDS).getUser(henry);
-                  }
-                  return null;
-                }));
-      }
-      for (Future<?> each : done) {
-        each.get(120, TimeUnit.SECONDS); // a call stuck behind standard error fails its deadline
-      }
-    } finally {
-      callers.shutdownNow();
+    // About 3 MB of access-log lines: the pipe holds 64 KiB, the server lets 2 MiB wait.
+    int calls = 16_000;
+    Semaphore inFlight = new Semaphore(64);
+    List<ListenableFuture<GetUserResponse>> answers = new ArrayList<>();
+    for (int i = 0; i < calls; i++) {
+      assertThat(inFlight.tryAcquire(10, TimeUnit.SECONDS)).as("calls answered").isTrue();
+      ListenableFuture<GetUserResponse> answer =
+          users.withDeadlineAfter(10, TimeUnit.SECONDS).getUser(henry);
+      answer.addListener(inFlight::release, MoreExecutors.directExecutor());
+      answers.add(answer);
     }
+    // Every one answered: a call stuck behind standard error would fail with its deadline.
+    assertThat(Futures.allAsList(answers).get(60, TimeUnit.SECONDS))
+        .hasSize(calls)
+        .allMatch(answer -> answer.getUserMessage().getName().equals("Henry"));
     assertThat(
             HealthGrpc.newBlockingStub(channel)
                 .withDeadlineAfter(5, TimeUnit.SECONDS)

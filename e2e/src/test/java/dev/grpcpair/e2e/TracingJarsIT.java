@@ -46,6 +46,9 @@ class TracingJarsIT {
             "100",
             "OTEL_BSP_MAX_QUEUE_SIZE",
             Integer.toString(QUEUE),
+            // A stalled collector's exports fail after 2 s instead of the default 10.
+            "OTEL_EXPORTER_OTLP_TIMEOUT",
+            "2000",
             "METRICS_PORT",
             "0");
     JarProcess user =
