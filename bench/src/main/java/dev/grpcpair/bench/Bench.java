@@ -333,8 +333,9 @@ public final class Bench {
     lines.add(
         String.format(
             "One more run of %,d calls of each case at %d x %d after the measured ones, the server"
-                + " that h2load calls sampled by async-profiler 4.1 (`itimer`, every millisecond"
-                + " of CPU): its samples by the kind of code that spent them (the JVM's collector"
+                + " that h2load calls sampled by async-profiler 4.1 (`cpu`: perf events, every"
+                + " millisecond of each thread's CPU, where the kernel allows them, else per-thread"
+                + " CPU timers): its samples by the kind of code that spent them (the JVM's collector"
                 + " and compiler by their threads, the collector's including the VM thread's other"
                 + " safepoint work, the rest by the frame the sample was taken in),"
                 + " and the %d frames that spend the most of its CPU themselves.",

@@ -14,9 +14,9 @@ import java.util.stream.Collectors;
 /**
  * async-profiler, attached to a running server with {@code jcmd} (its library comes from the {@code
  * tools.profiler:async-profiler} jar on the bench's class path): what a server spends its CPU on
- * during a run, by the frames that spend it themselves. Interval timers, not perf events, so it
- * needs no kernel settings; on a machine other than Linux x86-64 it is unavailable and the report
- * says so.
+ * during a run, by the frames that spend it themselves. Its {@code cpu} engine: perf events where
+ * the kernel lets this user open them, else per-thread CPU timers, so it needs no kernel settings;
+ * on a machine other than Linux x86-64 it is unavailable and the report says so.
  */
 final class Profiler {
 
@@ -43,9 +43,13 @@ final class Profiler {
     }
   }
 
-  /** Starts sampling {@code server}'s threads every millisecond of CPU. */
+  /**
+   * Starts sampling {@code server}'s threads every millisecond of each one's CPU. Not interval
+   * timers ({@code itimer}): the kernel delivers one of their signals a tick at most, to whichever
+   * thread runs, and here that took one sample for every 5 ms of CPU.
+   */
   void start(ServerProcess server) throws IOException, InterruptedException {
-    agent(server, "start,event=itimer,interval=1ms");
+    agent(server, "start,event=cpu,interval=1ms");
   }
 
   /**
@@ -59,18 +63,22 @@ final class Profiler {
   private static final List<String> KINDS =
       List.of("collector", "JIT", "Netty", "grpc", "this project", "JDK", "other");
 
+  private static final List<String> COLLECTOR_THREADS =
+      List.of("VMThread::", "GangWorker::", "WorkerThread::", "GCTaskThread");
+
   /**
    * What spent a sample: the JVM's collector or compiler, or whose Java code; "other" is native
    * code (system calls, the C library, the JVM's runtime) and the other libraries (protobuf, ...).
-   * The collector is its worker threads (the parallel collector's) and the VM thread, which starts
-   * each collection (and where the serial collector runs): other safepoint operations count there
-   * too, so its share is an upper bound.
+   * The collector is its worker threads (the parallel collector's {@code GangWorker}s on JDK 17,
+   * {@code WorkerThread}s on later JDKs) and the VM thread, which starts each collection (and where
+   * the serial collector runs): other safepoint operations count there too, so its share is an
+   * upper bound.
    */
   private static String kind(String stack, String frame) {
     if (stack.contains("CompileBroker::")) {
       return "JIT";
     }
-    if (stack.contains("VMThread::") || stack.contains("GCTaskThread")) {
+    if (COLLECTOR_THREADS.stream().anyMatch(stack::contains)) {
       return "collector";
     }
     if (frame.contains("netty")) {

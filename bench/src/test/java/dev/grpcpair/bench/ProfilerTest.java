@@ -23,7 +23,8 @@ class ProfilerTest {
             "java/lang/Thread.run;io/grpc/netty/shaded/io/netty/buffer/PoolArena.allocate_[j] 50",
             "java/lang/Thread.run;dev/grpcpair/common/server/CallTracer.filterContext_[j] 20",
             "java/lang/Thread.run;io/grpc/internal/ServerImpl.startCall_[j] 10",
-            "start_thread;VMThread::run;DefNewGeneration::collect 15",
+            "start_thread;VMThread::run;DefNewGeneration::collect 10",
+            "start_thread;thread_native_entry;GangWorker::run;PSPromotionManager::drain 5",
             "start_thread;CompileBroker::compiler_thread_loop;Compile::Compile 5",
             ""));
 
