@@ -218,17 +218,7 @@ public final class RawHttp2Client implements AutoCloseable {
    * would wait. Buffered.
    */
   public void openConnectionWindow() throws IOException {
-    int increment = Integer.MAX_VALUE - 65_535;
-    frame(
-        WINDOW_UPDATE,
-        0,
-        0,
-        new byte[] {
-          (byte) (increment >>> 24),
-          (byte) (increment >>> 16),
-          (byte) (increment >>> 8),
-          (byte) increment
-        });
+    windowUpdate(0, Integer.MAX_VALUE - 65_535);
   }
 
   /**
