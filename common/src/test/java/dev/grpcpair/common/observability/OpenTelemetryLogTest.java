@@ -42,6 +42,29 @@ class OpenTelemetryLogTest {
   }
 
   @Test
+  void aScrapeWhoseClientLeft_isOneLineEndingWithTheRootCause() {
+    Logger metricsServer =
+        Logger.getLogger("io.prometheus.metrics.exporter.httpserver.HttpExchangeAdapter");
+    try (LogCapture capture = LogCapture.start()) {
+      for (int i = 0; i < 100; i++) {
+        metricsServer.log(
+            Level.SEVERE,
+            "The Prometheus metrics HTTPServer caught an Exception while trying to send the"
+                + " metrics response.",
+            new IOException("stream is closed"));
+      }
+
+      assertThat(capture.text())
+          .contains(
+              "[WARN] HttpExchangeAdapter - The Prometheus metrics HTTPServer caught an Exception"
+                  + " while trying to send the metrics response. (cause: java.io.IOException:"
+                  + " stream is closed)")
+          .doesNotContain("\tat ");
+      assertThat(capture.text().lines()).hasSize(1);
+    }
+  }
+
+  @Test
   void failuresInABurst_areOneLineASecond_theOthersCountedInTheNext() {
     try (LogCapture capture = LogCapture.start()) {
       for (int i = 0; i < 100; i++) {
