@@ -46,9 +46,13 @@ class TracingJarsIT {
             "100",
             "OTEL_BSP_MAX_QUEUE_SIZE",
             Integer.toString(QUEUE),
-            // A stalled collector's exports fail after 2 s instead of the default 10.
+            // Small batches and a long timeout: a stalled collector holds the exporter and one
+            // batch for the whole of its phase, however slowly a busy machine makes the calls, so
+            // that the queue must overflow. Closing the collector ends the stalled export at once.
+            "OTEL_BSP_MAX_EXPORT_BATCH_SIZE",
+            "64",
             "OTEL_EXPORTER_OTLP_TIMEOUT",
-            "2000",
+            "120000",
             "METRICS_PORT",
             "0");
     JarProcess user =
