@@ -200,6 +200,102 @@ class HostileInputTest {
   }
 
   @Test
+  void aNewConnectionsBurstOfAnswers_isNotDroppedWhenOthersNeedRoom_andIsReadWhole()
+      throws Exception {
+    GrpcServer server = startSmallBudget();
+    UserGrpc.UserBlockingStub reader = users(closer.channelTo(server.port()));
+    assertThat(reader.listUsers(ListUsersRequest.getDefaultInstance()).getUserMessagesCount())
+        .isEqualTo(1000);
+    try (LogCapture log = LogCapture.start();
+        RawHttp2Client burst = RawHttp2Client.neverReading(server.port())) {
+      // A client that has just connected and asks for 20 lists at once; it has read none yet.
+      List<Integer> streams = askListUsers(burst, 20);
+      await().atMost(Duration.ofSeconds(10)).until(() -> listUsersEnded(log) == 20);
+      assertThat(count(log.text(), "ListUsers OK"))
+          .as("answers in half of 1 MiB")
+          .isBetween(14, 17);
+
+      // The reader's answer takes the server past half. The burst's connection has finished no
+      // answer yet, which a connection that never reads has not either: its answers used to be
+      // dropped here.
+      assertThat(reader.listUsers(ListUsersRequest.getDefaultInstance()).getUserMessagesCount())
+          .isEqualTo(1000);
+
+      for (int stream : streams) {
+        burst.windowUpdate(stream, 1 << 20);
+      }
+      burst.openConnectionWindow();
+      burst.flush();
+      assertThat(burst.readEndings(20, Duration.ofSeconds(10)))
+          .as("every stream ended by its answer or its refusal, none reset")
+          .noneMatch(RawHttp2Client.Ending::reset);
+      assertThat(log.text()).doesNotContain("unread answers");
+    }
+  }
+
+  @Test
+  void aConnectionThatDoesNotRead_hasItsAnswersDropped_onceItHasHeldThemTenSeconds()
+      throws Exception {
+    GrpcServer server = startSmallBudget();
+    ManagedChannel reader = closer.channelTo(server.port());
+    try (LogCapture log = LogCapture.start();
+        RawHttp2Client stalled = RawHttp2Client.neverReading(server.port())) {
+      long asked = System.nanoTime();
+      askListUsers(stalled, 20);
+      await().atMost(Duration.ofSeconds(10)).until(() -> listUsersEnded(log) == 20);
+
+      // Each answer of the reader's takes the server past half; one of them, ten seconds on, gets
+      // the stalled connection's answers dropped.
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(200))
+          .until(
+              () ->
+                  users(reader)
+                              .listUsers(ListUsersRequest.getDefaultInstance())
+                              .getUserMessagesCount()
+                          == 1000
+                      && log.text().contains("unread answers"));
+      assertThat(Duration.ofNanos(System.nanoTime() - asked)).isGreaterThan(Duration.ofSeconds(10));
+
+      Matcher line = Pattern.compile("dropped the (\\d+) unread answers").matcher(log.text());
+      assertThat(line.find()).isTrue();
+      int dropped = Integer.parseInt(line.group(1));
+      // Its refused calls ended at once, its dropped ones now; the few it asked for while it
+      // held less than 64 KiB still wait for it to read (not worth a drop).
+      int refused = count(log.text(), "ListUsers RESOURCE_EXHAUSTED");
+      assertThat(stalled.readEndings(refused + dropped, Duration.ofSeconds(10)))
+          .filteredOn(RawHttp2Client.Ending::reset)
+          .as("its dropped answers' streams reset")
+          .hasSize(dropped)
+          .isNotEmpty();
+    }
+  }
+
+  /** A server of 2,000 users whose answers held for clients that do not read fill 1 MiB. */
+  private GrpcServer startSmallBudget() throws IOException {
+    return startUsers(
+        "--generate-dataset=2000:0",
+        "--max-outbound-message-size=65536",
+        "--max-unread-bytes-per-connection=1048576",
+        "--max-unread-bytes=1048576");
+  }
+
+  /** Asks {@code calls} pages of 1,000 users (31.8 KB each) at once; returns their streams. */
+  private static List<Integer> askListUsers(RawHttp2Client client, int calls) throws IOException {
+    List<Integer> streams = new ArrayList<>();
+    for (int i = 0; i < calls; i++) {
+      streams.add(client.call("/v1.user.User/ListUsers", new byte[0]));
+    }
+    client.flush();
+    return streams;
+  }
+
+  private static int listUsersEnded(LogCapture log) {
+    return count(log.text(), "ListUsers RESOURCE_EXHAUSTED") + count(log.text(), "ListUsers OK");
+  }
+
+  @Test
   void answerOverTheOutboundMessageLimit_isResourceExhaustedNamingTheFlag() throws Exception {
     UserGrpc.UserBlockingStub users =
         users(

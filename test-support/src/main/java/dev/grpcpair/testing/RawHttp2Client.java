@@ -188,19 +188,30 @@ public final class RawHttp2Client implements AutoCloseable {
    * at most {@code within}; returns their ids in the order they ended.
    */
   public List<Integer> readEndedStreams(int count, Duration within) throws IOException {
+    return readEndings(count, within).stream().map(Ending::stream).toList();
+  }
+
+  /**
+   * Reads frames until the server has ended {@code count} streams, for at most {@code within};
+   * returns how each ended, in that order.
+   */
+  public List<Ending> readEndings(int count, Duration within) throws IOException {
     socket.setSoTimeout((int) within.toMillis());
-    List<Integer> ended = new ArrayList<>();
+    List<Ending> ended = new ArrayList<>();
     while (ended.size() < count) {
       Frame frame = readFrame();
+      boolean reset = frame.type == RST_STREAM;
       boolean ends =
-          frame.type == RST_STREAM
-              || (frame.type == HEADERS || frame.type == DATA) && (frame.flags & END_STREAM) != 0;
+          reset || (frame.type == HEADERS || frame.type == DATA) && (frame.flags & END_STREAM) != 0;
       if (ends && frame.stream != 0) {
-        ended.add(frame.stream);
+        ended.add(new Ending(frame.stream, reset));
       }
     }
     return ended;
   }
+
+  /** A stream's end: its answer's END_STREAM, or the server's RST_STREAM ({@code reset}). */
+  public record Ending(int stream, boolean reset) {}
 
   /** A GOAWAY frame's error code (RFC 9113, section 7) and debug data. */
   public record GoAway(int code, String debugData) {}

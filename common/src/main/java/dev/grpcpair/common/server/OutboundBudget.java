@@ -37,7 +37,8 @@ import org.slf4j.LoggerFactory;
  *       holds {@value #LIGHT} bytes or more and has not finished an answer for ten seconds, or
  *       ever. The other half is for clients that read: when one of their answers takes the server
  *       past half, the stalled connection that has waited longest has its streams reset, which
- *       drops its answers and frees their memory.
+ *       drops its answers and frees their memory; one that has held them for ten seconds, so that a
+ *       new connection's burst of answers, which it may well be reading, is never dropped.
  * </ul>
  *
  * <p>An answer is held from the moment it is handed to the transport until its stream is over: a
@@ -145,7 +146,7 @@ public final class OutboundBudget implements ServerInterceptor {
     if (connectionHeld >= LIGHT && connection.stalled(System.nanoTime())) {
       long serverHeld = held.sum();
       if (serverHeld >= total / 2) {
-        call.close(serverFull(serverHeld), new Metadata());
+        call.close(serverFull(serverHeld, false), new Metadata());
         return new ServerCall.Listener<>() {};
       }
     }
@@ -182,6 +183,9 @@ public final class OutboundBudget implements ServerInterceptor {
       connection.held.addAndGet(-size);
       return connectionFull(connectionAfter - size);
     }
+    if (connectionAfter >= LIGHT && connectionAfter - size < LIGHT) {
+      connection.heavySince = System.nanoTime();
+    }
     boolean reading = connectionAfter - size < LIGHT || !connection.stalled(System.nanoTime());
     held.add(size);
     long after = held.sum();
@@ -191,7 +195,7 @@ public final class OutboundBudget implements ServerInterceptor {
     if (after > (reading ? total : total / 2)) {
       connection.held.addAndGet(-size);
       held.add(-size);
-      return serverFull(after - size);
+      return serverFull(after - size, reading);
     }
     // Only a connection holding LIGHT or more can have its calls dropped; a reader's calls are
     // never registered, which spares every call of theirs two updates of a concurrent set. The
@@ -204,8 +208,8 @@ public final class OutboundBudget implements ServerInterceptor {
   }
 
   /**
-   * Resets the streams of the stalled connection whose last answer left longest ago: one that holds
-   * at least {@value #LIGHT} bytes and has finished no answer for {@link #STALLED_NANOS}. Readers,
+   * Resets the streams of the stalled connection that has waited longest: one that has held at
+   * least {@value #LIGHT} bytes for {@link #STALLED_NANOS} without finishing an answer. Readers,
    * {@code asking} among them, are never chosen, nor a connection whose drop is under way.
    */
   private void dropStalledOtherThan(Connection asking, long serverHeld) {
@@ -217,8 +221,8 @@ public final class OutboundBudget implements ServerInterceptor {
       if (bytes >= LIGHT
           && connection != asking
           && !connection.dropping
-          && connection.stalled(now)
-          && (stalest == null || connection.lastAnswered - stalest.lastAnswered < 0)) {
+          && connection.droppable(now)
+          && (stalest == null || connection.waitingSince() - stalest.waitingSince() < 0)) {
         most = bytes;
         stalest = connection;
       }
@@ -262,12 +266,22 @@ public final class OutboundBudget implements ServerInterceptor {
         "read them first, or call on another connection");
   }
 
-  private Status serverFull(long serverHeld) {
+  /**
+   * {@code reading}: whether the connection counts as reading, which may take the server to its
+   * limit; the others (new ones among them) to half of it.
+   */
+  private Status serverFull(long serverHeld, boolean reading) {
     return exhausted(
-        "the server holds " + serverHeld + " bytes of answers its clients have not read, its limit",
+        "the server holds "
+            + serverHeld
+            + " bytes of answers its clients have not read, "
+            + (reading
+                ? "its limit"
+                : "half its limit, the most it holds for connections that have finished no answer"
+                    + " in the last ten seconds"),
         "--max-unread-bytes",
         total,
-        "read the answers of this connection first, or retry later");
+        reading ? "retry later" : "read the answers of this connection first, or retry later");
   }
 
   private Status tooLarge(long size) {
@@ -292,13 +306,29 @@ public final class OutboundBudget implements ServerInterceptor {
     volatile boolean dropping;
     // Until it has finished an answer, a connection holding more than LIGHT counts as stalled.
     volatile long lastAnswered = System.nanoTime() - STALLED_NANOS - 1;
+    // When it last came to hold LIGHT or more.
+    volatile long heavySince = System.nanoTime();
 
     Connection(Object peer) {
       this.peer = peer;
     }
 
+    /** Whether its new answers take the stalled connections' share rather than the readers'. */
     boolean stalled(long now) {
       return now - lastAnswered > STALLED_NANOS;
+    }
+
+    /**
+     * Since when it has held LIGHT or more without finishing an answer. A new connection whose
+     * first answers wait is likelier to be busy reading a burst of them than never to read: its
+     * answers are dropped only once it has waited as long as a connection that stopped reading.
+     */
+    long waitingSince() {
+      return lastAnswered - heavySince > 0 ? lastAnswered : heavySince;
+    }
+
+    boolean droppable(long now) {
+      return now - waitingSince() > STALLED_NANOS;
     }
 
     /** Resets every stream holding answers; returns how many. */
