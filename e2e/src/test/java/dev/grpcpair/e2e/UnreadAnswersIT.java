@@ -15,6 +15,10 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -95,6 +99,86 @@ class UnreadAnswersIT {
           .isLessThan(GRACE.plusSeconds(1));
       assertThat(log).contains("RESOURCE_EXHAUSTED").doesNotContain("OutOfMemoryError", "\tat ");
     }
+  }
+
+  /**
+   * The gateway's jar in front of the User server's, attacked by HTTP/2 clients whose streams'
+   * windows stay at 0, asking for pages of users at a steady pace: each answer would wait in the
+   * gateway's heap, and ten such connections filled it for good (every later request unanswered,
+   * its health included, the attackers gone or not).
+   */
+  @Test
+  void neverReadingH2cClientsOfTheGateway_cannotFillItsHeap_othersAreServed() throws Exception {
+    JarProcess user = start("userServerJar");
+    JarProcess gateway =
+        closer.add(
+            JarProcess.start(
+                List.of(),
+                JarProcess.SHIPPED,
+                "gatewayJar",
+                Map.of(),
+                "--port=0",
+                "--user-target=localhost:" + user.awaitPort()));
+    URI base = URI.create("http://localhost:" + gateway.awaitPort());
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(100))
+        .ignoreExceptions()
+        .until(() -> get(http, base.resolve("/healthz")).equals(HEALTHY));
+    for (int i = 0; i < 200; i++) {
+      get(http, base.resolve("/v2/users?page_size=1000")); // its code compiled, as in service
+    }
+    String user7920 = get(http, base.resolve("/v2/users/7920"));
+    assertThat(user7920).contains("\"userId\":\"7920\"");
+
+    List<RawHttp2Client> attackers = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      attackers.add(closer.add(RawHttp2Client.neverReading(base.getPort())));
+    }
+    Duration slowest = Duration.ZERO;
+    for (int round = 0; round < 200; round++) {
+      for (RawHttp2Client attacker : attackers) {
+        attacker.request("GET", "/v2/users?page_size=1000", "accept", "application/json", true);
+        attacker.flush();
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5)); // a steady pace, not a burst
+      }
+      if (round % 20 == 0) {
+        slowest = longer(slowest, timedGet(http, base.resolve("/v2/users/7920"), user7920));
+        slowest = longer(slowest, timedGet(http, base.resolve("/healthz"), HEALTHY));
+      }
+    }
+    attackers.forEach(RawHttp2Client::close);
+    Duration after = timedGet(http, base.resolve("/v2/users/7920"), user7920);
+
+    System.out.printf(
+        "gateway: slowest probe %d ms during the attack, %d ms after it%n",
+        slowest.toMillis(), after.toMillis());
+    assertThat(slowest).as("slowest probe during the attack").isLessThan(PROMPT);
+    assertThat(after).as("a probe once the attackers left").isLessThan(AT_ONCE);
+    assertThat(gateway.stopWithSigterm()).doesNotContain("OutOfMemoryError");
+  }
+
+  private static final String HEALTHY = "{\"healthy\":true}";
+
+  private static String get(HttpClient http, URI uri) throws Exception {
+    return http.send(
+            HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(),
+            HttpResponse.BodyHandlers.ofString())
+        .body();
+  }
+
+  /** Gets {@code uri}, which must answer {@code expected}; how long it took. */
+  private static Duration timedGet(HttpClient http, URI uri, String expected) throws Exception {
+    long start = System.nanoTime();
+    String body = get(http, uri);
+    Duration took = Duration.ofNanos(System.nanoTime() - start);
+    assertThat(body).as(uri.toString()).isEqualTo(expected);
+    return took;
+  }
+
+  private static Duration longer(Duration a, Duration b) {
+    return a.compareTo(b) >= 0 ? a : b;
   }
 
   @Test

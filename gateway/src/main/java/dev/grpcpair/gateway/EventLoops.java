@@ -42,11 +42,18 @@ final class EventLoops {
     return EPOLL ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
   }
 
-  /** A gRPC channel builder whose connections run on {@link #workers}. */
+  /**
+   * A gRPC channel builder whose connections run on {@link #workers}, and whose answers are handled
+   * there, as the User channel's are: the callbacks never block; and answers that arrive faster
+   * than the loops can turn them into JSON wait unread in the connection, which tells the server to
+   * send no more (HTTP/2's flow control), instead of in the gateway's heap, one thread of grpc's
+   * unbounded pool each.
+   */
   ManagedChannelBuilder<?> channelBuilder(String target, ChannelCredentials credentials) {
     return NettyChannelBuilder.forTarget(target, credentials)
         .eventLoopGroup(workers)
-        .channelType(EPOLL ? EpollSocketChannel.class : NioSocketChannel.class);
+        .channelType(EPOLL ? EpollSocketChannel.class : NioSocketChannel.class)
+        .directExecutor();
   }
 
   /** Once every connection on them is closed: nothing is left to do, so no quiet period. */

@@ -104,7 +104,8 @@ public final class Gateway implements RunningServer {
               new HttpMetrics(telemetry),
               new HttpSpans(telemetry),
               config.user.deadline,
-              config.maxRequestsInFlight);
+              config.maxRequestsInFlight,
+              new UnreadAnswers(config.maxUnreadBytesPerConnection, config.maxUnreadBytes));
       ChannelFuture bound =
           new ServerBootstrap()
               .group(loops.boss, loops.workers)

@@ -74,6 +74,26 @@ public final class GatewayConfig extends CommandConfig {
               + " connection (or HTTP/2 stream) closed.")
   long maxHeldBodyBytes;
 
+  // Answers wait in the heap for clients that have not read them (an HTTP/2 stream whose window is
+  // 0 holds its answer whole): the gRPC servers' bounds, against a heap of 128 MiB.
+  @Option(
+      names = "--max-unread-bytes",
+      defaultValue = "16777216",
+      description =
+          "Bytes of answers held for clients that have not read them, all connections together;"
+              + " past half of it, connections that have finished no answer for ten seconds are"
+              + " refused (429), and the one that has waited longest is closed when a reader needs"
+              + " room.")
+  long maxUnreadBytes;
+
+  @Option(
+      names = "--max-unread-bytes-per-connection",
+      defaultValue = "4194304",
+      description =
+          "Bytes of answers one connection may leave unread; past it, its requests are answered"
+              + " 429.")
+  long maxUnreadBytesPerConnection;
+
   @Option(
       names = "--tls-reload-interval",
       defaultValue = "1m",
@@ -122,6 +142,10 @@ public final class GatewayConfig extends CommandConfig {
           "--max-held-body-bytes takes at least "
               + HttpChannels.MAX_BODY_BYTES
               + " (one body of the largest size)");
+    }
+    if (maxUnreadBytesPerConnection < 1 || maxUnreadBytes < 1) {
+      throw new InvalidConfigException(
+          "--max-unread-bytes and --max-unread-bytes-per-connection take at least 1");
     }
     user.check();
     telemetry.check();

@@ -112,6 +112,7 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
             requestId,
             services.metrics(),
             span,
+            services.unread().of(connection(ctx)),
             () -> ctx.executor().execute(() -> next(ctx)));
     if (services.draining()) {
       exchange.closeAfterAnswer();
@@ -238,6 +239,14 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
     if (admitted) {
       calling = connection(ctx);
       refusal = services.callStarted(calling);
+      if (refusal == null) {
+        // Before the call: an answer this connection could not hold is not worth asking for.
+        Status unread = exchange.admit();
+        if (unread != null) {
+          exchange.fail(unread);
+          return;
+        }
+      }
     } else {
       refusal =
           "the gateway is answering "

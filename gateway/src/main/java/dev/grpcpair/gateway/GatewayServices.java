@@ -23,6 +23,7 @@ final class GatewayServices {
   private final HttpSpans spans;
   private final Duration defaultDeadline;
   private final int maxInFlight;
+  private final UnreadAnswers unread;
   private volatile boolean healthy = true;
   private volatile boolean draining;
   private int inFlight; // guarded by this
@@ -36,9 +37,11 @@ final class GatewayServices {
       HttpMetrics metrics,
       HttpSpans spans,
       Duration defaultDeadline,
-      int maxInFlight) {
+      int maxInFlight,
+      UnreadAnswers unread) {
     this.routes = routes;
     this.maxInFlight = maxInFlight;
+    this.unread = unread;
     this.files = StaticFiles.load(OpenApi.document(routes.all()));
     this.metrics = metrics;
     this.spans = spans;
@@ -52,6 +55,11 @@ final class GatewayServices {
   /** The page, the OpenAPI document and the liveness answer. */
   StaticFiles files() {
     return files;
+  }
+
+  /** What each connection holds of the answers its client has not read. */
+  UnreadAnswers unread() {
+    return unread;
   }
 
   HttpMetrics metrics() {

@@ -46,6 +46,7 @@ final class HttpExchange {
   private final HttpMetrics metrics;
   private final Span span;
   private final Runnable onDone;
+  private final UnreadAnswers.Account unread;
   private final AtomicBoolean answered = new AtomicBoolean();
 
   /** What the access log and the metrics name the request by; set once it is routed. */
@@ -62,6 +63,7 @@ final class HttpExchange {
       String requestId,
       HttpMetrics metrics,
       Span span,
+      UnreadAnswers.Account unread,
       Runnable onDone) {
     this.channel = channel;
     this.version = request.protocolVersion();
@@ -73,6 +75,7 @@ final class HttpExchange {
     this.requestId = requestId;
     this.metrics = metrics;
     this.span = span;
+    this.unread = unread;
     this.onDone = onDone;
   }
 
@@ -104,13 +107,25 @@ final class HttpExchange {
     channel.closeFuture().addListener(clientGone);
   }
 
+  /**
+   * Null if this request's connection may ask for an answer, or the status that refuses it at once
+   * ({@link UnreadAnswers}).
+   */
+  Status admit() {
+    return unread.admit();
+  }
+
   /** Answers with a JSON body. */
   void respond(HttpResponseStatus status, HttpHeaders headers, String json, Status.Code code) {
+    respond(json(status, headers, json), code);
+  }
+
+  private FullHttpResponse json(HttpResponseStatus status, HttpHeaders headers, String json) {
     ByteBuf content = Unpooled.copiedBuffer(json, StandardCharsets.UTF_8);
     FullHttpResponse response = new DefaultFullHttpResponse(version, status, content);
     response.headers().add(headers);
     response.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
-    respond(response, code);
+    return response;
   }
 
   /** Answers 200 with {@code file}. */
@@ -145,16 +160,40 @@ final class HttpExchange {
         GatewayErrors.grpcCode(status));
   }
 
-  /** Answers with {@code response}, whole. */
+  /**
+   * Answers with {@code response}, whole; or, when its connection cannot hold it for a client that
+   * has not read what it was sent ({@link UnreadAnswers}), with that refusal.
+   */
   void respond(FullHttpResponse response, Status.Code code) {
-    if (!answered.compareAndSet(false, true)) {
+    if (!answering()) {
       response.release();
       return;
     }
+    long size = response.content().readableBytes();
+    Status refused = unread.reserve(size);
+    FullHttpResponse answer = response;
+    if (refused != null) {
+      response.release();
+      answer =
+          json(
+              GatewayErrors.httpStatus(refused.getCode()),
+              EmptyHttpHeaders.INSTANCE,
+              GatewayErrors.body(refused));
+      code = refused.getCode();
+    }
     this.code = code;
-    HttpUtil.setContentLength(response, response.content().readableBytes());
-    keepAliveOrClose(response);
-    channel.writeAndFlush(response).addListener(written -> done(response.status()));
+    HttpUtil.setContentLength(answer, answer.content().readableBytes());
+    keepAliveOrClose(answer);
+    HttpResponseStatus status = answer.status();
+    channel
+        .writeAndFlush(answer)
+        .addListener(
+            written -> {
+              if (refused == null) {
+                unread.release(size, written.isSuccess());
+              }
+              done(status);
+            });
   }
 
   /** Starts an answer whose body follows in parts ({@link #part}, {@link #end}). */
@@ -166,14 +205,31 @@ final class HttpExchange {
     channel.write(response);
   }
 
-  /** Writes one part of the body; {@code written} runs once it has left (to ask for the next). */
+  /**
+   * Writes one part of the body; {@code written} runs once it has left (to ask for the next). A
+   * part its connection cannot hold for a client that has not read what it was sent ({@link
+   * UnreadAnswers}) ends the answer there: the stream (HTTP/1.1: the connection) is closed, which
+   * cancels the call.
+   */
   void part(ByteBuf content, Runnable written) {
-    channel.writeAndFlush(new DefaultHttpContent(content)).addListener(future -> written.run());
+    long size = content.readableBytes();
+    if (unread.reserve(size) != null) {
+      content.release();
+      channel.close();
+      return;
+    }
+    channel
+        .writeAndFlush(new DefaultHttpContent(content))
+        .addListener(
+            future -> {
+              unread.release(size, future.isSuccess());
+              written.run();
+            });
   }
 
   /** Ends a body begun by {@link #start} with its last part. */
   void end(ByteBuf content, Status.Code code) {
-    if (!answered.compareAndSet(false, true)) {
+    if (!answering()) {
       content.release();
       return;
     }
@@ -189,10 +245,23 @@ final class HttpExchange {
     }
   }
 
-  private void done(HttpResponseStatus status) {
-    if (clientGone != null) {
-      channel.closeFuture().removeListener(clientGone);
+  /**
+   * Whether this is the answer, the first; the call it answers is then let go, and with it what it
+   * received: an answer can wait long for a client that does not read it.
+   */
+  private boolean answering() {
+    if (!answered.compareAndSet(false, true)) {
+      return false;
     }
+    GenericFutureListener<Future<? super Void>> listener = clientGone;
+    if (listener != null) {
+      clientGone = null; // this exchange lives on until its answer is written: not the call
+      channel.closeFuture().removeListener(listener);
+    }
+    return true;
+  }
+
+  private void done(HttpResponseStatus status) {
     AccessLogInterceptor.log(
         name,
         code,

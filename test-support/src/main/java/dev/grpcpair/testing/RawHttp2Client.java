@@ -15,7 +15,10 @@ import java.net.SocketException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * HTTP/2 frames written by hand on a socket: what a hostile or broken client sends, which no grpc
@@ -181,6 +184,22 @@ public final class RawHttp2Client implements AutoCloseable {
     do {
       frame = readFrame();
     } while (frame.type != HEADERS || frame.stream != stream);
+  }
+
+  /**
+   * Reads frames until the server has sent HEADERS on each of {@code streams}, for at most {@code
+   * within}: it has begun every answer (HEADERS are not flow-controlled, so they come though the
+   * streams' windows are 0).
+   */
+  public void readHeadersOf(Collection<Integer> streams, Duration within) throws IOException {
+    socket.setSoTimeout((int) within.toMillis());
+    Set<Integer> waiting = new HashSet<>(streams);
+    while (!waiting.isEmpty()) {
+      Frame frame = readFrame();
+      if (frame.type == HEADERS) {
+        waiting.remove(frame.stream);
+      }
+    }
   }
 
   /**

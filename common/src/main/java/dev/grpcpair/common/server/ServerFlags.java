@@ -162,8 +162,9 @@ public final class ServerFlags implements Flags.Checked {
       names = "--max-unread-bytes",
       defaultValue = "16777216",
       description =
-          "Bytes of answers the server holds for clients that have not read them; past it, the"
-              + " connection holding the most has its answers dropped.")
+          "Bytes of answers the server holds for clients that have not read them; past half of"
+              + " it, connections that have finished no answer for ten seconds are refused, and the"
+              + " one that has waited longest has its answers dropped when a reader needs room.")
   long maxUnreadBytes;
 
   // A client that reads holds next to nothing: what it has not read yet is in flight. A quarter of
