@@ -143,9 +143,11 @@ public final class GatewayConfig extends CommandConfig {
               + HttpChannels.MAX_BODY_BYTES
               + " (one body of the largest size)");
     }
-    if (maxUnreadBytesPerConnection < 1 || maxUnreadBytes < 1) {
+    if (maxUnreadBytesPerConnection < 1 || maxUnreadBytesPerConnection > maxUnreadBytes) {
       throw new InvalidConfigException(
-          "--max-unread-bytes and --max-unread-bytes-per-connection take at least 1");
+          "--max-unread-bytes-per-connection takes 1 to --max-unread-bytes ("
+              + maxUnreadBytes
+              + ")");
     }
     user.check();
     telemetry.check();
