@@ -4,6 +4,7 @@ import com.google.api.Http;
 import dev.grpcpair.common.client.UserChannel;
 import dev.grpcpair.common.client.UserConnectivityHealth;
 import dev.grpcpair.common.observability.Telemetry;
+import dev.grpcpair.common.server.DescriptorLimit;
 import dev.grpcpair.common.server.RunningServer;
 import dev.grpcpair.common.server.ServerMain;
 import dev.grpcpair.proto.post.v1.PostGrpc;
@@ -117,7 +118,8 @@ public final class Gateway implements RunningServer {
                       services,
                       new BodyBudget(config.maxHeldBodyBytes),
                       config.requestTimeout,
-                      config.idleTimeout))
+                      config.idleTimeout,
+                      new ConnectionCap(config.maxConnections, DescriptorLimit.soft())))
               .bind(new InetSocketAddress(config.port))
               .awaitUninterruptibly();
       if (!bound.isSuccess()) {

@@ -57,15 +57,21 @@ final class HttpChannels extends ChannelInitializer<SocketChannel> {
   private final BodyBudget bodies;
   private final Duration requestTimeout;
   private final Duration idleTimeout;
+  private final ConnectionCap connections;
 
   private final Http2ConnectionErrors connectionErrors = new Http2ConnectionErrors();
 
   HttpChannels(
-      GatewayServices services, BodyBudget bodies, Duration requestTimeout, Duration idleTimeout) {
+      GatewayServices services,
+      BodyBudget bodies,
+      Duration requestTimeout,
+      Duration idleTimeout,
+      ConnectionCap connections) {
     this.services = services;
     this.bodies = bodies;
     this.requestTimeout = requestTimeout;
     this.idleTimeout = idleTimeout;
+    this.connections = connections;
   }
 
   @Override
@@ -88,7 +94,8 @@ final class HttpChannels extends ChannelInitializer<SocketChannel> {
     // their gRPC calls end) leave in one write: fewer system calls per request over h2c, at no
     // cost to latency (docs/gateway.md).
     pipeline.addLast(new FlushConsolidationHandler(256, true));
-    pipeline.addLast(new RequestTimeouts(requestTimeout, idleTimeout, services.metrics()));
+    pipeline.addLast(
+        new RequestTimeouts(requestTimeout, idleTimeout, services.metrics(), connections));
     pipeline.addLast(
         new CleartextHttp2ServerUpgradeHandler(
             http1,

@@ -29,24 +29,45 @@ final class RequestTimeouts extends ChannelDuplexHandler {
   private final long requestNanos;
   private final long idleNanos;
   private final HttpMetrics metrics;
+  private final ConnectionCap cap;
   private ChannelHandlerContext ctx;
   private ScheduledFuture<?> check;
   private long requestStarted;
-  private long idleSince;
   private boolean reading;
-  private int inFlight;
+  // Set on the connection's event loop; read by the cap from any (volatile).
+  private volatile long idleSince;
+  private volatile int inFlight;
 
-  RequestTimeouts(Duration request, Duration idle, HttpMetrics metrics) {
+  RequestTimeouts(Duration request, Duration idle, HttpMetrics metrics, ConnectionCap cap) {
     this.requestNanos = request.toNanos();
     this.idleNanos = idle.toNanos();
     this.metrics = metrics;
+    this.cap = cap;
+  }
+
+  /**
+   * Whether the connection has no whole request in flight: one still sending its first is as good
+   * to close as one sending nothing.
+   */
+  boolean idle() {
+    return inFlight == 0;
+  }
+
+  /** How long it has had no request in flight. */
+  long idleFor() {
+    return System.nanoTime() - idleSince;
+  }
+
+  /** Closes the connection, from any thread. */
+  void close() {
+    ctx.close();
   }
 
   /** A whole request has arrived on {@code channel} (a connection or an HTTP/2 stream). */
   static void requestReceived(Channel channel) {
     RequestTimeouts timeouts = of(channel);
     if (timeouts != null) {
-      timeouts.inFlight++;
+      timeouts.inFlight = timeouts.inFlight + 1; // on the connection's event loop only
       timeouts.reading = false;
     }
   }
@@ -54,7 +75,7 @@ final class RequestTimeouts extends ChannelDuplexHandler {
   /** A request on {@code channel} has been answered. */
   static void answered(Channel channel) {
     RequestTimeouts timeouts = of(channel);
-    if (timeouts != null && --timeouts.inFlight <= 0) {
+    if (timeouts != null && (timeouts.inFlight = timeouts.inFlight - 1) <= 0) {
       timeouts.inFlight = 0;
       timeouts.idleSince = System.nanoTime();
     }
@@ -76,6 +97,7 @@ final class RequestTimeouts extends ChannelDuplexHandler {
     idleSince = System.nanoTime();
     long period = Math.min(requestNanos, idleNanos);
     check = ctx.executor().scheduleAtFixedRate(this::check, period, period, TimeUnit.NANOSECONDS);
+    cap.opened(this);
     ctx.fireChannelActive();
   }
 
@@ -94,6 +116,7 @@ final class RequestTimeouts extends ChannelDuplexHandler {
     if (check != null) {
       check.cancel(false);
     }
+    cap.closed(this);
     ctx.fireChannelInactive();
   }
 

@@ -198,6 +198,42 @@ class GatewayTest {
   }
 
   @Test
+  void connectionsPastTheCap_closeTheOneIdleLongest_andANewClientIsServed() throws Exception {
+    GrpcServer users = closer.add(UserServer.start(UserServerConfig.parse("--port=0")));
+    gateway = GatewayClient.inFrontOf(users.port(), closer, "--max-connections=20");
+    List<Socket> idle = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      Socket connection = new Socket(InetAddress.getLoopbackAddress(), gateway.gateway().port());
+      closer.add(connection);
+      // Answered, then idle: open at the gateway, each idle since just after the one before.
+      connection.getOutputStream().write(LIVENESS.getBytes(UTF_8));
+      assertThat(readAnswer(connection)).startsWith("HTTP/1.1 200 OK");
+      idle.add(connection);
+    }
+
+    // The 21st connection, the client's, makes room: the connection idle longest is closed.
+    assertThat(get("/v2/users/1").body()).isEqualTo(GatewayClient.HENRY);
+    idle.get(0).setSoTimeout(10_000);
+    assertThat(idle.get(0).getInputStream().read()).as("closed by the gateway").isEqualTo(-1);
+    idle.get(1).getOutputStream().write(LIVENESS.getBytes(UTF_8)); // the others stay
+    assertThat(readAnswer(idle.get(1))).startsWith("HTTP/1.1 200 OK");
+  }
+
+  private static final String LIVENESS = "GET /livez HTTP/1.1\r\nHost: localhost\r\n\r\n";
+
+  /** Reads one answer to {@link #LIVENESS} ({@code {"live":true}}, its last bytes). */
+  private static String readAnswer(Socket connection) throws IOException {
+    connection.setSoTimeout(10_000);
+    StringBuilder answer = new StringBuilder();
+    while (!answer.toString().endsWith("{\"live\":true}")) {
+      int b = connection.getInputStream().read();
+      assertThat(b).as("answered before the connection closed").isNotEqualTo(-1);
+      answer.append((char) b);
+    }
+    return answer.toString();
+  }
+
+  @Test
   void twoConnectionsThatWouldFillTheBoundBetweenThem_leaveRoomForAThird() throws Exception {
     HoldingUsers users = new HoldingUsers();
     gateway =

@@ -9,12 +9,9 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.Channel;
 import io.grpc.netty.shaded.io.netty.channel.ChannelHandlerContext;
 import io.grpc.netty.shaded.io.netty.channel.ChannelInboundHandlerAdapter;
-import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -47,12 +44,6 @@ final class ConnectionLimit {
    */
   static final int MAX_STREAMS_AFTER_GOAWAY = RapidResets.MAX_RESETS;
 
-  /**
-   * Descriptors kept for the server's own files (jars, event loops, its own clients, the health and
-   * metrics ports), beside a tenth of the limit for connections that are closing.
-   */
-  static final int OWN_DESCRIPTORS = 64;
-
   private static final Logger log = LoggerFactory.getLogger(ConnectionLimit.class);
   private static final RateLimitedLog closings = new RateLimitedLog(log);
   private static final RateLimitedLog refusals = new RateLimitedLog(log);
@@ -80,7 +71,7 @@ final class ConnectionLimit {
    */
   static ConnectionLimit of(int maxConnections, int maxPerPeer, OptionalLong descriptorLimit) {
     if (descriptorLimit.isPresent()) {
-      long room = descriptorLimit.getAsLong() - OWN_DESCRIPTORS - descriptorLimit.getAsLong() / 10;
+      long room = DescriptorLimit.room(descriptorLimit.getAsLong());
       if (room < maxConnections) {
         return new ConnectionLimit(
             (int) Math.max(1, room),
@@ -91,23 +82,6 @@ final class ConnectionLimit {
       }
     }
     return new ConnectionLimit(maxConnections, maxPerPeer, "--max-connections");
-  }
-
-  /** The soft limit on open files of this process ({@code ulimit -n}); empty where unknown. */
-  static OptionalLong descriptorLimit() {
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc/self/limits"))) {
-        if (line.startsWith("Max open files")) {
-          String soft = line.substring("Max open files".length()).strip().split("\\s+")[0];
-          return soft.equals("unlimited")
-              ? OptionalLong.empty()
-              : OptionalLong.of(Long.parseLong(soft));
-        }
-      }
-    } catch (IOException | RuntimeException e) {
-      // not Linux, or not readable: only --max-connections applies
-    }
-    return OptionalLong.empty();
   }
 
   int total() {

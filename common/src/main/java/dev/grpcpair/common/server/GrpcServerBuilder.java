@@ -117,7 +117,7 @@ public final class GrpcServerBuilder {
     }
     ConnectionLimit connections =
         ConnectionLimit.of(
-            flags.maxConnections, flags.maxConnectionsPerPeer, ConnectionLimit.descriptorLimit());
+            flags.maxConnections, flags.maxConnectionsPerPeer, DescriptorLimit.soft());
     eventLoops.serve(builder, connections, telemetry.serverSpans());
     applyConnectionSettings(builder);
     AtomicReference<String> servedBy = new AtomicReference<>(flags.replicaName());

@@ -109,7 +109,7 @@ class ConnectionLimitTest {
   void theDescriptorLimit_capsConnectionsBelowIt_leavingTheServerItsOwnFiles() {
     ConnectionLimit limit = ConnectionLimit.of(2000, 100, OptionalLong.of(200));
 
-    assertThat(limit.total()).isEqualTo(200 - ConnectionLimit.OWN_DESCRIPTORS - 20);
+    assertThat(limit.total()).isEqualTo(200 - DescriptorLimit.OWN_DESCRIPTORS - 20);
     assertThat(limit.describe()).contains("at most 116 connections (the descriptor limit, 200");
     assertThat(ConnectionLimit.of(2000, 100, OptionalLong.of(1_048_576)).total()).isEqualTo(2000);
     assertThat(ConnectionLimit.of(2000, 100, OptionalLong.empty()).total()).isEqualTo(2000);
