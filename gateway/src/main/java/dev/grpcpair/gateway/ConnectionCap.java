@@ -11,8 +11,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Keeps the gateway able to accept new clients however many connections others hold open: at most
  * {@code --max-connections}, kept below the process's descriptor limit, past which it could accept
- * no one (twenty thousand idle connections did that, until the idle timeout). A connection past the
- * cap makes room by closing the one that has been idle (no request in flight) longest, as the gRPC
+ * no one until the idle connections holding its descriptors timed out. A connection past the cap
+ * makes room by closing the one that has been idle (no request in flight) longest, as the gRPC
  * servers do ({@code ConnectionLimit}); only when every one has a request in flight is the new one
  * closed. An HTTP client whose idle keep-alive connection is closed opens another.
  */
@@ -26,18 +26,10 @@ final class ConnectionCap {
   private final Set<RequestTimeouts> open = ConcurrentHashMap.newKeySet();
 
   ConnectionCap(int maxConnections, OptionalLong descriptorLimit) {
-    long room =
-        descriptorLimit.isPresent()
-            ? DescriptorLimit.room(descriptorLimit.getAsLong())
-            : Long.MAX_VALUE;
-    if (room < maxConnections) {
-      this.cap = (int) Math.max(1, room);
-      this.reason =
-          "the descriptor limit, " + descriptorLimit.getAsLong() + ", less the gateway's own";
-    } else {
-      this.cap = maxConnections;
-      this.reason = "--max-connections";
-    }
+    DescriptorLimit.Cap cap =
+        DescriptorLimit.cap(maxConnections, "--max-connections", descriptorLimit);
+    this.cap = cap.connections();
+    this.reason = cap.reason();
   }
 
   /** A connection has opened; past the cap, the idlest other one (or this one) is closed. */

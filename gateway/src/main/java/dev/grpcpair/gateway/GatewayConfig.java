@@ -51,7 +51,7 @@ public final class GatewayConfig extends CommandConfig {
       description = "Close a connection with no request in flight after this long.")
   Duration idleTimeout;
 
-  // An idle connection holds about 2.3 KB of heap (19,800 of them: 45 MB); past the cap, the one
+  // Each connection holds a descriptor and a little heap (docs/limits.md); past the cap, the one
   // idle longest is closed to make room.
   @Option(
       names = "--max-connections",

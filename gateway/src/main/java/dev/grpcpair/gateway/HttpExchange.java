@@ -172,6 +172,7 @@ final class HttpExchange {
     long size = response.content().readableBytes();
     Status refused = unread.reserve(size);
     FullHttpResponse answer = response;
+    this.code = code;
     if (refused != null) {
       response.release();
       answer =
@@ -179,9 +180,8 @@ final class HttpExchange {
               GatewayErrors.httpStatus(refused.getCode()),
               EmptyHttpHeaders.INSTANCE,
               GatewayErrors.body(refused));
-      code = refused.getCode();
+      this.code = refused.getCode();
     }
-    this.code = code;
     HttpUtil.setContentLength(answer, answer.content().readableBytes());
     keepAliveOrClose(answer);
     HttpResponseStatus status = answer.status();

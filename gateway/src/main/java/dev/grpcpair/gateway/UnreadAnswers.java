@@ -10,9 +10,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The answers the gateway holds for HTTP clients that have not read them, bounded as the gRPC
  * servers bound theirs ({@link UnreadBytes}): an HTTP/2 client whose streams' windows stay at 0
- * leaves every answer it asks for in the gateway's heap, and ten such connections filled it for
- * good. An answer is held from when it is written until it has left for the socket; a connection
- * dropped to free memory is closed.
+ * leaves every answer it asks for in the gateway's heap, which a few such connections could fill
+ * for good. An answer is held from when it is written until it has left for the socket; a
+ * connection dropped to free memory is closed.
  */
 final class UnreadAnswers {
 

@@ -70,18 +70,9 @@ final class ConnectionLimit {
    * from one address.
    */
   static ConnectionLimit of(int maxConnections, int maxPerPeer, OptionalLong descriptorLimit) {
-    if (descriptorLimit.isPresent()) {
-      long room = DescriptorLimit.room(descriptorLimit.getAsLong());
-      if (room < maxConnections) {
-        return new ConnectionLimit(
-            (int) Math.max(1, room),
-            maxPerPeer,
-            "the descriptor limit, "
-                + descriptorLimit.getAsLong()
-                + ", less what the server needs itself and room for closing connections");
-      }
-    }
-    return new ConnectionLimit(maxConnections, maxPerPeer, "--max-connections");
+    DescriptorLimit.Cap cap =
+        DescriptorLimit.cap(maxConnections, "--max-connections", descriptorLimit);
+    return new ConnectionLimit(cap.connections(), maxPerPeer, cap.reason());
   }
 
   int total() {

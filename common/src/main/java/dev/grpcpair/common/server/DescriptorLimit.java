@@ -36,8 +36,26 @@ public final class DescriptorLimit {
     return OptionalLong.empty();
   }
 
-  /** The connections that fit under a descriptor limit of {@code limit}. */
-  public static long room(long limit) {
-    return limit - OWN_DESCRIPTORS - limit / 10;
+  /**
+   * The most connections to hold: {@code maxConnections} ({@code flag}), or fewer if {@code
+   * descriptorLimit} leaves room for fewer, less the process's own descriptors and a tenth for
+   * connections being closed.
+   */
+  public static Cap cap(int maxConnections, String flag, OptionalLong descriptorLimit) {
+    if (descriptorLimit.isPresent()) {
+      long limit = descriptorLimit.getAsLong();
+      long room = limit - OWN_DESCRIPTORS - limit / 10;
+      if (room < maxConnections) {
+        return new Cap(
+            (int) Math.max(1, room),
+            "the descriptor limit, "
+                + limit
+                + ", less what the server needs itself and room for closing connections");
+      }
+    }
+    return new Cap(maxConnections, flag);
   }
+
+  /** A number of connections, and what sets it (for the logs). */
+  public record Cap(int connections, String reason) {}
 }

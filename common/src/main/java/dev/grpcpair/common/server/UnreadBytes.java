@@ -239,7 +239,7 @@ public final class UnreadBytes {
     }
 
     /** The bytes of answers it holds. */
-    public long held() {
+    long held() {
       return held.get();
     }
 
