@@ -35,8 +35,7 @@ final class EventLoops {
   final EventLoopGroup boss =
       new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("gateway-accept"), handlers());
   final EventLoopGroup workers =
-      new MultiThreadIoEventLoopGroup(
-          WORKERS, new DefaultThreadFactory("gateway-http"), handlers());
+      new TimersOnCallingLoop(WORKERS, new DefaultThreadFactory("gateway-http"), handlers());
 
   Class<? extends ServerChannel> serverChannel() {
     return EPOLL ? EpollServerSocketChannel.class : NioServerSocketChannel.class;

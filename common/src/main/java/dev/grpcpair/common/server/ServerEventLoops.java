@@ -40,7 +40,7 @@ public final class ServerEventLoops implements AutoCloseable {
   // One per core, as grpc's shared group has: Netty's own default, two per core, made the Post
   // server's two hops cost more CPU (docs/performance.md).
   private final EventLoopGroup workers =
-      new MultiThreadIoEventLoopGroup(
+      new TimersOnCallingLoop(
           NettyRuntime.availableProcessors(),
           new DefaultThreadFactory("grpc-default-worker-ELG", true),
           handlers());
