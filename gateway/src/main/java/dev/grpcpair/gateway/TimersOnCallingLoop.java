@@ -11,8 +11,9 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The servers' {@code TimersOnCallingLoop} (common) on the gateway's own Netty, which grpc's shaded
- * classes cannot extend: each call's deadline and hedge timers set on the loop that makes the call.
+ * The servers' {@code TimersOnCallingLoop} (common), which extends grpc's shaded copy of Netty, on
+ * the gateway's own Netty: each call's deadline and hedge timers set on the loop that makes the
+ * call.
  */
 final class TimersOnCallingLoop extends MultiThreadIoEventLoopGroup {
   private final EventExecutor[] loops;
