@@ -2,9 +2,19 @@ package dev.grpcpair.common.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.nio.NioIoHandler;
+import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
 import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
 import io.grpc.netty.shaded.io.netty.util.concurrent.EventExecutor;
+import io.grpc.protobuf.services.HealthStatusManager;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -83,6 +93,50 @@ class TimersOnCallingLoopTest {
 
     assertThat(ran.await(10, TimeUnit.SECONDS)).isTrue();
     assertThat(loopThreads).containsAll(ranOn);
+  }
+
+  /**
+   * What the class relies on, and grpc-netty does not promise: a channel takes its event loop group
+   * as its timer service. Were that to change, calls would work as before and only their cost would
+   * show it, so this test says it instead.
+   */
+  @Test
+  void grpcSetsACallsDeadlineTimer_throughItsChannelsGroup() throws Exception {
+    Set<Long> delaysSeconds = ConcurrentHashMap.newKeySet();
+    MultiThreadIoEventLoopGroup recording =
+        new MultiThreadIoEventLoopGroup(
+            1, new DefaultThreadFactory("timers-test-channel", true), NioIoHandler.newFactory()) {
+          @Override
+          public io.grpc.netty.shaded.io.netty.util.concurrent.ScheduledFuture<?> schedule(
+              Runnable command, long delay, TimeUnit unit) {
+            delaysSeconds.add(unit.toSeconds(delay));
+            return super.schedule(command, delay, unit);
+          }
+        };
+    Server server =
+        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+            .addService(new HealthStatusManager().getHealthService())
+            .build()
+            .start();
+    ManagedChannel channel =
+        NettyChannelBuilder.forAddress("127.0.0.1", server.getPort())
+            .usePlaintext()
+            .eventLoopGroup(recording)
+            .channelType(NioSocketChannel.class)
+            .build();
+    try {
+      HealthGrpc.newBlockingStub(channel)
+          .withDeadlineAfter(600, TimeUnit.SECONDS)
+          .check(HealthCheckRequest.getDefaultInstance());
+
+      assertThat(delaysSeconds)
+          .as("the deadline's timer, set through the channel's group")
+          .anyMatch(seconds -> seconds >= 590 && seconds <= 600);
+    } finally {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      recording.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
   }
 
   private List<EventExecutor> loops() {
