@@ -21,14 +21,7 @@ final class UnreadAnswers {
   private final UnreadBytes bytes;
 
   UnreadAnswers(long perConnection, long total) {
-    this.bytes =
-        new UnreadBytes(
-            UnreadAnswers.class,
-            "the gateway",
-            perConnection,
-            "--max-unread-bytes-per-connection",
-            total,
-            "--max-unread-bytes");
+    this.bytes = new UnreadBytes(UnreadAnswers.class, "the gateway", perConnection, total);
   }
 
   /**

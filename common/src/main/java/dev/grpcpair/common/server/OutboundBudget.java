@@ -53,14 +53,7 @@ public final class OutboundBudget implements ServerInterceptor {
 
   OutboundBudget(long maxMessage, long perConnection, long total) {
     this.maxMessage = maxMessage;
-    this.unread =
-        new UnreadBytes(
-            OutboundBudget.class,
-            "the server",
-            perConnection,
-            "--max-unread-bytes-per-connection",
-            total,
-            "--max-unread-bytes");
+    this.unread = new UnreadBytes(OutboundBudget.class, "the server", perConnection, total);
   }
 
   /**

@@ -38,12 +38,15 @@ public final class UnreadBytes {
    */
   static final long STALLED_NANOS = TimeUnit.SECONDS.toNanos(10);
 
+  /** The flags that set the bounds, the same for the servers and the gateway. */
+  static final String PER_CONNECTION_FLAG = "--max-unread-bytes-per-connection";
+
+  static final String TOTAL_FLAG = "--max-unread-bytes";
+
   private final RateLimitedLog drops;
   private final String holder;
   private final long perConnection;
-  private final String perConnectionFlag;
   private final long total;
-  private final String totalFlag;
   // Every answer adds to it and takes from it, from every event loop: a LongAdder keeps them off
   // one contended cache line. Its sum is read after adding, so concurrent answers may overshoot the
   // limit by at most one answer per event loop.
@@ -51,22 +54,14 @@ public final class UnreadBytes {
   private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
 
   /**
-   * The bounds, and the flags that set them, for the refusals' messages, which name what holds the
-   * answers ({@code holder}: "the server"); drops are logged as {@code owner}'s.
+   * The bounds ({@value #PER_CONNECTION_FLAG}, {@value #TOTAL_FLAG}); the refusals' messages name
+   * what holds the answers ({@code holder}: "the server"), and drops are logged as {@code owner}'s.
    */
-  public UnreadBytes(
-      Class<?> owner,
-      String holder,
-      long perConnection,
-      String perConnectionFlag,
-      long total,
-      String totalFlag) {
+  public UnreadBytes(Class<?> owner, String holder, long perConnection, long total) {
     this.drops = new RateLimitedLog(LoggerFactory.getLogger(owner));
     this.holder = holder;
     this.perConnection = perConnection;
-    this.perConnectionFlag = perConnectionFlag;
     this.total = total;
-    this.totalFlag = totalFlag;
   }
 
   /**
@@ -150,7 +145,7 @@ public final class UnreadBytes {
   private void dropStalledOtherThan(Connection asking, long serverHeld) {
     long now = System.nanoTime();
     Connection stalest = null;
-    long most = 0;
+    long stalestHeld = 0;
     for (Connection connection : connections) {
       long bytes = connection.held.get();
       if (bytes >= LIGHT
@@ -158,7 +153,7 @@ public final class UnreadBytes {
           && !connection.dropping
           && connection.droppable(now)
           && (stalest == null || connection.waitingSince() - stalest.waitingSince() < 0)) {
-        most = bytes;
+        stalestHeld = bytes;
         stalest = connection;
       }
     }
@@ -166,7 +161,7 @@ public final class UnreadBytes {
       Connection dropped = stalest;
       dropped.dropping = true;
       int answers = dropped.drop.getAsInt();
-      long bytes = most;
+      long bytes = stalestHeld;
       drops.warn(
           () ->
               "dropped the "
@@ -180,7 +175,7 @@ public final class UnreadBytes {
                   + " held "
                   + serverHeld
                   + " bytes its clients had not read ("
-                  + totalFlag
+                  + TOTAL_FLAG
                   + "="
                   + total
                   + ")");
@@ -192,7 +187,7 @@ public final class UnreadBytes {
         "this connection holds "
             + connectionHeld
             + " bytes of answers its client has not read, the most one connection may hold",
-        perConnectionFlag,
+        PER_CONNECTION_FLAG,
         perConnection,
         "read them first, or call on another connection");
   }
@@ -211,7 +206,7 @@ public final class UnreadBytes {
                 ? "its limit"
                 : "half its limit, the most it holds for connections that have finished no answer"
                     + " in the last ten seconds"),
-        totalFlag,
+        TOTAL_FLAG,
         total,
         reading ? "retry later" : "read the answers of this connection first, or retry later");
   }
