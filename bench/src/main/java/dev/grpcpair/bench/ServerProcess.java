@@ -40,14 +40,16 @@ final class ServerProcess implements AutoCloseable {
 
   private final Process process;
   private final Path log;
+  private final Path gcLog;
   private final Ready ready;
   private final long startedAt = System.nanoTime();
   private int port;
   private long startMillis;
 
-  private ServerProcess(Process process, Path log, Ready ready) {
+  private ServerProcess(Process process, Path log, Path gcLog, Ready ready) {
     this.process = process;
     this.log = log;
+    this.gcLog = gcLog;
     this.ready = ready;
   }
 
@@ -159,9 +161,14 @@ final class ServerProcess implements AutoCloseable {
     Path log = work.resolve(name + ".log");
     Files.deleteIfExists(log);
     Files.createFile(log);
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    // Each collection, one line, in a file of this process's own (pairs on other flags run beside
+    // it under the same names): what it found and left (GcLog).
+    Path gcLog = Files.createTempFile(work, name + "-gc-", ".log");
+    List<String> logging = new ArrayList<>(command);
+    logging.add(1, "-Xlog:gc:file=" + gcLog);
+    Process process = new ProcessBuilder(logging).redirectErrorStream(true).start();
     keepAllButAccessLines(process, log);
-    ServerProcess server = new ServerProcess(process, log, ready);
+    ServerProcess server = new ServerProcess(process, log, gcLog, ready);
     server.awaitServing();
     return server;
   }
@@ -221,44 +228,51 @@ final class ServerProcess implements AutoCloseable {
     return -1;
   }
 
-  /** What the collector has seen so far, from {@code jstat -gc}. */
+  /**
+   * What the collector has seen so far: its time and the heap in use ({@code jstat -gc}), and what
+   * its collections freed (the GC log), read until no collection fell between the two readings.
+   */
   Gc gc() throws IOException, InterruptedException {
-    Process jstat =
-        new ProcessBuilder(javaBinary("jstat"), "-gc", String.valueOf(process.pid())).start();
-    String[] lines = new String(jstat.getInputStream().readAllBytes()).strip().split("\n");
-    jstat.waitFor();
-    if (lines.length < 2) {
-      return new Gc(0, 0, 0, 0);
+    while (true) {
+      GcLog.Freed before = GcLog.read(gcLog);
+      Process jstat =
+          new ProcessBuilder(javaBinary("jstat"), "-gc", String.valueOf(process.pid())).start();
+      String[] lines = new String(jstat.getInputStream().readAllBytes()).strip().split("\n");
+      jstat.waitFor();
+      if (lines.length < 2) {
+        return new Gc(0, 0, before.bytes());
+      }
+      GcLog.Freed after = GcLog.read(gcLog);
+      if (after.collections() != before.collections()) {
+        continue;
+      }
+      List<String> header = Arrays.asList(lines[0].trim().split("\\s+"));
+      String[] values = lines[1].trim().split("\\s+");
+      ToDoubleFunction<String> column = name -> Double.parseDouble(values[header.indexOf(name)]);
+      double usedKiB =
+          column.applyAsDouble("S0U")
+              + column.applyAsDouble("S1U")
+              + column.applyAsDouble("EU")
+              + column.applyAsDouble("OU");
+      return new Gc(column.applyAsDouble("GCT"), usedKiB * 1024, after.bytes());
     }
-    List<String> header = Arrays.asList(lines[0].trim().split("\\s+"));
-    String[] values = lines[1].trim().split("\\s+");
-    ToDoubleFunction<String> column = name -> Double.parseDouble(values[header.indexOf(name)]);
-    return new Gc(
-        column.applyAsDouble("GCT"),
-        (long) column.applyAsDouble("YGC"),
-        column.applyAsDouble("EC") * 1024,
-        column.applyAsDouble("EU") * 1024);
   }
 
   /**
-   * GC time, young collections, and the eden space's size and use, at one moment.
+   * GC time, the heap in use, and what collections have freed, at one moment.
    *
    * @param seconds total GC time
-   * @param youngCollections young collections so far
-   * @param edenBytes the eden space's size
-   * @param edenUsedBytes what is allocated in it now
+   * @param usedBytes the heap in use
+   * @param freedBytes what every collection so far has freed
    */
-  record Gc(double seconds, long youngCollections, double edenBytes, double edenUsedBytes) {
+  record Gc(double seconds, double usedBytes, double freedBytes) {
 
     /**
-     * Bytes allocated since {@code before}: each young collection emptied a full eden of the size
-     * it has now. Exact while the eden's size stays put, an estimate where the collector resizes it
-     * (the launch configuration's parallel collector, G1).
+     * Bytes allocated since {@code before}: what is in use now that was not then, and what was
+     * collected meanwhile; whatever the collector does with the size of its spaces.
      */
     double allocatedSince(Gc before) {
-      return (youngCollections - before.youngCollections) * edenBytes
-          + edenUsedBytes
-          - before.edenUsedBytes;
+      return usedBytes - before.usedBytes + freedBytes - before.freedBytes;
     }
   }
 
