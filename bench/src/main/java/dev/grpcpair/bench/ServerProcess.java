@@ -158,11 +158,9 @@ final class ServerProcess implements AutoCloseable {
 
   private static ServerProcess start(List<String> command, Path work, String name, Ready ready)
       throws IOException, InterruptedException {
-    Path log = work.resolve(name + ".log");
-    Files.deleteIfExists(log);
-    Files.createFile(log);
-    // Each collection, one line, in a file of this process's own (pairs on other flags run beside
-    // it under the same names): what it found and left (GcLog).
+    // Files of this process's own: pairs on other flags run beside it under the same names.
+    Path log = Files.createTempFile(work, name + "-", ".log");
+    // Each collection, one line: what it found and left (GcLog).
     Path gcLog = Files.createTempFile(work, name + "-gc-", ".log");
     List<String> logging = new ArrayList<>(command);
     logging.add(1, "-Xlog:gc:file=" + gcLog);
