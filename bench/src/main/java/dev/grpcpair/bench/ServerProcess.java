@@ -228,10 +228,11 @@ final class ServerProcess implements AutoCloseable {
 
   /**
    * What the collector has seen so far: its time and the heap in use ({@code jstat -gc}), and what
-   * its collections freed (the GC log), read until no collection fell between the two readings.
+   * its collections freed (the GC log), read again while a collection falls between the two
+   * readings (the benchmark reads between runs, when the servers are idle: a few tries at most).
    */
   Gc gc() throws IOException, InterruptedException {
-    while (true) {
+    for (int tries = 1; ; tries++) {
       GcLog.Freed before = GcLog.read(gcLog);
       Process jstat =
           new ProcessBuilder(javaBinary("jstat"), "-gc", String.valueOf(process.pid())).start();
@@ -241,7 +242,7 @@ final class ServerProcess implements AutoCloseable {
         return new Gc(0, 0, before.bytes());
       }
       GcLog.Freed after = GcLog.read(gcLog);
-      if (after.collections() != before.collections()) {
+      if (after.collections() != before.collections() && tries < 10) {
         continue;
       }
       List<String> header = Arrays.asList(lines[0].trim().split("\\s+"));
