@@ -192,9 +192,9 @@ public final class Bench {
         String.format(
             "Servers started with `java %s` and their class-data archives, everything as"
                 + " shipped, the access log included (the benchmark reads its lines and drops"
-                + " them), and a GC log (`-Xlog:gc`: the heap allocated per call is what the"
-                + " collections freed and the heap in use grew by); load from %s on the same"
-                + " machine (1 thread). Each fast case: %,d"
+                + " them), and a GC log (`-Xlog:gc`: heap B/call is what the servers' collections"
+                + " freed and their heap in use grew by, all servers together); load from %s on"
+                + " the same machine (1 thread). Each fast case: %,d"
                 + " warm-up calls, then %d measured runs of %,d calls, interleaved with the other"
                 + " cases; tables give the median and, in brackets, the range. Every call is"
                 + " checked by its response bytes.",
