@@ -6,6 +6,7 @@ import dev.grpcpair.common.config.Flags;
 import dev.grpcpair.common.config.InvalidConfigException;
 import dev.grpcpair.common.config.PortConverter;
 import dev.grpcpair.common.observability.TelemetryFlags;
+import dev.grpcpair.common.server.UnreadBytes;
 import java.nio.file.Path;
 import java.time.Duration;
 import picocli.CommandLine.Command;
@@ -87,7 +88,7 @@ public final class GatewayConfig extends CommandConfig {
   // Answers wait in the heap for clients that have not read them (an HTTP/2 stream whose window is
   // 0 holds its answer whole): the gRPC servers' bounds, against a heap of 128 MiB.
   @Option(
-      names = "--max-unread-bytes",
+      names = UnreadBytes.TOTAL_FLAG,
       defaultValue = "16777216",
       description =
           "Bytes of answers held for clients that have not read them, all connections together;"
@@ -97,7 +98,7 @@ public final class GatewayConfig extends CommandConfig {
   long maxUnreadBytes;
 
   @Option(
-      names = "--max-unread-bytes-per-connection",
+      names = UnreadBytes.PER_CONNECTION_FLAG,
       defaultValue = "4194304",
       description =
           "Bytes of answers one connection may leave unread; past it, its requests are answered"

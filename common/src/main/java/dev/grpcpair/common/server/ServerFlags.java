@@ -159,7 +159,7 @@ public final class ServerFlags implements Flags.Checked {
   // Half of -XX:MaxDirectMemorySize (deploy/jvm.options), where unread answers wait; the other half
   // is for requests being read and the allocator's slack.
   @Option(
-      names = "--max-unread-bytes",
+      names = UnreadBytes.TOTAL_FLAG,
       defaultValue = "16777216",
       description =
           "Bytes of answers the server holds for clients that have not read them; past half of"
@@ -170,7 +170,7 @@ public final class ServerFlags implements Flags.Checked {
   // A client that reads holds next to nothing: what it has not read yet is in flight. A quarter of
   // --max-unread-bytes, so that one connection cannot take it all; at least one whole answer.
   @Option(
-      names = "--max-unread-bytes-per-connection",
+      names = UnreadBytes.PER_CONNECTION_FLAG,
       defaultValue = "4194304",
       description =
           "Bytes of answers one connection may leave unread; past it, its calls are refused.")

@@ -38,10 +38,12 @@ public final class UnreadBytes {
    */
   static final long STALLED_NANOS = TimeUnit.SECONDS.toNanos(10);
 
-  /** The flags that set the bounds, the same for the servers and the gateway. */
-  static final String PER_CONNECTION_FLAG = "--max-unread-bytes-per-connection";
+  /**
+   * The flags that set the bounds, declared by the servers' flags and the gateway's by these names.
+   */
+  public static final String PER_CONNECTION_FLAG = "--max-unread-bytes-per-connection";
 
-  static final String TOTAL_FLAG = "--max-unread-bytes";
+  public static final String TOTAL_FLAG = "--max-unread-bytes";
 
   private final RateLimitedLog drops;
   private final String holder;
