@@ -9,8 +9,9 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * The last step of {@code mvn verify} (this module builds last): one line with the number of tests
- * every module ran, from the surefire and failsafe reports, so a passing build ends with its count.
+ * The last step of {@code mvn verify} (this module builds last: every other one is among its
+ * dependencies): one line with the number of tests every module ran, from the surefire and failsafe
+ * reports, so a passing build ends with its count.
  */
 public final class TestTotals {
 
