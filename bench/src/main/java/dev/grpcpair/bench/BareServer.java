@@ -8,11 +8,16 @@ import dev.grpcpair.data.Datasets;
 import dev.grpcpair.proto.data.v1.StoredPost;
 import dev.grpcpair.proto.post.v1.ListPostsByUserIdRequest;
 import dev.grpcpair.proto.post.v1.ListPostsByUserIdResponse;
+import dev.grpcpair.proto.post.v1.ListPostsRequest;
+import dev.grpcpair.proto.post.v1.ListPostsResponse;
 import dev.grpcpair.proto.post.v1.PostGrpc;
 import dev.grpcpair.proto.post.v1.PostMessage;
+import dev.grpcpair.proto.user.v1.BatchGetUsersRequest;
+import dev.grpcpair.proto.user.v1.BatchGetUsersResponse;
 import dev.grpcpair.proto.user.v1.GetUserRequest;
 import dev.grpcpair.proto.user.v1.GetUserResponse;
 import dev.grpcpair.proto.user.v1.UserGrpc;
+import dev.grpcpair.proto.user.v1.UserMessage;
 import io.grpc.BindableService;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
@@ -23,13 +28,20 @@ import io.grpc.ServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 
 /**
  * The floor the servers are measured against: grpc-java alone, on {@code directExecutor()}, no
- * interceptors. Without arguments it answers GetUser (v1 and v2) with user 1 from a constant. With
- * the port of such a server as its argument, it answers ListPostsByUserId with user 1's sample
- * posts, asking that server for the author over one plain channel: the same two hops as the pair,
+ * interceptors. Without arguments it answers GetUser (v1 and v2) with user 1 from a constant, and
+ * BatchGetUsers from the sample users. With the port of such a server as its argument, it answers
+ * ListPostsByUserId with user 1's sample posts, asking that server for the author, and ListPosts
+ * with every sample post (one page, as the Post server's default page size holds them), asking it
+ * for their authors in one BatchGetUsers, over one plain channel: the same two hops as the pair,
  * with nothing else. Health is served only so the benchmark can tell when it is up.
  */
 public final class BareServer {
@@ -56,9 +68,29 @@ public final class BareServer {
   }
 
   private static final class Users extends UserGrpc.UserImplBase {
+    private final Map<String, UserMessage> byId =
+        Datasets.seed().getUsersList().stream()
+            .collect(Collectors.toMap(UserMessage::getUserId, Function.identity()));
+
     @Override
     public void getUser(GetUserRequest request, StreamObserver<GetUserResponse> responses) {
       responses.onNext(HENRY);
+      responses.onCompleted();
+    }
+
+    @Override
+    public void batchGetUsers(
+        BatchGetUsersRequest request, StreamObserver<BatchGetUsersResponse> responses) {
+      BatchGetUsersResponse.Builder answer = BatchGetUsersResponse.newBuilder();
+      for (String id : request.getUserIdsList()) {
+        UserMessage user = byId.get(id);
+        if (user == null) {
+          answer.addMissingUserIds(id);
+        } else {
+          answer.addUsers(user);
+        }
+      }
+      responses.onNext(answer.build());
       responses.onCompleted();
     }
   }
@@ -85,10 +117,9 @@ public final class BareServer {
   }
 
   private static final class Posts extends PostGrpc.PostImplBase {
+    private final List<StoredPost> allPosts = Datasets.seed().getPostsList();
     private final List<StoredPost> posts =
-        Datasets.seed().getPostsList().stream()
-            .filter(post -> post.getUserId().equals("1"))
-            .toList();
+        allPosts.stream().filter(post -> post.getUserId().equals("1")).toList();
     private final UserGrpc.UserFutureStub users;
 
     Posts(int userPort) {
@@ -110,13 +141,7 @@ public final class BareServer {
             public void onSuccess(GetUserResponse user) {
               ListPostsByUserIdResponse.Builder answer = ListPostsByUserIdResponse.newBuilder();
               for (StoredPost post : posts) {
-                answer.addPostMessages(
-                    PostMessage.newBuilder()
-                        .setPostId(post.getPostId())
-                        .setAuthor(user.getUserMessage().getName())
-                        .setTitle(post.getTitle())
-                        .setBody(post.getBody())
-                        .addAllTags(post.getTagsList()));
+                answer.addPostMessages(withAuthor(post, user.getUserMessage().getName()));
               }
               responses.onNext(answer.build());
               responses.onCompleted();
@@ -128,6 +153,48 @@ public final class BareServer {
             }
           },
           MoreExecutors.directExecutor());
+    }
+
+    @Override
+    public void listPosts(ListPostsRequest request, StreamObserver<ListPostsResponse> responses) {
+      BatchGetUsersRequest authors =
+          BatchGetUsersRequest.newBuilder()
+              .addAllUserIds(
+                  allPosts.stream()
+                      .map(StoredPost::getUserId)
+                      .collect(Collectors.toCollection(LinkedHashSet::new)))
+              .build();
+      Futures.addCallback(
+          users.batchGetUsers(authors),
+          new FutureCallback<>() {
+            @Override
+            public void onSuccess(BatchGetUsersResponse found) {
+              Map<String, String> names = new HashMap<>();
+              found.getUsersList().forEach(user -> names.put(user.getUserId(), user.getName()));
+              ListPostsResponse.Builder answer = ListPostsResponse.newBuilder();
+              for (StoredPost post : allPosts) {
+                answer.addPostMessages(withAuthor(post, names.getOrDefault(post.getUserId(), "")));
+              }
+              responses.onNext(answer.build());
+              responses.onCompleted();
+            }
+
+            @Override
+            public void onFailure(Throwable failure) {
+              responses.onError(failure);
+            }
+          },
+          MoreExecutors.directExecutor());
+    }
+
+    private static PostMessage withAuthor(StoredPost post, String author) {
+      return PostMessage.newBuilder()
+          .setPostId(post.getPostId())
+          .setAuthor(author)
+          .setTitle(post.getTitle())
+          .setBody(post.getBody())
+          .addAllTags(post.getTagsList())
+          .build();
     }
   }
 }

@@ -41,6 +41,11 @@ public final class Bench {
       LoadCase.post("bare grpc-java ListPostsByUserId (2 hops)", "ListPostsByUserId", POSTS_OF_1);
   private static final LoadCase BY_USER =
       LoadCase.post("Post.ListPostsByUserId (2 hops)", "ListPostsByUserId", POSTS_OF_1);
+  private static final LoadCase BARE_LIST_POSTS =
+      LoadCase.post(
+          "bare grpc-java ListPosts (seed, 2 hops)",
+          "ListPosts",
+          ListPostsRequest.getDefaultInstance());
   private static final LoadCase LIST_POSTS =
       LoadCase.post(
           "Post.ListPosts (seed, 8 posts)", "ListPosts", ListPostsRequest.getDefaultInstance());
@@ -225,7 +230,10 @@ public final class Bench {
     List<LoadCase[]> rows =
         List.of(
             new LoadCase[] {BARE, GET_USER, GET_USER.named(GET_USER.name() + ON_DEFAULTS)},
-            new LoadCase[] {BARE_BY_USER, BY_USER, BY_USER.named(BY_USER.name() + ON_DEFAULTS)});
+            new LoadCase[] {BARE_BY_USER, BY_USER, BY_USER.named(BY_USER.name() + ON_DEFAULTS)},
+            new LoadCase[] {
+              BARE_LIST_POSTS, LIST_POSTS, LIST_POSTS.named(LIST_POSTS.name() + ON_DEFAULTS)
+            });
     long[] shippedRss;
     long[] defaultsRss;
     List<String> profiles;
@@ -274,11 +282,19 @@ public final class Bench {
       }
     }
     report.table(names);
-    report.line(
-        "| level | GetUser CPU/call over bare | its calls/s over bare | its p99 over bare | over"
-            + " the JVM's defaults | ListPostsByUserId CPU/call (both servers) over bare | its"
-            + " calls/s over bare | its p99 over bare | over the JVM's defaults |");
-    report.line("|---|---|---|---|---|---|---|---|---|");
+    StringBuilder header = new StringBuilder("| level |");
+    StringBuilder rule = new StringBuilder("|---|");
+    for (String call :
+        List.of("GetUser", "ListPostsByUserId (both servers)", "ListPosts (seed, both servers)")) {
+      header.append(
+          String.format(
+              " %s CPU/call over bare | its calls/s over bare | its p99 over bare | its calls/s"
+                  + " over the JVM's defaults |",
+              call));
+      rule.append("---|---|---|---|");
+    }
+    report.line(header.toString());
+    report.line(rule.toString());
     Worst worst = new Worst();
     for (int[] level : LEVELS) {
       StringBuilder line = new StringBuilder("| " + level[0] + " x " + level[1] + " |");
@@ -402,6 +418,7 @@ public final class Bench {
               GET_USER,
               BARE_BY_USER,
               BY_USER,
+              BARE_LIST_POSTS,
               LIST_POSTS,
               BARE_GATEWAY_H2C,
               GATEWAY_H2C,
@@ -427,7 +444,9 @@ public final class Bench {
                   + " one request at a time each); its CPU is in the Post-or-gateway column. The"
                   + " bare gateway (`BareGateway`) is their floor: Netty's HTTP codecs, one"
                   + " grpc-java channel without interceptors or retries, and `JsonFormat`, in front"
-                  + " of the bare User server.",
+                  + " of the bare User server. The bare ListPosts answers as the Post server does:"
+                  + " every sample post in one page, their authors from one BatchGetUsers to the"
+                  + " bare User server, the same bytes.",
               pair.user.startMillis(), pair.post.startMillis(), pair.gateway.startMillis()));
       report.line("");
       report.table(cases.stream().map(LoadCase::name).toList());
@@ -436,7 +455,9 @@ public final class Bench {
           report.median(GET_USER.name(), Result::cpuMicros) / floor,
           report.median(BY_USER.name(), Result::cpuMicros) / floor,
           report.median(LIST_POSTS.name(), Result::cpuMicros) / floor,
-          report.median(BARE_BY_USER.name(), Result::cpuMicros) / floor);
+          report.median(BARE_BY_USER.name(), Result::cpuMicros) / floor,
+          report.median(LIST_POSTS.name(), Result::cpuMicros)
+              / report.median(BARE_LIST_POSTS.name(), Result::cpuMicros));
       double getUser = report.median(GET_USER.name(), Result::userCpuMicros);
       targets.gatewayCpu(
           report.median(GATEWAY_H2C.name(), Result::frontCpuMicros) / getUser,
@@ -604,6 +625,7 @@ public final class Bench {
   private static boolean isBare(LoadCase call) {
     return call == BARE
         || call == BARE_BY_USER
+        || call == BARE_LIST_POSTS
         || call == BARE_GATEWAY_H2C
         || call == BARE_GATEWAY_HTTP1;
   }
