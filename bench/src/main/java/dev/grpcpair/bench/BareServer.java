@@ -2,6 +2,7 @@ package dev.grpcpair.bench;
 
 import com.google.common.util.concurrent.FutureCallback;
 import com.google.common.util.concurrent.Futures;
+import com.google.common.util.concurrent.ListenableFuture;
 import com.google.common.util.concurrent.MoreExecutors;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.grpcpair.data.Datasets;
@@ -134,25 +135,16 @@ public final class BareServer {
     @Override
     public void listPostsByUserId(
         ListPostsByUserIdRequest request, StreamObserver<ListPostsByUserIdResponse> responses) {
-      Futures.addCallback(
+      answer(
           users.getUser(GetUserRequest.newBuilder().setUserId(request.getUserId()).build()),
-          new FutureCallback<>() {
-            @Override
-            public void onSuccess(GetUserResponse user) {
-              ListPostsByUserIdResponse.Builder answer = ListPostsByUserIdResponse.newBuilder();
-              for (StoredPost post : posts) {
-                answer.addPostMessages(withAuthor(post, user.getUserMessage().getName()));
-              }
-              responses.onNext(answer.build());
-              responses.onCompleted();
+          responses,
+          user -> {
+            ListPostsByUserIdResponse.Builder answer = ListPostsByUserIdResponse.newBuilder();
+            for (StoredPost post : posts) {
+              answer.addPostMessages(withAuthor(post, user.getUserMessage().getName()));
             }
-
-            @Override
-            public void onFailure(Throwable failure) {
-              responses.onError(failure);
-            }
-          },
-          MoreExecutors.directExecutor());
+            return answer.build();
+          });
     }
 
     @Override
@@ -164,18 +156,29 @@ public final class BareServer {
                       .map(StoredPost::getUserId)
                       .collect(Collectors.toCollection(LinkedHashSet::new)))
               .build();
-      Futures.addCallback(
+      answer(
           users.batchGetUsers(authors),
+          responses,
+          found -> {
+            Map<String, String> names = new HashMap<>();
+            found.getUsersList().forEach(user -> names.put(user.getUserId(), user.getName()));
+            ListPostsResponse.Builder answer = ListPostsResponse.newBuilder();
+            for (StoredPost post : allPosts) {
+              answer.addPostMessages(withAuthor(post, names.getOrDefault(post.getUserId(), "")));
+            }
+            return answer.build();
+          });
+    }
+
+    /** Answers {@code responses} with what {@code answer} makes of the User server's reply. */
+    private static <T, R> void answer(
+        ListenableFuture<T> reply, StreamObserver<R> responses, Function<T, R> answer) {
+      Futures.addCallback(
+          reply,
           new FutureCallback<>() {
             @Override
-            public void onSuccess(BatchGetUsersResponse found) {
-              Map<String, String> names = new HashMap<>();
-              found.getUsersList().forEach(user -> names.put(user.getUserId(), user.getName()));
-              ListPostsResponse.Builder answer = ListPostsResponse.newBuilder();
-              for (StoredPost post : allPosts) {
-                answer.addPostMessages(withAuthor(post, names.getOrDefault(post.getUserId(), "")));
-              }
-              responses.onNext(answer.build());
+            public void onSuccess(T value) {
+              responses.onNext(answer.apply(value));
               responses.onCompleted();
             }
 
