@@ -45,7 +45,7 @@ public final class UserServiceImpl extends UserGrpc.UserImplBase {
     }
     BatchGetUsersResponse.Builder response = BatchGetUsersResponse.newBuilder();
     for (int i = 0; i < request.getUserIdsCount(); i++) {
-      String userId = ApiErrors.requireUserId("user_ids[" + i + "]", request.getUserIds(i));
+      String userId = ApiErrors.requireUserId("user_ids", i, request.getUserIds(i));
       users
           .find(userId)
           .ifPresentOrElse(response::addUsers, () -> response.addMissingUserIds(userId));

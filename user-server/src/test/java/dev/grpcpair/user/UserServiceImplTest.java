@@ -6,6 +6,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.grpcpair.common.server.RecoveryInterceptor;
 import dev.grpcpair.data.Datasets;
 import dev.grpcpair.data.InMemoryUserRepository;
+import dev.grpcpair.proto.ApiLimits;
+import dev.grpcpair.proto.user.v1.BatchGetUsersRequest;
+import dev.grpcpair.proto.user.v1.BatchGetUsersResponse;
 import dev.grpcpair.proto.user.v1.GetUserRequest;
 import dev.grpcpair.proto.user.v1.ListUsersRequest;
 import dev.grpcpair.proto.user.v1.UserGrpc;
@@ -18,6 +21,8 @@ import io.grpc.Status;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import java.io.IOException;
+import java.util.Collections;
+import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -88,9 +93,51 @@ class UserServiceImplTest {
   }
 
   @Test
+  void batchGetUsers_answersInTheRequestsOrder_andNamesTheMissingIds() {
+    BatchGetUsersResponse response = batchGetUsers(List.of("3", "99", "1", "3", "0"));
+
+    assertThat(response.getUsersList())
+        .extracting(UserMessage::getUserId)
+        .containsExactly("3", "1", "3");
+    assertThat(response.getMissingUserIdsList()).containsExactly("99", "0");
+  }
+
+  @Test
+  void batchGetUsers_emptyId_isInvalidArgumentNamingItsIndex() {
+    assertStatus(
+        () -> batchGetUsers(List.of("1", "2", "")),
+        Status.Code.INVALID_ARGUMENT,
+        "user_ids[2] is required");
+  }
+
+  @Test
+  void batchGetUsers_idOverTheLimit_isInvalidArgumentNamingItsIndex() {
+    String tooLong = "7".repeat(ApiLimits.MAX_ID_BYTES + 1);
+
+    assertStatus(
+        () -> batchGetUsers(List.of("1", tooLong)),
+        Status.Code.INVALID_ARGUMENT,
+        "user_ids[1] \"" + "7".repeat(40) + "…\" (129 chars) is longer than 128 bytes");
+  }
+
+  @Test
+  void batchGetUsers_overTheIdsPerCall_isInvalidArgument() {
+    assertThat(batchGetUsers(Collections.nCopies(ApiLimits.MAX_IDS_PER_CALL, "1")).getUsersCount())
+        .isEqualTo(ApiLimits.MAX_IDS_PER_CALL);
+    assertStatus(
+        () -> batchGetUsers(Collections.nCopies(ApiLimits.MAX_IDS_PER_CALL + 1, "1")),
+        Status.Code.INVALID_ARGUMENT,
+        "at most 1000 user_ids per call, not 1001");
+  }
+
+  @Test
   void listUsers_returnsEveryUserInOrder() {
     assertThat(stub.listUsers(ListUsersRequest.getDefaultInstance()).getUserMessagesList())
         .extracting(UserMessage::getUserId)
         .containsExactly("1", "2", "3", "4", "5");
+  }
+
+  private BatchGetUsersResponse batchGetUsers(List<String> ids) {
+    return stub.batchGetUsers(BatchGetUsersRequest.newBuilder().addAllUserIds(ids).build());
   }
 }
