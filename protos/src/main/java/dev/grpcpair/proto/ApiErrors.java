@@ -38,8 +38,7 @@ public final class ApiErrors {
    * #requireUserId(String, String)} checks it; the description names {@code field[index]}.
    */
   public static String requireUserId(String field, int index, String userId) {
-    // The name is made only for an id that fails: a name per id was a quarter of what a
-    // BatchGetUsers of many ids allocated.
+    // The name is made only for an id that fails, not for each of the up to 1,000 ids of a call.
     return userId.isEmpty() || tooLong(userId)
         ? requireUserId(field + "[" + index + "]", userId)
         : userId;
