@@ -226,17 +226,11 @@ public final class Bench {
    */
   private void concurrencyLevels() throws Exception {
     int calls = Math.max(Math.min(QUICK.calls(), amounts.calls()), amounts.calls() / 3);
-    // Each row: the floor, the shipped servers, the same servers on the JVM's defaults; and its
-    // name in the table of ratios.
-    List<String> rowNames =
-        List.of("GetUser", "ListPostsByUserId (both servers)", "ListPosts (seed, both servers)");
-    List<LoadCase[]> rows =
+    List<LevelRow> rows =
         List.of(
-            new LoadCase[] {BARE, GET_USER, GET_USER.named(GET_USER.name() + ON_DEFAULTS)},
-            new LoadCase[] {BARE_BY_USER, BY_USER, BY_USER.named(BY_USER.name() + ON_DEFAULTS)},
-            new LoadCase[] {
-              BARE_LIST_POSTS, LIST_POSTS, LIST_POSTS.named(LIST_POSTS.name() + ON_DEFAULTS)
-            });
+            new LevelRow("GetUser", BARE, GET_USER),
+            new LevelRow("ListPostsByUserId (both servers)", BARE_BY_USER, BY_USER),
+            new LevelRow("ListPosts (seed, both servers)", BARE_LIST_POSTS, LIST_POSTS));
     long[] shippedRss;
     long[] defaultsRss;
     List<String> profiles;
@@ -245,18 +239,19 @@ public final class Bench {
         Pair defaults =
             Pair.withJvmFlags(root, work, ServerProcess.defaultCollectorFlags(root, work))) {
       List<Pair> servers = List.of(bare, pair, defaults);
-      for (LoadCase[] row : rows) {
-        for (int i = 0; i < row.length; i++) {
-          runs.measure(row[i], servers.get(i), 16, 8, amounts.warmUpCalls(), 0);
+      for (LevelRow row : rows) {
+        for (int i = 0; i < servers.size(); i++) {
+          runs.measure(row.cases().get(i), servers.get(i), 16, 8, amounts.warmUpCalls(), 0);
         }
       }
       for (int run = 0; run < runs.repeats(); run++) {
         for (int[] level : LEVELS) {
-          for (LoadCase[] row : rows) {
-            for (int i = 0; i < row.length; i++) {
+          for (LevelRow row : rows) {
+            for (int i = 0; i < servers.size(); i++) {
+              LoadCase call = row.cases().get(i);
               report.record(
-                  atLevel(row[i], level),
-                  runs.measure(row[i], servers.get(i), level[0], level[1], calls, 0));
+                  atLevel(call, level),
+                  runs.measure(call, servers.get(i), level[0], level[1], calls, 0));
             }
           }
         }
@@ -278,8 +273,8 @@ public final class Bench {
     report.line("");
     List<String> names = new ArrayList<>();
     for (int[] level : LEVELS) {
-      for (LoadCase[] row : rows) {
-        for (LoadCase call : row) {
+      for (LevelRow row : rows) {
+        for (LoadCase call : row.cases()) {
           names.add(atLevel(call, level));
         }
       }
@@ -287,12 +282,12 @@ public final class Bench {
     report.table(names);
     StringBuilder header = new StringBuilder("| level |");
     StringBuilder rule = new StringBuilder("|---|");
-    for (String call : rowNames) {
+    for (LevelRow row : rows) {
       header.append(
           String.format(
               " %s CPU/call over bare | its calls/s over bare | its p99 over bare | its calls/s"
                   + " over the JVM's defaults |",
-              call));
+              row.name()));
       rule.append("---|---|---|---|");
     }
     report.line(header.toString());
@@ -300,10 +295,10 @@ public final class Bench {
     Worst worst = new Worst();
     for (int[] level : LEVELS) {
       StringBuilder line = new StringBuilder("| " + level[0] + " x " + level[1] + " |");
-      for (LoadCase[] row : rows) {
-        String floor = atLevel(row[0], level);
-        String shipped = atLevel(row[1], level);
-        String onDefaults = atLevel(row[2], level);
+      for (LevelRow row : rows) {
+        String floor = atLevel(row.bare(), level);
+        String shipped = atLevel(row.shipped(), level);
+        String onDefaults = atLevel(row.onDefaults(), level);
         double cpu =
             report.median(shipped, Result::cpuMicros) / report.median(floor, Result::cpuMicros);
         double rps = report.median(shipped, Result::rps) / report.median(floor, Result::rps);
@@ -342,7 +337,7 @@ public final class Bench {
    * the server that h2load calls, after the measured runs (so that it costs them nothing): the
    * frames that spend the most of its CPU themselves, the bare server's beside the shipped one's.
    */
-  private List<String> profile(List<LoadCase[]> rows, List<Pair> servers, int calls)
+  private List<String> profile(List<LevelRow> rows, List<Pair> servers, int calls)
       throws Exception {
     Profiler profiler = Profiler.in(work);
     if (profiler == null) {
@@ -360,25 +355,26 @@ public final class Bench {
                 + " safepoint work, the rest by the frame the sample was taken in),"
                 + " and the %d frames that spend the most of its CPU themselves.",
             calls, level[0], level[1], TOP_FRAMES));
-    for (LoadCase[] row : rows) {
+    for (LevelRow row : rows) {
       List<List<String>> tops = new ArrayList<>();
       List<String> kinds = new ArrayList<>();
       for (int i = 0; i < servers.size(); i++) {
         Pair pair = servers.get(i);
-        ServerProcess server = pair.serverOf(row[i]);
+        LoadCase call = row.cases().get(i);
+        ServerProcess server = pair.serverOf(call);
         profiler.start(server);
-        runs.measure(row[i], pair, level[0], level[1], calls, 0);
-        Path stacks = work.resolve("profile-" + i + "-" + row[i].server() + ".collapsed");
+        runs.measure(call, pair, level[0], level[1], calls, 0);
+        Path stacks = work.resolve("profile-" + i + "-" + call.server() + ".collapsed");
         Profiler.Profile profile = profiler.stop(server, stacks);
         tops.add(profile.top(TOP_FRAMES));
         kinds.add(profile.byKind());
       }
       lines.add("");
       for (int i = 0; i < servers.size(); i++) {
-        lines.add("- " + row[i].name() + ": " + kinds.get(i));
+        lines.add("- " + row.cases().get(i).name() + ": " + kinds.get(i));
       }
       lines.add("");
-      lines.add("| " + row[0].name() + " | " + row[1].name() + " |");
+      lines.add("| " + row.bare().name() + " | " + row.shipped().name() + " |");
       lines.add("|---|---|");
       for (int frame = 0; frame < TOP_FRAMES; frame++) {
         lines.add("| " + cell(tops.get(0), frame) + " | " + cell(tops.get(1), frame) + " |");
@@ -389,6 +385,20 @@ public final class Bench {
 
   private static String cell(List<String> frames, int index) {
     return index < frames.size() ? frames.get(index) : "";
+  }
+
+  /**
+   * A row of the table of ratios by level, {@code name} in its header: the floor, the shipped
+   * servers, and the same servers on the JVM's defaults, in the order of the pairs that serve them.
+   */
+  private record LevelRow(String name, LoadCase bare, LoadCase shipped) {
+    LoadCase onDefaults() {
+      return shipped.named(shipped.name() + ON_DEFAULTS);
+    }
+
+    List<LoadCase> cases() {
+      return List.of(bare, shipped, onDefaults());
+    }
   }
 
   /** The worst ratios over the concurrency levels: the highest CPU, the lowest calls/s. */
