@@ -1,5 +1,6 @@
 package dev.grpcpair.gateway;
 
+import dev.grpcpair.common.observability.PerCallHeaders;
 import io.grpc.ChannelCredentials;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.netty.NettyChannelBuilder;
@@ -52,6 +53,7 @@ final class EventLoops {
     return NettyChannelBuilder.forTarget(target, credentials)
         .eventLoopGroup(workers)
         .channelType(EPOLL ? EpollSocketChannel.class : NioSocketChannel.class)
+        .neverIndexMetadataKeys(PerCallHeaders.NEVER_INDEXED)
         .directExecutor();
   }
 

@@ -179,11 +179,33 @@ public final class RawHttp2Client implements AutoCloseable {
 
   /** Reads frames until the server's HEADERS on {@code stream}, for at most {@code within}. */
   public void readHeaders(int stream, Duration within) throws IOException {
+    readHeaderBlock(stream, within);
+  }
+
+  /**
+   * Reads frames until the server's HEADERS on {@code stream}, for at most {@code within}, and
+   * returns their header block as HPACK encoded it (one frame: a gRPC server's headers fit).
+   */
+  public byte[] readHeaderBlock(int stream, Duration within) throws IOException {
     socket.setSoTimeout((int) within.toMillis());
     Frame frame;
     do {
       frame = readFrame();
     } while (frame.type != HEADERS || frame.stream != stream);
+    return frame.payload;
+  }
+
+  /**
+   * How HPACK writes {@code name} as a header that is never to be indexed, its name not in any
+   * table and not Huffman-coded (RFC 7541, section 6.2.3): what precedes the value.
+   */
+  public static byte[] neverIndexedName(String name) {
+    byte[] bytes = name.getBytes(US_ASCII);
+    byte[] literal = new byte[2 + bytes.length];
+    literal[0] = 0x10;
+    literal[1] = (byte) bytes.length;
+    System.arraycopy(bytes, 0, literal, 2, bytes.length);
+    return literal;
   }
 
   /**

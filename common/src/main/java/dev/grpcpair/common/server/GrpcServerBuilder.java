@@ -3,6 +3,7 @@ package dev.grpcpair.common.server;
 import com.google.common.base.Throwables;
 import com.google.common.util.concurrent.MoreExecutors;
 import dev.grpcpair.common.observability.AccessLogInterceptor;
+import dev.grpcpair.common.observability.PerCallHeaders;
 import dev.grpcpair.common.observability.RequestId;
 import dev.grpcpair.common.observability.ServedByInterceptor;
 import dev.grpcpair.common.observability.Telemetry;
@@ -267,8 +268,8 @@ public final class GrpcServerBuilder {
   }
 
   /**
-   * Keepalive, connection lifetimes, rapid-reset and size limits, as the flags say: the serving
-   * port's and the health port's alike.
+   * Keepalive, connection lifetimes, rapid-reset and size limits, as the flags say, and the headers
+   * kept out of HPACK's table: the serving port's and the health port's alike.
    */
   private void applyConnectionSettings(NettyServerBuilder builder) {
     builder
@@ -282,7 +283,8 @@ public final class GrpcServerBuilder {
         .keepAliveTime(flags.keepAliveTime.toNanos(), TimeUnit.NANOSECONDS)
         .keepAliveTimeout(flags.keepAliveTimeout.toNanos(), TimeUnit.NANOSECONDS)
         .permitKeepAliveTime(flags.permitKeepAliveTime.toNanos(), TimeUnit.NANOSECONDS)
-        .permitKeepAliveWithoutCalls(flags.permitKeepAliveWithoutCalls);
+        .permitKeepAliveWithoutCalls(flags.permitKeepAliveWithoutCalls)
+        .neverIndexMetadataKeys(PerCallHeaders.NEVER_INDEXED);
     if (flags.maxConnectionIdle != null) {
       builder.maxConnectionIdle(flags.maxConnectionIdle.toNanos(), TimeUnit.NANOSECONDS);
     }

@@ -1,5 +1,6 @@
 package dev.grpcpair.common.server;
 
+import dev.grpcpair.common.observability.PerCallHeaders;
 import dev.grpcpair.common.observability.ServerSpans;
 import io.grpc.ChannelCredentials;
 import io.grpc.ManagedChannelBuilder;
@@ -49,7 +50,8 @@ public final class ServerEventLoops implements AutoCloseable {
   public ManagedChannelBuilder<?> channelBuilder(String target, ChannelCredentials credentials) {
     return NettyChannelBuilder.forTarget(target, credentials)
         .eventLoopGroup(workers)
-        .channelType(EPOLL ? EpollSocketChannel.class : NioSocketChannel.class);
+        .channelType(EPOLL ? EpollSocketChannel.class : NioSocketChannel.class)
+        .neverIndexMetadataKeys(PerCallHeaders.NEVER_INDEXED);
   }
 
   /**
