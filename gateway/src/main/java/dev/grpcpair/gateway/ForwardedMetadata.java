@@ -68,6 +68,11 @@ final class ForwardedMetadata {
     }
   }
 
+  /** The name a server's response header {@code key} has in the gateway's answer. */
+  static String responseHeader(String key) {
+    return PREFIX + key;
+  }
+
   /** The server's response headers as {@code Grpc-Metadata-<key>}. */
   static void toResponse(Metadata fromServer, HttpHeaders answer) {
     for (String key : fromServer.keys()) {
@@ -77,7 +82,7 @@ final class ForwardedMetadata {
         continue;
       }
       for (String value : fromServer.getAll(asciiKey(key))) {
-        answer.add(PREFIX + key, value);
+        answer.add(responseHeader(key), value);
       }
     }
   }

@@ -1,5 +1,6 @@
 package dev.grpcpair.gateway;
 
+import dev.grpcpair.common.observability.PerCallHeaders;
 import dev.grpcpair.common.server.RapidResets;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -25,6 +26,8 @@ import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import java.time.Duration;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * The pipeline of each connection: HTTP/1.1, or HTTP/2 without TLS (h2c), by prior knowledge or by
@@ -52,6 +55,15 @@ final class HttpChannels extends ChannelInitializer<SocketChannel> {
 
   /** HTTP/2 streams in flight per connection, as Go's server allows by default. */
   private static final int MAX_STREAMS = 250;
+
+  /**
+   * The servers' headers that are new on every call, as an answer passes them on: kept out of
+   * HPACK's table here too ({@link PerCallHeaders}).
+   */
+  private static final Set<String> NEVER_INDEXED =
+      PerCallHeaders.NEVER_INDEXED.stream()
+          .map(key -> ForwardedMetadata.responseHeader(key.name()))
+          .collect(Collectors.toUnmodifiableSet());
 
   private final GatewayServices services;
   private final BodyBudget bodies;
@@ -122,6 +134,7 @@ final class HttpChannels extends ChannelInitializer<SocketChannel> {
 
   private Http2FrameCodec http2() {
     return Http2FrameCodecBuilder.forServer()
+        .headerSensitivityDetector((name, value) -> NEVER_INDEXED.contains(name.toString()))
         // Netty's own bound counts resets alone (200 in 30 s), and cut off a proxy whose callers
         // gave up on some of their requests; GatewayHandler judges resets against the requests
         // they are among (RapidResets), and this stays as a backstop for resets of any kind.

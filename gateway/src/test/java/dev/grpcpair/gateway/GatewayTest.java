@@ -197,6 +197,22 @@ class GatewayTest {
     return streams;
   }
 
+  /** The User server's request id, passed on in every h2c answer, is kept out of HPACK's table. */
+  @Test
+  void h2cAnswers_carryTheRequestIdNeverIndexed() throws Exception {
+    GrpcServer users = closer.add(UserServer.start(UserServerConfig.parse("--port=0")));
+    gateway = GatewayClient.inFrontOf(users.port(), closer);
+    try (RawHttp2Client client = RawHttp2Client.connect(gateway.gateway().port())) {
+      for (int request = 1; request <= 3; request++) {
+        int stream = client.request("GET", "/v2/users/1", "accept", "application/json", true);
+        client.flush();
+        assertThat(client.readHeaderBlock(stream, Duration.ofSeconds(10)))
+            .as("answer %d's headers", request)
+            .containsSequence(RawHttp2Client.neverIndexedName("grpc-metadata-x-request-id"));
+      }
+    }
+  }
+
   @Test
   void connectionsPastTheCap_closeTheOneIdleLongest_andANewClientIsServed() throws Exception {
     GrpcServer users = closer.add(UserServer.start(UserServerConfig.parse("--port=0")));
