@@ -317,8 +317,12 @@ class UserServiceFaultsTest {
     FreezableTcpProxy users = closer.add(new FreezableTcpProxy(startScriptedUsers().port()));
     GrpcServer postServer = startPostServer("localhost:" + users.port());
     ListPostsByUserIdRequest byUser1 = ListPostsByUserIdRequest.newBuilder().setUserId("1").build();
-    assertThat(postClient(postServer).listPostsByUserId(byUser1).getPostMessagesCount())
-        .isEqualTo(4);
+    // A deadline of its own, not the Post server's default of 2 s: on a machine running another
+    // build beside this one, the call after the cancellations outlasted it. What shows a Post
+    // server cut off is the count of its connections below.
+    PostGrpc.PostBlockingStub posts =
+        postClient(postServer).withDeadlineAfter(30, TimeUnit.SECONDS);
+    assertThat(posts.listPostsByUserId(byUser1).getPostMessagesCount()).isEqualTo(4);
 
     // Half again as many cancellations as the User server takes from one connection in a window
     // (RapidResets), each once the User server has the Post server's call; from three connections,
@@ -347,8 +351,7 @@ class UserServiceFaultsTest {
       calls.cancel(null);
     }
 
-    assertThat(postClient(postServer).listPostsByUserId(byUser1).getPostMessagesCount())
-        .isEqualTo(4);
+    assertThat(posts.listPostsByUserId(byUser1).getPostMessagesCount()).isEqualTo(4);
     assertThat(users.connectionsAccepted())
         .as("connections the Post server made to the User server")
         .isEqualTo(1);
