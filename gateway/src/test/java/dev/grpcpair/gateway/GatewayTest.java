@@ -345,9 +345,15 @@ class GatewayTest {
     HoldingUsers users = new HoldingUsers();
     FreezableTcpProxy toUsers = closer.add(new FreezableTcpProxy(scriptedUsers(users).port()));
     gateway = GatewayClient.inFrontOf(toUsers.port(), closer);
-    // A request the User service holds: a client waiting on its answer.
+    // A request the User service holds: a client waiting on its answer, for as long as the
+    // clients below take to come and go (more than the default deadline's 2 s, on a machine
+    // running another build beside this one).
     CompletableFuture<HttpResponse<String>> waiting =
-        gateway.http().sendAsync(gateway.request("/v2/users/held-waiting").build(), ofString());
+        gateway
+            .http()
+            .sendAsync(
+                gateway.request("/v2/users/held-waiting").header("Grpc-Timeout", "60S").build(),
+                ofString());
     try {
       assertThat(users.arrivals.tryAcquire(10, TimeUnit.SECONDS)).isTrue();
 
